@@ -1,0 +1,164 @@
+"""Item pipelines: validate -> dedupe -> store.
+
+Each is built with ``from_crawler``. StorePipeline is the only one that touches the
+archive, through storage.py, in batches of ARCHIVE_BATCH_SIZE articles per transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from archive_spider import storage
+from archive_spider.items import ArticleItem
+
+logger = logging.getLogger(__name__)
+
+
+class ValidatePipeline:
+    """Drops extractions that are not worth archiving: no text, or too few words."""
+
+    def __init__(self, crawler, min_words: int):
+        self.stats = crawler.stats
+        self.min_words = min_words
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler, crawler.settings.getint("ARCHIVE_MIN_WORDS"))
+
+    def process_item(self, item: ArticleItem):
+        adapter = ItemAdapter(item)
+        words = adapter.get("word_count") or 0
+        if not (adapter.get("text") or "").strip():
+            self.stats.inc_value("archive/skipped")
+            raise DropItem(f"no article text at {adapter['url']}")
+        if words < self.min_words:
+            self.stats.inc_value("archive/skipped")
+            raise DropItem(f"only {words} words at {adapter['url']} (ARCHIVE_MIN_WORDS={self.min_words})")
+        return item
+
+
+class DedupePipeline:
+    """Drops the second copy of an article within one crawl.
+
+    The same article may be reached by several URLs (canonical, tracking parameters the
+    normaliser did not know) or served twice; the first copy wins.
+    """
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+        self.seen_urls: set[str] = set()
+        self.seen_hashes: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item: ArticleItem):
+        adapter = ItemAdapter(item)
+        urls = {adapter["url"], adapter.get("canonical_url")} - {None}
+        if urls & self.seen_urls:
+            self.stats.inc_value("archive/duplicates")
+            raise DropItem(f"already archived in this crawl: {adapter['url']}")
+        digest = storage.content_hash(adapter.get("title"), adapter.get("text"))
+        if digest in self.seen_hashes:
+            self.stats.inc_value("archive/duplicates")
+            raise DropItem(f"same content as {self.seen_hashes[digest]}: {adapter['url']}")
+        self.seen_urls |= urls
+        self.seen_hashes[digest] = adapter["url"]
+        return item
+
+
+class StorePipeline:
+    """Writes articles to the archive in batches and records the crawl in ``crawls``."""
+
+    def __init__(self, crawler, db_path: str, batch_size: int):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.db_path = db_path
+        self.batch_size = max(1, batch_size)
+        self.buffer: list[dict] = []
+        self.db = None
+        self.crawl_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        pipeline = cls(crawler, settings.get("ARCHIVE_DB_PATH"), settings.getint("ARCHIVE_BATCH_SIZE"))
+        # The crawl's finish reason is known only at spider_closed, after close_spider.
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self):
+        self.db = storage.open_db(self.db_path)
+        spider = self.crawler.spider
+        self.crawl_id = storage.start_crawl(self.db, getattr(spider, "start_urls", []))
+        self.stats.set_value("archive/crawl_id", self.crawl_id)
+
+    def process_item(self, item: ArticleItem):
+        self.buffer.append(ItemAdapter(item).asdict())
+        if len(self.buffer) >= self.batch_size:
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        batch, self.buffer = self.buffer, []
+        result = storage.store_articles(self.db, batch, crawl_id=self.crawl_id)
+        self.stats.inc_value("archive/new", len(result.new))
+        self.stats.inc_value("archive/updated", len(result.updated))
+        self.stats.inc_value("archive/unchanged", len(result.unchanged))
+        logger.info(
+            "Stored %d articles: %d new, %d updated, %d unchanged",
+            len(batch), len(result.new), len(result.updated), len(result.unchanged),
+        )
+
+    def close_spider(self):
+        self.flush()
+
+    def spider_closed(self, reason: str):
+        if self.db is None:
+            return
+        status = crawl_status(reason, self.stats.get_stats())
+        self.stats.set_value("archive/status", status)
+        storage.finish_crawl(self.db, self.crawl_id, status, crawl_counts(self.stats.get_stats()))
+        self.db.close()
+        self.db = None
+
+
+def crawl_status(reason: str, stats: dict) -> str:
+    """``ok``, ``limit`` (a page or time cap ended it), ``failed`` or Scrapy's reason.
+
+    A crawl fails when none of its start URLs could be fetched.
+    """
+    if stats.get("archive/start_failed", 0) and stats.get("archive/start_failed") >= stats.get("archive/start_urls", 1):
+        return "failed"
+    if reason == "finished":
+        return "ok"
+    if reason.startswith("closespider_"):
+        return "limit"
+    return reason
+
+
+def crawl_counts(stats: dict) -> dict[str, int]:
+    """The crawls-table counts, from Scrapy's stats of the run."""
+    errors = (
+        stats.get("downloader/exception_count", 0)
+        + stats.get("spider_exceptions/count", 0)
+        + stats.get("archive/errors", 0)
+        + sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/5"))
+    )
+    return {
+        "requests": stats.get("downloader/request_count", 0),
+        "pages": stats.get("response_received_count", 0),
+        "new": stats.get("archive/new", 0),
+        "updated": stats.get("archive/updated", 0),
+        "unchanged": stats.get("archive/unchanged", 0),
+        "skipped": stats.get("archive/skipped", 0) + stats.get("archive/known_skipped", 0),
+        "duplicates": stats.get("archive/duplicates", 0),
+        "errors": errors,
+    }

@@ -1,0 +1,105 @@
+import sqlite3
+
+import pytest
+
+from archive_spider import storage
+
+
+def article(url="https://example.com/a/", title="A title", text="Some words of text.", **extra):
+    return {"url": url, "title": title, "text": text, "word_count": len(text.split()), **extra}
+
+
+def test_new_article_is_inserted_with_first_revision(fresh_db):
+    result = storage.store_articles(fresh_db, [article()], now="2025-01-01T00:00:00+00:00")
+    assert result.new == ["https://example.com/a/"]
+    row = fresh_db["articles"].get(1)
+    assert row["site"] == "example.com"
+    assert row["first_seen"] == row["last_seen"] == row["last_changed"] == "2025-01-01T00:00:00+00:00"
+    assert fresh_db["revisions"].count == 1
+
+
+def test_unchanged_article_only_moves_last_seen(fresh_db):
+    storage.store_articles(fresh_db, [article()], now="2025-01-01T00:00:00+00:00")
+    result = storage.store_articles(fresh_db, [article(text="Some   words of\ntext.")], now="2025-02-01T00:00:00+00:00")
+    assert result.unchanged == ["https://example.com/a/"]
+    row = fresh_db["articles"].get(1)
+    assert row["last_seen"] == "2025-02-01T00:00:00+00:00"
+    assert row["last_changed"] == "2025-01-01T00:00:00+00:00"
+    assert fresh_db["revisions"].count == 1
+
+
+def test_changed_article_is_updated_and_gets_a_revision(fresh_db):
+    storage.store_articles(fresh_db, [article()], now="2025-01-01T00:00:00+00:00")
+    result = storage.store_articles(fresh_db, [article(text="Some other words of text.")],
+                                    now="2025-03-01T00:00:00+00:00")
+    assert result.updated == ["https://example.com/a/"]
+    assert fresh_db["articles"].count == 1
+    assert fresh_db["articles"].get(1)["text"] == "Some other words of text."
+    revisions = list(fresh_db.query("select * from revisions order by id"))
+    assert [r["captured"][:7] for r in revisions] == ["2025-01", "2025-03"]
+    assert revisions[1]["words_changed"] == 1
+
+
+def test_same_article_under_its_canonical_url_is_one_row(fresh_db):
+    storage.store_articles(fresh_db, [article(url="https://example.com/a/?from=home",
+                                              canonical_url="https://example.com/a/")])
+    result = storage.store_articles(fresh_db, [article(url="https://example.com/a/")])
+    assert fresh_db["articles"].count == 1
+    assert result.unchanged
+
+
+def test_full_text_search_follows_updates(fresh_db):
+    storage.store_articles(fresh_db, [article(text="Beavers build dams in rivers.")])
+    storage.store_articles(fresh_db, [article(text="Otters swim in rivers.")])
+    def search(q):
+        return [r["title"] for r in fresh_db.query(
+            "select title from articles_fts where articles_fts match ?", [q])]
+    assert search("otter") == ["A title"]  # porter stemming: otter matches otters
+    assert search("beavers") == []
+
+
+def test_tags_and_warnings_are_stored_as_json(fresh_db):
+    storage.store_articles(fresh_db, [article(tags=["nature", "rivers"], extraction_warnings=[])])
+    row = fresh_db["articles"].get(1)
+    assert row["tags"] == '["nature", "rivers"]'
+    assert row["extraction_warnings"] is None
+
+
+def test_crawl_is_recorded_with_counts(fresh_db):
+    crawl_id = storage.start_crawl(fresh_db, ["https://example.com/"])
+    assert fresh_db["crawls"].get(crawl_id)["status"] == "running"
+    storage.finish_crawl(fresh_db, crawl_id, "ok", {"requests": 12, "new": 3, "errors": 1})
+    row = fresh_db["crawls"].get(crawl_id)
+    assert (row["status"], row["requests"], row["new"], row["errors"]) == ("ok", 12, 3, 1)
+    assert row["finished"] >= row["started"]
+
+
+def test_database_from_a_newer_version_is_refused_untouched(tmp_path):
+    path = tmp_path / "archive.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {storage.SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(storage.ArchiveError, match="newer archive-spider"):
+        storage.open_db(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("select count(*) from sqlite_master").fetchone()[0] == 0
+
+
+def test_file_that_is_not_a_database_is_refused(tmp_path):
+    path = tmp_path / "archive.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(storage.ArchiveError, match="cannot use"):
+        storage.open_db(path)
+    assert path.read_bytes() == b"this is not sqlite" * 100
+
+
+def test_missing_archive_is_not_created_when_reading(tmp_path):
+    with pytest.raises(storage.ArchiveError, match="no archive"):
+        storage.open_db(tmp_path / "none.db", create=False)
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_file_database_uses_wal(tmp_path):
+    db = storage.open_db(tmp_path / "archive.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert storage.schema_version(db) == storage.SCHEMA_VERSION
