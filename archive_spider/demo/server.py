@@ -123,6 +123,8 @@ class DemoServer:
             (self._pages or {}).pop(path, None)
 
     def record(self, method: str, path: str, status: int) -> None:
+        # Called before the response is sent, so a client that has its answer can
+        # already see the request here.
         with self._lock:
             self.requests.append((method, path, status))
 
@@ -175,15 +177,16 @@ def make_handler(site: DemoServer) -> type[BaseHTTPRequestHandler]:
             ims = self.headers.get("If-Modified-Since")
             # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2).
             if (inm is not None and etag_matches(inm, etag)) or (inm is None and ims and not_modified_since(ims, page)):
+                site.record(self.command, self.path, 304)
                 self.send_response(304)
                 self.send_header("ETag", etag)
                 self.send_header("Last-Modified", format_datetime(page.last_modified, usegmt=True))
                 self.end_headers()
-                site.record(self.command, self.path, 304)
                 return
             self.send_page(200, page, send_body, validators=True)
 
         def send_page(self, status: int, page: Page, send_body: bool, validators: bool) -> None:
+            site.record(self.command, self.path, status)
             self.send_response(status)
             self.send_header("Content-Type", page.content_type)
             self.send_header("Content-Length", str(len(page.body)))
@@ -194,9 +197,9 @@ def make_handler(site: DemoServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if send_body:
                 self.wfile.write(page.body)
-            site.record(self.command, self.path, status)
 
         def send_plain(self, status: int, body: bytes, extra: dict[str, str], send_body: bool) -> None:
+            site.record(self.command, self.path, status)
             self.send_response(status)
             self.send_header("Content-Type", "text/plain; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -205,7 +208,6 @@ def make_handler(site: DemoServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if send_body:
                 self.wfile.write(body)
-            site.record(self.command, self.path, status)
 
     return DemoHandler
 
