@@ -199,6 +199,10 @@ def render_layout(
 </div>
 {render_footer(year)}
 </div>
+<div id="cookie-notice" class="cookie-notice" role="dialog" aria-label="Cookie consent">
+<p>We use cookies to count visitors and remember your preferences. By continuing to browse you agree to our <a href="/about/#privacy">privacy policy</a>.</p>
+<button type="button" class="cookie-accept">Accept</button>
+</div>
 <script src="/static/site.js" defer></script>
 </body>
 </html>
@@ -465,7 +469,7 @@ def render_essay_page(essay: Essay, page_number: int, essays: list[Essay], bios:
 <article id="post-{post_id}" class="post-{post_id} post type-post status-publish format-standard hentry {cats}">
 <header class="entry-header">
 <h1 class="entry-title">{escape(essay.title)}</h1>
-<div class="entry-meta">By <a class="author url fn" rel="author" href="{author_path(essay.author)}">{escape(essay.author)}</a> &middot; <time class="entry-date published" datetime="{essay.published}">{long_date(essay.published)}</time></div>
+<div class="entry-meta">By <a class="author url fn" rel="author" href="{author_path(essay.author)}">{escape(essay.author)}</a> &middot; <time class="entry-date published" datetime="{essay.published}">{long_date(essay.published)}</time> &middot; <span class="reading-time">{max(1, round(essay.word_count / 230))} min read</span></div>
 </header>
 {render_share_bar(essay, canonical)}
 {render_body(essay, page_number)}

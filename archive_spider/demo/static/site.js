@@ -8,3 +8,10 @@ document.addEventListener("DOMContentLoaded", function () {
     button.setAttribute("aria-expanded", open ? "true" : "false");
   });
 });
+
+// Hides the cookie notice once accepted (for this page view only: the demo keeps no state).
+document.addEventListener("click", function (event) {
+  if (event.target.classList && event.target.classList.contains("cookie-accept")) {
+    document.getElementById("cookie-notice").classList.add("dismissed");
+  }
+});
