@@ -1,0 +1,131 @@
+"""Orchestration: input -> tree -> metadata + body -> cleaned, sanitised Article."""
+
+from __future__ import annotations
+
+import logging
+from copy import deepcopy
+
+import lxml.html
+from lxml.html import HtmlElement
+
+from . import heuristics as h
+from .article import Article
+from .cleaning import clean_article, prune_page, remove_title_heading, unwrap_dead_links
+from .content import find_body_with_trafilatura, parse_fragment
+from .loading import decode_input, parse_page
+from .metadata import extract_metadata
+from .sanitizing import sanitize_html
+from .text import count_words, render_text
+
+LOGGER = logging.getLogger(__name__)
+
+
+def extract_article(html: str | bytes, url: str | None = None, teaser: str | None = None) -> Article:
+    """Extract the article of one page.
+
+    Args:
+        html: the page as fetched, bytes (any encoding) or text.
+        url: the page URL, used to resolve relative links and images.
+        teaser: the teaser shown for this article on an index page, if known; the body is
+            expected to contain it ('teaser-not-found' in warnings when it does not).
+
+    Returns:
+        An Article. Never raises: unusable input gives empty fields and a warning.
+    """
+    try:
+        return build_article(html, url, teaser)
+    except Exception as error:  # the crawler must never die on one bad page
+        LOGGER.warning("extraction failed for %s: %r", url, error)
+        return Article(warnings=["error"])
+
+
+def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Article:
+    text, warnings = decode_input(html)
+    if not text:
+        return Article(warnings=warnings)
+    tree = parse_page(text)
+    if tree is None:
+        return Article(warnings=warnings + ["not-html"])
+    if url:
+        make_links_absolute(tree, url)
+    metadata = extract_metadata(tree, url)
+
+    page = deepcopy(tree)
+    prune_page(page)
+    body = find_body_with_trafilatura(page, url)
+    if body is None:
+        body = find_body_with_trafilatura(tree, url, favor_recall=True)
+    body_html = ""
+    if body is not None:
+        clean_article(body)
+        remove_title_heading(body, metadata.title)
+        unwrap_dead_links(body)
+        body_html = sanitize_html(inner_html(body))
+    body_text = render_text(parse_fragment(body_html)) if body_html else ""
+
+    article = Article(
+        title=metadata.title,
+        author=metadata.author,
+        published=metadata.published,
+        modified=metadata.modified,
+        text=body_text,
+        html=body_html,
+        lang=metadata.lang,
+        word_count=count_words(body_text),
+        site_name=metadata.site_name,
+        canonical_url=metadata.canonical_url,
+        image=metadata.image,
+        description=metadata.description,
+        tags=metadata.tags,
+        warnings=warnings,
+    )
+    add_quality_warnings(article, teaser)
+    return article
+
+
+def add_quality_warnings(article: Article, teaser: str | None) -> None:
+    """Flag articles a reader would find lacking."""
+    if not article.title:
+        article.warnings.append("no-title")
+    if not article.text:
+        article.warnings.append("empty")
+    elif article.word_count < h.SHORT_TEXT_WORDS:
+        article.warnings.append("short-text")
+    if teaser and teaser.strip():
+        from .content import contains_teaser
+
+        if not contains_teaser(article.text, teaser):
+            article.warnings.append("teaser-not-found")
+
+
+def merge_pages(first: Article, *rest: Article) -> Article:
+    """Join the pages of a multi-page article: text, html and word_count; metadata from ``first``."""
+    pages = [first, *rest]
+    texts = [page.text for page in pages if page.text]
+    htmls = [page.html for page in pages if page.html]
+    merged = Article(**{**first.to_dict(), "tags": list(first.tags), "warnings": []})
+    merged.text = "\n\n".join(texts)
+    merged.html = "\n".join(htmls)
+    merged.word_count = sum(page.word_count for page in pages)
+    warnings = [w for page in pages for w in page.warnings if w not in ("short-text", "empty")]
+    if not merged.text:
+        warnings.append("empty")
+    elif merged.word_count < h.SHORT_TEXT_WORDS:
+        warnings.append("short-text")
+    merged.warnings = list(dict.fromkeys(warnings))
+    return merged
+
+
+def make_links_absolute(tree: HtmlElement, url: str) -> None:
+    """Resolve relative links and image sources against the page URL (honours <base>)."""
+    try:
+        tree.make_links_absolute(url, resolve_base_href=True, handle_failures="discard")
+    except ValueError:
+        pass
+
+
+def inner_html(element: HtmlElement) -> str:
+    """Return the serialised children of ``element``."""
+    parts = [element.text or ""]
+    parts.extend(lxml.html.tostring(child, encoding="unicode") for child in element)
+    return "".join(parts)

@@ -1,0 +1,124 @@
+"""Named heuristics of article extraction: limits, thresholds and patterns.
+
+Everything tunable lives here, with a note on what it catches, so that the code in the
+other modules reads as steps and the judgement calls can be reviewed in one place.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- limits -------------------------------------------------------------------------------
+
+# Inputs larger than this are cut before parsing: a real article page is well under it,
+# and parsing 20 MB of markup would stall a crawler worker for seconds.
+MAX_INPUT_BYTES = 3_000_000
+
+# Pages with more elements than this skip the second opinion (readability scorer), to
+# keep the time per page bounded on pathological markup.
+MAX_ELEMENTS_FOR_SECOND_OPINION = 30_000
+
+# A share of NUL or other control bytes above this means the input is not text at all.
+MAX_BINARY_BYTE_RATIO = 0.01
+
+# Body texts shorter than this (in words) earn the 'short-text' warning.
+SHORT_TEXT_WORDS = 50
+
+# --- content choice -----------------------------------------------------------------------
+
+# Shingle size used to compare candidate bodies with each other and with the teaser.
+SHINGLE_SIZE = 4
+
+# Teasers are often an edited first sentence: this share of the teaser's shingles (or,
+# for short teasers, tokens) found in the body counts as "the body contains it".
+TEASER_MIN_OVERLAP = 0.5
+
+# --- patterns of page furniture -----------------------------------------------------------
+
+# class/id tokens of blocks that are never part of an article body. Matched against each
+# hyphen/underscore separated token of class and id, so "share" catches "post-share-bar"
+# but not "shareholder".
+BOILERPLATE_TOKENS = frozenset(
+    {
+        "share", "sharing", "sharebar", "social", "socials", "sociallinks",
+        "comment", "comments", "commentlist", "disqus", "respond",
+        "newsletter", "subscribe", "subscription", "signup",
+        "related", "recommended", "readmore", "read-more", "more-stories", "teasers",
+        "advert", "advertisement", "ad", "ads", "adslot", "adunit", "sponsor", "sponsored",
+        "promo", "banner", "popup", "modal", "cookie", "cookies", "consent",
+        "breadcrumb", "breadcrumbs", "pagination", "pager",
+        "sidebar", "widget", "navbar", "nav", "menu", "footer", "masthead",
+        "authorbox", "author-box", "author-bio", "bio", "byline-bio", "about-author",
+        "tags", "tagcloud", "print", "skip",
+    }
+)
+
+# Whole class/id values (after lowercasing) of author bio boxes and similar furniture that
+# the token rule above cannot express as a single token.
+BOILERPLATE_JOINED_RE = re.compile(
+    r"(author[-_]?(box|bio|card|info|profile)|about[-_]the[-_]author|"
+    r"read[-_]?more|more[-_]from|you[-_]may[-_]also|also[-_]like|share[-_]?(bar|buttons|tools)|"
+    r"social[-_]?(bar|buttons|links|share)|newsletter|comment[-_]?(s|list|section|form))",
+    re.IGNORECASE,
+)
+
+# Elements removed outright before extraction: never article text.
+UNWANTED_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed",
+                 "form", "button", "input", "select", "textarea", "svg", "canvas", "dialog")
+
+# ARIA roles of page furniture.
+BOILERPLATE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary",
+                               "search", "dialog", "alertdialog", "menu", "menubar"})
+
+# Text of a whole paragraph/row that is furniture, not prose.
+ADVERTISEMENT_TEXT_RE = re.compile(
+    r"^\s*(advertisement|advertisements|advert|anzeige|publicité|publicidad|sponsored"
+    r"( content)?|ad|ads|pub)\s*:?\s*$",
+    re.IGNORECASE,
+)
+
+# Share bars: "Share this: Twitter | Facebook | Email", "Share on Facebook", ...
+SHARE_TEXT_RE = re.compile(
+    r"^\s*(share( this( (article|story|post))?)?( on)?|tweet|follow us)\b[^.!?]{0,120}$",
+    re.IGNORECASE,
+)
+SOCIAL_NETWORK_WORDS = frozenset(
+    {"twitter", "facebook", "linkedin", "email", "e-mail", "reddit", "whatsapp", "pinterest",
+     "mastodon", "bluesky", "threads", "telegram", "print", "copy", "link", "x", "share"}
+)
+
+# Headings that introduce teaser lists, comment sections, newsletter and author boxes.
+FURNITURE_HEADING_RE = re.compile(
+    r"^\s*(read more|more (stories|articles|from|on)|related( (articles|stories|posts|reading))?|"
+    r"you (may|might) also like|recommended( for you)?|popular( now)?|most read|"
+    r"trending|comments?|\d+ comments?|leave a (comment|reply)|join the discussion|"
+    r"about the author|subscribe|sign up|newsletter|share this( article| story)?)\s*:?\s*$",
+    re.IGNORECASE,
+)
+
+# Leftovers of markdown-ish converters: "![](...)" and lines made only of table pipes.
+MARKDOWN_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+PIPES_ONLY_RE = re.compile(r"^[\s|:\-]*\|[\s|:\-]*$")
+
+# Byline furniture to strip from author strings.
+BYLINE_PREFIX_RE = re.compile(
+    r"^\s*((written|posted|words|text|story|reported)\s+by|by|von|par|por|di|door|av|af)\s*[:\-]?\s+",
+    re.IGNORECASE,
+)
+AUTHOR_ROLE_RE = re.compile(
+    r"\b(staff writer|contributing (writer|editor)|senior (writer|editor|reporter|correspondent)|"
+    r"correspondent|reporter|editor|columnist|photographer|contributor|updated|posted|"
+    r"published)\b.*$",
+    re.IGNORECASE,
+)
+
+# Spacer and tracking images: tiny declared sizes, or file names that say so.
+TRACKING_IMAGE_RE = re.compile(
+    r"(spacer|blank|pixel|tracking|transparent|1x1|beacon|clear)\.(gif|png)|/pixel[/?]|"
+    r"[?&](utm_|pixel)|doubleclick|/b\.gif|/t\.gif",
+    re.IGNORECASE,
+)
+MAX_SPACER_IMAGE_SIZE = 2  # width or height in px at or below which an image is a spacer
+
+# Title suffixes/prefixes: "Article title | Site", "Site - Article title".
+TITLE_SEPARATORS_RE = re.compile(r"\s+(?:\||-|–|—|::|·|»|/|:)\s+")

@@ -1,0 +1,384 @@
+"""Article metadata from a parsed page: title, byline, dates, language, site, image, tags.
+
+Sources are tried from the most deliberate to the most incidental: JSON-LD first, then
+``<meta>`` tags, then the visible page (h1, byline elements, ``<time>``), and htmldate last
+for the publication date.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+from urllib.parse import urljoin, urlsplit
+
+from lxml.html import HtmlElement
+
+from . import heuristics as h
+from .text import normalize_space
+
+ARTICLE_TYPES = frozenset(
+    {"article", "newsarticle", "blogposting", "reportagenewsarticle", "report", "posting",
+     "socialmediaposting", "scholarlyarticle", "techarticle", "analysisnewsarticle",
+     "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
+     "webpage", "creativework", "review", "recipe", "howto", "medicalwebpage"}
+)
+
+ISO_DATE_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})")
+JSONLD_COMMENT_RE = re.compile(r"^\s*(<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(-->|//\s*\]\]>|\]\]>)\s*$")
+
+META_TITLE_KEYS = ("og:title", "twitter:title", "dc.title", "dcterms.title", "title",
+                   "parsely-title", "sailthru.title")
+META_AUTHOR_KEYS = ("author", "article:author", "parsely-author", "dc.creator", "dcterms.creator",
+                    "sailthru.author", "byl", "citation_author", "twitter:creator")
+META_PUBLISHED_KEYS = ("article:published_time", "og:published_time", "datepublished",
+                       "parsely-pub-date", "sailthru.date", "dc.date", "dcterms.date",
+                       "dc.date.issued", "dcterms.created", "pubdate", "publishdate",
+                       "publish-date", "date", "citation_publication_date", "article.published")
+META_MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified",
+                      "dcterms.modified", "last-modified", "article.updated")
+
+# <meta> keys that pages repeat, one value per tag
+MULTI_VALUE_META_KEYS = frozenset({"article:tag", "article:author"})
+
+# Inside a byline, the element that holds just the name.
+BYLINE_NAME_XPATH = (
+    ".//*[@rel='author' or @itemprop='author' or @itemprop='name' or contains(@class, 'author')"
+    " or contains(@class, 'name')] | .//a"
+)
+BYLINE_XPATH = (
+    "//*[@rel='author' or @itemprop='author' or contains(concat(' ', normalize-space(@class), ' '), ' byline ')"
+    " or contains(@class, 'byline') or contains(@class, 'author') or contains(@id, 'byline')]"
+)
+
+
+@dataclass
+class Metadata:
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    modified: str | None = None
+    lang: str | None = None
+    site_name: str | None = None
+    canonical_url: str | None = None
+    image: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    article_body: str | None = None  # JSON-LD articleBody, one candidate for the body
+
+
+def extract_metadata(tree: HtmlElement, url: str | None = None) -> Metadata:
+    """Return the metadata of the page ``tree`` (parsed, not yet cleaned)."""
+    linked = read_json_ld(tree)
+    meta = read_meta_tags(tree)
+    metadata = Metadata()
+    metadata.site_name = first_text(linked.get("site_name"), meta.get("og:site_name"),
+                                    meta.get("application-name"), meta.get("twitter:site"))
+    metadata.title = extract_title(tree, linked, meta, metadata.site_name)
+    metadata.author = extract_author(tree, linked, meta)
+    metadata.published = first_date(linked.get("datePublished"),
+                                    *(meta.get(k) for k in META_PUBLISHED_KEYS),
+                                    *read_time_elements(tree))
+    metadata.modified = first_date(linked.get("dateModified"),
+                                   *(meta.get(k) for k in META_MODIFIED_KEYS))
+    if metadata.published is None:
+        metadata.published = guess_date(tree, url)
+    metadata.lang = extract_language(tree, meta, linked)
+    metadata.canonical_url = extract_canonical_url(tree, meta, url)
+    metadata.image = absolutize(first_text(meta.get("og:image"), meta.get("twitter:image"),
+                                           linked.get("image")), metadata.canonical_url or url)
+    metadata.description = first_text(meta.get("description"), meta.get("og:description"),
+                                      meta.get("twitter:description"), linked.get("description"))
+    metadata.tags = extract_tags(meta, linked)
+    metadata.article_body = linked.get("articleBody")
+    return metadata
+
+
+# --- sources ------------------------------------------------------------------------------
+
+
+def read_json_ld(tree: HtmlElement) -> dict[str, Any]:
+    """Return the fields of the page's main JSON-LD article object (flattened, plain values)."""
+    found: dict[str, Any] = {}
+    for script in tree.iterfind(".//script[@type]"):
+        if "ld+json" not in (script.get("type") or "").lower():
+            continue
+        raw = JSONLD_COMMENT_RE.sub("", (script.text or "").strip())
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        for item in iterate_json_ld_objects(data):
+            types = item.get("@type")
+            types = [types] if isinstance(types, str) else (types or [])
+            type_names = {str(t).lower() for t in types}
+            if "website" in type_names or "organization" in type_names:
+                found.setdefault("site_name", name_of(item))
+                continue
+            if not type_names & ARTICLE_TYPES:
+                continue
+            is_real_article = bool(type_names - {"webpage", "creativework"})
+            if found.get("_is_article") and not is_real_article:
+                continue
+            if is_real_article and not found.get("_is_article"):
+                # a real article object beats a WebPage object seen earlier
+                found = {"site_name": found.get("site_name"), "_is_article": True}
+            collect_json_ld_fields(item, found)
+    return found
+
+
+def iterate_json_ld_objects(data: Any) -> Iterator[dict]:
+    """Yield every object of a JSON-LD document, descending into lists and @graph."""
+    if isinstance(data, list):
+        for item in data:
+            yield from iterate_json_ld_objects(item)
+    elif isinstance(data, dict):
+        if "@graph" in data:
+            yield from iterate_json_ld_objects(data["@graph"])
+        if "@type" in data:
+            yield data
+
+
+def collect_json_ld_fields(item: dict, found: dict[str, Any]) -> None:
+    """Copy the fields we use from one JSON-LD object into ``found`` (first value wins)."""
+    for key in ("headline", "name", "datePublished", "dateModified", "description",
+                "articleBody", "inLanguage"):
+        value = item.get(key)
+        if isinstance(value, str) and value.strip():
+            found.setdefault(key, value.strip())
+    authors = names_of(item.get("author")) or names_of(item.get("creator"))
+    if authors:
+        found.setdefault("author", authors)
+    image = item.get("image") or item.get("thumbnailUrl")
+    if isinstance(image, list) and image:
+        image = image[0]
+    if isinstance(image, dict):
+        image = image.get("url") or image.get("contentUrl")
+    if isinstance(image, str) and image.strip():
+        found.setdefault("image", image.strip())
+    publisher = name_of(item.get("publisher"))
+    if publisher:
+        found.setdefault("site_name", publisher)
+    keywords = item.get("keywords")
+    if isinstance(keywords, str):
+        keywords = keywords.split(",")
+    if isinstance(keywords, list):
+        found.setdefault("keywords", [str(k).strip() for k in keywords if str(k).strip()])
+    if isinstance(item.get("headline"), str):
+        found.setdefault("title", item["headline"].strip())
+
+
+def name_of(value: Any) -> str | None:
+    """Return the name of a JSON-LD person/organisation given as text, object or list."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name")
+    if isinstance(value, str) and value.strip():
+        return normalize_space(value)
+    return None
+
+
+def names_of(value: Any) -> list[str]:
+    """Return all person names from a JSON-LD author value."""
+    values = value if isinstance(value, list) else [value]
+    names = [name_of(v) for v in values]
+    return [n for n in names if n and not n.startswith(("http://", "https://"))]
+
+
+def read_meta_tags(tree: HtmlElement) -> dict[str, str]:
+    """Return ``<meta>`` values keyed by lowercased name/property/itemprop (first wins)."""
+    meta: dict[str, str] = {}
+    for element in tree.iterfind(".//meta"):
+        content = element.get("content")
+        if content is None or not content.strip():
+            continue
+        for attribute in ("property", "name", "itemprop"):
+            # some pages put several space-separated properties in one attribute
+            for key in (element.get(attribute) or "").lower().split():
+                if key in MULTI_VALUE_META_KEYS and key in meta:
+                    meta[key] += "," + content.strip()
+                meta.setdefault(key, content.strip())
+    return meta
+
+
+def read_time_elements(tree: HtmlElement) -> list[str]:
+    """Return datetime values of ``<time>`` elements, those marked as publication first."""
+    marked, others = [], []
+    for element in tree.iterfind(".//time"):
+        value = element.get("datetime") or element.text_content()
+        if not value:
+            continue
+        is_published = "pubdate" in element.attrib or "publish" in (element.get("itemprop") or "").lower()
+        (marked if is_published else others).append(value)
+    return marked + others[:1]
+
+
+# --- fields -------------------------------------------------------------------------------
+
+
+def extract_title(tree: HtmlElement, linked: dict, meta: dict, site_name: str | None) -> str | None:
+    """Return the article title without a site-name suffix, preferring the visible h1."""
+    candidates = [linked.get("headline"), *(meta.get(k) for k in META_TITLE_KEYS)]
+    title_element = tree.find(".//title")
+    if title_element is not None:
+        candidates.append(title_element.text_content())
+    candidates = [normalize_space(c) for c in candidates if c and c.strip()]
+    headings = [normalize_space(e.text_content()) for e in tree.iterfind(".//h1")][:5]
+    headings = [h1 for h1 in headings if h1]
+    # the visible h1 wins when a metadata title confirms it (whole or as one segment)
+    for candidate in candidates:
+        segments = [candidate, *h.TITLE_SEPARATORS_RE.split(candidate)]
+        folded = {s.casefold() for s in segments}
+        for heading in headings:
+            if heading.casefold() in folded:
+                return heading
+    if not candidates:
+        return headings[0] if headings else None
+    return strip_site_name(candidates[0], site_name)
+
+
+def strip_site_name(title: str, site_name: str | None) -> str:
+    """Remove a leading or trailing segment that names the site ("Title | Site")."""
+    separators = list(h.TITLE_SEPARATORS_RE.finditer(title))
+    site = (site_name or "").casefold().strip()
+    if not separators or not site:
+        return title
+    first, last = separators[0], separators[-1]
+    if title[last.end():].casefold().strip() in (site, site.replace(" ", "")):
+        return title[: last.start()].strip()
+    if title[: first.start()].casefold().strip() == site:
+        return title[first.end():].strip()
+    return title
+
+
+def extract_author(tree: HtmlElement, linked: dict, meta: dict) -> str | None:
+    """Return the author names joined by ", " (no "By", roles or dates)."""
+    if linked.get("author"):
+        names = linked["author"]
+    else:
+        names = []
+        for key in META_AUTHOR_KEYS:
+            value = meta.get(key)
+            if value and not value.startswith(("http://", "https://", "@")):
+                names = [value]
+                break
+        if not names:
+            names = find_byline_names(tree)
+    cleaned = []
+    for name in names:
+        for part in split_author_names(name):
+            if part and part.casefold() not in {c.casefold() for c in cleaned}:
+                cleaned.append(part)
+    return ", ".join(cleaned) or None
+
+
+def find_byline_names(tree: HtmlElement) -> list[str]:
+    """Return the names in the first visible byline-like element of the page."""
+    for element in tree.xpath(BYLINE_XPATH)[:20]:
+        if element.tag in ("html", "body", "article", "main", "meta", "link"):
+            continue
+        text = normalize_space(element.text_content())
+        if not text or len(text) > 100:
+            continue
+        # a byline link or name element names the author without the date next to it
+        names = [normalize_space(e.text_content()) for e in element.xpath(BYLINE_NAME_XPATH)]
+        names = [n for n in names if n and len(n.split()) <= 5]
+        return names or [text]
+    return []
+
+
+def split_author_names(value: str) -> list[str]:
+    """Split a byline into clean names: drop "By", roles, dates and separators."""
+    text = normalize_space(value)
+    text = h.BYLINE_PREFIX_RE.sub("", text)
+    text = re.split(r"\s+[·|•]\s+|\s+[-–—]\s+|\d{1,2}[:/.]\d{2}|\b\d{4}\b", text)[0]
+    text = h.AUTHOR_ROLE_RE.sub("", text).strip(" ,;:-–—|·")
+    if not text or len(text) > 80:
+        return []
+    parts = re.split(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*", text)
+    return [h.BYLINE_PREFIX_RE.sub("", p).strip() for p in parts if p.strip()]
+
+
+def first_date(*values: Any) -> str | None:
+    """Return the first value that holds a plausible date, as 'YYYY-MM-DD'."""
+    for value in values:
+        date = to_iso_date(value)
+        if date:
+            return date
+    return None
+
+
+def to_iso_date(value: Any) -> str | None:
+    """Turn '2024-03-05T10:00:00Z', '2024-3-5' or '20240305' into '2024-03-05' (else None)."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    match = ISO_DATE_RE.search(text) or COMPACT_DATE_RE.match(text)
+    if not match:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    if not (1990 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def guess_date(tree: HtmlElement, url: str | None) -> str | None:
+    """Ask htmldate for the original publication date, without network or extensive search."""
+    try:
+        from htmldate import find_date
+
+        return to_iso_date(find_date(tree, url=url, original_date=True, extensive_search=False))
+    except Exception:  # htmldate is a best-effort last resort
+        return None
+
+
+def extract_language(tree: HtmlElement, meta: dict, linked: dict) -> str | None:
+    """Return the page language code ('en', 'pt-BR') from html@lang or metadata."""
+    root = tree.getroottree().getroot()
+    value = first_text(root.get("lang"), root.get("xml:lang"), meta.get("og:locale"),
+                       meta.get("content-language"), meta.get("language"), linked.get("inLanguage"))
+    if not value:
+        return None
+    value = value.replace("_", "-").split(",")[0].strip()
+    return value if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value) else None
+
+
+def extract_canonical_url(tree: HtmlElement, meta: dict, url: str | None) -> str | None:
+    """Return the absolute canonical URL (link rel=canonical, og:url, else the given URL)."""
+    for link in tree.iterfind(".//link[@rel]"):
+        if "canonical" in link.get("rel", "").lower().split() and link.get("href"):
+            return absolutize(link.get("href").strip(), url)
+    return absolutize(meta.get("og:url"), url) or url
+
+
+def extract_tags(meta: dict, linked: dict) -> list[str]:
+    """Return article tags/keywords, deduplicated, in page order."""
+    values = list(linked.get("keywords") or [])
+    for key in ("article:tag", "keywords", "news_keywords", "parsely-tags"):
+        if meta.get(key):
+            values.extend(meta[key].split(","))
+    tags: list[str] = []
+    for value in values:
+        tag = normalize_space(value)
+        if tag and len(tag) <= 60 and tag.casefold() not in {t.casefold() for t in tags}:
+            tags.append(tag)
+    return tags[:30]
+
+
+def first_text(*values: Any) -> str | None:
+    """Return the first non-empty string, whitespace-normalised."""
+    for value in values:
+        if isinstance(value, str) and value.strip():
+            return normalize_space(value)
+    return None
+
+
+def absolutize(link: str | None, base: str | None) -> str | None:
+    """Resolve ``link`` against ``base``; keep only http(s) results."""
+    if not link:
+        return None
+    resolved = urljoin(base, link) if base else link
+    return resolved if urlsplit(resolved).scheme in ("http", "https") else None

@@ -1,0 +1,71 @@
+"""Plain text from article HTML: one paragraph per block, a blank line between blocks."""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+# Elements that start a new paragraph of plain text.
+BLOCK_TAGS = frozenset(
+    {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
+     "li", "dl", "dt", "dd", "blockquote", "pre", "figure", "figcaption", "table", "thead",
+     "tbody", "tfoot", "tr", "caption", "header", "footer", "aside", "hr", "address", "body"}
+)
+CELL_TAGS = frozenset({"td", "th"})
+
+SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+ZERO_WIDTH_RE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+WORD_RE = re.compile(r"\w+")
+
+
+def normalize_space(text: str) -> str:
+    """Collapse all whitespace (newlines included) to single spaces and strip."""
+    return " ".join(ZERO_WIDTH_RE.sub("", text or "").split())
+
+
+def normalize_paragraph(text: str) -> str:
+    """Collapse spaces inside a paragraph; keep single line breaks (from ``<br>``/``<pre>``)."""
+    lines = [SPACE_RE.sub(" ", ZERO_WIDTH_RE.sub("", line)).strip() for line in text.split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def render_text(root: HtmlElement) -> str:
+    """Return the plain text of ``root``: paragraphs separated by exactly one blank line."""
+    paragraphs: list[str] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        paragraph = normalize_paragraph("".join(buffer))
+        if paragraph:
+            paragraphs.append(paragraph)
+        buffer.clear()
+
+    def walk(element: HtmlElement, in_pre: bool) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        is_block = tag in BLOCK_TAGS
+        if is_block:
+            flush()
+        if tag == "br":
+            buffer.append("\n")
+        elif tag in CELL_TAGS:
+            buffer.append(" ")
+        elif tag == "img":
+            pass
+        if tag and element.text:
+            buffer.append(element.text if in_pre or tag == "pre" else element.text.replace("\n", " "))
+        for child in element:
+            walk(child, in_pre or tag == "pre")
+        if is_block:
+            flush()
+        if element.tail:
+            buffer.append(element.tail if in_pre else element.tail.replace("\n", " "))
+
+    walk(root, False)
+    flush()
+    return "\n\n".join(paragraphs)
+
+
+def count_words(text: str) -> int:
+    """Return the number of words (``\\w+`` runs) in ``text``."""
+    return len(WORD_RE.findall(text or ""))

@@ -1,0 +1,196 @@
+"""Golden-page tests of archive_spider.extraction: what must be in the result, what must not."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from archive_spider.extraction import Article, extract_article, merge_pages
+
+PAGES = Path(__file__).parent / "pages"
+
+
+def read_page(name: str) -> str:
+    return (PAGES / name).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def essay() -> Article:
+    return extract_article(read_page("furnished-essay.html"), url="https://fieldhearth.example/essays/dry-stone-walling")
+
+
+# --- a realistic article page with all the furniture ----------------------------------------
+
+
+def test_essay_keeps_every_paragraph(essay):
+    assert essay.text.startswith("A dry stone wall holds together without a drop of mortar.")
+    assert "The craft begins with sorting." in essay.text
+    assert "Two faces and a hearting" in essay.text
+    # the body continues after the ad row, in a sibling container
+    assert "A good wall is built with a batter" in essay.text
+    assert "Put one on two, and two on one." in essay.text
+    assert essay.text.endswith("stone by stone.")
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    ["Read More", "Hedge Laying", "Comments", "grandfather", "newsletter", "Advertisement",
+     "Twitter", "Facebook", "Share this", "About the author", "weekend courses", "Home",
+     "All rights reserved", "![](", "|", "By Ines"],
+)
+def test_essay_drops_furniture(essay, furniture):
+    assert furniture not in essay.text
+    assert furniture not in essay.html
+
+
+def test_essay_paragraphs_are_separated_by_one_blank_line(essay):
+    paragraphs = essay.text.split("\n\n")
+    assert len(paragraphs) == 7
+    assert all(p == p.strip() and "\n" not in p for p in paragraphs)
+
+
+def test_essay_metadata(essay):
+    assert essay.title == "The Slow Art of Dry Stone Walling"
+    assert essay.author == "Ines Calloway"
+    assert essay.published == "2024-05-02"
+    assert essay.modified == "2024-05-10"
+    assert essay.lang == "en"
+    assert essay.site_name == "Field & Hearth"
+    assert essay.canonical_url == "https://fieldhearth.example/essays/dry-stone-walling"
+    assert essay.image == "https://fieldhearth.example/static/walls.jpg"
+    assert essay.description == "A wall without mortar can stand for two centuries."
+    assert essay.tags == ["craft", "landscape"]
+    assert essay.word_count == len(essay.text.split()) or essay.word_count > 150
+    assert essay.warnings == []
+
+
+def test_essay_html_is_sanitised(essay):
+    assert "<script" not in essay.html and "<style" not in essay.html
+    assert "<img" not in essay.html  # only spacer images on this page
+    assert "<h2>Two faces and a hearting</h2>" in essay.html
+    assert "<blockquote>" in essay.html
+
+
+def test_to_dict_is_json(essay):
+    data = json.loads(json.dumps(essay.to_dict()))
+    assert data["title"] == essay.title and data["tags"] == essay.tags
+
+
+# --- metadata --------------------------------------------------------------------------------
+
+
+def test_meta_tags_without_json_ld():
+    article = extract_article(read_page("metadata-meta-only.html"))
+    assert article.title == "Ein Abend am Fluss"
+    assert article.author == "Katrin Lehmann, Jonas Weber"
+    assert article.published == "2023-11-07"
+    assert article.modified == "2023-11-08"
+    assert article.lang == "de-DE"
+    assert article.tags == ["Fluss", "Abend"]
+    assert "Fledermaus" in article.text
+
+
+def test_byline_and_time_element():
+    article = extract_article(read_page("time-only.html"))
+    assert article.title == "Notes from a Lighthouse"
+    assert article.author == "Oskar Brandt"
+    assert article.published == "2021-08-19"
+    assert "second heartbeat" in article.text
+    assert "Keeper" not in article.text.split("\n\n")[0]
+
+
+# --- sanitising ------------------------------------------------------------------------------
+
+
+def test_dangerous_markup_is_removed():
+    page = (
+        "<html><body><article><h1>Safe</h1>"
+        + "<p>Plain words of an honest paragraph about safety on the web. " * 5 + "</p>"
+        + '<p onclick="steal()">A paragraph with <a href="javascript:alert(1)">a bad link</a>, '
+        '<a href="https://example.org/ok">a good link</a> and '
+        '<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAUA' + "A" * 200 + '" alt="dot"> '
+        '<img src="https://example.org/photo.jpg" alt="A photo" onerror="x()"> more text here.</p>'
+        '<iframe src="https://evil.example"></iframe><script>alert(2)</script>'
+        + "<p>Another paragraph that belongs to the article body and keeps it long enough. " * 4
+        + "</p></article></body></html>"
+    )
+    article = extract_article(page, url="https://example.org/a")
+    for bad in ("onclick", "javascript:", "<script", "<iframe", "onerror", "alert"):
+        assert bad not in article.html
+    assert '<a href="https://example.org/ok"' in article.html
+    assert 'src="https://example.org/photo.jpg"' in article.html
+    assert "a bad link" in article.text
+
+
+# --- teaser ----------------------------------------------------------------------------------
+
+
+def test_teaser_found_and_not_found():
+    html = read_page("furnished-essay.html")
+    found = extract_article(html, teaser="A dry stone wall holds together without a drop of mortar.")
+    assert "teaser-not-found" not in found.warnings
+    missing = extract_article(html, teaser="Penguins huddle together through the long polar night.")
+    assert "teaser-not-found" in missing.warnings
+
+
+# --- multi-page ------------------------------------------------------------------------------
+
+
+def test_merge_pages_joins_body_and_keeps_first_metadata():
+    first = Article(title="T", author="A", text="One two.", html="<p>One two.</p>", word_count=2)
+    second = Article(title="T (page 2)", text="Three.", html="<p>Three.</p>", word_count=1)
+    merged = merge_pages(first, second)
+    assert merged.title == "T" and merged.author == "A"
+    assert merged.text == "One two.\n\nThree."
+    assert merged.html == "<p>One two.</p>\n<p>Three.</p>"
+    assert merged.word_count == 3
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data, warning",
+    [
+        ("", "empty"),
+        (b"", "empty"),
+        ("   \n ", "empty"),
+        (None, "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "not-html"),
+        ("just some words, no markup at all", "not-html"),
+    ],
+)
+def test_unusable_input_gives_empty_article_with_warning(data, warning):
+    article = extract_article(data)
+    assert isinstance(article, Article)
+    assert article.text == "" and article.title is None and article.word_count == 0
+    assert warning in article.warnings
+
+
+def test_malformed_and_odd_inputs_do_not_crash():
+    for data in ("<html><body><p>unclosed <b>tags <div></span>", "<" * 1000, "<html>" * 5000,
+                 "<div>" * 20000 + "deep" + "</div>" * 20000, "<?xml version='1.0' encoding='utf-8'?><html><body><p>x</p></body></html>"):
+        article = extract_article(data)
+        assert isinstance(article, Article)
+
+
+def test_bytes_in_declared_legacy_encoding():
+    page = ('<html><head><meta charset="iso-8859-1"><title>Caf\xe9 cr\xe8me</title></head><body><article><p>'
+            + "Le caf\xe9 est servi avec une cr\xe8me \xe9paisse et un petit g\xe2teau. " * 8
+            + "</p></article></body></html>").encode("iso-8859-1")
+    article = extract_article(page)
+    assert article.title == "Café crème"
+    assert "crème épaisse" in article.text
+
+
+def test_huge_input_is_capped_and_fast():
+    paragraph = "<p>" + "Words in a very long page that goes on and on. " * 20 + "</p>"
+    page = "<html><body><article>" + paragraph * 25000 + "</article></body></html>"
+    assert len(page) > 20_000_000
+    start = time.perf_counter()
+    article = extract_article(page)
+    assert time.perf_counter() - start < 30
+    assert "truncated" in article.warnings
