@@ -115,8 +115,19 @@ def _migration_1_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_2_published_year(db: sqlite_utils.Database) -> None:
+    # A computed column, so Datasette can facet articles by year without a view.
+    db.execute(
+        "alter table articles add column year integer "
+        "generated always as (cast(substr(published, 1, 4) as integer)) virtual"
+    )
+
+
 # Append only: each function upgrades the schema by one version.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1_initial]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _migration_1_initial,
+    _migration_2_published_year,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
