@@ -21,6 +21,9 @@ EXIT_OK = 0
 EXIT_CRAWL_FAILED = 1
 EXIT_USAGE = 2  # click's own for bad usage
 
+# The demo site's port: fixed, so that the archive's URLs stay the same from run to run.
+DEMO_SITE_PORT = 8780
+
 
 def db_option(fn):
     return click.option(
@@ -181,8 +184,10 @@ def stats(db_path, as_json, last_crawls):
 @db_option
 @click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535),
               help="Port for Datasette.")
+@click.option("--site-port", default=DEMO_SITE_PORT, show_default=True, type=click.IntRange(0, 65535),
+              help="Port for the demo site (a fixed port keeps its URLs, so reruns fetch nothing twice).")
 @click.option("--no-serve", is_flag=True, help="Crawl the demo site, then stop (no Datasette).")
-def demo(db_path, port, no_serve):
+def demo(db_path, port, site_port, no_serve):
     """Crawl the bundled demo site into the archive and open it in Datasette.
 
     Serves the demo site on 127.0.0.1 (no internet needed), crawls it, then starts
@@ -195,7 +200,12 @@ def demo(db_path, port, no_serve):
     from archive_spider import publish
     from archive_spider.demo.server import DemoServer
 
-    with DemoServer() as site:
+    try:
+        site = DemoServer(port=site_port).start()
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve the demo site on port {site_port}: {exc.strerror}; "
+                                   "choose another with --site-port") from None
+    with site:
         click.echo(f"Demo site serving at {site.url}/", err=True)
         command = [sys.executable, "-m", "archive_spider", "crawl", f"{site.url}/",
                    "--db", db_path, "--concurrency", "8"]

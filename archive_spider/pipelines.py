@@ -83,6 +83,7 @@ class StorePipeline:
         self.buffer: list[dict] = []
         self.db = None
         self.crawl_id: int | None = None
+        self.summaries: dict[str, str | None] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -99,7 +100,9 @@ class StorePipeline:
         self.stats.set_value("archive/crawl_id", self.crawl_id)
 
     def process_item(self, item: ArticleItem):
-        self.buffer.append(ItemAdapter(item).asdict())
+        record = ItemAdapter(item).asdict()
+        self.summaries[record["url"]] = record.get("summary")
+        self.buffer.append(record)
         if len(self.buffer) >= self.batch_size:
             self.flush()
         return item
@@ -119,6 +122,20 @@ class StorePipeline:
 
     def close_spider(self):
         self.flush()
+        self.store_better_teasers()
+
+    def store_better_teasers(self) -> None:
+        """An article may be fetched before the index page that shows its full teaser
+        (a sidebar listed it first, cut short): store the fullest teaser the crawl saw.
+        The spider's ``teasers`` maps article URLs to the best listing found."""
+        teasers = getattr(self.crawler.spider, "teasers", {})
+        better = {}
+        for url, used in self.summaries.items():
+            link = teasers.get(url)
+            if link is not None and link.teaser and link.teaser != used:
+                better[url] = link.teaser
+        if better:
+            storage.update_summaries(self.db, better)
 
     def spider_closed(self, reason: str):
         if self.db is None:

@@ -291,6 +291,13 @@ def store_articles(
     return result
 
 
+def update_summaries(db: sqlite_utils.Database, summaries: dict[str, str]) -> None:
+    """Set the teaser (``summary``) of articles by URL; the text is not touched."""
+    with db.conn:
+        for url, summary in summaries.items():
+            db.execute("update articles set summary = ? where url = ?", [summary, url])
+
+
 # --- crawls -------------------------------------------------------------------------------
 
 def start_crawl(db: sqlite_utils.Database, start_urls: Iterable[str]) -> int:

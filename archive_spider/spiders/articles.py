@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any, AsyncIterator, Iterable
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import HtmlResponse, Response
@@ -38,6 +39,13 @@ def split_urls(value: str | Iterable[str] | None) -> list[str]:
     return [u for u in value if u]
 
 
+def teaser_quality(link: discovery.ArticleLink) -> tuple[bool, bool, int]:
+    """Orders teasers of one article: one with text beats none, an uncut one beats one cut
+    short with an ellipsis, and a longer one beats a shorter."""
+    text = (link.teaser or "").rstrip()
+    return (bool(text), not text.endswith(("…", "...")), len(text))
+
+
 class ArticlesSpider(scrapy.Spider):
     """Crawls article sites from their index pages into the archive.
 
@@ -53,11 +61,12 @@ class ArticlesSpider(scrapy.Spider):
         if not self.start_urls:
             raise ValueError("ArticlesSpider needs at least one start URL (-a url=https://...)")
         self._extra_hosts = split_urls(allowed_hosts)
+        self.teasers: dict[str, discovery.ArticleLink] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        hosts = {scrapy.utils.url.urlparse_cached(scrapy.Request(u)).hostname for u in spider.start_urls}
+        hosts = {urlsplit(u).hostname for u in spider.start_urls}
         hosts |= set(spider._extra_hosts) | set(crawler.settings.getlist("ARCHIVE_ALLOWED_HOSTS"))
         spider.allowed_hosts = sorted(h for h in hosts if h)
         # Scrapy's OffsiteMiddleware reads allowed_domains; it also stops redirects off-site.
@@ -126,9 +135,17 @@ class ArticlesSpider(scrapy.Spider):
 
     def follow_article_links(self, response: Response, links: Iterable[discovery.ArticleLink]):
         for link in links:
+            self.remember_teaser(link)
             yield response.follow(
                 link.url, callback=self.parse_page, meta={ROLE: ROLE_ARTICLE, "teaser": link},
             )
+
+    def remember_teaser(self, link: discovery.ArticleLink) -> None:
+        """Keep the fullest teaser seen for each article: the same essay is often listed
+        with its whole teaser on its category page and a cut one in a sidebar."""
+        best = self.teasers.get(link.url)
+        if best is None or teaser_quality(link) > teaser_quality(best):
+            self.teasers[link.url] = link
 
     # --- errbacks -------------------------------------------------------------------------
 
@@ -149,6 +166,7 @@ class ArticlesSpider(scrapy.Spider):
 
     def build_item(self, pages, analysis, teaser: discovery.ArticleLink | None, warnings=()) -> ArticleItem | None:
         first_url = pages[0][0]
+        teaser = self.teasers.get(normalise_url(first_url)) or teaser
         teaser_text = teaser.teaser if teaser else None
         try:
             articles = [extract_article(html, url=url, teaser=teaser_text if i == 0 else None)
