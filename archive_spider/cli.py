@@ -101,7 +101,7 @@ def extract(files, url, teaser, with_html):
 
     for handle in files:
         article = extract_article(handle.read(), url=url, teaser=teaser)
-        record = {"file": handle.name, **article.to_dict()}
+        record = {"file": getattr(handle, "name", "-"), **article.to_dict()}
         if not with_html:
             record.pop("html", None)
         click.echo(json.dumps(record, ensure_ascii=False))

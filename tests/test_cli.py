@@ -1,0 +1,89 @@
+"""The command line: every command documented, errors on one line, extract and stats."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive_spider import storage
+from archive_spider.cli import cli
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+PAGE = """<html><head><title>On Lichens | Field Notes</title>
+<meta property="og:type" content="article"></head><body>
+<nav><a href="/">Home</a> <a href="/about/">About</a></nav>
+<article><h1>On Lichens</h1><p class="byline">By Ada Moss</p>
+<p>Lichens are partnerships between a fungus and an alga, and they grow on bare rock where
+nothing else can, slowly turning stone into the first thin soil of a new place.</p>
+<p>They are also witnesses: many species vanish where the air is dirty, so a wall covered
+in them is a quiet sign that the air around it has become clean again after many years.</p>
+</article><footer>Contact us</footer></body></html>"""
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help_with_an_example_and_is_in_the_readme(name):
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+    assert f"archive-spider {name}" in README
+
+
+def test_extract_prints_one_json_object_per_file(tmp_path):
+    page = tmp_path / "lichens.html"
+    page.write_text(PAGE)
+    result = CliRunner().invoke(cli, ["extract", str(page), str(page), "--url", "https://example.org/lichens/"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 2
+    record = json.loads(lines[0])
+    assert record["title"] == "On Lichens"
+    assert "partnerships between a fungus" in record["text"]
+    assert "Contact us" not in record["text"]
+
+
+def test_extract_reads_standard_input():
+    result = CliRunner().invoke(cli, ["extract", "-", "--no-html"], input=PAGE)
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    assert "html" not in record and record["word_count"] > 30
+
+
+def test_stats_on_missing_archive_is_one_clear_line(tmp_path):
+    result = CliRunner().invoke(cli, ["stats", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0
+    assert "no archive at" in result.output
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_stats_reports_articles_and_crawls(tmp_path):
+    path = tmp_path / "archive.db"
+    db = storage.open_db(path)
+    crawl_id = storage.start_crawl(db, ["https://example.org/"])
+    storage.store_articles(db, [{"url": "https://example.org/a/", "title": "A", "text": "one two three",
+                                 "word_count": 3, "published": "2025-01-02"}], crawl_id=crawl_id)
+    storage.finish_crawl(db, crawl_id, "ok", {"new": 1, "requests": 4})
+    db.close()
+    result = CliRunner().invoke(cli, ["stats", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 articles" in result.output
+    assert re.search(r"example\.org: 1 articles, 3 words", result.output)
+    assert "#1" in result.output and "ok: 1 new" in result.output
+    figures = json.loads(CliRunner().invoke(cli, ["stats", "--db", str(path), "--json"]).output)
+    assert figures["crawls"][0]["requests"] == 4
+
+
+def test_crawl_refuses_a_corrupt_archive_without_touching_it(tmp_path):
+    path = tmp_path / "archive.db"
+    path.write_bytes(b"garbage" * 1000)
+    result = CliRunner().invoke(cli, ["crawl", "http://127.0.0.1:9/", "--db", str(path)])
+    assert result.exit_code == 1
+    assert "cannot use" in result.output
+    assert path.read_bytes() == b"garbage" * 1000
+
+
+def test_crawl_without_urls_is_bad_usage():
+    result = CliRunner().invoke(cli, ["crawl"])
+    assert result.exit_code == 2
