@@ -25,6 +25,9 @@ HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # article itself wearing an unlucky class name ("has-sidebar", "comments-open").
 MAX_FURNITURE_TEXT_SHARE = 0.35
 
+# Class names and ids with more parts than this are slugs of headings, not layout names.
+MAX_FURNITURE_NAME_TOKENS = 4
+
 
 def prune_page(tree: HtmlElement) -> None:
     """Remove non-article furniture from a whole parsed page, in place."""
@@ -37,6 +40,13 @@ def prune_page(tree: HtmlElement) -> None:
         if is_hidden(element) or is_furniture(element, page_length):
             drop(element)
     remove_teaser_sections(tree)
+
+
+def remove_sourceless_images(tree: HtmlElement) -> None:
+    """Remove images with an empty src, before resolving links turns "" into the page URL."""
+    for image in list(tree.iter("img")):
+        if not (image.get("src") or "").strip() and not image.get("data-src"):
+            drop(image)
 
 
 def is_hidden(element: HtmlElement) -> bool:
@@ -57,7 +67,8 @@ def is_furniture(element: HtmlElement, page_length: int) -> bool:
         return False
     if tag in ("nav", "aside") or element.get("role") in h.BOILERPLATE_ROLES:
         return is_small_share(element, page_length)
-    names = " ".join(filter(None, (element.get("class"), element.get("id")))).lower()
+    names = [name for name in (element.get("class") or "").lower().split()]
+    names += (element.get("id") or "").lower().split()
     if names and names_furniture(names):
         if element.find(".//h1") is not None:  # an article header is not furniture
             return False
@@ -69,10 +80,18 @@ def is_furniture(element: HtmlElement, page_length: int) -> bool:
     return False
 
 
-def names_furniture(names: str) -> bool:
-    """True when a class/id string names a furniture block."""
-    tokens = set(TOKEN_SPLIT_RE.split(names))
-    return bool(tokens & h.BOILERPLATE_TOKENS) or bool(h.BOILERPLATE_JOINED_RE.search(names))
+def names_furniture(names: list[str]) -> bool:
+    """True when one of the class names or ids names a furniture block.
+
+    Long names are slugs of headings ("sharing-with-a-single-developer"), not furniture.
+    """
+    for name in names:
+        tokens = TOKEN_SPLIT_RE.split(name)
+        if len(tokens) > MAX_FURNITURE_NAME_TOKENS:
+            continue
+        if h.BOILERPLATE_TOKENS.intersection(tokens) or h.BOILERPLATE_JOINED_RE.search(name):
+            return True
+    return False
 
 
 def is_small_share(element: HtmlElement, page_length: int) -> bool:

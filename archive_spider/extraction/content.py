@@ -6,6 +6,7 @@ import logging
 import re
 from collections import Counter
 from copy import deepcopy
+from dataclasses import dataclass, field
 
 import lxml.etree
 import lxml.html
@@ -44,6 +45,66 @@ def find_body_with_trafilatura(tree: HtmlElement, url: str | None, **focus: bool
     # trafilatura builds plain etree elements; reparse to get lxml.html's API
     markup = lxml.etree.tostring(html_root.find("body"), encoding="unicode")
     return lxml.html.fragment_fromstring(markup, create_parent="div")
+
+
+def find_body_with_readability(tree: HtmlElement, url: str | None) -> HtmlElement | None:
+    """Return readability-lxml's article (a ``<div>``), or None. Modifies ``tree``."""
+    from readability import Document
+
+    summary = Document(tree, url=url).summary(html_partial=True)
+    if not summary or not summary.strip():
+        return None
+    return lxml.html.fragment_fromstring(summary, create_parent="div")
+
+
+@dataclass
+class Candidate:
+    """One finder's idea of the article body."""
+
+    name: str
+    root: HtmlElement
+    text: str
+    html: str
+    shingles: Counter = field(init=False)
+    words: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        tokens = tokenize(self.text)
+        self.words = len(tokens)
+        self.shingles = count_shingles(tokens)
+
+
+def choose_body(candidates: list[Candidate], reference_text: str | None = None) -> Candidate | None:
+    """Pick the body candidate the evidence supports best.
+
+    With a reference text (JSON-LD articleBody), the candidate that agrees with it most
+    wins. Otherwise readability's candidate wins (it is the more precise), unless it holds
+    only a sliver of what trafilatura found, which means it locked onto a fragment.
+    """
+    usable = [c for c in candidates if c.words]
+    if not usable:
+        return None
+    if reference_text:
+        reference = count_shingles(tokenize(reference_text))
+        if sum(reference.values()) >= h.MIN_REFERENCE_SHINGLES:
+            return max(usable, key=lambda c: agreement(c.shingles, reference))
+    by_name = {c.name: c for c in usable}
+    readability, trafilatura = by_name.get("readability"), by_name.get("trafilatura")
+    if readability and trafilatura:
+        if readability.words < h.MIN_READABILITY_SHARE * trafilatura.words:
+            return trafilatura
+        return readability
+    return usable[0]
+
+
+def agreement(candidate: Counter, reference: Counter) -> float:
+    """Shingle F1 of ``candidate`` against ``reference``."""
+    common = sum((candidate & reference).values())
+    if not common:
+        return 0.0
+    precision = common / sum(candidate.values())
+    recall = common / sum(reference.values())
+    return 2 * precision * recall / (precision + recall)
 
 
 def parse_fragment(html: str) -> HtmlElement:

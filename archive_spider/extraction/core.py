@@ -10,8 +10,20 @@ from lxml.html import HtmlElement
 
 from . import heuristics as h
 from .article import Article
-from .cleaning import clean_article, prune_page, remove_title_heading, unwrap_dead_links
-from .content import find_body_with_trafilatura, parse_fragment
+from .cleaning import (
+    clean_article,
+    prune_page,
+    remove_sourceless_images,
+    remove_title_heading,
+    unwrap_dead_links,
+)
+from .content import (
+    Candidate,
+    choose_body,
+    find_body_with_readability,
+    find_body_with_trafilatura,
+    parse_fragment,
+)
 from .loading import decode_input, parse_page
 from .metadata import extract_metadata
 from .sanitizing import sanitize_html
@@ -46,22 +58,17 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
     tree = parse_page(text)
     if tree is None:
         return Article(warnings=warnings + ["not-html"])
+    remove_sourceless_images(tree)
     if url:
         make_links_absolute(tree, url)
     metadata = extract_metadata(tree, url)
 
     page = deepcopy(tree)
     prune_page(page)
-    body = find_body_with_trafilatura(page, url)
-    if body is None:
-        body = find_body_with_trafilatura(tree, url, favor_recall=True)
-    body_html = ""
-    if body is not None:
-        clean_article(body)
-        remove_title_heading(body, metadata.title)
-        unwrap_dead_links(body)
-        body_html = sanitize_html(inner_html(body))
-    body_text = render_text(parse_fragment(body_html)) if body_html else ""
+    candidates = find_candidates(page, url, metadata.title)
+    chosen = choose_body(candidates, metadata.article_body)
+    body_html = chosen.html if chosen else ""
+    body_text = chosen.text if chosen else ""
 
     article = Article(
         title=metadata.title,
@@ -81,6 +88,27 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
     )
     add_quality_warnings(article, teaser)
     return article
+
+
+def find_candidates(page: HtmlElement, url: str | None, title: str | None) -> list[Candidate]:
+    """Run the body finders on the pruned page; return their cleaned, sanitised results."""
+    roots = [("trafilatura", find_body_with_trafilatura(page, url))]
+    if roots[0][1] is None:
+        roots.append(("trafilatura", find_body_with_trafilatura(page, url, favor_recall=True)))
+    if sum(1 for _ in page.iter()) <= h.MAX_ELEMENTS_FOR_SECOND_OPINION:
+        roots.append(("readability", find_body_with_readability(page, url)))
+    candidates = []
+    for name, root in roots:
+        if root is None:
+            continue
+        clean_article(root)
+        remove_title_heading(root, title)
+        unwrap_dead_links(root)
+        html = sanitize_html(inner_html(root))
+        if html:
+            fragment = parse_fragment(html)
+            candidates.append(Candidate(name, fragment, render_text(fragment), html))
+    return candidates
 
 
 def add_quality_warnings(article: Article, teaser: str | None) -> None:

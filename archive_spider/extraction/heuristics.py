@@ -29,6 +29,13 @@ SHORT_TEXT_WORDS = 50
 # Shingle size used to compare candidate bodies with each other and with the teaser.
 SHINGLE_SIZE = 4
 
+# readability-lxml's candidate is preferred (it is the more precise finder) unless it holds
+# less than this share of trafilatura's words: then it has locked onto one fragment.
+MIN_READABILITY_SHARE = 0.2
+
+# JSON-LD articleBody acts as referee between candidates only when it is this long.
+MIN_REFERENCE_SHINGLES = 30
+
 # Teasers are often an edited first sentence: this share of the teaser's shingles (or,
 # for short teasers, tokens) found in the body counts as "the body contains it".
 TEASER_MIN_OVERLAP = 0.5
@@ -49,7 +56,7 @@ BOILERPLATE_TOKENS = frozenset(
         "breadcrumb", "breadcrumbs", "pagination", "pager",
         "sidebar", "widget", "navbar", "nav", "menu", "footer", "masthead",
         "authorbox", "author-box", "author-bio", "bio", "byline-bio", "about-author",
-        "tags", "tagcloud", "print", "skip",
+        "tags", "tagcloud", "print", "skip", "byline", "dateline", "author", "authors",
     }
 )
 
@@ -58,7 +65,8 @@ BOILERPLATE_TOKENS = frozenset(
 BOILERPLATE_JOINED_RE = re.compile(
     r"(author[-_]?(box|bio|card|info|profile)|about[-_]the[-_]author|"
     r"read[-_]?more|more[-_]from|you[-_]may[-_]also|also[-_]like|share[-_]?(bar|buttons|tools)|"
-    r"social[-_]?(bar|buttons|links|share)|newsletter|comment[-_]?(s|list|section|form))",
+    r"social[-_]?(bar|buttons|links|share)|newsletter|comment[-_]?(s|list|section|form)|"
+    r"(entry|post|article)[-_]?meta$)",
     re.IGNORECASE,
 )
 
