@@ -163,8 +163,10 @@ def crawl_status(reason: str, stats: dict) -> str:
 
 def crawl_counts(stats: dict) -> dict[str, int]:
     """The crawls-table counts, from Scrapy's stats of the run."""
+    # A request a middleware chose not to send (known article, robots.txt) is no error.
+    ignored = stats.get("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest", 0)
     errors = (
-        stats.get("downloader/exception_count", 0)
+        stats.get("downloader/exception_count", 0) - ignored
         + stats.get("spider_exceptions/count", 0)
         + stats.get("archive/errors", 0)
         + sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/5"))
