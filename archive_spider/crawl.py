@@ -46,7 +46,8 @@ class CrawlOutcome:
         c = self.counts
         return (
             f"crawl {self.crawl_id} {self.status}: {c.get('new', 0)} new, {c.get('updated', 0)} updated, "
-            f"{c.get('unchanged', 0)} unchanged, {c.get('skipped', 0)} skipped, "
+            f"{c.get('unchanged', 0)} unchanged, {c.get('not_modified', 0)} not modified, "
+            f"{c.get('skipped', 0)} skipped, "
             f"{c.get('duplicates', 0)} duplicates, {c.get('errors', 0)} errors; "
             f"{c.get('requests', 0)} requests in {self.seconds:.1f} s -> {self.db_path}"
         )

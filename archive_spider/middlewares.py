@@ -1,42 +1,53 @@
 """Downloader middlewares: incremental fetching.
 
 IncrementalMiddleware is the one place where the crawl asks the archive what it already
-has: a request for an article the archive holds is not sent (revisit policy ``never``).
-Index pages, feeds and sitemaps are always fetched, so new articles are found.
+has. A request for an article the archive holds is skipped, sent as a conditional request
+or sent in full, as the revisit policy (ARCHIVE_REVISIT, see revisit.py) decides; a 304 Not
+Modified answer ends there, counted. Index pages, feeds and sitemaps are always fetched, so
+new articles are found.
 """
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest
 
-from archive_spider import storage
+from archive_spider import revisit, storage
+from archive_spider.urls import normalise_url
 
 logger = logging.getLogger(__name__)
 
 # Request.meta key the spider sets to say what a request is for.
 ROLE = "archive_role"
 ROLE_ARTICLE = "article"
-REVISIT_POLICIES = ("never", "always")
+REVISIT_POLICIES = ("never", "conditional", "max-age=N", "always")
+# Request.meta key holding what the archive knew when a conditional request was sent.
+CONDITIONAL = "archive_conditional"
 
 
 class IncrementalMiddleware:
-    """Skips article requests whose URL the archive already holds."""
+    """Applies the revisit policy to article requests and reports each article fetch
+    (``revisit.article_fetched`` / ``revisit.article_not_modified`` signals)."""
 
-    def __init__(self, crawler, db_path: str, policy: str):
-        if policy not in REVISIT_POLICIES:
-            raise ValueError(f"ARCHIVE_REVISIT must be one of {', '.join(REVISIT_POLICIES)}, not {policy!r}")
+    def __init__(self, crawler, db_path: str, policy: revisit.RevisitPolicy):
+        self.crawler = crawler
         self.stats = crawler.stats
         self.db_path = db_path
-        self.known: set[str] = set()
+        self.policy = policy
+        self.known: dict[str, dict] = {}
         self._loaded = False
+        # Hosts that answered a conditional request with the same page in full: asking
+        # them again only costs downloads, so their known articles are skipped instead.
+        self.hosts_ignoring_validators: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
-        policy = crawler.settings.get("ARCHIVE_REVISIT", "never")
-        if policy == "always":
-            raise NotConfigured("ARCHIVE_REVISIT=always: every article is fetched again")
+        try:
+            policy = revisit.parse_policy(crawler.settings.get("ARCHIVE_REVISIT"))
+        except ValueError as exc:
+            raise ValueError(f"ARCHIVE_REVISIT: {exc}") from None
         return cls(crawler, crawler.settings.get("ARCHIVE_DB_PATH"), policy)
 
     def _load_known(self) -> None:
@@ -46,17 +57,58 @@ class IncrementalMiddleware:
         except storage.ArchiveError:
             return  # no archive yet: nothing is known
         try:
-            self.known = storage.known_urls(db)
+            self.known = storage.revisit_state(db)
         finally:
             db.close()
-        logger.info("Archive holds %d article URLs; they will not be fetched again", len(self.known))
+        logger.info("Archive holds %d article URLs; revisit policy %s", len(self.known), self.policy)
 
     def process_request(self, request):
         if request.meta.get(ROLE) != ROLE_ARTICLE:
             return None
         if not self._loaded:
             self._load_known()
-        if request.url in self.known:
+        known = self.known.get(request.url)
+        if known is None:
+            return None
+        decision = self.policy.decide(known)
+        if decision == revisit.CONDITIONAL and urlsplit(request.url).hostname in self.hosts_ignoring_validators:
+            decision = revisit.SKIP
+        if decision == revisit.SKIP:
             self.stats.inc_value("archive/known_skipped")
             raise IgnoreRequest(f"already archived: {request.url}")
+        self.stats.inc_value("archive/revisited")
+        if decision == revisit.CONDITIONAL:
+            for name, value in revisit.conditional_headers(known).items():
+                request.headers[name] = value
+            request.meta[CONDITIONAL] = known
         return None
+
+    def process_response(self, request, response):
+        role = request.meta.get(ROLE)
+        if role is None or role == "continuation":
+            return response
+        fetch = {**revisit.validators_of(response.headers), "last_fetched": storage.utc_now()}
+        if response.status == 304 and CONDITIONAL in request.meta:
+            self.stats.inc_value("archive/not_modified")
+            self.crawler.signals.send_catch_log(
+                revisit.article_not_modified, url=normalise_url(request.url), fetch=fetch)
+            raise IgnoreRequest(f"not modified: {request.url}")
+        if 200 <= response.status < 300:
+            sent = request.meta.get(CONDITIONAL)
+            if sent is not None and self._validators_ignored(sent, fetch):
+                host = urlsplit(request.url).hostname
+                if host not in self.hosts_ignoring_validators:
+                    self.hosts_ignoring_validators.add(host)
+                    logger.warning("%s ignores conditional requests (sent the same %s again in full): "
+                                   "its other known articles are skipped this crawl", host,
+                                   "ETag" if sent.get("http_etag") else "Last-Modified")
+                self.stats.inc_value("archive/validators_ignored")
+            self.crawler.signals.send_catch_log(
+                revisit.article_fetched, url=normalise_url(response.url), fetch=fetch)
+        return response
+
+    @staticmethod
+    def _validators_ignored(sent: dict, got: dict) -> bool:
+        if sent.get("http_etag") and got.get("http_etag"):
+            return sent["http_etag"].removeprefix("W/") == got["http_etag"].removeprefix("W/")
+        return bool(sent.get("http_last_modified")) and sent.get("http_last_modified") == got.get("http_last_modified")

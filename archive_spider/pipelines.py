@@ -7,12 +7,13 @@ archive, through storage.py, in batches of ARCHIVE_BATCH_SIZE articles per trans
 from __future__ import annotations
 
 import logging
+import time
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from archive_spider import storage
+from archive_spider import revisit, storage, warc
 from archive_spider.items import ArticleItem
 
 logger = logging.getLogger(__name__)
@@ -42,16 +43,16 @@ class ValidatePipeline:
 
 
 class DedupePipeline:
-    """Drops the second copy of an article within one crawl.
+    """Drops the second copy of an article URL within one crawl.
 
     The same article may be reached by several URLs (canonical, tracking parameters the
-    normaliser did not know) or served twice; the first copy wins.
+    normaliser did not know) or served twice; the first copy wins. A copy under another
+    URL with the same text is not dropped: storage keeps it, marked ``duplicate_of``.
     """
 
     def __init__(self, crawler):
         self.stats = crawler.stats
         self.seen_urls: set[str] = set()
-        self.seen_hashes: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -63,35 +64,53 @@ class DedupePipeline:
         if urls & self.seen_urls:
             self.stats.inc_value("archive/duplicates")
             raise DropItem(f"already archived in this crawl: {adapter['url']}")
-        digest = storage.content_hash(adapter.get("title"), adapter.get("text"))
-        if digest in self.seen_hashes:
-            self.stats.inc_value("archive/duplicates")
-            raise DropItem(f"same content as {self.seen_hashes[digest]}: {adapter['url']}")
         self.seen_urls |= urls
-        self.seen_hashes[digest] = adapter["url"]
         return item
 
 
 class StorePipeline:
-    """Writes articles to the archive in batches and records the crawl in ``crawls``."""
+    """Writes articles to the archive in batches and records the crawl in ``crawls``.
 
-    def __init__(self, crawler, db_path: str, batch_size: int):
+    A batch is written when it holds ARCHIVE_BATCH_SIZE articles or ARCHIVE_FLUSH_SECONDS
+    have passed, so a killed crawl loses little work. With the articles go what the
+    middlewares reported: validators of each fetch, 304 answers and WARC index rows.
+    """
+
+    def __init__(self, crawler, db_path: str, batch_size: int, flush_seconds: float = 10.0):
         self.crawler = crawler
         self.stats = crawler.stats
         self.db_path = db_path
         self.batch_size = max(1, batch_size)
+        self.flush_seconds = flush_seconds
+        self.last_flush = time.monotonic()
         self.buffer: list[dict] = []
         self.db = None
         self.crawl_id: int | None = None
         self.summaries: dict[str, str | None] = {}
+        self.fetches: dict[str, dict] = {}
+        self.not_modified: dict[str, dict] = {}
+        self.warc_records: list[dict] = []
 
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        pipeline = cls(crawler, settings.get("ARCHIVE_DB_PATH"), settings.getint("ARCHIVE_BATCH_SIZE"))
+        pipeline = cls(crawler, settings.get("ARCHIVE_DB_PATH"), settings.getint("ARCHIVE_BATCH_SIZE"),
+                       settings.getfloat("ARCHIVE_FLUSH_SECONDS", 10.0))
         # The crawl's finish reason is known only at spider_closed, after close_spider.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.article_fetched, signal=revisit.article_fetched)
+        crawler.signals.connect(pipeline.article_not_modified, signal=revisit.article_not_modified)
+        crawler.signals.connect(pipeline.warc_record_written, signal=warc.record_written)
         return pipeline
+
+    def article_fetched(self, url: str, fetch: dict) -> None:
+        self.fetches[url] = fetch
+
+    def article_not_modified(self, url: str, fetch: dict) -> None:
+        self.not_modified[url] = fetch
+
+    def warc_record_written(self, record: dict) -> None:
+        self.warc_records.append(record)
 
     def open_spider(self):
         self.db = storage.open_db(self.db_path)
@@ -101,13 +120,21 @@ class StorePipeline:
 
     def process_item(self, item: ArticleItem):
         record = ItemAdapter(item).asdict()
+        record.update(self.fetches.pop(record["url"], {}))
         self.summaries[record["url"]] = record.get("summary")
         self.buffer.append(record)
-        if len(self.buffer) >= self.batch_size:
+        if len(self.buffer) >= self.batch_size or time.monotonic() - self.last_flush >= self.flush_seconds:
             self.flush()
         return item
 
     def flush(self) -> None:
+        self.last_flush = time.monotonic()
+        # Index rows first: their records are already flushed to the WARC file.
+        records, self.warc_records = self.warc_records, []
+        storage.add_warc_records(self.db, records)
+        if self.not_modified:
+            fetches, self.not_modified = self.not_modified, {}
+            storage.mark_not_modified(self.db, fetches, crawl_id=self.crawl_id)
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
@@ -115,9 +142,10 @@ class StorePipeline:
         self.stats.inc_value("archive/new", len(result.new))
         self.stats.inc_value("archive/updated", len(result.updated))
         self.stats.inc_value("archive/unchanged", len(result.unchanged))
+        self.stats.inc_value("archive/duplicates", len(result.duplicates))
         logger.info(
-            "Stored %d articles: %d new, %d updated, %d unchanged",
-            len(batch), len(result.new), len(result.updated), len(result.unchanged),
+            "Stored %d articles: %d new, %d updated, %d unchanged, %d duplicates",
+            len(batch), len(result.new), len(result.updated), len(result.unchanged), len(result.duplicates),
         )
 
     def close_spider(self):
@@ -177,6 +205,7 @@ def crawl_counts(stats: dict) -> dict[str, int]:
         "new": stats.get("archive/new", 0),
         "updated": stats.get("archive/updated", 0),
         "unchanged": stats.get("archive/unchanged", 0),
+        "not_modified": stats.get("archive/not_modified", 0),
         "skipped": stats.get("archive/skipped", 0) + stats.get("archive/known_skipped", 0),
         "duplicates": stats.get("archive/duplicates", 0),
         "errors": errors,

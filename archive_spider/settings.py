@@ -46,6 +46,8 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 DOWNLOADER_MIDDLEWARES = {
     "archive_spider.middlewares.IncrementalMiddleware": 50,
+    # After decompression (590), before IncrementalMiddleware sees the response.
+    "archive_spider.warc.WarcMiddleware": 60,
 }
 
 ITEM_PIPELINES = {
@@ -69,5 +71,11 @@ ARCHIVE_ALLOWED_HOSTS = []
 ARCHIVE_MAX_ARTICLE_PAGES = 20
 # Stop after fetching this many pages in all (0: no limit); `crawl --max-pages`.
 ARCHIVE_MAX_PAGES = 0
-# Revisit policy for articles already in the archive: "never" skips them.
-ARCHIVE_REVISIT = "never"
+# Revisit policy for articles already in the archive (see revisit.py): "conditional"
+# asks the site with If-None-Match / If-Modified-Since and counts 304s; "never" skips
+# them; "max-age=7d" revisits those last fetched longer ago; "always" fetches them again.
+ARCHIVE_REVISIT = "conditional"
+# Write every fetched page to a WARC file per crawl under warc/ next to the archive.
+ARCHIVE_WARC = True
+# Write stored articles at least this often (seconds), however small the batch.
+ARCHIVE_FLUSH_SECONDS = 10

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
+from archive_spider import similarity
+
 # Columns of the articles table, in the order Datasette shows them.
 ARTICLE_COLUMNS: dict[str, type] = {
     "id": int,
@@ -51,7 +53,12 @@ ARTICLE_FIELDS = (
     "extraction_warnings",
 )
 
-CRAWL_COUNTS = ("requests", "pages", "new", "updated", "unchanged", "skipped", "duplicates", "errors")
+CRAWL_COUNTS = (
+    "requests", "pages", "new", "updated", "unchanged", "not_modified", "skipped", "duplicates", "errors",
+)
+
+# What the last fetch of an article said, for the conditional request of the next one.
+FETCH_FIELDS = ("http_etag", "http_last_modified", "last_fetched")
 
 
 class ArchiveError(Exception):
@@ -123,10 +130,41 @@ def _migration_2_published_year(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_3_revisits_warc_duplicates(db: sqlite_utils.Database) -> None:
+    # What a conditional request needs (validators of the last fetch and when it was), the
+    # near-duplicate fingerprint, and which earlier article a copy duplicates.
+    for column, kind in (("http_etag", str), ("http_last_modified", str), ("last_fetched", str),
+                         ("simhash", int), ("duplicate_of", int)):
+        db["articles"].add_column(column, kind)
+    db["articles"].create_index(["duplicate_of"])
+    # Migration 1 builds crawls from CRAWL_COUNTS, so a fresh archive has this already.
+    if "not_modified" not in db["crawls"].columns_dict:
+        db["crawls"].add_column("not_modified", int, not_null_default=0)
+    # Where each fetched article page lies in the crawl's WARC file.
+    db["warc_records"].create(
+        {
+            "id": int,
+            "url": str,
+            "article_url": str,
+            "role": str,
+            "warc_file": str,
+            "offset": int,
+            "length": int,
+            "status": int,
+            "fetched": str,
+            "crawl_id": int,
+        },
+        pk="id",
+    )
+    db["warc_records"].create_index(["article_url", "fetched"])
+    db["warc_records"].create_index(["url"])
+
+
 # Append only: each function upgrades the schema by one version.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1_initial,
     _migration_2_published_year,
+    _migration_3_revisits_warc_duplicates,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -196,6 +234,8 @@ class StoreResult:
     new: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # New rows that copy an earlier article (stored with duplicate_of set).
+    duplicates: list[str] = field(default_factory=list)
 
 
 def find_article(db: sqlite_utils.Database, url: str, canonical_url: str | None = None) -> dict | None:
@@ -250,12 +290,19 @@ def store_articles(
     *,
     crawl_id: int | None = None,
     now: str | None = None,
+    seen: bool = True,
 ) -> StoreResult:
     """Insert or update articles in one transaction.
 
     A new URL is inserted; a known one with the same content only has ``last_seen``
     moved; a known one whose title or text changed is updated and gets a revision. Every
-    first version is kept as revision 1 too, so the history is complete.
+    first version is kept as revision 1 too, so the history is complete. A new article
+    whose text copies an earlier one (same content hash, or a SimHash a few bits away) is
+    stored with ``duplicate_of`` set to the earlier one's id.
+
+    An article dict with ``last_fetched`` also updates the HTTP validators kept for
+    conditional requests (``http_etag``, ``http_last_modified``). ``seen=False`` (re-extraction
+    from stored pages) leaves ``last_seen`` where it is.
     """
     now = now or utc_now()
     result = StoreResult()
@@ -263,19 +310,24 @@ def store_articles(
     with db.conn:
         for article in articles:
             row = _as_row(article)
+            fetch = {name: article.get(name) for name in FETCH_FIELDS} if article.get("last_fetched") else {}
+            seen_now = {"last_seen": now} if seen else {}
             existing = find_article(db, row["url"], row["canonical_url"])
             if existing is None:
-                row.update(first_seen=now, last_seen=now, last_changed=now, crawl_id=crawl_id)
+                row.update(first_seen=now, last_seen=now, last_changed=now, crawl_id=crawl_id, **fetch)
+                row["simhash"] = similarity.simhash(row["text"])
+                row["duplicate_of"] = find_duplicate(db, row)
                 article_id = table.insert(row).last_pk
-                result.new.append(row["url"])
+                (result.duplicates if row["duplicate_of"] else result.new).append(row["url"])
             elif existing["content_hash"] == row["content_hash"]:
-                table.update(existing["id"], {"last_seen": now, "crawl_id": crawl_id})
+                table.update(existing["id"], {**seen_now, "crawl_id": crawl_id, **fetch})
                 result.unchanged.append(existing["url"])
                 continue
             else:
                 article_id = existing["id"]
                 row["url"] = existing["url"]
-                row.update(last_seen=now, last_changed=now, crawl_id=crawl_id)
+                row.update(last_changed=now, crawl_id=crawl_id, simhash=similarity.simhash(row["text"]),
+                           **seen_now, **fetch)
                 table.update(article_id, row)
                 result.updated.append(existing["url"])
             db["revisions"].insert({
@@ -289,6 +341,77 @@ def store_articles(
                 "words_changed": _words_changed(existing["text"] if existing else "", row["text"]),
             })
     return result
+
+
+def find_duplicate(db: sqlite_utils.Database, row: dict[str, Any]) -> int | None:
+    """The id of the earliest article (not itself a copy) that ``row`` duplicates: the same
+    content hash, or else a near-identical text (SimHash) of about the same length."""
+    exact = db.execute(
+        "select id from articles where content_hash = ? and duplicate_of is null and url != ? "
+        "order by id limit 1", [row["content_hash"], row["url"]],
+    ).fetchone()
+    if exact:
+        return exact[0]
+    fingerprint, words = row.get("simhash"), row.get("word_count") or 0
+    if fingerprint is None or not words:
+        return None
+    for article_id, other in db.execute(
+        "select id, simhash from articles where simhash is not null and duplicate_of is null "
+        "and url != ? and word_count between ? and ? order by id",
+        [row["url"], int(words * similarity.LENGTH_RATIO), int(words / similarity.LENGTH_RATIO) + 1],
+    ):
+        if similarity.is_near_duplicate(fingerprint, other):
+            return article_id
+    return None
+
+
+def revisit_state(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+    """For every URL the archive holds (fetched and canonical): the validators and time
+    of the article's last fetch, which the revisit policy decides on."""
+    state: dict[str, dict[str, Any]] = {}
+    for row in db.query(
+        "select url, canonical_url, http_etag, http_last_modified, last_fetched, last_seen from articles"
+    ):
+        known = {
+            "http_etag": row["http_etag"],
+            "http_last_modified": row["http_last_modified"],
+            # Articles archived before validators were kept: their last sighting.
+            "last_fetched": row["last_fetched"] or row["last_seen"],
+        }
+        state[row["url"]] = known
+        if row["canonical_url"]:
+            state.setdefault(row["canonical_url"], known)
+    return state
+
+
+def mark_not_modified(
+    db: sqlite_utils.Database, fetches: dict[str, dict[str, Any]], *, crawl_id: int | None = None,
+    now: str | None = None,
+) -> int:
+    """Record that the site answered 304 Not Modified for these article URLs: ``last_seen``
+    and ``last_fetched`` move, new validators (if sent) replace the old. Returns how many
+    articles were touched."""
+    now = now or utc_now()
+    touched = 0
+    with db.conn:
+        for url, fetch in fetches.items():
+            cursor = db.execute(
+                "update articles set last_seen = ?, last_fetched = ?, crawl_id = ?, "
+                "http_etag = coalesce(?, http_etag), http_last_modified = coalesce(?, http_last_modified) "
+                "where id = (select id from articles where url = ? or canonical_url = ? order by url != ? limit 1)",
+                [now, fetch.get("last_fetched") or now, crawl_id, fetch.get("http_etag"),
+                 fetch.get("http_last_modified"), url, url, url],
+            )
+            touched += cursor.rowcount
+    return touched
+
+
+def add_warc_records(db: sqlite_utils.Database, records: Iterable[dict[str, Any]]) -> None:
+    """Index WARC records already written (and flushed) to their files."""
+    records = list(records)
+    if records:
+        with db.conn:
+            db["warc_records"].insert_all(records)
 
 
 def update_summaries(db: sqlite_utils.Database, summaries: dict[str, str]) -> None:
@@ -309,6 +432,20 @@ def start_crawl(db: sqlite_utils.Database, start_urls: Iterable[str]) -> int:
             "start_urls": json.dumps(list(start_urls)),
             **{name: 0 for name in CRAWL_COUNTS},
         }).last_pk
+
+
+def close_interrupted_crawls(db: sqlite_utils.Database) -> int:
+    """Mark crawls still "running" as "interrupted" (killed, or the machine went down).
+
+    Call only while holding the archive's lock: then no crawl of this archive is running.
+    """
+    with db.conn:
+        cursor = db.execute(
+            "update crawls set status = 'interrupted', "
+            "message = coalesce(message, 'the process ended before the crawl finished') "
+            "where status = 'running'"
+        )
+    return cursor.rowcount
 
 
 def finish_crawl(

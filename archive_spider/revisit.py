@@ -1,0 +1,108 @@
+"""Revisit policies: what to do with an article the archive already holds.
+
+``never``          skip it: only new articles are fetched.
+``conditional``    ask the site whether it changed, with the validators kept from the last
+                   fetch (If-None-Match / If-Modified-Since); 304 Not Modified costs one
+                   small response and no download. Articles with no validators are skipped.
+                   The default: each rerun catches edits and downloads no unchanged page.
+``max-age=7d``     revisit (conditionally when validators are known, else in full) only
+                   articles last fetched longer ago than the age; skip the rest. Units:
+                   s, m, h, d, w.
+``always``         fetch every article again in full.
+
+Pure: the middleware in middlewares.py applies the decision to requests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+# Signals the crawl sends as article responses come in; StorePipeline records them.
+# Sent with url= (normalised) and fetch= (http_etag, http_last_modified, last_fetched).
+article_fetched = object()
+article_not_modified = object()
+
+SKIP = "skip"
+CONDITIONAL = "conditional"
+FULL = "full"
+
+DEFAULT_POLICY = "conditional"
+AGE_RE = re.compile(r"^max-age=(\d+)([smhdw]?)$")
+AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "": 86400}
+
+
+@dataclass(frozen=True)
+class RevisitPolicy:
+    """A parsed revisit policy: ``name`` is never, conditional, max-age or always."""
+
+    name: str
+    max_age: dt.timedelta | None = None
+
+    def __str__(self) -> str:
+        if self.name == "max-age" and self.max_age is not None:
+            return f"max-age={int(self.max_age.total_seconds())}s"
+        return self.name
+
+    def decide(self, known: dict[str, Any], now: dt.datetime | None = None) -> str:
+        """SKIP, CONDITIONAL or FULL for an article the archive holds, from what its last
+        fetch left (``http_etag``, ``http_last_modified``, ``last_fetched``)."""
+        has_validators = bool(known.get("http_etag") or known.get("http_last_modified"))
+        if self.name == "never":
+            return SKIP
+        if self.name == "always":
+            return FULL
+        if self.name == "conditional":
+            return CONDITIONAL if has_validators else SKIP
+        last = parse_time(known.get("last_fetched"))
+        now = now or dt.datetime.now(dt.timezone.utc)
+        if last is not None and now - last < self.max_age:
+            return SKIP
+        return CONDITIONAL if has_validators else FULL
+
+
+def parse_policy(text: str | None) -> RevisitPolicy:
+    """``never``, ``conditional``, ``always`` or ``max-age=N[s|m|h|d|w]`` (days without a
+    unit); raises ValueError with the accepted forms otherwise."""
+    text = (text or DEFAULT_POLICY).strip().lower()
+    if text in ("never", "conditional", "always"):
+        return RevisitPolicy(text)
+    match = AGE_RE.match(text)
+    if match:
+        seconds = int(match.group(1)) * AGE_UNITS[match.group(2)]
+        return RevisitPolicy("max-age", dt.timedelta(seconds=seconds))
+    raise ValueError(
+        f"unknown revisit policy {text!r}: use never, conditional, always or max-age=N "
+        "with a unit s, m, h, d or w (max-age=7d)"
+    )
+
+
+def parse_time(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def conditional_headers(known: dict[str, Any]) -> dict[str, str]:
+    """The request headers that ask "has this changed since my copy?"."""
+    headers = {}
+    if known.get("http_etag"):
+        headers["If-None-Match"] = known["http_etag"]
+    if known.get("http_last_modified"):
+        headers["If-Modified-Since"] = known["http_last_modified"]
+    return headers
+
+
+def validators_of(headers) -> dict[str, str | None]:
+    """ETag and Last-Modified of a Scrapy response's headers, as text (or None)."""
+    def text(name: str) -> str | None:
+        value = headers.get(name)
+        return value.decode("latin-1").strip() if value else None
+
+    return {"http_etag": text("ETag"), "http_last_modified": text("Last-Modified")}
