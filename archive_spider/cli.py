@@ -20,6 +20,7 @@ DEFAULT_DB = "db/archive.db"
 EXIT_OK = 0
 EXIT_CRAWL_FAILED = 1
 EXIT_USAGE = 2  # click's own for bad usage
+EXIT_LOCKED = 3  # another run holds the archive's lock
 
 # The demo site's port: fixed, so that the archive's URLs stay the same from run to run.
 DEMO_SITE_PORT = 8780
@@ -49,6 +50,31 @@ def cli():
     """
 
 
+def check_revisit(ctx, param, value):
+    from archive_spider.revisit import parse_policy
+
+    if value is None:
+        return None
+    try:
+        policy = parse_policy(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value.strip().lower() if policy.name == "max-age" else policy.name
+
+
+def wait_option(fn):
+    return click.option(
+        "--wait", is_flag=True,
+        help="If another run is using the archive, wait for it to finish "
+             "(default: exit at once with status 3).",
+    )(fn)
+
+
+def say_waiting(holder: str) -> None:
+    if sys.stderr.isatty():
+        click.echo(f"Waiting for {holder} to finish with the archive...", err=True)
+
+
 @cli.command()
 @click.argument("urls", nargs=-1, required=True)
 @db_option
@@ -60,24 +86,43 @@ def cli():
               help="Another host the crawl may visit (repeatable). Default: the start URLs' hosts.")
 @click.option("-v", "--verbose", count=True, help="Log more: -v for progress, -vv for every request.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file.")
-def crawl(urls, db_path, max_pages, concurrency, allowed_hosts, verbose, log_file):
+@click.option("--revisit", metavar="POLICY", callback=check_revisit,
+              help="Articles already archived: 'conditional' asks the site whether each changed "
+                   "(If-None-Match/If-Modified-Since; 304 = not modified); 'never' skips them; "
+                   "'max-age=7d' revisits those fetched longer ago; 'always' fetches them again.  "
+                   "[default: conditional]")
+@wait_option
+@click.option("--progress/--no-progress", default=None,
+              help="A live progress line on standard error.  [default: on when it is a terminal]")
+def crawl(urls, db_path, max_pages, concurrency, allowed_hosts, verbose, log_file, revisit, wait, progress):
     """Crawl article sites from their index pages into the archive.
 
     URLS are index pages (front page, category pages) or single articles. Only their
-    hosts are visited. Articles already in the archive are not fetched again, so a rerun
-    picks up what is new. Exit status: 0 ok, 1 the crawl failed, 2 bad usage.
+    hosts are visited. Index pages are read on every run; articles already archived are
+    not downloaded again unless the site says they changed (see --revisit), so a rerun
+    picks up what is new and what was edited. Without a terminal, only warnings and one
+    summary line are printed.
+
+    Exit status: 0 ok, 1 the crawl failed, 2 bad usage, 3 another run holds the archive.
 
     Example: archive-spider crawl https://example.com/blog/ --db db/archive.db
     """
     from archive_spider.crawl import CrawlOptions, run_crawl
+    from archive_spider.locking import ArchiveLocked
 
+    if progress is None:
+        progress = sys.stderr.isatty() and not verbose and not log_file
     options = CrawlOptions(
         db_path=db_path, max_pages=max_pages, concurrency=concurrency,
         allowed_hosts=tuple(allowed_hosts), log_file=log_file,
         log_level=("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
+        revisit=revisit, wait=wait, progress=progress,
     )
     try:
-        outcome = run_crawl(urls, options)
+        outcome = run_crawl(urls, options, on_wait=say_waiting)
+    except ArchiveLocked as exc:
+        click.echo(f"archive-spider: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
     except storage.ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(outcome.summary(), err=not outcome.ok)
@@ -105,6 +150,34 @@ def extract(files, url, teaser, with_html):
         if not with_html:
             record.pop("html", None)
         click.echo(json.dumps(record, ensure_ascii=False))
+
+
+@cli.command()
+@db_option
+@click.option("--site", help="Only articles of this site (host without www.).")
+@wait_option
+def reextract(db_path, site, wait):
+    """Extract archived articles again from their stored pages (WARC), with no network.
+
+    Run it after upgrading archive-spider: each article's last downloaded pages are read
+    from the warc/ folder next to the archive and extracted again; changed text is stored
+    as a new revision. Exit status: 0 ok, 1 failed, 3 another run holds the archive.
+
+    Example: archive-spider reextract --site example.com
+    """
+    from archive_spider.locking import ArchiveLocked, archive_lock
+    from archive_spider.reextract import reextract as run_reextract
+
+    open_existing(db_path).close()
+    try:
+        with archive_lock(db_path, wait=wait, on_wait=say_waiting):
+            outcome = run_reextract(db_path, site=site)
+    except ArchiveLocked as exc:
+        click.echo(f"archive-spider: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
+    except storage.ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(outcome.summary())
 
 
 @cli.command()
@@ -176,8 +249,8 @@ def stats(db_path, as_json, last_crawls):
         click.echo("Last crawls:")
     for c in figures["crawls"]:
         click.echo(f"  #{c['id']} {c['started']} {c['status']}: {c['new']} new, {c['updated']} updated, "
-                   f"{c['unchanged']} unchanged, {c['skipped']} skipped, {c['errors']} errors, "
-                   f"{c['requests']} requests")
+                   f"{c['unchanged']} unchanged, {c['not_modified']} not modified, {c['skipped']} skipped, "
+                   f"{c['duplicates']} duplicates, {c['errors']} errors, {c['requests']} requests")
 
 
 @cli.command()

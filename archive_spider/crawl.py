@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from archive_spider import storage
+from archive_spider.locking import archive_lock
 
 
 @dataclass
@@ -28,6 +29,12 @@ class CrawlOptions:
     log_level: str = "WARNING"
     log_file: str | None = None
     extra_settings: dict[str, Any] | None = None
+    # Revisit policy for known articles (ARCHIVE_REVISIT): never, conditional, max-age=7d, always.
+    revisit: str | None = None
+    # Wait for another run holding the archive's lock instead of raising ArchiveLocked.
+    wait: bool = False
+    # Draw a live progress line on standard error (ARCHIVE_PROGRESS).
+    progress: bool = False
 
 
 @dataclass
@@ -75,20 +82,44 @@ def build_settings(options: CrawlOptions) -> Settings:
         )
     if options.allowed_hosts:
         overrides["ARCHIVE_ALLOWED_HOSTS"] = list(options.allowed_hosts)
+    if options.revisit:
+        overrides["ARCHIVE_REVISIT"] = options.revisit
+    if options.progress:
+        overrides["ARCHIVE_PROGRESS"] = True
     overrides.update(options.extra_settings or {})
     settings.setdict(overrides, priority="cmdline")
     return settings
 
 
-def run_crawl(start_urls: Iterable[str], options: CrawlOptions | None = None) -> CrawlOutcome:
-    """Crawl from ``start_urls`` into the archive and say how it went."""
-    from archive_spider.spiders.articles import ArticlesSpider
+def run_crawl(
+    start_urls: Iterable[str],
+    options: CrawlOptions | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> CrawlOutcome:
+    """Crawl from ``start_urls`` into the archive and say how it went.
 
+    Holds the archive's lock throughout: raises locking.ArchiveLocked at once if another
+    run holds it, unless ``options.wait`` (then ``on_wait(holder)`` is called and it waits).
+    """
     options = options or CrawlOptions()
     settings = build_settings(options)
     db_path = settings.get("ARCHIVE_DB_PATH")
+    with archive_lock(db_path, wait=options.wait, on_wait=on_wait):
+        return _run_locked(start_urls, settings, db_path)
+
+
+def _run_locked(start_urls: Iterable[str], settings: Settings, db_path: str) -> CrawlOutcome:
+    from archive_spider.spiders.articles import ArticlesSpider
+
     # Fail before Scrapy starts if the archive cannot be used (corrupt, newer, unwritable).
-    storage.open_db(db_path).close()
+    db = storage.open_db(db_path)
+    try:
+        # We hold the lock: a crawl still marked running was killed.
+        interrupted = storage.close_interrupted_crawls(db)
+    finally:
+        db.close()
+    if interrupted:
+        logging.getLogger(__name__).info("%d earlier crawl(s) had been interrupted; this one resumes", interrupted)
 
     started = time.monotonic()
     process = CrawlerProcess(settings)

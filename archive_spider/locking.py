@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from archive_spider.storage import utc_now
+from archive_spider.storage import ArchiveError, utc_now
 
 # How often a waiting run tries again, in seconds.
 WAIT_POLL_SECONDS = 0.5
@@ -54,9 +54,12 @@ def archive_lock(
     ``on_wait`` is called once with the holder's description before waiting.
     """
     path = lock_path_of(db_path)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    # Opened without truncating: the holder's note must survive until we own the lock.
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        # Opened without truncating: the holder's note must survive until we own the lock.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise ArchiveError(f"cannot create the lock file {path}: {exc.strerror}") from None
     try:
         _acquire(fd, path, wait, timeout, on_wait)
         os.ftruncate(fd, 0)

@@ -76,7 +76,7 @@ class StorePipeline:
     middlewares reported: validators of each fetch, 304 answers and WARC index rows.
     """
 
-    def __init__(self, crawler, db_path: str, batch_size: int, flush_seconds: float = 10.0):
+    def __init__(self, crawler, db_path: str, batch_size: int, flush_seconds: float = 3.0):
         self.crawler = crawler
         self.stats = crawler.stats
         self.db_path = db_path
@@ -95,7 +95,7 @@ class StorePipeline:
     def from_crawler(cls, crawler):
         settings = crawler.settings
         pipeline = cls(crawler, settings.get("ARCHIVE_DB_PATH"), settings.getint("ARCHIVE_BATCH_SIZE"),
-                       settings.getfloat("ARCHIVE_FLUSH_SECONDS", 10.0))
+                       settings.getfloat("ARCHIVE_FLUSH_SECONDS", 3.0))
         # The crawl's finish reason is known only at spider_closed, after close_spider.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.article_fetched, signal=revisit.article_fetched)

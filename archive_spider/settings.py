@@ -50,6 +50,10 @@ DOWNLOADER_MIDDLEWARES = {
     "archive_spider.warc.WarcMiddleware": 60,
 }
 
+EXTENSIONS = {
+    "archive_spider.progress.ProgressLine": 500,
+}
+
 ITEM_PIPELINES = {
     "archive_spider.pipelines.ValidatePipeline": 100,
     "archive_spider.pipelines.DedupePipeline": 200,
@@ -78,4 +82,6 @@ ARCHIVE_REVISIT = "conditional"
 # Write every fetched page to a WARC file per crawl under warc/ next to the archive.
 ARCHIVE_WARC = True
 # Write stored articles at least this often (seconds), however small the batch.
-ARCHIVE_FLUSH_SECONDS = 10
+ARCHIVE_FLUSH_SECONDS = 3
+# A live progress line on standard error (`crawl` turns it on when that is a terminal).
+ARCHIVE_PROGRESS = False

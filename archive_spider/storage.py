@@ -475,6 +475,7 @@ def archive_stats(db: sqlite_utils.Database, last_crawls: int = 5) -> dict[str, 
     ))
     return {
         "articles": db["articles"].count,
+        "duplicates": db.execute("select count(*) from articles where duplicate_of is not null").fetchone()[0],
         "revisions": db["revisions"].count,
         "sites": sites,
         "crawls": crawls,

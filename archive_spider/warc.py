@@ -119,7 +119,7 @@ class WarcMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("ARCHIVE_WARC"):
-            raise NotConfigured("ARCHIVE_WARC is off: raw pages are not kept")
+            raise NotConfigured  # silently: a message would log a warning
         middleware = cls(crawler, crawler.settings.get("ARCHIVE_DB_PATH"))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
