@@ -355,12 +355,17 @@ def find_duplicate(db: sqlite_utils.Database, row: dict[str, Any]) -> int | None
     fingerprint, words = row.get("simhash"), row.get("word_count") or 0
     if fingerprint is None or not words:
         return None
-    for article_id, other in db.execute(
-        "select id, simhash from articles where simhash is not null and duplicate_of is null "
-        "and url != ? and word_count between ? and ? order by id",
-        [row["url"], int(words * similarity.LENGTH_RATIO), int(words / similarity.LENGTH_RATIO) + 1],
-    ):
-        if similarity.is_near_duplicate(fingerprint, other):
+    candidates = [
+        article_id for article_id, other in db.execute(
+            "select id, simhash from articles where simhash is not null and duplicate_of is null "
+            "and url != ? and word_count between ? and ? order by id",
+            [row["url"], int(words * similarity.LENGTH_RATIO), int(words / similarity.LENGTH_RATIO) + 1],
+        )
+        if similarity.is_candidate(fingerprint, other)
+    ]
+    for article_id in candidates:
+        (text,) = db.execute("select text from articles where id = ?", [article_id]).fetchone()
+        if similarity.resemblance(row["text"] or "", text or "") >= similarity.MIN_RESEMBLANCE:
             return article_id
     return None
 

@@ -166,7 +166,7 @@ def test_reextract_restores_the_archive_from_warc_with_no_network(cron):
 
 def test_overlapping_runs_never_interleave(tmp_path):
     db_path = tmp_path / "archive.db"
-    with SlowDemoServer(delay=0.1) as site:
+    with SlowDemoServer(delay=0.05) as site:
         first = subprocess.Popen(crawl_command(site, db_path, "--concurrency", "4"), cwd=ROOT,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 30
@@ -191,7 +191,7 @@ def test_overlapping_runs_never_interleave(tmp_path):
 
 def test_kill_9_mid_crawl_then_rerun_completes_the_archive(tmp_path):
     db_path = tmp_path / "archive.db"
-    with SlowDemoServer(delay=0.25) as site:
+    with SlowDemoServer(delay=0.15) as site:
         crawl = subprocess.Popen(crawl_command(site, db_path, "--concurrency", "2"), cwd=ROOT,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60

@@ -1,0 +1,186 @@
+"""Offline pieces of scheduled crawls: revisit policies, near-duplicates, the lock,
+WARC records, and the storage they write to."""
+
+import datetime as dt
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from archive_spider import locking, revisit, similarity, storage, warc
+from archive_spider.demo.site import load_essays
+
+NOW = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
+WITH_ETAG = {"http_etag": '"abc"', "http_last_modified": None, "last_fetched": "2025-05-31T00:00:00+00:00"}
+NO_VALIDATORS = {"http_etag": None, "http_last_modified": None, "last_fetched": "2025-05-01T00:00:00+00:00"}
+
+
+# --- revisit policies ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("policy, known, decision", [
+    ("never", WITH_ETAG, revisit.SKIP),
+    ("always", NO_VALIDATORS, revisit.FULL),
+    ("conditional", WITH_ETAG, revisit.CONDITIONAL),
+    ("conditional", NO_VALIDATORS, revisit.SKIP),
+    ("max-age=7d", WITH_ETAG, revisit.SKIP),  # fetched a day ago
+    ("max-age=7d", NO_VALIDATORS, revisit.FULL),  # a month ago, nothing to ask with
+    ("max-age=12h", WITH_ETAG, revisit.CONDITIONAL),
+    ("max-age=2w", NO_VALIDATORS, revisit.FULL),
+])
+def test_revisit_policy_decides(policy, known, decision):
+    assert revisit.parse_policy(policy).decide(known, now=NOW) == decision
+
+
+def test_default_policy_is_conditional_and_bad_ones_say_what_is_accepted():
+    assert revisit.parse_policy(None).name == revisit.DEFAULT_POLICY == "conditional"
+    with pytest.raises(ValueError, match="max-age=7d"):
+        revisit.parse_policy("sometimes")
+
+
+def test_conditional_headers_carry_both_validators():
+    headers = revisit.conditional_headers({"http_etag": '"x"', "http_last_modified": "Mon, 02 Jun 2025 10:00:00 GMT"})
+    assert headers == {"If-None-Match": '"x"', "If-Modified-Since": "Mon, 02 Jun 2025 10:00:00 GMT"}
+
+
+# --- near-duplicates -------------------------------------------------------------------------
+
+def test_simhash_finds_an_edited_copy_and_tells_essays_apart():
+    essays = load_essays()
+    texts = ["\n\n".join(e.paragraphs) for e in essays]
+    prints = [similarity.simhash(t) for t in texts]
+    assert all(p is not None for p in prints)
+    for i in range(len(prints)):
+        for j in range(i + 1, len(prints)):
+            assert not similarity.is_candidate(prints[i], prints[j]), (essays[i].slug, essays[j].slug)
+    for text, fingerprint in zip(texts, prints):
+        for copy in (text.replace(" the ", " a ", 1) + "\n\nFirst published in The Commonplace Review.",
+                     text.rsplit(". ", 1)[0] + "."):  # the last sentence cut
+            assert similarity.is_near_duplicate(text, fingerprint, copy, similarity.simhash(copy))
+
+
+def test_short_texts_get_no_fingerprint():
+    assert similarity.simhash("Too short to tell anything by.") is None
+
+
+def article(url, text, **extra):
+    return {"url": url, "title": "T", "text": text, "word_count": len(text.split()), **extra}
+
+
+def test_copies_are_stored_with_duplicate_of(fresh_db):
+    text = " ".join(f"word{i} and some more text number {i}" for i in range(40))
+    result = storage.store_articles(fresh_db, [
+        article("https://a.example/1/", text),
+        article("https://b.example/copy/", text),  # exact copy
+        article("https://c.example/edited/", text.replace("word3 ", "term3 ")),  # near copy
+        article("https://d.example/other/", " ".join(f"other{i} unrelated words here {i * 7}" for i in range(40))),
+    ])
+    assert result.new == ["https://a.example/1/", "https://d.example/other/"]
+    assert len(result.duplicates) == 2
+    rows = {r["url"]: r["duplicate_of"] for r in fresh_db.query("select url, duplicate_of from articles")}
+    assert rows == {"https://a.example/1/": None, "https://b.example/copy/": 1,
+                    "https://c.example/edited/": 1, "https://d.example/other/": None}
+    assert storage.archive_stats(fresh_db)["duplicates"] == 2
+
+
+# --- storage for revisits --------------------------------------------------------------------
+
+def test_validators_are_kept_and_a_304_moves_last_seen_only(fresh_db):
+    fetch = {"http_etag": '"v1"', "http_last_modified": None, "last_fetched": "2025-01-01T00:00:00+00:00"}
+    storage.store_articles(fresh_db, [article("https://a.example/1/", "Some words.", **fetch)],
+                           now="2025-01-01T00:00:00+00:00")
+    assert storage.revisit_state(fresh_db)["https://a.example/1/"]["http_etag"] == '"v1"'
+    touched = storage.mark_not_modified(
+        fresh_db, {"https://a.example/1/": {"http_etag": None, "last_fetched": "2025-02-01T00:00:00+00:00"}},
+        crawl_id=7, now="2025-02-01T00:00:00+00:00")
+    assert touched == 1
+    row = fresh_db["articles"].get(1)
+    assert (row["last_seen"], row["last_fetched"], row["http_etag"], row["last_changed"], row["crawl_id"]) == (
+        "2025-02-01T00:00:00+00:00", "2025-02-01T00:00:00+00:00", '"v1"', "2025-01-01T00:00:00+00:00", 7)
+    assert fresh_db["revisions"].count == 1
+
+
+def test_reextraction_does_not_move_last_seen(fresh_db):
+    storage.store_articles(fresh_db, [article("https://a.example/1/", "Old words.")], now="2025-01-01T00:00:00+00:00")
+    storage.store_articles(fresh_db, [article("https://a.example/1/", "New words.")], now="2025-03-01T00:00:00+00:00",
+                           seen=False)
+    row = fresh_db["articles"].get(1)
+    assert (row["last_seen"], row["last_changed"]) == ("2025-01-01T00:00:00+00:00", "2025-03-01T00:00:00+00:00")
+
+
+def test_interrupted_crawls_are_closed(fresh_db):
+    crawl_id = storage.start_crawl(fresh_db, ["https://a.example/"])
+    assert storage.close_interrupted_crawls(fresh_db) == 1
+    assert fresh_db["crawls"].get(crawl_id)["status"] == "interrupted"
+
+
+def test_migration_3_upgrades_an_archive_of_version_2(tmp_path):
+    path = tmp_path / "old.db"
+    import sqlite_utils
+
+    db = sqlite_utils.Database(path)
+    for number, migration in enumerate(storage.MIGRATIONS[:2], start=1):
+        migration(db)
+        db.execute(f"PRAGMA user_version = {number}")
+    db.close()
+    db = storage.open_db(path)
+    assert storage.schema_version(db) == storage.SCHEMA_VERSION
+    assert {"http_etag", "last_fetched", "simhash", "duplicate_of"} <= set(db["articles"].columns_dict)
+    assert "not_modified" in db["crawls"].columns_dict and db["warc_records"].exists()
+    db.close()
+
+
+# --- WARC ------------------------------------------------------------------------------------
+
+def test_warc_record_reads_back_at_its_offset(tmp_path):
+    file = warc.WarcFile(str(tmp_path / "warc" / "a-crawl-00001.warc.gz"))
+    first = file.write_response("https://a.example/1/", 200, "OK", [("Content-Type", "text/html; charset=utf-8")],
+                                "<p>Café</p>".encode(), "2025-01-01T00:00:00+00:00")
+    second = file.write_response("https://a.example/2/", 200, "OK", [("Content-Type", "text/html")],
+                                 b"<p>Two</p>", "2025-01-01T00:00:01+00:00")
+    file.close()
+    assert second[0] == first[0] + first[1]
+    page = warc.read_record(file.path, second[0])
+    assert (page.url, page.status, page.body) == ("https://a.example/2/", 200, b"<p>Two</p>")
+    assert warc.read_record(file.path, first[0]).body.decode() == "<p>Café</p>"
+
+
+def test_warc_folder_sits_next_to_the_archive():
+    assert warc.warc_dir_of("db/archive.db") == os.path.abspath("db/warc")
+    assert warc.warc_name_for("db/archive.db", 12) == "archive-crawl-00012.warc.gz"
+
+
+# --- the lock --------------------------------------------------------------------------------
+
+def test_second_holder_is_refused_with_the_first_named(tmp_path):
+    db_path = tmp_path / "archive.db"
+    with locking.archive_lock(db_path):
+        with pytest.raises(locking.ArchiveLocked, match=f"pid {os.getpid()}.*--wait"):
+            with locking.archive_lock(db_path):
+                pass
+        with pytest.raises(locking.ArchiveLocked, match="gave up waiting"):
+            with locking.archive_lock(db_path, wait=True, timeout=0.3):
+                pass
+    with locking.archive_lock(db_path):  # free again
+        pass
+
+
+def test_lock_of_a_killed_process_is_free(tmp_path):
+    db_path = tmp_path / "archive.db"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from archive_spider.locking import archive_lock\n"
+        f"with archive_lock({str(db_path)!r}):\n    print('held', flush=True); time.sleep(60)"
+    )], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(locking.ArchiveLocked):
+        with locking.archive_lock(db_path):
+            pass
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    started = time.monotonic()
+    with locking.archive_lock(db_path, wait=True, timeout=5):
+        pass
+    assert time.monotonic() - started < 2
