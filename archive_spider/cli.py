@@ -85,7 +85,8 @@ def say_waiting(holder: str) -> None:
 @click.option("--allow-host", "allowed_hosts", multiple=True, metavar="HOST",
               help="Another host the crawl may visit (repeatable). Default: the start URLs' hosts.")
 @click.option("-v", "--verbose", count=True, help="Log more: -v for progress, -vv for every request.")
-@click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file.")
+@click.option("--log-file", type=click.Path(dir_okay=False),
+              help="Also write the log, at least at INFO level, to this file (standard error keeps warnings).")
 @click.option("--revisit", metavar="POLICY", callback=check_revisit,
               help="Articles already archived: 'conditional' asks the site whether each changed "
                    "(If-None-Match/If-Modified-Since; 304 = not modified); 'never' skips them; "
@@ -241,7 +242,8 @@ def stats(db_path, as_json, last_crawls):
     if as_json:
         click.echo(json.dumps(figures, indent=2))
         return
-    click.echo(f"{figures['articles']} articles, {figures['revisions']} revisions in {db_path}")
+    click.echo(f"{figures['articles']} articles ({figures['duplicates']} of them duplicates), "
+               f"{figures['revisions']} revisions in {db_path}")
     for site in figures["sites"]:
         click.echo(f"  {site['site']}: {site['articles']} articles, {site['words'] or 0} words, "
                    f"published {site['oldest'] or '?'} to {site['newest'] or '?'}")

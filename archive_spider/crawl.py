@@ -67,6 +67,8 @@ def build_settings(options: CrawlOptions) -> Settings:
     overrides: dict[str, Any] = {"LOG_LEVEL": options.log_level}
     if options.log_file:
         overrides["LOG_FILE"] = options.log_file
+        # run_crawl installs its own handlers: the file and, for warnings, standard error.
+        overrides["LOG_INSTALL_ROOT_HANDLER"] = False
     if options.db_path:
         overrides["ARCHIVE_DB_PATH"] = options.db_path
     if options.max_pages:
@@ -105,10 +107,27 @@ def run_crawl(
     settings = build_settings(options)
     db_path = settings.get("ARCHIVE_DB_PATH")
     with archive_lock(db_path, wait=options.wait, on_wait=on_wait):
-        return _run_locked(start_urls, settings, db_path)
+        return _run_locked(start_urls, settings, db_path, options)
 
 
-def _run_locked(start_urls: Iterable[str], settings: Settings, db_path: str) -> CrawlOutcome:
+def install_log_handlers(options: CrawlOptions) -> None:
+    """With a log file, the file gets the whole story (INFO, or DEBUG with -vv) while
+    standard error keeps to ``log_level`` (warnings by default), so cron still mails
+    the warnings. Scrapy's own LOG_FILE would send everything to the file instead."""
+    level = logging.getLevelName(options.log_level)
+    formatter = logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+    to_file = logging.FileHandler(options.log_file, encoding="utf-8")
+    to_file.setLevel(min(level, logging.INFO))
+    to_stderr = logging.StreamHandler()
+    to_stderr.setLevel(level)
+    root = logging.getLogger()
+    root.setLevel(min(level, logging.INFO))
+    for handler in (to_file, to_stderr):
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+
+
+def _run_locked(start_urls: Iterable[str], settings: Settings, db_path: str, options: CrawlOptions) -> CrawlOutcome:
     from archive_spider.spiders.articles import ArticlesSpider
 
     # Fail before Scrapy starts if the archive cannot be used (corrupt, newer, unwritable).
@@ -122,6 +141,8 @@ def _run_locked(start_urls: Iterable[str], settings: Settings, db_path: str) -> 
         logging.getLogger(__name__).info("%d earlier crawl(s) had been interrupted; this one resumes", interrupted)
 
     started = time.monotonic()
+    if options.log_file:
+        install_log_handlers(options)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ArticlesSpider)
     process.crawl(crawler, urls=list(start_urls))
