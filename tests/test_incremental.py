@@ -184,3 +184,83 @@ def test_lock_of_a_killed_process_is_free(tmp_path):
     with locking.archive_lock(db_path, wait=True, timeout=5):
         pass
     assert time.monotonic() - started < 2
+
+
+# --- the middleware, offline -----------------------------------------------------------------
+
+def make_middleware(known, policy="conditional"):
+    from scrapy.utils.test import get_crawler
+
+    from archive_spider.middlewares import IncrementalMiddleware
+    from archive_spider.spiders.articles import ArticlesSpider
+
+    crawler = get_crawler(ArticlesSpider, {"ARCHIVE_REVISIT": policy})
+    middleware = IncrementalMiddleware.from_crawler(crawler)
+    middleware.known, middleware._loaded = known, True
+    heard = []
+    crawler.signals.connect(lambda url, fetch: heard.append(("not modified", url)),
+                            signal=revisit.article_not_modified, weak=False)
+    crawler.signals.connect(lambda url, fetch: heard.append(("fetched", url, fetch["http_etag"])),
+                            signal=revisit.article_fetched, weak=False)
+    return middleware, crawler, heard
+
+
+def article_request(url):
+    from scrapy import Request
+
+    return Request(url, meta={"archive_role": "article"})
+
+
+def test_known_article_is_asked_conditionally_and_304_ends_there():
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import Response
+
+    url = "https://a.example/1/"
+    middleware, crawler, heard = make_middleware({url: WITH_ETAG})
+    request = article_request(url)
+    assert middleware.process_request(request) is None
+    assert request.headers[b"If-None-Match"] == b'"abc"'
+    with pytest.raises(IgnoreRequest):
+        middleware.process_response(request, Response(url, status=304, headers={"ETag": '"abc"'}))
+    assert heard == [("not modified", url)]
+    assert crawler.stats.get_value("archive/not_modified") == 1
+    # A new article goes out as it is, and its validators are reported for storage.
+    new = article_request("https://a.example/2/")
+    assert middleware.process_request(new) is None and b"If-None-Match" not in new.headers
+    middleware.process_response(new, Response(new.url, status=200, headers={"ETag": '"n"'}))
+    assert heard[-1] == ("fetched", "https://a.example/2/", '"n"')
+
+
+def test_a_host_that_ignores_validators_costs_one_download():
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import Response
+
+    known = {f"https://a.example/{i}/": WITH_ETAG for i in range(3)}
+    middleware, crawler, _ = make_middleware(known)
+    first = article_request("https://a.example/0/")
+    middleware.process_request(first)
+    middleware.process_response(first, Response(first.url, status=200, headers={"ETag": '"abc"'}))
+    for i in (1, 2):
+        with pytest.raises(IgnoreRequest):
+            middleware.process_request(article_request(f"https://a.example/{i}/"))
+    assert crawler.stats.get_value("archive/validators_ignored") == 1
+
+
+def test_never_skips_and_always_fetches_in_full():
+    from scrapy.exceptions import IgnoreRequest
+
+    url = "https://a.example/1/"
+    with pytest.raises(IgnoreRequest):
+        make_middleware({url: WITH_ETAG}, "never")[0].process_request(article_request(url))
+    request = article_request(url)
+    assert make_middleware({url: WITH_ETAG}, "always")[0].process_request(request) is None
+    assert b"If-None-Match" not in request.headers
+
+
+def test_progress_line_shows_pages_articles_errors_and_rate():
+    from archive_spider.progress import format_progress
+
+    line = format_progress({"response_received_count": 30, "archive/not_modified": 10, "item_scraped_count": 12,
+                            "archive/new": 9, "archive/updated": 2, "archive/errors": 1}, seconds=4.0)
+    assert line == ("40 pages (10.0/s), 12 articles extracted: 9 new, 2 updated, 10 not modified, "
+                    "0 skipped, 1 errors")
