@@ -1,0 +1,494 @@
+"""Page discovery on small static sites (tests/sites/) and on the bundled demo site.
+
+Each test names the exact set of URLs a page must yield: an article link too many means a
+page that is not an article gets fetched (or archived), one too few means a lost article.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from archive_spider.discovery import ArticleLink, analyse_page, parse_date
+
+SITES = Path(__file__).parent / "sites"
+
+
+def analyse(fixture: str, url: str, allowed_hosts=None):
+    html = (SITES / fixture).read_text(encoding="utf-8")
+    return analyse_page(html, url, allowed_hosts)
+
+
+def urls(links):
+    return [link.url if isinstance(link, ArticleLink) else link for link in links]
+
+
+def assert_clean(analysis):
+    """What holds on every page: unique, absolute, never the page's own URL."""
+    found = urls(analysis.article_links) + analysis.next_pages + analysis.section_links
+    for group in (urls(analysis.article_links), analysis.next_pages, analysis.section_links, analysis.feeds):
+        assert len(group) == len(set(group))
+    assert all(url.startswith(("http://", "https://")) for url in found)
+    assert not set(urls(analysis.article_links)) & set(analysis.next_pages)
+    if analysis.continuation:
+        assert analysis.continuation not in found
+
+
+# --------------------------------------------------------------------------- WordPress blog
+
+WP = "https://blog.example.org"
+WP_POSTS = {
+    "lisbon": f"{WP}/2024/05/slow-train-to-lisbon/",
+    "bread": f"{WP}/2024/04/bread-of-the-alentejo/",
+    "alps": f"{WP}/2024/03/a-winter-in-the-alps/",
+    "tangier": f"{WP}/2024/02/night-ferry-to-tangier/",
+    "paris": f"{WP}/2023/09/the-last-sleeper-to-paris/",
+    "porto": f"{WP}/2023/06/porto-in-the-rain/",
+}
+WP_SECTIONS = [f"{WP}/category/travel/", f"{WP}/category/food/", f"{WP}/category/travel/trains/"]
+
+
+def test_wordpress_front_page():
+    page = analyse("wordpress/front.html", f"{WP}/")
+    assert_clean(page)
+    assert page.kind == "index"
+    # the three teasers in page order, then the "Recent Posts" widget's extra post
+    assert urls(page.article_links) == [WP_POSTS[k] for k in ("lisbon", "bread", "alps", "tangier")]
+    assert page.next_pages == [f"{WP}/page/2/"]
+    # no Home, About, Contact, tags, author, date archives, wp-login, feed
+    assert page.section_links == WP_SECTIONS
+    assert page.continuation is None
+    assert page.canonical_url == f"{WP}/"
+    assert page.feeds == [f"{WP}/feed/", f"{WP}/comments/feed/"]
+
+
+def test_wordpress_teaser_details():
+    page = analyse("wordpress/front.html", f"{WP}/")
+    lisbon, bread, alps, tangier = page.article_links
+    # the tracking parameters of the heading link do not make a second URL
+    assert lisbon == ArticleLink(
+        url=WP_POSTS["lisbon"],
+        title="The slow train to Lisbon",
+        teaser="Twenty-two hours, three changes and one very patient conductor: "
+        "why the overland route still beats the plane.",
+        published="2024-05-03",
+    )
+    assert bread.published == "2024-04-21"
+    assert alps.teaser == "Snow, silence and a hut with no electricity: notes from three months above the tree line."
+    # a bare title in a widget: no teaser text, no date
+    assert tangier == ArticleLink(WP_POSTS["tangier"], "Night ferry to Tangier", None, None)
+
+
+def test_wordpress_older_page_lists_both_directions_of_pagination():
+    page = analyse("wordpress/page-2.html", f"{WP}/page/2/")
+    assert_clean(page)
+    assert page.kind == "index"
+    assert set(urls(page.article_links)) == {WP_POSTS[k] for k in ("tangier", "paris", "lisbon", "bread", "alps")}
+    assert page.next_pages == [f"{WP}/", f"{WP}/page/3/"]
+    assert page.section_links == WP_SECTIONS
+
+
+def test_wordpress_post_is_an_article_with_related_and_sidebar_links():
+    page = analyse("wordpress/post.html", WP_POSTS["lisbon"])
+    assert_clean(page)
+    assert page.kind == "article"
+    # related posts, the rel=prev post and the widget; never the post itself (it is in
+    # the widget and linked from its own date), never the tag, author or share links
+    assert urls(page.article_links) == [WP_POSTS[k] for k in ("paris", "porto", "bread", "alps", "tangier")]
+    assert page.next_pages == []
+    assert page.continuation is None
+    assert page.canonical_url == WP_POSTS["lisbon"]
+    assert page.feeds == [f"{WP}/feed/", f"{WP}/2024/05/slow-train-to-lisbon/feed/"]
+
+
+def test_wordpress_paged_post_continues_to_its_next_page():
+    page = analyse("wordpress/post-paged.html", f"{WP}/2024/03/a-winter-in-the-alps/2/")
+    assert_clean(page)
+    assert page.kind == "article"
+    assert page.continuation == f"{WP}/2024/03/a-winter-in-the-alps/3/"
+    # page 1 of the same post is not another article
+    assert WP_POSTS["alps"] not in urls(page.article_links)
+    assert page.next_pages == []
+
+
+@pytest.mark.parametrize(
+    ("fixture", "path"), [("wordpress/tag.html", "/tag/portugal/"), ("wordpress/author.html", "/author/anna/")]
+)
+def test_wordpress_tag_and_author_archives_are_indexes(fixture, path):
+    page = analyse(fixture, f"{WP}{path}")
+    assert_clean(page)
+    assert page.kind == "index"
+    assert urls(page.article_links)[0] == WP_POSTS["lisbon"]
+
+
+def test_author_archive_teaser_is_not_the_author_biography():
+    page = analyse("wordpress/author.html", f"{WP}/author/anna/")
+    assert page.article_links[0].teaser.startswith("Twenty-two hours")
+
+
+# --------------------------------------------------------------------------- news site
+
+NEWS = "https://www.dailyplanet.example"
+
+
+def test_news_section_page():
+    page = analyse("news/section.html", f"{NEWS}/world/")
+    assert_clean(page)
+    assert page.kind == "index"
+    assert urls(page.article_links) == [
+        f"{NEWS}/world/2024/05/03/storm-hits-northern-coast-1234567",
+        f"{NEWS}/world/2024/05/03/ceasefire-talks-resume-in-geneva-1234560",
+        f"{NEWS}/world/2024/05/02/river-levels-fall-after-week-of-floods-1234551",
+        f"{NEWS}/world/2024/05/02/new-bridge-opens-to-traffic-1234549",
+        f"{NEWS}/world/2024/05/01/elections-called-for-june-1234532",
+        f"{NEWS}/science/2024/05/02/telescope-finds-water-on-distant-planet-1234540",
+        f"{NEWS}/sport/2024/05/02/late-goal-settles-the-derby-1234538",
+    ]
+    assert page.next_pages == [f"{NEWS}/world/?page=2", f"{NEWS}/world/?page=3"]
+    # menu sections and named topics; not Subscribe, Sign in (another host), the footer
+    assert page.section_links == [
+        f"{NEWS}/politics/",
+        f"{NEWS}/science/",
+        f"{NEWS}/sport/",
+        f"{NEWS}/opinion/",
+        f"{NEWS}/topics/climate/",
+        f"{NEWS}/topics/europe/",
+    ]
+    assert page.feeds == [f"{NEWS}/world/atom.xml"]
+
+
+def test_news_cards_have_titles_but_no_teaser_text():
+    page = analyse("news/section.html", f"{NEWS}/world/")
+    lead, ceasefire = page.article_links[:2]
+    assert lead.title == "Storm hits northern coast as thousands lose power"
+    assert lead.teaser.startswith("Gusts of up to 140km/h")
+    assert ceasefire == ArticleLink(ceasefire.url, "Ceasefire talks resume in Geneva", None, None)
+
+
+def test_news_section_second_page():
+    page = analyse("news/section-page-2.html", f"{NEWS}/world/?page=2")
+    assert_clean(page)
+    assert page.kind == "index"
+    assert urls(page.article_links) == [
+        f"{NEWS}/world/2024/04/30/harbour-strike-ends-after-nine-days-1234501",
+        f"{NEWS}/world/2024/04/29/old-town-hall-to-become-a-library-1234490",
+    ]
+    assert page.next_pages == [f"{NEWS}/world/?page=1", f"{NEWS}/world/", f"{NEWS}/world/?page=3"]
+
+
+def test_news_article():
+    url = f"{NEWS}/world/2024/05/03/storm-hits-northern-coast-1234567"
+    page = analyse("news/article.html", url)
+    assert_clean(page)
+    assert page.kind == "article"
+    # related cards only: not itself, not print/PDF/share/newsletter links
+    assert urls(page.article_links) == [
+        f"{NEWS}/world/2024/05/02/river-levels-fall-after-week-of-floods-1234551",
+        f"{NEWS}/science/2024/04/28/why-storms-are-getting-wetter-1234470",
+    ]
+    assert page.canonical_url == url
+    assert page.continuation is None
+    assert f"{NEWS}/world/" in page.section_links
+
+
+def test_allowed_hosts_widen_and_narrow_the_links():
+    page = analyse("news/section.html", f"{NEWS}/world/", ["dailyplanet.example", "ads.example.net"])
+    assert "https://ads.example.net/click?id=99" in urls(page.article_links)
+    page = analyse("news/section.html", f"{NEWS}/world/", ["elsewhere.example"])
+    assert page.article_links == [] and page.next_pages == [] and page.canonical_url is None
+
+
+# --------------------------------------------------------------------------- old article directory
+
+DIR = "http://articles-directory.example"
+
+
+def test_directory_category_table():
+    page = analyse("directory/category.html", f"{DIR}/category.php?cat=3")
+    assert_clean(page)
+    assert page.kind == "index"
+    assert page.article_links == [
+        ArticleLink(
+            f"{DIR}/article.php?id=12",
+            "How to Grow Tomatoes on a Balcony",
+            "Growing tomatoes in containers is easier than most people think. Choose a sunny spot, "
+            "a deep pot and a compact variety, and water every evening.",
+            "2009-03-12",
+        ),
+        ArticleLink(
+            f"{DIR}/article.php?id=15",
+            "Ten Tips for Composting in Small Spaces",
+            "Composting is not only for large gardens. A worm bin fits under the sink and turns "
+            "kitchen scraps into rich soil in weeks.",
+            "2009-03-12",
+        ),
+        ArticleLink(
+            f"{DIR}/article.php?id=19",
+            "Choosing the Right Lawn Mower",
+            "Petrol, electric or manual? The right mower depends on the size of your lawn, your "
+            "budget and how much noise the neighbours will tolerate.",
+            "2009-03-12",
+        ),
+    ]
+    assert page.next_pages == [f"{DIR}/category.php?cat=3&page=2", f"{DIR}/category.php?cat=3&page=3"]
+    assert page.section_links == [f"{DIR}/category.php?cat=1", f"{DIR}/category.php?cat=2", f"{DIR}/category.php?cat=4"]
+
+
+def test_directory_article_without_metadata():
+    page = analyse("directory/article.html", f"{DIR}/article.php?id=12")
+    assert_clean(page)
+    assert page.kind == "article"
+    # "Other articles", not the permalink to itself, print/send pages or the author
+    assert urls(page.article_links) == [
+        f"{DIR}/article.php?id=15",
+        f"{DIR}/article.php?id=19",
+        f"{DIR}/article.php?id=23",
+    ]
+    assert page.section_links == [
+        f"{DIR}/category.php?cat=1",
+        f"{DIR}/category.php?cat=2",
+        f"{DIR}/category.php?cat=3",
+        f"{DIR}/category.php?cat=4",
+    ]
+
+
+# --------------------------------------------------------------------------- German and French blogs
+
+
+def test_german_blog_front_page():
+    base = "https://www.mein-reiseblog.de"
+    page = analyse("german/index.html", f"{base}/")
+    assert_clean(page)
+    assert page.kind == "index"
+    assert [(a.url, a.published) for a in page.article_links] == [
+        (f"{base}/2024/06/auf-dem-malerweg-durch-die-saechsische-schweiz/", "2024-06-14"),
+        (f"{base}/2024/05/ein-wochenende-in-goerlitz/", "2024-05-03"),
+        (f"{base}/2024/04/mit-dem-rad-an-der-elbe/", "2024-04-20"),
+    ]
+    # the dateline is not teaser text
+    assert page.article_links[1].teaser.startswith("Die östlichste Stadt")
+    assert page.next_pages == [f"{base}/seite/2/"]
+    assert page.section_links == [f"{base}/rubrik/wandern/", f"{base}/rubrik/staedtereisen/"]
+    assert page.feeds == [f"{base}/feed/atom/"]
+
+
+def test_french_blog_category_page():
+    base = "https://carnet.example.fr"
+    page = analyse("french/category.html", f"{base}/categorie/voyages/")
+    assert_clean(page)
+    assert page.kind == "index"
+    assert page.article_links == [
+        ArticleLink(
+            f"{base}/trois-jours-a-lisbonne/",
+            "Trois jours à Lisbonne",
+            "Tramways jaunes, pastéis de nata et miradouros : notre itinéraire pour un long "
+            "week-end dans la capitale portugaise…",
+            "2024-05-03",
+        ),
+        ArticleLink(
+            f"{base}/le-train-des-pignes/",
+            "Le train des Pignes",
+            "De Nice à Digne-les-Bains à bord d'un petit train à voie métrique qui prend son "
+            "temps dans les gorges du Var.",
+            "2024-04-01",
+        ),
+    ]
+    assert page.next_pages == [f"{base}/categorie/voyages/page/2/"]
+    # no tags (étiquettes), author, À propos, Contact, Mentions légales
+    assert page.section_links == [f"{base}/categorie/cuisine/"]
+
+
+# --------------------------------------------------------------------------- small pages
+
+
+def page_html(body: str, head: str = "") -> str:
+    return f"<html><head>{head}</head><body>{body}</body></html>"
+
+
+PROSE = "<p>" + " ".join(["The river had been rising for three days and nobody in the village slept."] * 12) + "</p>"
+
+
+@pytest.mark.parametrize(
+    "path", ["/about/", "/contact/", "/login/", "/search?q=river", "/category/news/", "/tag/river/", "/author/anna/", "/page/2/", "/"]
+)
+def test_pages_that_are_never_articles(path):
+    head = '<meta property="og:type" content="article"><script type="application/ld+json">{"@type": "Article"}</script>'
+    page = analyse_page(page_html(f"<h1>River</h1>{PROSE}{PROSE}", head), f"https://example.com{path}")
+    assert page.kind != "article"
+
+
+def test_long_prose_under_one_title_is_an_article():
+    page = analyse_page(page_html(f"<h1>River</h1>{PROSE}{PROSE}"), "https://example.com/the-river-rose/")
+    assert page.kind == "article"
+
+
+def test_login_form_page_is_not_an_article():
+    body = f'<h1>Sign in</h1>{PROSE}<form><input name="user"><input type="password" name="pw"></form>'
+    assert analyse_page(page_html(body), "https://example.com/members-area-entrance/").kind == "other"
+
+
+def test_json_ld_article_in_a_graph_makes_a_short_page_an_article():
+    head = '<script type="application/ld+json">{"@graph": [{"@type": "WebPage"}, {"@type": ["NewsArticle"]}]}</script>'
+    page = analyse_page(page_html("<h1>Short news</h1><p>Only two sentences here. That is all.</p>", head), "https://example.com/news/short-news-item")
+    assert page.kind == "article"
+
+
+def test_broken_or_empty_html():
+    assert analyse_page("", "https://example.com/").kind == "other"
+    page = analyse_page("<html><body><a href='/a-b-c/'>x", "https://example.com/")
+    assert page.kind in ("index", "other")
+    xml_declared = '<?xml version="1.0" encoding="utf-8"?><html><body><p>ok</p></body></html>'
+    assert analyse_page(xml_declared, "https://example.com/").kind == "other"
+
+
+def test_unfollowable_links_are_never_returned():
+    items = "".join(
+        f'<div class="teaser"><h2><a href="{href}">A title of several words</a></h2><p>Teaser text that is long enough.</p><a href="{href}">Read more</a></div>'
+        for href in (
+            "mailto:anna@example.com",
+            "javascript:void(0)",
+            "tel:+123456",
+            "file:///etc/passwd",
+            "/files/annual-report-2024.pdf",
+            "/img/big-photo-of-a-river.jpg",
+            "/downloads/all-the-essays.zip",
+            "https://other.example/an-article-elsewhere/",
+            "/a-real-article-here/",
+        )
+    )
+    page = analyse_page(page_html(items), "https://example.com/")
+    assert urls(page.article_links) == ["https://example.com/a-real-article-here/"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Read more", "Read More »", "Continue reading →", "More »", "Full story", "…", "[...]",
+        "Weiterlesen", "Mehr lesen", "Lire la suite", "Leer más", "Seguir leyendo", "Leia mais",
+        "Continuar lendo", "Leggi tutto", "Continua a leggere", "Lees meer", "Verder lezen",
+    ],
+)
+def test_read_more_links_in_many_languages(text):
+    # plain text blocks, no headings: only the "Read More" link marks the teaser
+    body = f'<div><p>A first teaser about whales and their songs.</p><a href="/whale-songs/">{text}</a></div><div><p>Another thing entirely.</p><a href="/other-page/">Look</a></div>'
+    page = analyse_page(page_html(body), "https://example.com/")
+    assert urls(page.article_links) == ["https://example.com/whale-songs/"]
+    assert page.article_links[0].teaser == "A first teaser about whales and their songs."
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<a href="/list/?page=2" rel="next">whatever</a>', "https://example.com/list/?page=2"),
+        ('<a href="/list/page/2/">Next</a>', "https://example.com/list/page/2/"),
+        ('<a href="/list/older">Older posts</a>', "https://example.com/list/older"),
+        ('<a href="/list/?offset=20">Load more</a>', "https://example.com/list/?offset=20"),
+        ('<a href="/list/seite/2/">Nächste Seite »</a>', "https://example.com/list/seite/2/"),
+        ('<a href="/list/page/2/">Page suivante</a>', "https://example.com/list/page/2/"),
+        ('<a href="/list/?page=2">Siguiente</a>', "https://example.com/list/?page=2"),
+        ('<a href="/list/?page=2">Volgende</a>', "https://example.com/list/?page=2"),
+        ('<div class="pagination"><a href="/list/?p_page=2">2</a></div>', "https://example.com/list/?p_page=2"),
+        ('<a href="/list/page/2/">»</a>', "https://example.com/list/page/2/"),
+    ],
+)
+def test_pagination_forms(html, expected):
+    teasers = "".join(
+        f'<article><h2><a href="/story-number-{n}-here/">Story number {n}</a></h2><p>Some teaser text for the story.</p></article>'
+        for n in range(3)
+    )
+    page = analyse_page(page_html(teasers + html), "https://example.com/list/")
+    assert page.kind == "index"
+    assert page.next_pages == [expected]
+    assert expected not in urls(page.article_links)
+
+
+def test_inline_links_in_prose_are_not_article_links():
+    prose = "".join(
+        f'<p>As we said in <a href="/an-earlier-essay-{n}/">an earlier essay on rivers</a>, the water rose slowly through the night and the bridge held until dawn.</p>'
+        for n in range(4)
+    )
+    page = analyse_page(page_html(f"<h1>Rivers</h1>{prose}{PROSE}"), "https://example.com/rivers-at-night/")
+    assert page.kind == "article"
+    assert page.article_links == []
+
+
+def test_relative_links_resolve_against_base_href():
+    body = '<div class="teaser"><h2><a href="the-long-story-of-x/">The long story of X</a></h2><p>Text.</p><a href="the-long-story-of-x/">Read more</a></div>'
+    page = analyse_page(page_html(body, '<base href="https://example.com/blog/">'), "https://example.com/")
+    assert urls(page.article_links) == ["https://example.com/blog/the-long-story-of-x/"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Posted on May 3, 2024", "2024-05-03"),
+        ("3rd May 2024", "2024-05-03"),
+        ("2024-05-03T08:00:00Z", "2024-05-03"),
+        ("Veröffentlicht am 3. Mai 2024", "2024-05-03"),
+        ("am 03.05.2024", "2024-05-03"),
+        ("Publié le 1er avril 2024", "2024-04-01"),
+        ("3 de mayo de 2024", "2024-05-03"),
+        ("12 maggio 2023", "2023-05-12"),
+        ("3 mei 2024", "2024-05-03"),
+        ("5 de março de 2024", "2024-03-05"),
+        ("Sept. 9, 2021", "2021-09-09"),
+        ("no date here", None),
+        ("2024-13-45", None),
+    ],
+)
+def test_parse_date(text, expected):
+    assert parse_date(text) == expected
+
+
+# --------------------------------------------------------------------------- the demo site
+
+
+def crawl_demo(start: str):
+    """Follow what analyse_page returns from ``start`` over the demo site; path -> kind."""
+    site_module = pytest.importorskip("archive_spider.demo.site")
+    base = "http://127.0.0.1:8000"
+    site = site_module.build_site(base_url=base)
+    queue, seen, kinds = [base + start], {base + start}, {}
+    while queue:
+        url = queue.pop(0)
+        page = site.get(url[len(base):])
+        if page is None or not page.content_type.startswith("text/html"):
+            continue
+        analysis = analyse_page(page.body.decode("utf-8"), url)
+        assert_clean(analysis)
+        kinds[url[len(base):]] = analysis.kind
+        follow = urls(analysis.article_links) + analysis.next_pages + analysis.section_links
+        for next_url in follow + ([analysis.continuation] if analysis.continuation else []):
+            if next_url not in seen:
+                seen.add(next_url)
+                queue.append(next_url)
+    return site, kinds
+
+
+@pytest.mark.parametrize("start", ["/", "/category/history/"])
+def test_demo_site_every_essay_found_and_nothing_else_is_an_article(start):
+    site, kinds = crawl_demo(start)
+    essays = {path for path in site if path.startswith("/essays/")}
+    assert essays
+    assert {path for path, kind in kinds.items() if kind == "article"} == essays
+    for path in ("/about/", "/contact/", "/login/"):
+        assert kinds.get(path) != "article"
+
+
+def test_demo_site_page_types():
+    site_module = pytest.importorskip("archive_spider.demo.site")
+    base = "http://127.0.0.1:8000"
+    site = site_module.build_site(base_url=base)
+    html = {path: page.body.decode("utf-8") for path, page in site.items() if page.content_type.startswith("text/html")}
+    for path, text in html.items():
+        page = analyse_page(text, base + path)
+        if path.startswith("/essays/"):
+            assert page.kind == "article", path
+        else:
+            assert page.kind != "article", path
+        if path.startswith("/category/"):
+            assert page.kind == "index", path
+            assert page.article_links, path
+    split = [p for p in html if p.startswith("/essays/") and p.endswith("/2/")]
+    for path in split:
+        first = analyse_page(html[path[: -len("2/")]], base + path[: -len("2/")])
+        assert first.continuation == base + path
