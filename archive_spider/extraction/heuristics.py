@@ -130,3 +130,22 @@ MAX_SPACER_IMAGE_SIZE = 2  # width or height in px at or below which an image is
 
 # Title suffixes/prefixes: "Article title | Site", "Site - Article title".
 TITLE_SEPARATORS_RE = re.compile(r"\s+(?:\||-|–|—|::|·|»|/|:)\s+")
+
+# A trailing title part after one of these separators, at most this many words long, with
+# at least this many words before it, is the site's name ("Lorem ipsum dolor – My site").
+# A plain hyphen is too common inside real titles to count.
+SITE_SEPARATORS = frozenset({"|", "–", "—", "·", "»", "::"})
+MAX_SITE_NAME_WORDS = 3
+MIN_TITLE_WORDS = 3
+
+# Bylines: how far to look, and what a name can look like.
+MAX_BYLINE_ELEMENTS = 20
+MAX_BYLINE_CHARS = 100
+MAX_NAME_WORDS = 5
+MAX_NAME_CHARS = 60
+# Month names and relative times that follow a name in a byline ("Jane Roe March 11").
+DATE_WORD_RE = re.compile(
+    r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|"
+    r"oct(ober)?|nov(ember)?|dec(ember)?)\.?\s+\d|\b(today|yesterday|ago|updated|published)\b",
+    re.IGNORECASE,
+)
