@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -129,7 +129,7 @@ def analyse_page(html: str, url: str, allowed_hosts: Iterable[str] | None = None
     }
     teasers = find_teasers(links, own_urls, own_base, pagination_urls)
 
-    kind = classify_page(root, page_url, signals, teasers, pagination, own_urls)
+    kind = classify_page(root, page_url, signals, teasers, pagination)
     continuation = None
     next_pages: list[str] = []
     if kind == "article":
@@ -200,26 +200,47 @@ def resolve(href: str | None, base: str, hosts: list[str]) -> str | None:
 
 def visible_text(element: lxml.html.HtmlElement) -> str:
     """The text of ``element`` a sighted reader sees, whitespace collapsed."""
-    parts: list[str] = []
+    return " ".join(text_lines(element))
+
+
+def text_lines(
+    element: lxml.html.HtmlElement, skip: Callable[[lxml.html.HtmlElement], bool] | None = None
+) -> list[str]:
+    """The visible text of ``element`` split where block-level elements start and end.
+
+    Hidden text (``screen-reader-text``, ``hidden``) is left out, and so is every element
+    for which ``skip`` returns true (with what it holds; it still ends a line).
+    """
+    lines: list[str] = []
+    current: list[str] = []
+
+    def end_line() -> None:
+        text = collapse_space("".join(current))
+        current.clear()
+        if text:
+            lines.append(text)
 
     def walk(node: lxml.html.HtmlElement) -> None:
         if not isinstance(node.tag, str):
             return
         if h.HIDDEN_TEXT_CLASS_RE.search(node.get("class", "")) or node.get("hidden") is not None:
             return
-        if node.tag in h.BLOCK_TAGS:
-            parts.append(" ")
-        if node.text:
-            parts.append(node.text)
+        if skip is not None and skip(node):
+            end_line()
+            return
+        block = node.tag in h.BLOCK_TAGS
+        if block:
+            end_line()
+        current.append(node.text or "")
         for child in node:
             walk(child)
-            if child.tail:
-                parts.append(child.tail)
-        if node.tag in h.BLOCK_TAGS:
-            parts.append(" ")
+            current.append(child.tail or "")
+        if block:
+            end_line()
 
     walk(element)
-    return collapse_space("".join(parts))
+    end_line()
+    return lines
 
 
 def collapse_space(text: str) -> str:
@@ -405,6 +426,8 @@ def is_article_shaped_path(path: str) -> bool:
 
 def is_non_article_url(url: str) -> bool:
     """Listing, taxonomy, people, search, account or site-information pages (and '/')."""
+    if is_page_of_article(url):
+        return False
     parts = urlsplit(url)
     if parts.path in ("", "/") and not h.ARTICLE_QUERY_RE.search(parts.query):
         return True
@@ -412,6 +435,13 @@ def is_non_article_url(url: str) -> bool:
         return True
     params = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
     return bool(params & h.NON_ARTICLE_QUERY_PARAMS)
+
+
+def is_page_of_article(url: str) -> bool:
+    """Page 2+ of one article: ``/essays/slug/2/``, ``/2024/05/slug/page/3/``, ``?id=12&page=2``."""
+    if page_number(url) is None:
+        return False
+    return is_article_shaped_url(page_base(url))
 
 
 def is_article_shaped_url(url: str) -> bool:
@@ -571,16 +601,25 @@ def stands_alone(link: _Link, block: lxml.html.HtmlElement) -> bool:
     """Whether the link is a title on its own line, not a few words inside a sentence."""
     if link.in_heading or link.has_image:
         return True
-    container = link.element.getparent()
+    # the link with the inline markup that holds only it: <strong><a>Title</a></strong>
+    title = link.element
+    parent = title.getparent()
+    while (
+        parent is not None and parent is not block and parent.tag not in h.BLOCK_TAGS
+        and visible_text(parent) == link.text
+    ):
+        title, parent = parent, parent.getparent()
+    container = parent
     while container is not None and container.tag not in h.BLOCK_TAGS and container is not block:
         container = container.getparent()
     if container is None:
         return False
     around = visible_text(container)
-    if around == link.text or len(around) <= len(link.text) + 30:
+    if len(around) <= len(link.text) + h.MAX_TITLE_EXTRA_CHARS:
         return True
-    following = link.element.getnext()
-    tail = (link.element.tail or "").strip()
+    # "Title<br>teaser text": first on its line
+    following = title.getnext()
+    tail = (title.tail or "").strip()
     return around.startswith(link.text) and not tail and following is not None and following.tag == "br"
 
 
@@ -623,42 +662,19 @@ def find_teaser_title(teaser: _Teaser) -> str | None:
 
 def find_teaser_text(teaser: _Teaser, title: str | None) -> str | None:
     """The teaser's own text: without its title, date, byline, taxonomy and "Read More"."""
-    segments: list[str] = []
-    current: list[str] = []
-    link_elements = {id(l.element) for l in teaser.links}
+    link_elements = {id(link.element) for link in teaser.links}
 
-    def flush() -> None:
-        text = collapse_space("".join(current))
-        current.clear()
-        if text:
-            segments.append(text)
+    def is_not_teaser_text(node: lxml.html.HtmlElement) -> bool:
+        if node.tag in h.HEADING_TAGS or node.tag in h.NON_TEASER_TAGS:
+            return True
+        if node is not teaser.block and h.TEASER_META_CLASS_RE.search(node.get("class", "")):
+            return True
+        if id(node) in link_elements:
+            text = visible_text(node)
+            return text == title or is_read_more_text(clean_link_text(text), text)
+        return False
 
-    def walk(node: lxml.html.HtmlElement) -> None:
-        if not isinstance(node.tag, str):
-            return
-        skip = (
-            node.tag in h.HEADING_TAGS
-            or node.tag in ("time", "figcaption", "img", "button", "form")
-            or (node is not teaser.block and h.TEASER_META_CLASS_RE.search(node.get("class", "")))
-            or (id(node) in link_elements and (is_read_more_text(clean_link_text(visible_text(node)), visible_text(node)) or visible_text(node) == title))
-        )
-        if skip:
-            flush()
-            return
-        block = node.tag in h.BLOCK_TAGS
-        if block:
-            flush()
-        if node.text:
-            current.append(node.text)
-        for child in node:
-            walk(child)
-            if child.tail:
-                current.append(child.tail)
-        if block:
-            flush()
-
-    walk(teaser.block)
-    flush()
+    segments = text_lines(teaser.block, is_not_teaser_text)
     kept = [
         s for s in segments
         if s != title and not is_dateline(s) and not h.BYLINE_RE.match(s) and clean_link_text(s)
@@ -679,7 +695,14 @@ def find_teaser_date(block: lxml.html.HtmlElement) -> str | None:
             found = parse_date(visible_text(element))
             if found:
                 return found
-    return parse_date(visible_text(block))
+    found = parse_date(visible_text(block))
+    if found:
+        return found
+    # a date heading over the block (Blogger groups posts under "Friday, 3 May 2024")
+    previous = block.getprevious()
+    if previous is not None and isinstance(previous.tag, str) and is_dateline(visible_text(previous)):
+        return parse_date(visible_text(previous))
+    return None
 
 
 def parse_date(text: str) -> str | None:
@@ -724,16 +747,17 @@ def classify_page(
     meta: _Metadata,
     teasers: list[_Teaser],
     pagination: list[_Link],
-    own_urls: set[str],
 ) -> str:
     """'article', 'index' or 'other', from every signal the page gives."""
     # bare lists of titles ("Other articles in this category") are what article pages
     # carry; a listing shows teaser blocks (a heading, a text, a "Read More")
     main_teasers = [t for t in teasers if not t.in_sidebar and not is_bare_title(t)]
+    main_titles = [t for t in teasers if not t.in_sidebar and is_bare_title(t)]
     listing = (
         len(main_teasers) >= 2
         or any(t.read_more for t in main_teasers)
         or (bool(teasers) and any(not link.in_head for link in pagination))
+        or len(main_titles) >= h.MIN_INDEX_TITLES  # an archive page: a long list of titles
     )
     fallback = "index" if listing else "other"
     if is_non_article_url(page_url) or root.xpath("//input[@type='password']"):
@@ -749,8 +773,12 @@ def classify_page(
     if prose_chars >= h.LONG_ARTICLE_PROSE_CHARS:
         return "article"
     one_title = len(root.xpath("//body//h1")) == 1
-    if has_prose and few_teasers and (one_title or is_article_shaped_url(page_url)):
-        return "article"
+    if has_prose and (one_title or is_article_shaped_url(page_url)):
+        # one run of prose longer than all teasers together: an article with a
+        # "More stories" grid, not a listing with an introduction
+        teaser_chars = sum(len(visible_text(t.block)) for t in main_teasers)
+        if few_teasers or prose_chars > teaser_chars:
+            return "article"
     return fallback
 
 

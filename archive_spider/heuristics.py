@@ -276,7 +276,8 @@ TAG_CLOUD_CLASS_RE = re.compile(r"tag-?cloud|tagcloud|widget_tag|tags-list|tag-l
 TEASER_META_CLASS_RE = re.compile(
     r"\b(?:meta|byline|by-line|author|date|time|posted|posted-on|published|dateline|datum|fecha|"
     r"tags?|categor(?:y|ies)|cat-links|tag-links|comments?|comments?-link|read-?more|"
-    r"more-link|share|sharing|social|kicker|label|badge|screen-reader-text|sr-only|"
+    r"more-link|share|sharing|social|kicker|labels?|badge|screen-reader-text|sr-only|"
+    r"entry-footer|post-footer|card-footer|article-footer|"
     r"visually-hidden)\b",
     re.I,
 )
@@ -292,6 +293,8 @@ BLOCK_TAGS = frozenset(
         "address", "form", "fieldset", "nav",
     }
 )
+# Elements inside a teaser block whose text is not teaser text.
+NON_TEASER_TAGS = frozenset({"time", "figcaption", "img", "button", "form", "select", "label"})
 # Elements whose text is never page text.
 INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "object")
 
@@ -330,6 +333,11 @@ MAX_SINGLE_TEASER_CHARS = 1200
 MAX_DATELINE_CHARS = 100
 # Teaser texts shorter than this are noise (a date, "0 comments").
 MIN_TEASER_CHARS = 15
+# A main-content list of this many bare titles (no heading, no text) is an archive page.
+MIN_INDEX_TITLES = 5
+# A link is a title on its own line when its line holds at most this much more text
+# ("Title (3 comments)", "Title - May 3").
+MAX_TITLE_EXTRA_CHARS = 30
 # A link in a list is a title (and not a menu entry) with at least this many words.
 MIN_TITLE_WORDS = 2
 

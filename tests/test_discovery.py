@@ -492,3 +492,97 @@ def test_demo_site_page_types():
     for path in split:
         first = analyse_page(html[path[: -len("2/")]], base + path[: -len("2/")])
         assert first.continuation == base + path
+
+
+# --------------------------------------------------------------------------- more layouts
+
+
+def test_blogger_front_page_in_spanish():
+    base = "https://cuaderno-viajero.blogspot.com"
+    page = analyse("blogger-es/index.html", f"{base}/")
+    assert_clean(page)
+    assert page.kind == "index"
+    assert [(a.url, a.published) for a in page.article_links] == [
+        (f"{base}/2024/05/mi-viaje-a-granada.html", "2024-05-03"),
+        (f"{base}/2024/04/tortilla-de-patatas-con-o-sin-cebolla.html", "2024-04-21"),
+        (f"{base}/2024/03/el-camino-del-norte-en-bicicleta.html", None),
+    ]
+    # the teaser text stops before "Leer más", the author and the labels
+    assert page.article_links[0].teaser.endswith("tres días en Granada sin prisas.")
+    # "Entradas antiguas" leads to a search URL: still this listing's next page
+    assert page.next_pages == [f"{base}/search?max-results=2&updated-max=2024-04-21T10:00:00%2B02:00"]
+    assert page.section_links == []
+    assert page.feeds == [f"{base}/feeds/posts/default", f"{base}/feeds/posts/default?alt=rss"]
+
+
+def test_title_in_inline_markup_followed_by_a_line_break():
+    rows = "".join(
+        f'<p><strong><a href="/tips/tip-number-{n}-today">Tip number {n} today</a></strong><br>'
+        f"A short description of the tip that follows the title line.</p>"
+        for n in range(3)
+    )
+    page = analyse_page(page_html(f"<h1>Tips</h1>{rows}"), "https://example.com/tips/")
+    assert page.kind == "index"
+    assert [a.title for a in page.article_links] == [f"Tip number {n} today" for n in range(3)]
+    assert page.article_links[0].teaser == "A short description of the tip that follows the title line."
+
+
+def test_cards_that_are_one_big_link():
+    cards = "".join(
+        f'<a class="card" href="/stories/card-story-{n}-title"><img src="/i{n}.jpg" alt="">'
+        f"<h3>Card story {n}</h3><p>What the card says about story {n}.</p></a>"
+        for n in range(3)
+    )
+    page = analyse_page(page_html(f'<div class="grid">{cards}</div>'), "https://example.com/stories/")
+    assert page.kind == "index"
+    assert page.article_links[1] == ArticleLink(
+        "https://example.com/stories/card-story-1-title", "Card story 1", "What the card says about story 1.", None
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "next_href", "expected"),
+    [
+        ("https://dir.example/article.php?id=12", "article.php?id=12&page=2", "https://dir.example/article.php?id=12&page=2"),
+        ("https://example.com/2024/05/long-story-here/", "/2024/05/long-story-here/page/2/", "https://example.com/2024/05/long-story-here/page/2/"),
+        ("https://example.com/features/long-story-here", "?page=2", "https://example.com/features/long-story-here?page=2"),
+    ],
+)
+def test_multi_page_articles(url, next_href, expected):
+    body = f'<h1>A long story</h1>{PROSE}{PROSE}<div class="pages">Page 1 of 2 <a href="{next_href}">Page 2 »</a></div>'
+    page = analyse_page(page_html(body), url)
+    assert page.kind == "article"
+    assert page.continuation == expected
+    assert page.next_pages == [] and page.article_links == []
+    # and page 2 itself is an article, whose continuation is nothing
+    second = analyse_page(page_html(f"<h1>A long story</h1>{PROSE}{PROSE}"), expected)
+    assert second.kind == "article"
+
+
+def test_short_article_with_a_grid_of_more_stories():
+    grid = "".join(
+        f'<div class="card"><h3><a href="/news/other-story-{n}-x">Other story {n}</a></h3><p>A line about it.</p></div>'
+        for n in range(4)
+    )
+    body = f"<h1>A short news story</h1><div>{PROSE}</div><div class='grid'>{grid}</div>"
+    page = analyse_page(page_html(body), "https://example.com/news/a-short-news-story")
+    assert page.kind == "article"
+    assert len(page.article_links) == 4
+
+
+def test_archive_page_of_bare_titles_is_an_index():
+    items = "".join(f'<li><a href="/posts/post-number-{n}/">Post number {n}</a></li>' for n in range(8))
+    page = analyse_page(page_html(f"<h1>All posts</h1><ul>{items}</ul>"), "https://example.com/everything/")
+    assert page.kind == "index"
+    assert len(page.article_links) == 8
+
+
+def test_menu_without_nav_element_gives_sections_not_articles():
+    menu = (
+        '<div id="top"><ul class="main-menu"><li><a href="/world/">World</a></li><li><a href="/science/">Science</a></li>'
+        '<li><a href="/a-featured-long-read-story/">A featured long read story</a></li><li><a href="/contact/">Contact</a></li></ul></div>'
+    )
+    teasers = "".join(f'<article><h2><a href="/story-{n}-of-the-day/">Story {n} of the day</a></h2><p>Teaser text.</p></article>' for n in range(3))
+    page = analyse_page(page_html(menu + teasers), "https://example.com/")
+    assert page.section_links == ["https://example.com/world/", "https://example.com/science/"]
+    assert "https://example.com/a-featured-long-read-story/" not in urls(page.article_links)
