@@ -525,7 +525,13 @@ def may_lead_to_article(link: _Link, own_urls: set[str], own_base: str, paginati
         return False
     if is_non_article_url(link.url):
         return False
-    return True
+    if is_article_shaped_url(link.url) or is_read_more_text(link.words, link.text.strip()):
+        return True
+    # a plain-word path (/world/, /world/europe/) behind a word or two is a kicker or a
+    # section; behind a whole title it may be an article with a short slug (/blog/hello/)
+    return not is_section_like_url(link.url) and (
+        link.has_image or len(link.text.split()) >= h.MIN_WEAK_URL_TITLE_WORDS
+    )
 
 
 def find_teasers(
@@ -561,8 +567,6 @@ def find_teasers(
             accepted = len(group) >= 2 or len(visible_text(block)) <= h.MAX_SINGLE_TEASER_CHARS
         if not accepted and len(group) >= 2 and link.url in group:
             accepted = stands_alone(link, block) and is_title_like(link)
-        if not accepted and not is_article_shaped_url(link.url) and is_section_like_url(link.url):
-            continue
         if not accepted:
             continue
         teaser = teasers.get(link.url)
@@ -657,7 +661,20 @@ def find_teaser_title(teaser: _Teaser) -> str | None:
     headings = teaser.block.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
     if len(headings) == 1 and visible_text(headings[0]):
         return visible_text(headings[0])
+    # no linked or heading title: a short first line above the text ("<b>Title</b><p>...")
+    lines = [
+        line for line in text_lines(teaser.block, is_teaser_metadata)
+        if not is_dateline(line) and not h.BYLINE_RE.match(line)
+        and not is_read_more_text(clean_link_text(line), line)
+    ]
+    if len(lines) >= 2 and len(lines[0]) <= h.MAX_PLAIN_TITLE_CHARS:
+        return lines[0]
     return None
+
+
+def is_teaser_metadata(node: lxml.html.HtmlElement) -> bool:
+    """Dates, bylines, taxonomy and sharing inside a teaser block."""
+    return node.tag in h.NON_TEASER_TAGS or bool(h.TEASER_META_CLASS_RE.search(node.get("class", "")))
 
 
 def find_teaser_text(teaser: _Teaser, title: str | None) -> str | None:
@@ -665,9 +682,7 @@ def find_teaser_text(teaser: _Teaser, title: str | None) -> str | None:
     link_elements = {id(link.element) for link in teaser.links}
 
     def is_not_teaser_text(node: lxml.html.HtmlElement) -> bool:
-        if node.tag in h.HEADING_TAGS or node.tag in h.NON_TEASER_TAGS:
-            return True
-        if node is not teaser.block and h.TEASER_META_CLASS_RE.search(node.get("class", "")):
+        if node.tag in h.HEADING_TAGS or (node is not teaser.block and is_teaser_metadata(node)):
             return True
         if id(node) in link_elements:
             text = visible_text(node)

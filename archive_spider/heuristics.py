@@ -333,6 +333,11 @@ MAX_SINGLE_TEASER_CHARS = 1200
 MAX_DATELINE_CHARS = 100
 # Teaser texts shorter than this are noise (a date, "0 comments").
 MIN_TEASER_CHARS = 15
+# A link to a path that does not look like an article (no slug, date or id) needs a title
+# of at least this many words to be taken for an article link.
+MIN_WEAK_URL_TITLE_WORDS = 3
+# A teaser's first line is its title (when nothing else is) only if this short.
+MAX_PLAIN_TITLE_CHARS = 150
 # A main-content list of this many bare titles (no heading, no text) is an archive page.
 MIN_INDEX_TITLES = 5
 # A link is a title on its own line when its line holds at most this much more text

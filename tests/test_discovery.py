@@ -586,3 +586,33 @@ def test_menu_without_nav_element_gives_sections_not_articles():
     page = analyse_page(page_html(menu + teasers), "https://example.com/")
     assert page.section_links == ["https://example.com/world/", "https://example.com/science/"]
     assert "https://example.com/a-featured-long-read-story/" not in urls(page.article_links)
+
+
+def test_kicker_and_section_links_inside_cards_are_not_articles():
+    cards = "".join(
+        f'<div class="card"><h4 class="kicker"><a href="/world/europe/">Europe</a></h4>'
+        f'<h3><a href="/world/europe/story-{n}-of-the-week">Story {n} of the week</a></h3>'
+        f'<p>About story {n}.</p></div>'
+        for n in range(3)
+    )
+    page = analyse_page(page_html(cards), "https://example.com/world/")
+    assert urls(page.article_links) == [f"https://example.com/world/europe/story-{n}-of-the-week" for n in range(3)]
+    assert page.article_links[0].teaser is None  # "About story 0." is too short to be a teaser
+
+
+def test_short_slug_article_links_are_kept_when_they_carry_a_title():
+    items = "".join(
+        f'<article><h2><a href="/blog/{slug}/">{title}</a></h2><p>What this post is about, briefly.</p></article>'
+        for slug, title in (("hello", "Hello and welcome to the blog"), ("moving", "We are moving house soon"))
+    )
+    page = analyse_page(page_html(items), "https://example.com/blog/")
+    assert urls(page.article_links) == ["https://example.com/blog/hello/", "https://example.com/blog/moving/"]
+
+
+def test_title_as_plain_text_above_a_read_more_link():
+    items = "".join(
+        f'<div class="item"><b>Plain title {n}</b><p>The teaser text of item number {n}.</p><a href="/item.php?id={n}">More</a></div>'
+        for n in range(2)
+    )
+    page = analyse_page(page_html(items), "https://example.com/items.php")
+    assert page.article_links[0] == ArticleLink("https://example.com/item.php?id=0", "Plain title 0", "The teaser text of item number 0.", None)
