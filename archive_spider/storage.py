@@ -123,10 +123,22 @@ def _migration_2_published_year(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_3_newest_first_order(db: sqlite_utils.Database) -> None:
+    # A unique, indexed sort key (publication date, then id) for newest-first listings:
+    # Datasette pages through a sort column with ties inconsistently (articles sharing a
+    # date get skipped or repeated), but never through a unique one.
+    db.execute(
+        "alter table articles add column newest_first text generated always as "
+        "(coalesce(published, '') || ' #' || printf('%010d', id)) virtual"
+    )
+    db.execute("create index idx_articles_newest_first on articles (newest_first)")
+
+
 # Append only: each function upgrades the schema by one version.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1_initial,
     _migration_2_published_year,
+    _migration_3_newest_first_order,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
