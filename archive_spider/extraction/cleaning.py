@@ -74,10 +74,21 @@ def is_furniture(element: HtmlElement, page_length: int) -> bool:
             return False
         return is_small_share(element, page_length)
     if tag in ("p", "div", "span", "li", "section", "aside", "center", "font") and len(element) <= 3:
-        text = normalize_space(element.text_content())
+        text = read_short_text(element)
         if text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text)):
             return True
     return False
+
+
+def read_short_text(element: HtmlElement) -> str | None:
+    """Return the element's text if it is a short line (furniture-sized), else None."""
+    length, parts = 0, []
+    for part in element.itertext():
+        length += len(part)
+        if length > h.MAX_FURNITURE_LINE_CHARS:
+            return None
+        parts.append(part)
+    return normalize_space("".join(parts))
 
 
 def names_furniture(names: list[str]) -> bool:

@@ -22,7 +22,10 @@ from .content import (
     choose_body,
     find_body_with_readability,
     find_body_with_trafilatura,
+    merge_missing_blocks,
     parse_fragment,
+    serialize_block,
+    wrap_loose_inline,
 )
 from .loading import decode_input, parse_page
 from .metadata import extract_metadata
@@ -67,6 +70,10 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
     prune_page(page)
     candidates = find_candidates(page, url, metadata.title)
     chosen = choose_body(candidates, metadata.article_body)
+    if chosen is not None:
+        for other in candidates:
+            if other is not chosen:
+                chosen = merge_missing_blocks(chosen, other)
     body_html = chosen.html if chosen else ""
     body_text = chosen.text if chosen else ""
 
@@ -107,6 +114,8 @@ def find_candidates(page: HtmlElement, url: str | None, title: str | None) -> li
         html = sanitize_html(inner_html(root))
         if html:
             fragment = parse_fragment(html)
+            wrap_loose_inline(fragment)
+            html = "".join(serialize_block(block) for block in fragment)
             candidates.append(Candidate(name, fragment, render_text(fragment), html))
     return candidates
 

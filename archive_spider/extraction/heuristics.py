@@ -36,6 +36,17 @@ MIN_READABILITY_SHARE = 0.2
 # JSON-LD articleBody acts as referee between candidates only when it is this long.
 MIN_REFERENCE_SHINGLES = 30
 
+# Merging: a block of the second finder is "covered" by the chosen body when this share of
+# its shingles is there; uncovered blocks are added only if they are prose (a paragraph or
+# list of at least this many words, mostly not link text), and only while the additions
+# stay below this share of the chosen body (more means a list of other stories).
+MIN_COVERED_SHARE = 0.5
+MIN_MERGED_BLOCK_WORDS = 12
+MAX_MERGED_LINK_DENSITY = 0.4
+MAX_MERGED_SHARE = 0.8
+PROSE_TAGS = frozenset({"p", "blockquote", "ul", "ol", "pre", "table", "h2", "h3", "h4", "figure"})
+INLINE_TAGS = frozenset({"a", "em", "strong", "b", "i", "sub", "sup", "br", "code", "img", "span"})
+
 # Teasers are often an edited first sentence: this share of the teaser's shingles (or,
 # for short teasers, tokens) found in the body counts as "the body contains it".
 TEASER_MIN_OVERLAP = 0.5
@@ -84,6 +95,9 @@ ADVERTISEMENT_TEXT_RE = re.compile(
     r"( content)?|ad|ads|pub)\s*:?\s*$",
     re.IGNORECASE,
 )
+
+# Ad rows and share bars are short lines; longer blocks are not tested against the patterns.
+MAX_FURNITURE_LINE_CHARS = 160
 
 # Share bars: "Share this: Twitter | Facebook | Email", "Share on Facebook", ...
 SHARE_TEXT_RE = re.compile(
