@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import lxml.html
 from lxml.html import HtmlElement
 
 from . import heuristics as h
@@ -33,6 +34,8 @@ def prune_page(tree: HtmlElement) -> None:
     """Remove non-article furniture from a whole parsed page, in place."""
     for element in list(tree.iter(*h.UNWANTED_TAGS)):
         drop(element)
+    flatten_math(tree)
+    rename_custom_elements(tree)
     page_length = len(normalize_space(tree.text_content())) or 1
     for element in list(tree.iter()):
         if not isinstance(element.tag, str) or element.getparent() is None:
@@ -40,6 +43,27 @@ def prune_page(tree: HtmlElement) -> None:
         if is_hidden(element) or is_furniture(element, page_length):
             drop(element)
     remove_teaser_sections(tree)
+
+
+def flatten_math(tree: HtmlElement) -> None:
+    """Replace MathML with its plain text, which the finders and sanitiser would drop."""
+    for math in list(tree.iter("math", "{http://www.w3.org/1998/Math/MathML}math")):
+        if math.getparent() is None:
+            continue
+        text = " ".join(part.strip() for part in math.itertext() if part.strip())
+        replacement = lxml.html.Element("span")
+        replacement.text = text
+        replacement.tail = math.tail
+        math.getparent().replace(math, replacement)
+
+
+def rename_custom_elements(tree: HtmlElement) -> None:
+    """Turn custom elements (<story-body>, <mjx-container>) into div/span the finders know."""
+    for element in tree.iter():
+        tag = element.tag
+        if isinstance(tag, str) and "-" in tag:
+            has_blocks = element.find(".//p") is not None or element.find(".//div") is not None
+            element.tag = "div" if has_blocks else "span"
 
 
 def remove_sourceless_images(tree: HtmlElement) -> None:

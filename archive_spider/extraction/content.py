@@ -180,6 +180,9 @@ def is_prose_block(block: HtmlElement, words: int) -> bool:
     """True for blocks that read as article prose: long enough, not a list of links."""
     if block.tag not in h.PROSE_TAGS or words < h.MIN_MERGED_BLOCK_WORDS:
         return False
+    lines = 1 + sum(1 for _ in block.iter("li", "p", "br", "h2", "h3", "h4", "tr", "figcaption"))
+    if words / lines < h.MIN_MERGED_WORDS_PER_LINE:  # menus and teaser stacks, not prose
+        return False
     text_length = len(block.text_content()) or 1
     link_length = sum(len(a.text_content()) for a in block.iter("a"))
     return link_length / text_length < h.MAX_MERGED_LINK_DENSITY

@@ -42,6 +42,7 @@ MIN_REFERENCE_SHINGLES = 30
 # stay below this share of the chosen body (more means a list of other stories).
 MIN_COVERED_SHARE = 0.5
 MIN_MERGED_BLOCK_WORDS = 12
+MIN_MERGED_WORDS_PER_LINE = 8
 MAX_MERGED_LINK_DENSITY = 0.4
 MAX_MERGED_SHARE = 0.8
 PROSE_TAGS = frozenset({"p", "blockquote", "ul", "ol", "pre", "table", "h2", "h3", "h4", "figure"})
