@@ -26,6 +26,7 @@ How a page is read (the patterns and thresholds live in ``heuristics.py``):
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -339,6 +340,7 @@ def rel_values(element: lxml.html.HtmlElement) -> frozenset[str]:
 def collect_links(root: lxml.html.HtmlElement, base: str, hosts: list[str]) -> list[_Link]:
     """Every on-site, followable link of the page, in page order, with its region."""
     links = []
+    regions: dict = {}
     for element in root.xpath("//head/link[@href]"):
         rel = rel_values(element)
         if rel & {"next", "prev", "previous"}:
@@ -355,40 +357,75 @@ def collect_links(root: lxml.html.HtmlElement, base: str, hosts: list[str]) -> l
         if not text:
             alt = " ".join(element.xpath(".//img/@alt"))
             link.text = collapse_space(alt)
-        mark_regions(link)
+        mark_regions(link, regions)
         links.append(link)
     return links
 
 
-def mark_regions(link: _Link) -> None:
+@dataclass(frozen=True)
+class _Region:
+    """Where an element sits on the page, from its ancestors and itself."""
+
+    in_content: bool = False  # inside <article>/<main>: its header and footer are not chrome
+    in_chrome: bool = False
+    in_sidebar: bool = False
+    in_pagination: bool = False
+    in_tag_cloud: bool = False
+    in_heading: bool = False
+
+
+def region_of(element: lxml.html.HtmlElement, cache: dict) -> _Region:
+    """The region of ``element`` (itself included), memoised in ``cache`` per element."""
+    if element in cache:
+        return cache[element]
+    parent = element.getparent()
+    outer = region_of(parent, cache) if parent is not None else _Region()
+    tag = element.tag if isinstance(element.tag, str) else ""
+    classes = f"{element.get('class', '')} {element.get('id', '')}"
+    role = (element.get("role") or "").lower()
+    in_content = outer.in_content or tag in ("article", "main") or role == "main"
+    chrome = tag == "nav" or role in h.CHROME_ROLES or (
+        not in_content and (tag in h.CHROME_TAGS or bool(h.CHROME_CLASS_RE.search(classes)))
+    )
+    region = _Region(
+        in_content=in_content,
+        in_chrome=outer.in_chrome or chrome,
+        in_sidebar=outer.in_sidebar or tag == "aside" or bool(h.SIDEBAR_CLASS_RE.search(classes)),
+        in_pagination=outer.in_pagination or bool(h.PAGINATION_CLASS_RE.search(classes)),
+        in_tag_cloud=outer.in_tag_cloud or bool(h.TAG_CLOUD_CLASS_RE.search(classes)),
+        in_heading=outer.in_heading or tag in h.HEADING_TAGS,
+    )
+    cache[element] = region
+    return region
+
+
+def mark_regions(link: _Link, cache: dict) -> None:
     """Set the region flags of ``link`` from its ancestors."""
-    ancestors = list(link.element.iterancestors())
-    inside_content = False  # an <article> or <main> above: its header/footer are not chrome
-    for element in reversed(ancestors):  # from <html> down
-        tag = element.tag if isinstance(element.tag, str) else ""
-        classes = f"{element.get('class', '')} {element.get('id', '')}"
-        role = (element.get("role") or "").lower()
-        if tag in ("article", "main") or role == "main":
-            inside_content = True
-        if tag == "nav" or role in h.CHROME_ROLES:
-            link.in_chrome = True
-        elif not inside_content and (tag in h.CHROME_TAGS or h.CHROME_CLASS_RE.search(classes)):
-            link.in_chrome = True
-        if tag == "aside" or h.SIDEBAR_CLASS_RE.search(classes):
-            link.in_sidebar = True
-        if h.PAGINATION_CLASS_RE.search(classes):
-            link.in_pagination = True
-        if h.TAG_CLOUD_CLASS_RE.search(classes):
-            link.in_tag_cloud = True
-        if tag in h.HEADING_TAGS:
-            link.in_heading = True
-    if link.element.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"):
-        link.in_heading = True
+    parent = link.element.getparent()
+    region = region_of(parent, cache) if parent is not None else _Region()
+    link.in_chrome = region.in_chrome
+    link.in_sidebar = region.in_sidebar
+    link.in_pagination = region.in_pagination
+    link.in_tag_cloud = region.in_tag_cloud
+    link.in_heading = region.in_heading or bool(link.element.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"))
 
 
 # --------------------------------------------------------------------------- URL shapes
 
 
+@functools.lru_cache(maxsize=4096)
+def document_url(url: str) -> str:
+    """``url`` without what only selects a view of the same document (print, AMP, reply)."""
+    parts = urlsplit(url)
+    path = h.VIEW_PATH_SUFFIX_RE.sub("/", parts.path)
+    query = "&".join(
+        pair for pair in parts.query.split("&")
+        if pair and pair.split("=", 1)[0].lower() not in h.VIEW_QUERY_PARAMS
+    )
+    return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/") or "/", query, ""))
+
+
+@functools.lru_cache(maxsize=4096)
 def page_base(url: str) -> str:
     """``url`` without its page number: the listing or article it is one page of.
 
@@ -405,6 +442,7 @@ def page_base(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/") or "/", query_text, ""))
 
 
+@functools.lru_cache(maxsize=4096)
 def page_number(url: str) -> int | None:
     """The page number written in ``url`` (``/page/3/``, ``?page=3``, ``/slug/3/``), if any."""
     parts = urlsplit(url)
@@ -424,6 +462,7 @@ def is_article_shaped_path(path: str) -> bool:
     return bool(h.ARTICLE_PATH_RE.search(path)) and not h.NON_ARTICLE_PATH_RE.search(path)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_non_article_url(url: str) -> bool:
     """Listing, taxonomy, people, search, account or site-information pages (and '/')."""
     if is_page_of_article(url):
@@ -437,6 +476,7 @@ def is_non_article_url(url: str) -> bool:
     return bool(params & h.NON_ARTICLE_QUERY_PARAMS)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_page_of_article(url: str) -> bool:
     """Page 2+ of one article: ``/essays/slug/2/``, ``/2024/05/slug/page/3/``, ``?id=12&page=2``."""
     if page_number(url) is None:
@@ -444,6 +484,7 @@ def is_page_of_article(url: str) -> bool:
     return is_article_shaped_url(page_base(url))
 
 
+@functools.lru_cache(maxsize=4096)
 def is_article_shaped_url(url: str) -> bool:
     """A date-and-slug path, a slug of several words, an id, or ``article.php?id=12``."""
     if is_non_article_url(url):
@@ -523,6 +564,8 @@ def may_lead_to_article(link: _Link, own_urls: set[str], own_base: str, paginati
         return False
     if link.url in own_urls or link.url in pagination_urls or page_base(link.url) == own_base:
         return False
+    if document_url(link.url) in {document_url(url) for url in own_urls}:  # print, AMP views
+        return False
     if is_non_article_url(link.url):
         return False
     if is_article_shaped_url(link.url) or is_read_more_text(link.words, link.text.strip()):
@@ -548,21 +591,19 @@ def find_teasers(
     for link in candidates:
         blocks[id(link)] = teaser_block(link, targets)
 
-    # sibling blocks of one tag under one parent: the repeated structure of a listing
-    repeated: dict[tuple[int, str], set[str]] = {}
+    # sibling blocks of one kind under one parent: the repeated structure of a listing
+    repeated: dict[tuple, set[str]] = {}
     for link in candidates:
         block = blocks[id(link)]
         if stands_alone(link, block) and is_title_like(link):
-            parent = block.getparent()
-            key = (id(parent), block.tag)
-            repeated.setdefault(key, set()).add(link.url)
+            repeated.setdefault(block_kind(block), set()).add(link.url)
 
     teasers: dict[str, _Teaser] = {}
     for link in candidates:
         block = blocks[id(link)]
         read_more = is_read_more_text(link.words, link.text.strip())
         accepted = read_more
-        group = repeated.get((id(block.getparent()), block.tag), set())
+        group = repeated.get(block_kind(block), set())
         if not accepted and link.in_heading:
             accepted = len(group) >= 2 or len(visible_text(block)) <= h.MAX_SINGLE_TEASER_CHARS
         if not accepted and len(group) >= 2 and link.url in group:
@@ -578,6 +619,17 @@ def find_teasers(
     for teaser in teasers.values():
         teaser.links = [l for l in candidates if l.url == teaser.url and is_inside(l.element, teaser.block)]
     return list(teasers.values())
+
+
+def block_kind(block: lxml.html.HtmlElement) -> tuple:
+    """What makes sibling blocks alike: parent, tag and first class name without digits.
+
+    ``<article class="post-41 post ...">`` and ``<article class="post-38 post ...">`` are
+    alike; a ``<div class="print">`` next to a ``<div class="topics">`` is not.
+    """
+    classes = (block.get("class") or "").split()
+    first_class = re.sub(r"\d+", "", classes[0]).lower() if classes else ""
+    return (block.getparent(), block.tag, first_class)
 
 
 def teaser_block(link: _Link, targets: dict) -> lxml.html.HtmlElement:
@@ -628,7 +680,10 @@ def stands_alone(link: _Link, block: lxml.html.HtmlElement) -> bool:
 
 
 def is_title_like(link: _Link) -> bool:
-    return link.in_heading or link.has_image or len(link.text.split()) >= h.MIN_TITLE_WORDS
+    """A heading link, an image with alt text, or a link of a few words."""
+    if link.in_heading:
+        return True
+    return bool(link.text) and (link.has_image or len(link.text.split()) >= h.MIN_TITLE_WORDS)
 
 
 def is_inside(element: lxml.html.HtmlElement, block: lxml.html.HtmlElement) -> bool:
@@ -775,26 +830,50 @@ def classify_page(
         or len(main_titles) >= h.MIN_INDEX_TITLES  # an archive page: a long list of titles
     )
     fallback = "index" if listing else "other"
-    if is_non_article_url(page_url) or root.xpath("//input[@type='password']"):
+    if is_non_article_url(page_url):
         return fallback
     if meta.schema_types & h.NON_ARTICLE_SCHEMA_TYPES and not meta.schema_types & h.ARTICLE_SCHEMA_TYPES:
         return fallback
-    prose_chars = measure_prose(root, [t.block for t in teasers])
+    prose_chars, prose_parent = measure_prose(root, [t.block for t in teasers])
     has_prose = prose_chars >= h.MIN_ARTICLE_PROSE_CHARS
-    article_metadata = bool(meta.schema_types & h.ARTICLE_SCHEMA_TYPES) or meta.og_type == "article" or meta.has_published_time
+    article_metadata = (
+        bool(meta.schema_types & h.ARTICLE_SCHEMA_TYPES) or meta.og_type == "article" or meta.has_published_time
+    )
+    # a sign-in page; news sites also hide a sign-in form in every article's header,
+    # hence only when nothing else says "article"
+    if root.xpath("//input[@type='password']") and not article_metadata and prose_chars < h.LONG_ARTICLE_PROSE_CHARS:
+        return fallback
     few_teasers = len(main_teasers) < h.MIN_INDEX_TEASERS
     if article_metadata and (has_prose or few_teasers):
         return "article"
     if prose_chars >= h.LONG_ARTICLE_PROSE_CHARS:
         return "article"
-    one_title = len(root.xpath("//body//h1")) == 1
-    if has_prose and (one_title or is_article_shaped_url(page_url)):
+    titles = root.xpath("//body//h1")
+    if has_prose and len(titles) == 1 and leads_prose(titles[0], prose_parent, main_teasers):
+        return "article"
+    if has_prose and (len(titles) == 1 or is_article_shaped_url(page_url)):
         # one run of prose longer than all teasers together: an article with a
         # "More stories" grid, not a listing with an introduction
         teaser_chars = sum(len(visible_text(t.block)) for t in main_teasers)
         if few_teasers or prose_chars > teaser_chars:
             return "article"
     return fallback
+
+
+def leads_prose(title: lxml.html.HtmlElement, prose_parent, teasers: list[_Teaser]) -> bool:
+    """Whether the page title and the prose form one unit with no teaser inside it."""
+    if prose_parent is None:
+        return False
+    # elements, not id()s: lxml makes a new proxy (maybe with a reused id) for an
+    # element nobody holds
+    title_ancestors = set(title.iterancestors())
+    if prose_parent in title_ancestors:
+        common = prose_parent
+    else:
+        common = next((a for a in prose_parent.iterancestors() if a in title_ancestors), None)
+    if common is None or common.tag in ("body", "html"):
+        return False
+    return not any(is_inside(t.block, common) for t in teasers)
 
 
 def is_bare_title(teaser: _Teaser) -> bool:
@@ -805,35 +884,44 @@ def is_bare_title(teaser: _Teaser) -> bool:
     return visible_text(teaser.block) in titles
 
 
-def measure_prose(root: lxml.html.HtmlElement, teaser_blocks: list) -> int:
-    """Characters in the longest run of prose under one parent, outside teaser blocks.
+def measure_prose(root: lxml.html.HtmlElement, teaser_blocks: list) -> tuple[int, lxml.html.HtmlElement | None]:
+    """The longest run of prose under one parent, outside teaser blocks: (size, parent).
 
-    A run is the paragraphs (``<p>`` with few links) that are children of one element
-    plus that element's own loose text (old sites write ``text<br><br>text`` in a cell).
+    A run is the paragraphs (``<p>``, ``<blockquote>``, ``<pre>`` with few links) that are
+    children of one element plus that element's own loose text (old sites write
+    ``text<br><br>text`` in a cell). Its size is in characters, CJK characters counted
+    as several (they carry as much as a short word).
     """
     excluded = {id(block) for block in teaser_blocks}
 
     def in_teaser(element: lxml.html.HtmlElement) -> bool:
         return id(element) in excluded or any(id(a) in excluded for a in element.iterancestors())
 
-    totals: dict[int, int] = {}
+    totals: dict[lxml.html.HtmlElement, int] = {}
     body = root.find("body")
     if body is None:
-        return 0
+        return 0, None
     for element in body.iter():
         if not isinstance(element.tag, str) or element.tag in h.HEADING_TAGS:
             continue
         parent = element.getparent()
-        if element.tag in ("p", "blockquote") and parent is not None:
+        if element.tag in h.PROSE_TAGS and parent is not None:
             text = visible_text(element)
             linked = sum(len(visible_text(a)) for a in element.iter("a"))
             if text and linked / len(text) <= h.MAX_PROSE_LINK_DENSITY and not in_teaser(element):
-                totals[id(parent)] = totals.get(id(parent), 0) + len(text)
-        elif element.tag in ("div", "td", "section", "article", "main", "body"):
+                totals[parent] = totals.get(parent, 0) + text_size(text)
+        elif element.tag in h.LOOSE_PROSE_TAGS:
             loose = loose_text(element)
-            if len(loose) >= 80 and not in_teaser(element):
-                totals[id(element)] = totals.get(id(element), 0) + len(loose)
-    return max(totals.values(), default=0)
+            if len(loose) >= h.MIN_LOOSE_PROSE_CHARS and not in_teaser(element):
+                totals[element] = totals.get(element, 0) + text_size(loose)
+    if not totals:
+        return 0, None
+    parent = max(totals, key=totals.__getitem__)
+    return totals[parent], parent
+
+
+def text_size(text: str) -> int:
+    return len(text) + (h.CJK_CHAR_WEIGHT - 1) * len(h.CJK_RE.findall(text))
 
 
 def loose_text(element: lxml.html.HtmlElement) -> str:

@@ -153,6 +153,12 @@ SECTION_EXCLUDE_RE = re.compile(
     re.I,
 )
 
+# What only selects another view of one document: /print/, /amp/, ?print=1, ?replytocom=3.
+VIEW_PATH_SUFFIX_RE = re.compile(r"/(?:print|amp|printable|drucken|imprimer)/?$", re.I)
+VIEW_QUERY_PARAMS = frozenset(
+    {"print", "printable", "output", "amp", "replytocom", "share"}
+)
+
 # Query parameters that number the pages of a listing: ?page=2, ?paged=3, ?start=20
 PAGE_QUERY_PARAMS = frozenset({"page", "paged", "pg", "p_page", "seite", "pagina", "start", "offset"})
 # Path suffixes that number the pages of a listing or an article: /page/2/, /2/
@@ -323,6 +329,14 @@ NON_ARTICLE_SCHEMA_TYPES = frozenset(
 MIN_ARTICLE_PROSE_CHARS = 500
 # Prose this long makes a page an article without any metadata.
 LONG_ARTICLE_PROSE_CHARS = 1500
+# Elements whose text is prose when they hold few links, and elements whose own loose
+# text (outside block children) is prose.
+PROSE_TAGS = frozenset({"p", "blockquote", "pre"})
+LOOSE_PROSE_TAGS = frozenset({"div", "td", "section", "article", "main", "body", "font", "center"})
+MIN_LOOSE_PROSE_CHARS = 80
+# Chinese, Japanese and Korean characters: one says about as much as a short word.
+CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+CJK_CHAR_WEIGHT = 3
 # A paragraph with more link text than this share is navigation, not prose.
 MAX_PROSE_LINK_DENSITY = 0.5
 # A page listing this many teasers in its main content is an index, whatever its prose.

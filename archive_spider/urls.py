@@ -24,6 +24,7 @@ because without a DirectoryIndex setting ``/news/`` would not serve them.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import string
@@ -45,6 +46,7 @@ _HEX = frozenset(string.hexdigits)
 _IPV4_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise_url(url: str, base: str | None = None) -> str:
     """Return the one normalised, absolute spelling of ``url``.
 

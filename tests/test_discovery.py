@@ -616,3 +616,29 @@ def test_title_as_plain_text_above_a_read_more_link():
     )
     page = analyse_page(page_html(items), "https://example.com/items.php")
     assert page.article_links[0] == ArticleLink("https://example.com/item.php?id=0", "Plain title 0", "The teaser text of item number 0.", None)
+
+
+def test_print_amp_and_reply_views_of_the_page_are_not_article_links():
+    url = "https://example.com/news/a-long-story-today"
+    views = "".join(
+        f'<div class="tool"><a href="{href}">{text}</a></div>'
+        for href, text in (
+            ("/news/a-long-story-today/print", "Print this story"),
+            ("/news/a-long-story-today?print=1", "Printer friendly version"),
+            ("/news/a-long-story-today?amp=1", "Mobile version of this"),
+            ("/news/a-long-story-today?replytocom=3", "Reply to this comment"),
+        )
+    )
+    page = analyse_page(page_html(f"<h1>A long story</h1>{PROSE}{views}"), url)
+    assert page.kind == "article"
+    assert page.article_links == []
+
+
+def test_image_links_without_text_do_not_make_a_list():
+    body = (
+        f'<div><a href="/help/what-is-this-box"><img src="/q.gif" alt=""></a>Top topics</div>'
+        f"<div><h1>The story</h1>{PROSE}</div>"
+    )
+    page = analyse_page(page_html(body), "https://example.com/news/the-story-of-today")
+    assert page.kind == "article"
+    assert page.article_links == []
