@@ -229,3 +229,42 @@ def wrap_loose_inline(root: HtmlElement) -> None:
             root.append(paragraph)
         else:
             before.addprevious(paragraph)
+
+
+def find_teaser_block(candidate: Candidate, teaser: str) -> int | None:
+    """Return the index of the body block where the teaser starts, or None."""
+    teaser_shingles = list(count_shingles(tokenize(teaser)))[: h.TEASER_ANCHOR_SHINGLES]
+    if not teaser_shingles:
+        return None
+    for index, block in enumerate(candidate.root):
+        block_shingles = count_shingles(tokenize(block.text_content()))
+        if sum(1 for s in teaser_shingles if s in block_shingles) >= len(teaser_shingles) / 2:
+            return index
+    return None
+
+
+def anchor_on_teaser(candidate: Candidate, teaser: str) -> Candidate:
+    """Start the body where the teaser starts, dropping a short lead of page furniture
+    (kicker, dateline, reading time) before it. A long lead is kept: then the teaser is
+    a quote from the middle of the article, not its opening."""
+    start = find_teaser_block(candidate, teaser)
+    if not start:
+        return candidate
+    lead = list(candidate.root)[:start]
+    if sum(len(tokenize(block.text_content())) for block in lead) > h.MAX_TEASER_LEAD_WORDS:
+        return candidate
+    root = deepcopy(candidate.root)
+    for block in list(root)[:start]:
+        root.remove(block)
+    html = "".join(serialize_block(block) for block in root)
+    return Candidate(candidate.name, root, render_text(root), html)
+
+
+def prefer_teaser_holder(chosen: Candidate, candidates: list[Candidate], teaser: str) -> Candidate:
+    """When the chosen body lacks the teaser and another finder's body has it, take that one."""
+    if contains_teaser(chosen.text, teaser):
+        return chosen
+    for other in candidates:
+        if other is not chosen and other.words and contains_teaser(other.text, teaser):
+            return other
+    return chosen

@@ -18,6 +18,8 @@ from .cleaning import (
     unwrap_dead_links,
 )
 from .content import (
+    anchor_on_teaser,
+    prefer_teaser_holder,
     Candidate,
     choose_body,
     find_body_with_readability,
@@ -70,10 +72,14 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
     prune_page(page)
     candidates = find_candidates(page, url, metadata.title)
     chosen = choose_body(candidates, metadata.article_body)
+    if chosen is not None and teaser and teaser.strip():
+        chosen = prefer_teaser_holder(chosen, candidates, teaser)
     if chosen is not None:
         for other in candidates:
             if other is not chosen:
                 chosen = merge_missing_blocks(chosen, other)
+        if teaser and teaser.strip():
+            chosen = anchor_on_teaser(chosen, teaser)
     body_html = chosen.html if chosen else ""
     body_text = chosen.text if chosen else ""
 

@@ -52,6 +52,11 @@ INLINE_TAGS = frozenset({"a", "em", "strong", "b", "i", "sub", "sup", "br", "cod
 # for short teasers, tokens) found in the body counts as "the body contains it".
 TEASER_MIN_OVERLAP = 0.5
 
+# The body is made to start at the teaser when at most this many words come before it
+# (kicker, dateline, "4 min read"); the teaser's first shingles locate it.
+MAX_TEASER_LEAD_WORDS = 40
+TEASER_ANCHOR_SHINGLES = 4
+
 # --- patterns of page furniture -----------------------------------------------------------
 
 # class/id tokens of blocks that are never part of an article body. Matched against each
