@@ -834,6 +834,8 @@ def classify_page(
         return fallback
     if meta.schema_types & h.NON_ARTICLE_SCHEMA_TYPES and not meta.schema_types & h.ARTICLE_SCHEMA_TYPES:
         return fallback
+    if is_error_page(root):
+        return "other"
     prose_chars, prose_parent = measure_prose(root, [t.block for t in teasers])
     has_prose = prose_chars >= h.MIN_ARTICLE_PROSE_CHARS
     article_metadata = (
@@ -845,6 +847,9 @@ def classify_page(
         return fallback
     few_teasers = len(main_teasers) < h.MIN_INDEX_TEASERS
     if article_metadata and (has_prose or few_teasers):
+        return "article"
+    # the last page of a split article may be short and bare; its URL says what it is
+    if is_page_of_article(page_url) and few_teasers and (has_prose or not listing):
         return "article"
     if prose_chars >= h.LONG_ARTICLE_PROSE_CHARS:
         return "article"
@@ -858,6 +863,12 @@ def classify_page(
         if few_teasers or prose_chars > teaser_chars:
             return "article"
     return fallback
+
+
+def is_error_page(root: lxml.html.HtmlElement) -> bool:
+    """A "Page not found" page served with status 200 (soft 404)."""
+    titles = root.xpath("//title") + root.xpath("//body//h1")
+    return any(h.ERROR_PAGE_TITLE_RE.search(visible_text(title)) for title in titles[:3])
 
 
 def leads_prose(title: lxml.html.HtmlElement, prose_parent, teasers: list[_Teaser]) -> bool:

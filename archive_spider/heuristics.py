@@ -324,6 +324,14 @@ NON_ARTICLE_SCHEMA_TYPES = frozenset(
      "itemlist", "checkoutpage", "faqpage", "qapage"}
 )
 
+# Titles of error pages served with status 200 ("soft 404s").
+ERROR_PAGE_TITLE_RE = re.compile(
+    r"^(?:error\s*)?404\b|\b404\s*(?:error|-|–|:)|page not found|"
+    r"seite nicht gefunden|page (?:introuvable|non trouvée)|página no encontrada|"
+    r"pagina non trovata|pagina niet gevonden|página não encontrada|nothing (?:was )?found",
+    re.I,
+)
+
 # Text density: an article body is one run of prose at least this long (characters of
 # paragraph text under one parent, links excepted).
 MIN_ARTICLE_PROSE_CHARS = 500

@@ -642,3 +642,17 @@ def test_image_links_without_text_do_not_make_a_list():
     page = analyse_page(page_html(body), "https://example.com/news/the-story-of-today")
     assert page.kind == "article"
     assert page.article_links == []
+
+
+def test_short_last_page_of_a_split_article_is_still_an_article():
+    body = '<h1>A long story (page 3)</h1><p>The end, at last.</p><div class="pages"><a href="/stories/a-long-story/2/">« Page 2</a></div>'
+    page = analyse_page(page_html(body), "https://example.com/stories/a-long-story/3/")
+    assert page.kind == "article"
+    assert page.continuation is None and page.next_pages == []
+
+
+@pytest.mark.parametrize("title", ["Page not found – My Blog", "404 - Not Found", "Seite nicht gefunden", "Oops! That page can’t be found. Nothing was found"])
+def test_soft_404_pages_are_not_articles(title):
+    head = f'<title>{title}</title><meta property="og:type" content="article">'
+    page = analyse_page(page_html(f"<h1>{title}</h1>{PROSE}{PROSE}", head), "https://example.com/2024/05/a-deleted-post/")
+    assert page.kind == "other"
