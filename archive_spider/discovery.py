@@ -519,15 +519,21 @@ def is_pagination_link(link: _Link, own_base: str) -> bool:
 
 
 def is_next_text(words: str, raw: str) -> bool:
+    """"Next", "Older posts", "Nächste Seite", "Next 10", "»"..."""
     if words:
-        return bool(h.NEXT_PAGE_RE.match(words))
-    return raw in ("»", "›", ">", ">>", "→", "⟶", "›")
+        return bool(h.NEXT_PAGE_RE.match(words) or h.NEXT_PAGE_RE.match(without_counts(words)))
+    return raw in h.NEXT_SYMBOLS
 
 
 def is_previous_text(words: str, raw: str) -> bool:
     if words:
-        return bool(h.PREVIOUS_PAGE_RE.match(words))
-    return raw in ("«", "‹", "<", "<<", "←")
+        return bool(h.PREVIOUS_PAGE_RE.match(words) or h.PREVIOUS_PAGE_RE.match(without_counts(words)))
+    return raw in h.PREVIOUS_SYMBOLS
+
+
+def without_counts(words: str) -> str:
+    """"next 10", "next page (2 of 5)" -> "next", "next page"."""
+    return collapse_space(h.PAGE_COUNT_RE.sub(" ", words))
 
 
 def find_continuation(pagination: list[_Link], page_url: str, own_urls: set[str]) -> str | None:
@@ -566,9 +572,11 @@ def may_lead_to_article(link: _Link, own_urls: set[str], own_base: str, paginati
         return False
     if document_url(link.url) in {document_url(url) for url in own_urls}:  # print, AMP views
         return False
-    if is_non_article_url(link.url):
+    if is_non_article_url(link.url) or link.rel & h.NON_ARTICLE_RELS:
         return False
     if is_article_shaped_url(link.url) or is_read_more_text(link.words, link.text.strip()):
+        return True
+    if "bookmark" in link.rel:  # the permalink of a post
         return True
     # a plain-word path (/world/, /world/europe/) behind a word or two is a kicker or a
     # section; behind a whole title it may be an article with a short slug (/blog/hello/)
@@ -602,7 +610,7 @@ def find_teasers(
     for link in candidates:
         block = blocks[id(link)]
         read_more = is_read_more_text(link.words, link.text.strip())
-        accepted = read_more
+        accepted = read_more or ("bookmark" in link.rel and is_title_like(link))
         group = repeated.get(block_kind(block), set())
         if not accepted and link.in_heading:
             accepted = len(group) >= 2 or len(visible_text(block)) <= h.MAX_SINGLE_TEASER_CHARS
@@ -836,6 +844,9 @@ def classify_page(
         return fallback
     if is_error_page(root):
         return "other"
+    body_classes = " ".join(root.xpath("//body/@class"))
+    if h.NON_ARTICLE_BODY_CLASS_RE.search(body_classes) and not h.ARTICLE_BODY_CLASS_RE.search(body_classes):
+        return fallback
     prose_chars, prose_parent = measure_prose(root, [t.block for t in teasers])
     has_prose = prose_chars >= h.MIN_ARTICLE_PROSE_CHARS
     article_metadata = (
@@ -951,6 +962,10 @@ def loose_text(element: lxml.html.HtmlElement) -> str:
 def find_section_links(links: list[_Link], taken: set[str], own_base: str) -> list[str]:
     """Category and section listings linked from menus or named as such in their URL."""
     found = []
+    # a URL the page marks rel=tag or rel=author anywhere is no section anywhere
+    taken = taken | {
+        link.url for link in links if link.rel & h.NON_ARTICLE_RELS and "category" not in link.rel
+    }
     for link in links:
         if link.in_head or link.in_tag_cloud or link.url in taken or page_base(link.url) == own_base:
             continue

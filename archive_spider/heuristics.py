@@ -162,7 +162,7 @@ VIEW_QUERY_PARAMS = frozenset(
 # Query parameters that number the pages of a listing: ?page=2, ?paged=3, ?start=20
 PAGE_QUERY_PARAMS = frozenset({"page", "paged", "pg", "p_page", "seite", "pagina", "start", "offset"})
 # Path suffixes that number the pages of a listing or an article: /page/2/, /2/
-PAGE_PATH_RE = re.compile(r"/(?:page|seite|pagina|pagine|strona|p)/(\d{1,4})/?$", re.I)
+PAGE_PATH_RE = re.compile(r"/(?:page|seite|pagina|pagine|strona)/(\d{1,4})/?$", re.I)
 # A bare number as the last path segment: a page of a split article (/essays/slug/2/).
 PAGE_NUMBER_SEGMENT_RE = re.compile(r"/(\d{1,3})/?$")
 
@@ -228,6 +228,9 @@ NEXT_PAGE_RE = re.compile(
     r"»|›|>|>>|→|page \d+|seite \d+|página \d+|pagina \d+)$",
     re.I,
 )
+NEXT_SYMBOLS = frozenset({"»", "›", ">", ">>", "→", "⟶", "⇒"})
+# Counts around a pagination word: "Next 10", "Next page (2 of 5)".
+PAGE_COUNT_RE = re.compile(r"[\d()/]+|\b(?:of|von|sur|de|di|van|results?|items?)\b", re.I)
 # Previous page of a listing: still pagination (reachable pages of the same listing).
 PREVIOUS_PAGE_RE = re.compile(
     r"^(?:prev|previous|previous page|newer|newer posts|newer entries|newer articles|"
@@ -238,6 +241,7 @@ PREVIOUS_PAGE_RE = re.compile(
     r"vorige|vorige pagina|nieuwere berichten|«|‹|<|<<|←)$",
     re.I,
 )
+PREVIOUS_SYMBOLS = frozenset({"«", "‹", "<", "<<", "←"})
 # "Load more" buttons: pagination only if they carry a real href.
 LOAD_MORE_RE = re.compile(
     r"^(?:load more|show more|more posts|more articles|mehr laden|mehr anzeigen|"
@@ -330,6 +334,21 @@ ERROR_PAGE_TITLE_RE = re.compile(
     r"seite nicht gefunden|page (?:introuvable|non trouvée)|página no encontrada|"
     r"pagina non trovata|pagina niet gevonden|página não encontrada|nothing (?:was )?found",
     re.I,
+)
+
+# rel values of links that never lead to an article ("category tag" is WordPress' rel on
+# category links, which are sections).
+NON_ARTICLE_RELS = frozenset({"tag", "author", "category", "search", "license", "privacy-policy", "terms-of-service"})
+
+# <body class> of CMS themes: WordPress marks listings, pages and errors (and posts with
+# "single"/"postid-N"); Drupal marks node types.
+NON_ARTICLE_BODY_CLASS_RE = re.compile(
+    r"(?:^|\s)(?:archive|category|tag|author|search|search-results|error404|paged|blog|"
+    r"page-id-\d+|page-template(?:-[\w-]+)?|node-type-page|page-node-type-page)(?:\s|$)",
+    re.I,
+)
+ARTICLE_BODY_CLASS_RE = re.compile(
+    r"(?:^|\s)(?:single|single-post|postid-\d+|node-type-article|page-node-type-article)(?:\s|$)", re.I
 )
 
 # Text density: an article body is one run of prose at least this long (characters of

@@ -656,3 +656,32 @@ def test_soft_404_pages_are_not_articles(title):
     head = f'<title>{title}</title><meta property="og:type" content="article">'
     page = analyse_page(page_html(f"<h1>{title}</h1>{PROSE}{PROSE}", head), "https://example.com/2024/05/a-deleted-post/")
     assert page.kind == "other"
+
+
+def test_rel_hints_on_links():
+    items = "".join(
+        f'<div class="entry"><span><a rel="bookmark" href="/p/{n}">Entry {n}</a></span> '
+        f'<a rel="tag" href="/topic-{n}/">topic {n}</a> <a rel="author" href="/writers/w{n}">Writer number {n} here</a></div>'
+        for n in range(2)
+    )
+    menu = '<nav><a href="/topic-0/">Topic 0</a><a rel="category tag" href="/food/">Food</a></nav>'
+    page = analyse_page(page_html(menu + items), "https://example.com/")
+    assert urls(page.article_links) == ["https://example.com/p/0", "https://example.com/p/1"]
+    assert page.section_links == ["https://example.com/food/"]
+
+
+def test_wordpress_static_page_body_class_is_not_an_article():
+    html = f'<html><body class="page-template-default page page-id-12"><h1>Our books</h1>{PROSE}{PROSE}</body></html>'
+    assert analyse_page(html, "https://example.com/our-books-and-more/").kind == "other"
+    html = f'<html><body class="post-template-default single single-post postid-41"><h1>A post</h1>{PROSE}{PROSE}</body></html>'
+    assert analyse_page(html, "https://example.com/a-post-here/").kind == "article"
+
+
+@pytest.mark.parametrize("text", ["Next 10 »", "Next page (2 of 5)", "Older Entries »", "« Newer posts", "Weiter »", "Volgende pagina"])
+def test_pagination_texts_with_counts_and_arrows(text):
+    teasers = "".join(
+        f'<article><h2><a href="/story-number-{n}-here/">Story number {n}</a></h2><p>Some teaser text for the story.</p></article>'
+        for n in range(3)
+    )
+    page = analyse_page(page_html(teasers + f'<a href="/list/?start=10">{text}</a>'), "https://example.com/list/")
+    assert page.next_pages == ["https://example.com/list/?start=10"]
