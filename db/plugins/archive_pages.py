@@ -114,16 +114,24 @@ def prepare_connection(conn):
     conn.create_function("fts_query", 1, fts_query, deterministic=True)
 
 
+def article_link(datasette, database: str, pk, title) -> markupsafe.Markup:
+    href = datasette.urls.row(database, "articles", str(pk))
+    return markupsafe.Markup('<a href="{}">{}</a>').format(href, title or "(untitled)")
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    if table is not None:
+    if column != "title" and (table is not None or column != "snippet"):
         return None
-    if column == "snippet" and isinstance(value, str):
+    keys = row.keys()
+    # Headlines link to the article page: in the articles table, and in query results
+    # that name their article (article_id).
+    if table == "articles" and "id" in keys:
+        return article_link(datasette, database, row["id"], value)
+    if table is None and column == "title" and "article_id" in keys and row["article_id"] is not None:
+        return article_link(datasette, database, row["article_id"], value)
+    if table is None and column == "snippet" and isinstance(value, str):
         return render_snippet(value)
-    # Query results that name their article (article_id) link its title to the article page.
-    if column == "title" and "article_id" in row.keys() and row["article_id"] is not None:
-        href = datasette.urls.row(database, "articles", str(row["article_id"]))
-        return markupsafe.Markup('<a href="{}">{}</a>').format(href, value or "(untitled)")
     return None
 
 
