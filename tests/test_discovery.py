@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive_spider.discovery import ArticleLink, analyse_page, parse_date
+from archive_spider.urls import same_site
 
 SITES = Path(__file__).parent / "sites"
 
@@ -685,3 +686,41 @@ def test_pagination_texts_with_counts_and_arrows(text):
     )
     page = analyse_page(page_html(teasers + f'<a href="/list/?start=10">{text}</a>'), "https://example.com/list/")
     assert page.next_pages == ["https://example.com/list/?start=10"]
+
+
+# --------------------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_tags = st.sampled_from(["div", "p", "article", "nav", "h2", "ul", "li", "a", "span", "table", "tr", "td", "main", "aside"])
+_hrefs = st.sampled_from(
+    ["/", "/a-b-c/", "/category/x/", "/page/2/", "?page=3", "#top", "mailto:x@y.z", "https://other.example/x-y-z/",
+     "/2024/05/slug-here/", "javascript:void(0)", "/file.pdf", "../up-one-level/", "//cdn.example.com/x-y-z/", "/essays/x-y-z/2/"]
+)
+_texts = st.sampled_from(["", "Read more", "Next »", "2", "A title of words", "…", "About", "Weiterlesen", "x" * 80])
+
+
+@st.composite
+def html_pages(draw, depth=3):
+    def node(level):
+        tag = draw(_tags)
+        if tag == "a" or level == 0:
+            return f'<a href="{draw(_hrefs)}">{draw(_texts)}</a>'
+        children = "".join(node(level - 1) for _ in range(draw(st.integers(0, 3))))
+        return f"<{tag}>{draw(_texts)}{children}</{tag}>"
+
+    return "<html><body>" + "".join(node(depth) for _ in range(draw(st.integers(1, 4)))) + "</body></html>"
+
+
+@settings(max_examples=150, deadline=None)
+@given(html_pages())
+def test_analyse_page_holds_its_promises_on_generated_pages(html):
+    page = analyse_page(html, "https://example.com/list/")
+    assert page.kind in ("article", "index", "other")
+    assert_clean(page)
+    found = urls(page.article_links) + page.next_pages + page.section_links
+    for url in found + ([page.continuation] if page.continuation else []):
+        assert same_site(url, ["example.com"])  # subdomains included, as same_site says
+        assert "other.example" not in url and not url.endswith(".pdf")
+        assert url != "https://example.com/list/"

@@ -105,3 +105,36 @@ def test_binary_files_are_not_followable():
     assert is_followable("https://example.com/a.html")
     assert not is_followable("https://example.com/archive.zip")
     assert not is_followable("javascript:void(0)")
+
+
+# --------------------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_segment = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#"), max_size=12)
+_param = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_ABC%20é+=", min_size=1, max_size=8)
+_host = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?(\.[a-z]{2,6}){1,2}", fullmatch=True) | st.sampled_from(
+    ["bücher.example", "WWW.Example.COM", "127.0.0.1", "xn--bcher-kva.example"]
+)
+
+
+@st.composite
+def urls(draw):
+    scheme = draw(st.sampled_from(["http", "https", "HTTP"]))
+    port = draw(st.sampled_from(["", ":80", ":443", ":8080"]))
+    path = "/".join(draw(st.lists(_segment, max_size=4)))
+    pairs = draw(st.lists(st.tuples(_param, _param), max_size=4))
+    query = "&".join(f"{k}={v}" for k, v in pairs)
+    fragment = draw(st.sampled_from(["", "#top", "#"]))
+    return f"{scheme}://{draw(_host)}{port}/{path}" + (f"?{query}" if query else "") + fragment
+
+
+@settings(max_examples=300, deadline=None)
+@given(urls())
+def test_normalise_url_is_idempotent_on_generated_urls(url):
+    once = normalise_url(url)
+    assert normalise_url(once) == once
+    assert "#" not in once
+    assert once.startswith(("http://", "https://"))
+    assert " " not in once and once.isascii()
