@@ -20,6 +20,8 @@ from .text import normalize_space
 TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+")
 HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 PROTECTED_TAGS = frozenset({"html", "body", "article", "main"})
+INLINE_TAGS = frozenset({"a", "span", "em", "strong", "b", "i", "u", "font", "abbr", "sup", "sub",
+                         "small", "mark", "cite", "q", "time", "code", "label"})
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 # A furniture block holding more than this share of the page's text is probably the
@@ -36,6 +38,7 @@ def prune_page(tree: HtmlElement) -> None:
         drop(element)
     flatten_math(tree)
     rename_custom_elements(tree)
+    unwrap_script_links(tree)
     page_length = len(normalize_space(tree.text_content())) or 1
     for element in list(tree.iter()):
         if not isinstance(element.tag, str) or element.getparent() is None:
@@ -55,6 +58,13 @@ def flatten_math(tree: HtmlElement) -> None:
         replacement.text = text
         replacement.tail = math.tail
         math.getparent().replace(math, replacement)
+
+
+def unwrap_script_links(tree: HtmlElement) -> None:
+    """Keep the words of javascript: links (popups, notes) as text; finders drop the links."""
+    for link in list(tree.iter("a")):
+        if (link.get("href") or "").strip().lower().startswith("javascript:"):
+            link.drop_tag()
 
 
 def rename_custom_elements(tree: HtmlElement) -> None:
@@ -91,6 +101,8 @@ def is_furniture(element: HtmlElement, page_length: int) -> bool:
         return False
     if tag in ("nav", "aside") or element.get("role") in h.BOILERPLATE_ROLES:
         return is_small_share(element, page_length)
+    if tag in INLINE_TAGS:  # a "popup" link or "tag" span inside a sentence is still text
+        return False
     names = [name for name in (element.get("class") or "").lower().split()]
     names += (element.get("id") or "").lower().split()
     if names and names_furniture(names):
