@@ -603,19 +603,19 @@ def find_teasers(
     repeated: dict[tuple, set[str]] = {}
     for link in candidates:
         block = blocks[id(link)]
-        if stands_alone(link, block) and is_title_like(link):
+        if stands_alone(link, block) and is_title_like(link, block):
             repeated.setdefault(block_kind(block), set()).add(link.url)
 
     teasers: dict[str, _Teaser] = {}
     for link in candidates:
         block = blocks[id(link)]
         read_more = is_read_more_text(link.words, link.text.strip())
-        accepted = read_more or ("bookmark" in link.rel and is_title_like(link))
+        accepted = read_more or ("bookmark" in link.rel and is_title_like(link, block))
         group = repeated.get(block_kind(block), set())
         if not accepted and link.in_heading:
             accepted = len(group) >= 2 or len(visible_text(block)) <= h.MAX_SINGLE_TEASER_CHARS
         if not accepted and len(group) >= 2 and link.url in group:
-            accepted = stands_alone(link, block) and is_title_like(link)
+            accepted = stands_alone(link, block) and is_title_like(link, block)
         if not accepted:
             continue
         teaser = teasers.get(link.url)
@@ -687,11 +687,13 @@ def stands_alone(link: _Link, block: lxml.html.HtmlElement) -> bool:
     return around.startswith(link.text) and not tail and following is not None and following.tag == "br"
 
 
-def is_title_like(link: _Link) -> bool:
-    """A heading link, an image with alt text, or a link of a few words."""
+def is_title_like(link: _Link, block: lxml.html.HtmlElement) -> bool:
+    """A heading link, a link of a few words, or an image link in a block with a title."""
     if link.in_heading:
         return True
-    return bool(link.text) and (link.has_image or len(link.text.split()) >= h.MIN_TITLE_WORDS)
+    if link.has_image:
+        return bool(link.text) or count_headings(block) > 0
+    return len(link.text.split()) >= h.MIN_TITLE_WORDS
 
 
 def is_inside(element: lxml.html.HtmlElement, block: lxml.html.HtmlElement) -> bool:

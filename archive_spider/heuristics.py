@@ -20,7 +20,9 @@ TRACKING_PARAM_PREFIXES = ("utm_",)
 TRACKING_PARAMS = frozenset(
     {
         "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "_gl",
-        "yclid", "ref_src", "igshid",
+        "yclid", "ref_src", "igshid", "ref", "ncid", "cmpid", "icid", "ito", "ocid", "xtor",
+        "at_medium", "at_campaign", "wt_mc", "mkt_tok", "_hsenc", "_hsmi", "trk", "spm",
+        "oly_enc_id", "oly_anon_id", "vero_id", "s_kwcid", "cmp",
         # session identifiers: one page would otherwise get one URL per visitor
         "phpsessid", "jsessionid", "sid", "sessionid", "session_id", "aspsessionid",
     }
@@ -306,7 +308,8 @@ BLOCK_TAGS = frozenset(
 # Elements inside a teaser block whose text is not teaser text.
 NON_TEASER_TAGS = frozenset({"time", "figcaption", "img", "button", "form", "select", "label"})
 # Elements whose text is never page text.
-INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "object")
+# (<noscript> stays: sites with "load more" buttons put their plain pagination links there.)
+INVISIBLE_TAGS = ("script", "style", "template", "svg", "iframe", "object")
 
 # --------------------------------------------------------------------------------------
 # Page types (discovery.classify_page)

@@ -724,3 +724,24 @@ def test_analyse_page_holds_its_promises_on_generated_pages(html):
         assert same_site(url, ["example.com"])  # subdomains included, as same_site says
         assert "other.example" not in url and not url.endswith(".pdf")
         assert url != "https://example.com/list/"
+
+
+def test_cards_linked_only_through_their_image():
+    cards = "".join(
+        f'<div class="card"><a href="/gallery/photo-story-{n}"><img src="/p{n}.jpg" alt=""></a>'
+        f"<h3>Photo story {n}</h3><p>What photo story {n} shows.</p></div>"
+        for n in range(3)
+    )
+    page = analyse_page(page_html(cards), "https://example.com/gallery/")
+    assert page.kind == "index"
+    assert page.article_links[0] == ArticleLink("https://example.com/gallery/photo-story-0", "Photo story 0", "What photo story 0 shows.", None)
+
+
+def test_pagination_inside_noscript_is_found():
+    teasers = "".join(
+        f'<article><h2><a href="/story-number-{n}-here/">Story number {n}</a></h2><p>Some teaser text.</p></article>'
+        for n in range(3)
+    )
+    more = '<button class="load-more">Load more</button><noscript><a href="/list/page/2/">Next page</a></noscript>'
+    page = analyse_page(page_html(teasers + more), "https://example.com/list/")
+    assert page.next_pages == ["https://example.com/list/page/2/"]

@@ -21,6 +21,7 @@ from archive_spider.urls import has_binary_extension, is_followable, normalise_u
         ("https://example.com/a?gclid=1&mc_cid=2&mc_eid=3&_ga=4&yclid=5&ref_src=6", "https://example.com/a"),
         ("https://example.com/article.php?id=12&PHPSESSID=a81f0e", "https://example.com/article.php?id=12"),
         ("https://example.com/a?sid=9&b=1", "https://example.com/a?b=1"),
+        ("https://example.com/a/?ref=home&_hsenc=x&xtor=RSS-1&mkt_tok=y", "https://example.com/a/"),
         ("https://example.com/page.jsp;jsessionid=ABC123?x=1", "https://example.com/page.jsp?x=1"),
         # repeated names keep their order; blank values are kept
         ("https://example.com/?b=2&a=1&b=1&c=", "https://example.com/?a=1&b=2&b=1&c="),
