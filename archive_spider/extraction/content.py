@@ -153,6 +153,7 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
             owner.setdefault(shingle, index)
     insertions: dict[int, list[HtmlElement]] = {}
     anchor, added_words = -1, 0
+    pending: list[tuple[HtmlElement, int]] = []  # missing blocks since the last anchor
     for block in secondary.root:
         tokens = tokenize(block.text_content())
         shingles = count_shingles(tokens)
@@ -160,12 +161,26 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
             continue
         owners = [owner[s] for s in shingles if s in owner]
         if len(owners) >= h.MIN_COVERED_SHARE * len(shingles):
+            # blocks between two anchors lie inside the article: looser test (lists, notes)
+            for missing, words in pending:
+                if anchor < 0 and not is_prose_block(missing, words):
+                    continue
+                if anchor >= 0 and not is_inner_block(missing, words):
+                    continue
+                insertions.setdefault(anchor, []).append(missing)
+                added_words += words
+            pending = []
             anchor = max(anchor, Counter(owners).most_common(1)[0][0])
-        elif is_prose_block(block, len(tokens)):
-            insertions.setdefault(anchor, []).append(block)
-            added_words += len(tokens)
+        else:
+            pending.append((block, len(tokens)))
+    for missing, words in pending:  # after the last anchor: only prose
+        if is_prose_block(missing, words):
+            insertions.setdefault(anchor, []).append(missing)
+            added_words += words
     if not insertions or added_words > h.MAX_MERGED_SHARE * primary.words:
         return primary
+    if agreement(secondary.shingles, primary.shingles) < h.MIN_MERGE_AGREEMENT:
+        return primary  # the two finders found different things: nothing to complete
     root = lxml.html.fragment_fromstring("<div></div>")
     for index in range(-1, len(blocks)):
         if index >= 0:
@@ -174,6 +189,15 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
             root.append(deepcopy(block))
     html = "".join(serialize_block(block) for block in root)
     return Candidate(f"{primary.name}+{secondary.name}", root, render_text(root), html)
+
+
+def is_inner_block(block: HtmlElement, words: int) -> bool:
+    """True for blocks that may sit inside an article: not link lists, not single words."""
+    if block.tag not in h.PROSE_TAGS or words < h.MIN_INNER_BLOCK_WORDS:
+        return False
+    text_length = len(block.text_content()) or 1
+    link_length = sum(len(a.text_content()) for a in block.iter("a"))
+    return link_length / text_length < h.MAX_MERGED_LINK_DENSITY
 
 
 def is_prose_block(block: HtmlElement, words: int) -> bool:

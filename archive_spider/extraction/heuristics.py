@@ -43,8 +43,10 @@ MIN_REFERENCE_SHINGLES = 30
 MIN_COVERED_SHARE = 0.5
 MIN_MERGED_BLOCK_WORDS = 12
 MIN_MERGED_WORDS_PER_LINE = 8
+MIN_INNER_BLOCK_WORDS = 4  # blocks between two covered blocks need only this many words
 MAX_MERGED_LINK_DENSITY = 0.4
 MAX_MERGED_SHARE = 0.8
+MIN_MERGE_AGREEMENT = 0.3  # shingle F1 between the two finders' bodies
 PROSE_TAGS = frozenset({"p", "blockquote", "ul", "ol", "pre", "table", "h2", "h3", "h4", "figure"})
 INLINE_TAGS = frozenset({"a", "em", "strong", "b", "i", "sub", "sup", "br", "code", "img", "span"})
 
