@@ -84,13 +84,18 @@ class _Link:
 
 @dataclass
 class _Teaser:
-    """The teaser block found for one article URL."""
+    """The teaser blocks found for one article URL (usually one; old table layouts put
+    the title and the "Read More" of one article in two rows)."""
 
     url: str
-    block: lxml.html.HtmlElement
+    blocks: list[lxml.html.HtmlElement]
     links: list[_Link]
     read_more: bool
     in_sidebar: bool
+
+    @property
+    def block(self) -> lxml.html.HtmlElement:
+        return self.blocks[0]
 
 
 def analyse_page(html: str, url: str, allowed_hosts: Iterable[str] | None = None) -> PageAnalysis:
@@ -620,12 +625,15 @@ def find_teasers(
             continue
         teaser = teasers.get(link.url)
         if teaser is None:
-            teasers[link.url] = _Teaser(link.url, block, [link], read_more, link.in_sidebar)
-        else:
-            teaser.links.append(link)
-            teaser.read_more = teaser.read_more or read_more
+            teasers[link.url] = _Teaser(link.url, [block], [link], read_more, link.in_sidebar)
+            continue
+        teaser.read_more = teaser.read_more or read_more
+        if not any(is_inside(block, known) or is_inside(known, block) for known in teaser.blocks):
+            teaser.blocks.append(block)
     for teaser in teasers.values():
-        teaser.links = [l for l in candidates if l.url == teaser.url and is_inside(l.element, teaser.block)]
+        teaser.links = [
+            l for l in candidates if l.url == teaser.url and any(is_inside(l.element, b) for b in teaser.blocks)
+        ]
     return list(teasers.values())
 
 
@@ -703,8 +711,14 @@ def is_inside(element: lxml.html.HtmlElement, block: lxml.html.HtmlElement) -> b
 def describe_teaser(teaser: _Teaser) -> ArticleLink:
     """Title, teaser text and date of one teaser block."""
     title = find_teaser_title(teaser)
-    text = find_teaser_text(teaser, title)
-    return ArticleLink(url=teaser.url, title=title, teaser=text, published=find_teaser_date(teaser.block))
+    texts = (find_teaser_text(teaser, title, block) for block in teaser.blocks)
+    dates = (find_teaser_date(block) for block in teaser.blocks)
+    return ArticleLink(
+        url=teaser.url,
+        title=title,
+        teaser=next((text for text in texts if text), None),
+        published=next((found for found in dates if found), None),
+    )
 
 
 def find_teaser_title(teaser: _Teaser) -> str | None:
@@ -742,19 +756,19 @@ def is_teaser_metadata(node: lxml.html.HtmlElement) -> bool:
     return node.tag in h.NON_TEASER_TAGS or bool(h.TEASER_META_CLASS_RE.search(node.get("class", "")))
 
 
-def find_teaser_text(teaser: _Teaser, title: str | None) -> str | None:
+def find_teaser_text(teaser: _Teaser, title: str | None, block: lxml.html.HtmlElement) -> str | None:
     """The teaser's own text: without its title, date, byline, taxonomy and "Read More"."""
     link_elements = {id(link.element) for link in teaser.links}
 
     def is_not_teaser_text(node: lxml.html.HtmlElement) -> bool:
-        if node.tag in h.HEADING_TAGS or (node is not teaser.block and is_teaser_metadata(node)):
+        if node.tag in h.HEADING_TAGS or (node is not block and is_teaser_metadata(node)):
             return True
         if id(node) in link_elements:
             text = visible_text(node)
             return text == title or is_read_more_text(clean_link_text(text), text)
         return False
 
-    segments = text_lines(teaser.block, is_not_teaser_text)
+    segments = text_lines(block, is_not_teaser_text)
     kept = [
         s for s in segments
         if s != title and not is_dateline(s) and not h.BYLINE_RE.match(s) and clean_link_text(s)
@@ -849,7 +863,7 @@ def classify_page(
     body_classes = " ".join(root.xpath("//body/@class"))
     if h.NON_ARTICLE_BODY_CLASS_RE.search(body_classes) and not h.ARTICLE_BODY_CLASS_RE.search(body_classes):
         return fallback
-    prose_chars, prose_parent = measure_prose(root, [t.block for t in teasers])
+    prose_chars, prose_parent = measure_prose(root, [block for t in teasers for block in t.blocks])
     has_prose = prose_chars >= h.MIN_ARTICLE_PROSE_CHARS
     article_metadata = (
         bool(meta.schema_types & h.ARTICLE_SCHEMA_TYPES) or meta.og_type == "article" or meta.has_published_time
@@ -897,7 +911,7 @@ def leads_prose(title: lxml.html.HtmlElement, prose_parent, teasers: list[_Tease
         common = next((a for a in prose_parent.iterancestors() if a in title_ancestors), None)
     if common is None or common.tag in ("body", "html"):
         return False
-    return not any(is_inside(t.block, common) for t in teasers)
+    return not any(is_inside(block, common) for t in teasers for block in t.blocks)
 
 
 def is_bare_title(teaser: _Teaser) -> bool:

@@ -110,8 +110,8 @@ NON_ARTICLE_PATH_PATTERNS = (
     _segment_re(SERVICE_WORDS, r"(?:/|$|\.)"),
     # site information as the last segment, also as a file: /about/, /impressum.html
     _segment_re(SITE_INFO_WORDS, r"(?:\.\w{2,5})?/?$"),
-    # pagination of a listing
-    r"/(?:page|seite|pagina|pagine|strona)/\d+/?$",
+    # pagination of a listing: /page/2/, and Jekyll's /page2/
+    r"/(?:page|seite|pagina|pagine|strona)[/-]?\d+/?$",
     # date archives: /2024/, /2024/05/, /2024/05/03/ with nothing after
     r"^/\d{4}(?:/\d{1,2}){0,2}/?$",
     # hand-made PHP/ASP listings: category.php?id=3, search.asp
@@ -164,7 +164,7 @@ VIEW_QUERY_PARAMS = frozenset(
 # Query parameters that number the pages of a listing: ?page=2, ?paged=3, ?start=20
 PAGE_QUERY_PARAMS = frozenset({"page", "paged", "pg", "p_page", "seite", "pagina", "start", "offset"})
 # Path suffixes that number the pages of a listing or an article: /page/2/, /2/
-PAGE_PATH_RE = re.compile(r"/(?:page|seite|pagina|pagine|strona)/(\d{1,4})/?$", re.I)
+PAGE_PATH_RE = re.compile(r"/(?:page|seite|pagina|pagine|strona)[/-]?(\d{1,4})/?$", re.I)
 # A bare number as the last path segment: a page of a split article (/essays/slug/2/).
 PAGE_NUMBER_SEGMENT_RE = re.compile(r"/(\d{1,3})/?$")
 

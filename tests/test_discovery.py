@@ -745,3 +745,32 @@ def test_pagination_inside_noscript_is_found():
     more = '<button class="load-more">Load more</button><noscript><a href="/list/page/2/">Next page</a></noscript>'
     page = analyse_page(page_html(teasers + more), "https://example.com/list/")
     assert page.next_pages == ["https://example.com/list/page/2/"]
+
+
+def test_title_and_read_more_in_two_table_rows():
+    rows = "".join(
+        f'<tr><td><b><a href="show.asp?id={n}">Article title number {n}</a></b></td></tr>'
+        f'<tr><td>The teaser of article number {n}, in its own row. <a href="show.asp?id={n}">Read more...</a></td></tr>'
+        for n in range(2)
+    )
+    page = analyse_page(page_html(f"<table>{rows}</table>"), "http://old.example/list.asp")
+    assert page.article_links == [
+        ArticleLink(f"http://old.example/show.asp?id={n}", f"Article title number {n}", f"The teaser of article number {n}, in its own row.", None)
+        for n in range(2)
+    ]
+
+
+def test_jekyll_post_list():
+    items = "".join(
+        f'<li><span class="post-meta">May {n + 1}, 2024</span><h3><a class="post-link" href="/blog/2024/05/0{n + 1}/post-{n}.html">Post {n}</a></h3></li>'
+        for n in range(3)
+    )
+    pager = '<div class="pagination"><span class="previous">Previous</span><span class="page_number">Page: 1 of 4</span><a href="/blog/page2/" class="next">Next</a></div>'
+    page = analyse_page(page_html(f'<ul class="post-list">{items}</ul>{pager}'), "https://example.github.io/blog/")
+    assert page.kind == "index"
+    assert [(a.url, a.published) for a in page.article_links] == [
+        (f"https://example.github.io/blog/2024/05/0{n + 1}/post-{n}.html", f"2024-05-0{n + 1}") for n in range(3)
+    ]
+    assert page.next_pages == ["https://example.github.io/blog/page2/"]
+    second = analyse_page(page_html(f"<h1>Blog</h1>{PROSE}"), "https://example.github.io/blog/page2/")
+    assert second.kind != "article"
