@@ -306,6 +306,11 @@ def page_html(body: str, head: str = "") -> str:
 
 
 PROSE = "<p>" + " ".join(["The river had been rising for three days and nobody in the village slept."] * 12) + "</p>"
+# three teasers: enough to make any page a listing
+STORY_TEASERS = "".join(
+    f'<article><h2><a href="/story-number-{n}-here/">Story number {n}</a></h2><p>Some teaser text for the story.</p></article>'
+    for n in range(3)
+)
 
 
 @pytest.mark.parametrize(
@@ -392,10 +397,7 @@ def test_read_more_links_in_many_languages(text):
     ],
 )
 def test_pagination_forms(html, expected):
-    teasers = "".join(
-        f'<article><h2><a href="/story-number-{n}-here/">Story number {n}</a></h2><p>Some teaser text for the story.</p></article>'
-        for n in range(3)
-    )
+    teasers = STORY_TEASERS
     page = analyse_page(page_html(teasers + html), "https://example.com/list/")
     assert page.kind == "index"
     assert page.next_pages == [expected]
@@ -680,10 +682,7 @@ def test_wordpress_static_page_body_class_is_not_an_article():
 
 @pytest.mark.parametrize("text", ["Next 10 »", "Next page (2 of 5)", "Older Entries »", "« Newer posts", "Weiter »", "Volgende pagina"])
 def test_pagination_texts_with_counts_and_arrows(text):
-    teasers = "".join(
-        f'<article><h2><a href="/story-number-{n}-here/">Story number {n}</a></h2><p>Some teaser text for the story.</p></article>'
-        for n in range(3)
-    )
+    teasers = STORY_TEASERS
     page = analyse_page(page_html(teasers + f'<a href="/list/?start=10">{text}</a>'), "https://example.com/list/")
     assert page.next_pages == ["https://example.com/list/?start=10"]
 
@@ -738,10 +737,7 @@ def test_cards_linked_only_through_their_image():
 
 
 def test_pagination_inside_noscript_is_found():
-    teasers = "".join(
-        f'<article><h2><a href="/story-number-{n}-here/">Story number {n}</a></h2><p>Some teaser text.</p></article>'
-        for n in range(3)
-    )
+    teasers = STORY_TEASERS
     more = '<button class="load-more">Load more</button><noscript><a href="/list/page/2/">Next page</a></noscript>'
     page = analyse_page(page_html(teasers + more), "https://example.com/list/")
     assert page.next_pages == ["https://example.com/list/page/2/"]
