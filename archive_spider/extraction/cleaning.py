@@ -45,6 +45,11 @@ def prune_page(tree: HtmlElement) -> None:
             continue
         if is_hidden(element) or is_furniture(element, page_length):
             drop(element)
+        elif element.tag in INLINE_TAGS:
+            # the finders drop inline elements by class ("menu", "popup", "tweet") and
+            # take the sentence's words with them; inline names carry no layout meaning
+            element.attrib.pop("class", None)
+            element.attrib.pop("id", None)
     remove_teaser_sections(tree)
 
 
