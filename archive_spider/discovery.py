@@ -16,12 +16,18 @@ How a page is read (the patterns and thresholds live in ``heuristics.py``):
 3. Teasers: for each link that may lead to an article, its *teaser block* is the largest
    element around it whose links all lead to that one article (the heading link, the
    image link and the "Read More" link of one card share one block; the list holding
-   the cards does not). A link is an article link when it is a "Read More" link, a
-   heading link in a short block, or one of several sibling blocks of the same tag
-   where it stands alone as a title.
+   the cards does not). A link is an article link when it is a "Read More" link or a
+   ``rel=bookmark`` permalink, a heading link in a short block, or the title standing
+   alone on its line in one of several alike sibling blocks (same tag, same first
+   class). Links to what is plainly no article (a section word, a tag, an author, the
+   page itself in print or AMP view) never are.
 4. The page kind weighs JSON-LD and Open Graph types, ``article:published_time``, the
-   longest run of prose outside teaser blocks, and the URL's shape; listing, taxonomy,
-   people, search, account and site-information URLs are never articles.
+   longest run of prose outside teaser blocks and whether the page's one ``<h1>`` leads
+   it, CMS body classes, and the URL's shape; listing, taxonomy, people, search,
+   account and site-information URLs, soft-404 pages and sign-in pages are never
+   articles.
+5. Sections: menu links to plain section paths and links named as categories anywhere
+   (``/category/x/``, ``?cat=3``); never tags, authors, accounts, legal pages or '/'.
 """
 
 from __future__ import annotations

@@ -95,6 +95,9 @@ SITE_INFO_WORDS = (
     "a-propos", "qui-suis-je", "mentions-legales", "contacto", "contato", "sobre",
     "sobre-mi", "sobre-nosotros", "quienes-somos", "chi-siamo", "chi-sono", "contatti",
     "over-ons", "over-mij", "privacybeleid", "sitemap", "faq", "help", "advertise",
+    "advertising", "get-in-touch", "kontaktformular", "contact-form", "team", "our-team",
+    "staff", "jobs", "careers", "karriere", "press", "presse", "support", "donate",
+    "mediadaten", "agb", "nutzungsbedingungen", "cgu", "cgv", "aviso-legal", "note-legali",
 )
 
 
