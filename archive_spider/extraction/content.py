@@ -93,8 +93,9 @@ def choose_body(candidates: list[Candidate], reference_text: str | None = None) 
         reference = count_shingles(tokenize(reference_text))
         if sum(reference.values()) >= h.MIN_REFERENCE_SHINGLES:
             return max(usable, key=lambda c: agreement(c.shingles, reference))
-    by_name = {c.name: c for c in usable}
-    readability, trafilatura = by_name.get("readability"), by_name.get("trafilatura")
+    readability = next((c for c in usable if c.name == "readability"), None)
+    others = [c for c in usable if c is not readability]
+    trafilatura = max(others, key=lambda c: c.words, default=None)
     if readability and trafilatura:
         if readability.words < h.MIN_READABILITY_SHARE * trafilatura.words:
             return trafilatura

@@ -70,7 +70,7 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
 
     page = deepcopy(tree)
     prune_page(page)
-    candidates = find_candidates(page, url, metadata.title)
+    candidates = find_candidates(page, url, metadata.title, unpruned=tree)
     chosen = choose_body(candidates, metadata.article_body)
     if chosen is not None and teaser and teaser.strip():
         chosen = prefer_teaser_holder(chosen, candidates, teaser)
@@ -103,27 +103,41 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
     return article
 
 
-def find_candidates(page: HtmlElement, url: str | None, title: str | None) -> list[Candidate]:
-    """Run the body finders on the pruned page; return their cleaned, sanitised results."""
-    roots = [("trafilatura", find_body_with_trafilatura(page, url))]
-    if roots[0][1] is None:
-        roots.append(("trafilatura", find_body_with_trafilatura(page, url, favor_recall=True)))
+def find_candidates(
+    page: HtmlElement, url: str | None, title: str | None, unpruned: HtmlElement
+) -> list[Candidate]:
+    """Run the body finders on the pruned page; return their cleaned, sanitised results.
+
+    When every finder comes back with almost nothing, trafilatura runs once more in its
+    full mode (with its own fallback finders) on the unpruned page, as a last resort:
+    our pruning may have mistaken the content of an unusual page for furniture.
+    """
+    found = [("trafilatura", find_body_with_trafilatura(page, url))]
     if sum(1 for _ in page.iter()) <= h.MAX_ELEMENTS_FOR_SECOND_OPINION:
-        roots.append(("readability", find_body_with_readability(page, url)))
-    candidates = []
-    for name, root in roots:
-        if root is None:
-            continue
-        clean_article(root)
-        remove_title_heading(root, title)
-        unwrap_dead_links(root)
-        html = sanitize_html(inner_html(root))
-        if html:
-            fragment = parse_fragment(html)
-            wrap_loose_inline(fragment)
-            html = "".join(serialize_block(block) for block in fragment)
-            candidates.append(Candidate(name, fragment, render_text(fragment), html))
+        found.append(("readability", find_body_with_readability(page, url)))
+    candidates = [c for c in (build_candidate(name, root, title) for name, root in found) if c]
+    if max((c.words for c in candidates), default=0) < h.SHORT_TEXT_WORDS:
+        root = find_body_with_trafilatura(unpruned, url, fast=False)
+        generous = build_candidate("trafilatura-full", root, title)
+        if generous:
+            candidates.append(generous)
     return candidates
+
+
+def build_candidate(name: str, root: HtmlElement | None, title: str | None) -> Candidate | None:
+    """Clean and sanitise one finder's body; None when nothing is left."""
+    if root is None:
+        return None
+    clean_article(root)
+    remove_title_heading(root, title)
+    unwrap_dead_links(root)
+    html = sanitize_html(inner_html(root))
+    if not html:
+        return None
+    fragment = parse_fragment(html)
+    wrap_loose_inline(fragment)
+    html = "".join(serialize_block(block) for block in fragment)
+    return Candidate(name, fragment, render_text(fragment), html)
 
 
 def add_quality_warnings(article: Article, teaser: str | None) -> None:
