@@ -777,7 +777,8 @@ def find_teaser_text(teaser: _Teaser, title: str | None, block: lxml.html.HtmlEl
     segments = text_lines(block, is_not_teaser_text)
     kept = [
         s for s in segments
-        if s != title and not is_dateline(s) and not h.BYLINE_RE.match(s) and clean_link_text(s)
+        if s != title and not is_dateline(s) and not h.BYLINE_RE.match(s)
+        and len(s.split()) >= h.MIN_TEASER_LINE_WORDS  # not a label: "Kitchen", "Video"
     ]
     text = collapse_space(" ".join(kept))
     text = re.sub(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|…|\.\.\.)\s*$", "…", text) if text else text

@@ -83,6 +83,7 @@ SERVICE_WORDS = (
     "signin", "sign-in", "signup", "sign-up", "register", "registration", "logout",
     "account", "my-account", "anmelden", "connexion", "wp-login.php", "wp-admin", "wp-json",
     "cart", "checkout", "subscribe", "newsletter", "newsletters", "feed", "rss", "atom",
+    "shop", "store", "basket", "donate", "membership",
     "comments", "comment", "print", "share",
 )
 # Site information and legal pages (English, German, French, Spanish, Italian, Dutch,
@@ -96,7 +97,7 @@ SITE_INFO_WORDS = (
     "sobre-mi", "sobre-nosotros", "quienes-somos", "chi-siamo", "chi-sono", "contatti",
     "over-ons", "over-mij", "privacybeleid", "sitemap", "faq", "help", "advertise",
     "advertising", "get-in-touch", "kontaktformular", "contact-form", "team", "our-team",
-    "staff", "jobs", "careers", "karriere", "press", "presse", "support", "donate",
+    "staff", "jobs", "careers", "karriere", "press", "presse", "support",
     "mediadaten", "agb", "nutzungsbedingungen", "cgu", "cgv", "aviso-legal", "note-legali",
 )
 
@@ -292,7 +293,8 @@ TEASER_META_CLASS_RE = re.compile(
     r"\b(?:meta|byline|by-line|author|date|time|posted|posted-on|published|dateline|datum|fecha|"
     r"tags?|categor(?:y|ies)|cat-links|tag-links|comments?|comments?-link|read-?more|"
     r"more-link|share|sharing|social|kicker|labels?|badge|screen-reader-text|sr-only|"
-    r"entry-footer|post-footer|card-footer|article-footer|"
+    r"entry-footer|post-footer|card-footer|article-footer|eyebrow|overline|rubric|"
+    r"section-label|section-name|tile-section|card-section|teaser-section|"
     r"visually-hidden)\b",
     re.I,
 )
@@ -378,6 +380,8 @@ MIN_INDEX_TEASERS = 3
 MAX_SINGLE_TEASER_CHARS = 1200
 # A line this short that holds a date is a dateline ("Posted on May 3, 2024 by Anna").
 MAX_DATELINE_CHARS = 100
+# Lines of a teaser block with fewer words are labels ("Kitchen", "Exclusive"), not text.
+MIN_TEASER_LINE_WORDS = 3
 # Teaser texts shorter than this are noise (a date, "0 comments").
 MIN_TEASER_CHARS = 15
 # A link to a path that does not look like an article (no slug, date or id) needs a title

@@ -770,3 +770,50 @@ def test_jekyll_post_list():
     assert page.next_pages == ["https://example.github.io/blog/page2/"]
     second = analyse_page(page_html(f"<h1>Blog</h1>{PROSE}"), "https://example.github.io/blog/page2/")
     assert second.kind != "article"
+
+
+# --------------------------------------------------------------------------- magazine
+
+MAG = "https://fieldandhearth.example"
+MAG_SECTIONS = [f"{MAG}/woodwork/", f"{MAG}/textiles/", f"{MAG}/garden/", f"{MAG}/kitchen/", f"{MAG}/issues/"]
+
+
+def test_magazine_home_page():
+    page = analyse("magazine/home.html", f"{MAG}/")
+    assert_clean(page)
+    assert page.kind == "index"
+    # hero slides, whole-card links, video tiles (image alt as title) and the trending
+    # list; not the partner content on another host, not the section labels
+    assert urls(page.article_links) == [
+        f"{MAG}/woodwork/the-chairmaker-of-high-wycombe/",
+        f"{MAG}/garden/a-year-of-growing-dye-plants/",
+        f"{MAG}/kitchen/sourdough-without-the-fuss/",
+        f"{MAG}/textiles/mending-as-a-public-art/",
+        f"{MAG}/woodwork/spoon-carving-for-beginners/",
+        f"{MAG}/video/how-to-sharpen-a-chisel/",
+        f"{MAG}/video/weaving-on-a-backstrap-loom/",
+        f"{MAG}/kitchen/the-perfect-omelette-is-a-myth/",
+        f"{MAG}/garden/why-we-should-let-lawns-grow/",
+    ]
+    sourdough = page.article_links[2]
+    assert sourdough == ArticleLink(
+        sourdough.url, "Sourdough without the fuss", "A starter that forgives you for forgetting it.", "2024-05-02"
+    )
+    assert page.next_pages == [f"{MAG}/latest/?page=2"]
+    # menu sections; not the newsletter, sign-in or shop links, nor the legal footer
+    assert page.section_links == MAG_SECTIONS
+
+
+def test_magazine_article_page():
+    url = f"{MAG}/woodwork/the-chairmaker-of-high-wycombe/"
+    page = analyse("magazine/article.html", url)
+    assert_clean(page)
+    assert page.kind == "article"
+    # "More from Woodwork" without itself; not the inline link in the text, the tags,
+    # the contributor, the commenters or the print view
+    assert urls(page.article_links) == [
+        f"{MAG}/woodwork/spoon-carving-for-beginners/",
+        f"{MAG}/woodwork/what-a-windsor-chair-is-made-of/",
+    ]
+    assert page.section_links == MAG_SECTIONS
+    assert page.canonical_url == url
