@@ -207,6 +207,8 @@ def resolve(href: str | None, base: str, hosts: list[str]) -> str | None:
         return None
     if not is_followable(url) or not same_site(url, hosts):
         return None
+    if h.NOT_A_PAGE_PATH_RE.search(urlsplit(url).path):
+        return None
     return url
 
 
@@ -358,7 +360,7 @@ def collect_links(root: lxml.html.HtmlElement, base: str, hosts: list[str]) -> l
             url = resolve(element.get("href"), base, hosts)
             if url:
                 links.append(_Link(element, url, "", "", rel, in_head=True))
-    for element in root.xpath("//body//a[@href] | //body//area[@href]"):
+    for element in root.xpath("//body//a[@href][not(@download)] | //body//area[@href]"):
         url = resolve(element.get("href"), base, hosts)
         if not url:
             continue

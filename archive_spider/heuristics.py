@@ -44,6 +44,11 @@ FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "applicat
 # Links to these are never pages to crawl.
 UNFOLLOWABLE_SCHEMES = frozenset({"mailto", "javascript", "tel", "file", "data", "ftp", "sms", "callto"})
 
+# Endpoints that answer scripts, not readers (JSON APIs, AJAX handlers, admin).
+NOT_A_PAGE_PATH_RE = re.compile(
+    r"/(?:wp-json|api|ajax|graphql|wp-admin|admin-ajax\.php|xmlrpc\.php|cdn-cgi)(?:/|$)", re.I
+)
+
 # File extensions of downloads (documents, media, archives, executables, feeds of data).
 BINARY_EXTENSIONS = frozenset(
     """

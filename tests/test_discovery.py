@@ -358,9 +358,12 @@ def test_unfollowable_links_are_never_returned():
             "/img/big-photo-of-a-river.jpg",
             "/downloads/all-the-essays.zip",
             "https://other.example/an-article-elsewhere/",
+            "/wp-json/wp/v2/posts?page=2",
+            "/api/articles/some-article-slug",
             "/a-real-article-here/",
         )
     )
+    items += '<a download href="/exports/all-of-the-essays">Download all of the essays</a>'
     page = analyse_page(page_html(items), "https://example.com/")
     assert urls(page.article_links) == ["https://example.com/a-real-article-here/"]
 
