@@ -788,19 +788,25 @@ def find_teaser_text(teaser: _Teaser, title: str | None, block: lxml.html.HtmlEl
 
 
 def find_teaser_date(block: lxml.html.HtmlElement) -> str | None:
-    """The date shown in a teaser block, as 'YYYY-MM-DD'."""
-    for element in block.xpath(".//time"):
-        found = parse_date(element.get("datetime") or "") or parse_date(visible_text(element))
-        if found:
-            return found
+    """The date shown in a teaser block, as 'YYYY-MM-DD'.
+
+    Machine-readable dates first (``<time datetime>``, ``itemprop=datePublished``), then
+    date and byline elements, then a short line of the block that is mostly a date; a
+    date inside the teaser's sentences ("On 3 May 1945...") is not its date.
+    """
+    for element in block.xpath(".//time | .//*[@itemprop='datePublished']"):
+        for text in (element.get("datetime"), element.get("content"), visible_text(element)):
+            found = parse_date(text or "")
+            if found:
+                return found
     for element in block.iter():
         if isinstance(element.tag, str) and h.TEASER_META_CLASS_RE.search(element.get("class", "")):
             found = parse_date(visible_text(element))
             if found:
                 return found
-    found = parse_date(visible_text(block))
-    if found:
-        return found
+    for line in text_lines(block):
+        if is_dateline(line):
+            return parse_date(line)
     # a date heading over the block (Blogger groups posts under "Friday, 3 May 2024")
     previous = block.getprevious()
     if previous is not None and isinstance(previous.tag, str) and is_dateline(visible_text(previous)):

@@ -820,3 +820,13 @@ def test_magazine_article_page():
     ]
     assert page.section_links == MAG_SECTIONS
     assert page.canonical_url == url
+
+
+def test_teaser_dates_come_from_datelines_not_from_the_text():
+    items = "".join(
+        f'<div class="item"><h2><a href="/history/story-{n}-of-the-war">Story {n} of the war</a></h2>'
+        f"<p>On 8 May 1945 the war in Europe ended, and story {n} begins on that day.</p>{extra}</div>"
+        for n, extra in ((0, ""), (1, "<p>Posted 3 May 2024</p>"), (2, '<span itemprop="datePublished" content="2024-04-30">last week</span>'))
+    )
+    page = analyse_page(page_html(items), "https://example.com/history/")
+    assert [a.published for a in page.article_links] == [None, "2024-05-03", "2024-04-30"]
