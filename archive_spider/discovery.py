@@ -367,9 +367,9 @@ def collect_links(root: lxml.html.HtmlElement, base: str, hosts: list[str]) -> l
         text = visible_text(element)
         link = _Link(element, url, text, clean_link_text(text), rel_values(element))
         link.has_image = bool(element.xpath(".//img|.//picture"))
-        if not text:
+        if not text:  # an image link, or an icon: what it says to a screen reader
             alt = " ".join(element.xpath(".//img/@alt"))
-            link.text = collapse_space(alt)
+            link.text = collapse_space(alt or element.get("aria-label") or element.get("title") or "")
         mark_regions(link, regions)
         links.append(link)
     return links
@@ -525,7 +525,11 @@ def is_pagination_link(link: _Link, own_base: str) -> bool:
     if link.in_tag_cloud:
         return False
     if is_next_text(words, raw) or is_previous_text(words, raw) or h.LOAD_MORE_RE.match(words):
-        return same_listing or link.in_pagination or not is_article_shaped_url(link.url)
+        # "More stories" under a block may lead to its section (/woodwork/): a listing,
+        # but not this one
+        return same_listing or link.in_pagination or page_number(link.url) is not None or not (
+            is_article_shaped_url(link.url) or is_section_like_url(link.url)
+        )
     if words.isdigit() and len(words) <= 4:
         return same_listing or link.in_pagination
     return same_listing and page_number(link.url) is not None and not link.in_chrome
@@ -585,17 +589,15 @@ def may_lead_to_article(link: _Link, own_urls: set[str], own_base: str, paginati
         return False
     if document_url(link.url) in {document_url(url) for url in own_urls}:  # print, AMP views
         return False
-    if is_non_article_url(link.url) or link.rel & h.NON_ARTICLE_RELS:
+    if is_non_article_url(link.url) or link.rel & h.NON_ARTICLE_RELS or is_section_like_url(link.url):
         return False
     if is_article_shaped_url(link.url) or is_read_more_text(link.words, link.text.strip()):
         return True
     if "bookmark" in link.rel:  # the permalink of a post
         return True
-    # a plain-word path (/world/, /world/europe/) behind a word or two is a kicker or a
-    # section; behind a whole title it may be an article with a short slug (/blog/hello/)
-    return not is_section_like_url(link.url) and (
-        link.has_image or len(link.text.split()) >= h.MIN_WEAK_URL_TITLE_WORDS
-    )
+    # a plain-word path (/world/europe/) behind a word or two is a kicker or a section;
+    # behind a whole title it may be an article with a short slug (/blog/hello/)
+    return link.has_image or len(link.text.split()) >= h.MIN_WEAK_URL_TITLE_WORDS
 
 
 def find_teasers(

@@ -830,3 +830,20 @@ def test_teaser_dates_come_from_datelines_not_from_the_text():
     )
     page = analyse_page(page_html(items), "https://example.com/history/")
     assert [a.published for a in page.article_links] == [None, "2024-05-03", "2024-04-30"]
+
+
+def test_more_links_to_a_section_are_neither_articles_nor_pagination():
+    body = STORY_TEASERS + '<a href="/woodwork/">More stories</a> <a href="/garden/">Read more garden stories</a>'
+    page = analyse_page(page_html(body), "https://example.com/")
+    assert page.next_pages == []
+    assert "https://example.com/woodwork/" not in urls(page.article_links)
+    assert "https://example.com/garden/" not in urls(page.article_links)
+
+
+def test_icon_links_take_their_title_from_aria_label():
+    cards = "".join(
+        f'<div class="card"><a href="/notes/note-number-{n}" aria-label="Note number {n}"><svg></svg></a><p>The text of note {n} is here.</p></div>'
+        for n in range(2)
+    )
+    page = analyse_page(page_html(cards), "https://example.com/notes/")
+    assert [a.title for a in page.article_links] == ["Note number 0", "Note number 1"]
