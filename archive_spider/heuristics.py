@@ -182,25 +182,26 @@ PAGE_NUMBER_SEGMENT_RE = re.compile(r"/(\d{1,3})/?$")
 # --------------------------------------------------------------------------------------
 
 # "Read More"-style links that lead from a teaser to its article. Matched at the start of
-# the link text, so "Continue reading 'Title'" and "Read more about whales" are caught.
+# the link text, so "Continue reading 'Title'" and "Read more about whales" are caught;
+# only phrases no title starts with belong here.
 READ_MORE_PHRASES = (
     # English
     "read more", "read the rest", "read full", "read the full", "read article",
-    "read the article", "read post", "read story", "read on", "continue reading",
-    "keep reading", "full story", "full article", "view article", "view post",
+    "read the article", "read post", "read story", "continue reading", "keep reading",
+    "view article", "view post",
     # German
     "weiterlesen", "weiter lesen", "mehr lesen", "zum artikel", "zum beitrag",
-    "artikel lesen", "ganzen artikel", "den ganzen artikel", "den ganzen beitrag",
-    "beitrag lesen", "mehr erfahren", "mehr dazu", "lesen sie mehr",
+    "artikel lesen", "den ganzen artikel", "den ganzen beitrag", "beitrag lesen",
+    "lesen sie mehr",
     # French
-    "lire la suite", "lire plus", "lire l'article", "lire l’article", "en savoir plus",
-    "la suite", "continuer la lecture", "poursuivre la lecture", "voir l'article",
+    "lire la suite", "lire plus", "lire l'article", "lire l’article",
+    "continuer la lecture", "poursuivre la lecture", "voir l'article",
     # Spanish
     "leer más", "leer mas", "seguir leyendo", "continuar leyendo", "leer el artículo",
     "leer artículo", "sigue leyendo", "leer la nota",
     # Portuguese
-    "leia mais", "ler mais", "continuar lendo", "continue lendo", "saiba mais",
-    "leia a matéria", "ler artigo", "continuar a ler",
+    "leia mais", "ler mais", "continuar lendo", "continue lendo", "leia a matéria",
+    "ler artigo", "continuar a ler",
     # Italian
     "leggi tutto", "leggi di più", "leggi di piu", "continua a leggere",
     "leggi l'articolo", "leggi l’articolo", "leggi articolo", "leggi ancora",
@@ -211,10 +212,14 @@ READ_MORE_PHRASES = (
 READ_MORE_RE = re.compile(
     r"^(?:%s)\b" % "|".join(re.escape(p) for p in READ_MORE_PHRASES), re.I
 )
-# Short words that mean "read more" only when they are the whole link text.
+# Texts that mean "read more" only when they are the whole link text (a title may start
+# with "La suite" or "Full story").
 READ_MORE_WORDS = frozenset(
-    {"more", "continue", "mehr", "weiter", "suite", "plus", "más", "mas", "mais", "meer",
-     "continua", "altro", "leggi", "lire", "read"}
+    {"more", "continue", "read", "read on", "full story", "full article", "the full story",
+     "mehr", "weiter", "mehr erfahren", "mehr dazu", "ganzen artikel",
+     "suite", "plus", "la suite", "en savoir plus", "lire",
+     "más", "mas", "ver más", "mais", "saiba mais", "continua", "altro", "leggi",
+     "meer", "verder"}
 )
 # Link texts made only of these characters are "Read More" links when they lead to an
 # article: "…", "...", "[…]", "»", "→".

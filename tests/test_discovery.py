@@ -847,3 +847,13 @@ def test_icon_links_take_their_title_from_aria_label():
     )
     page = analyse_page(page_html(cards), "https://example.com/notes/")
     assert [a.title for a in page.article_links] == ["Note number 0", "Note number 1"]
+
+
+@pytest.mark.parametrize("title", ["La suite des événements", "Full story of a shipwreck", "Read on the train"])
+def test_titles_that_start_like_read_more_links_are_titles(title):
+    items = "".join(
+        f'<li><a href="/notes/{n}-{title.lower().replace(" ", "-")}">{title if n == 0 else "Another long title here"}</a></li>'
+        for n in range(2)
+    )
+    page = analyse_page(page_html(f"<ul>{items}</ul>"), "https://example.com/notes/")
+    assert page.article_links[0].title == title
