@@ -605,9 +605,10 @@ def find_teasers(
 ) -> list[_Teaser]:
     """The teaser blocks of the page, one per article URL, in page order."""
     candidates = [l for l in links if may_lead_to_article(l, own_urls, own_base, pagination_urls)]
+    # element -> the URLs of the candidate links in it (the links themselves included)
     targets: dict[lxml.html.HtmlElement, set[str]] = {}
     for link in candidates:
-        for element in link.element.iterancestors():
+        for element in (link.element, *link.element.iterancestors()):
             targets.setdefault(element, set()).add(link.url)
 
     blocks: dict[int, lxml.html.HtmlElement] = {}
@@ -635,7 +636,8 @@ def find_teasers(
             continue
         teaser = teasers.get(link.url)
         if teaser is None:
-            teasers[link.url] = _Teaser(link.url, [block], [link], read_more, link.in_sidebar)
+            extra = text_after_title(block, link.url, targets) if block.tag in h.TITLE_ONLY_TAGS else []
+            teasers[link.url] = _Teaser(link.url, [block, *extra], [link], read_more, link.in_sidebar)
             continue
         teaser.read_more = teaser.read_more or read_more
         if not any(is_inside(block, known) or is_inside(known, block) for known in teaser.blocks):
@@ -645,6 +647,26 @@ def find_teasers(
             l for l in candidates if l.url == teaser.url and any(is_inside(l.element, b) for b in teaser.blocks)
         ]
     return list(teasers.values())
+
+
+def text_after_title(block: lxml.html.HtmlElement, url: str, targets: dict) -> list:
+    """The siblings after a bare title that belong to its teaser, in flat listings.
+
+    ``<h2><a>Title</a></h2><p>Teaser</p><p class=meta>May 3</p><h2>...`` has no element
+    per teaser: its text is what follows the title up to the next title or other link.
+    """
+    found = []
+    for sibling in block.itersiblings():
+        if not isinstance(sibling.tag, str):
+            continue
+        if sibling.tag in h.TITLE_ONLY_TAGS or sibling.tag == "hr" or count_headings(sibling):
+            break
+        if targets.get(sibling, set()) - {url}:  # another teaser's link
+            break
+        found.append(sibling)
+        if len(found) == h.MAX_SIBLINGS_AFTER_TITLE:
+            break
+    return found
 
 
 def block_kind(block: lxml.html.HtmlElement) -> tuple:

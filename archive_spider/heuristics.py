@@ -312,6 +312,10 @@ TEASER_META_CLASS_RE = re.compile(
 HIDDEN_TEXT_CLASS_RE = re.compile(r"\b(?:screen-reader-text|sr-only|visually-hidden)\b", re.I)
 
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Teaser blocks that hold only a title; their text follows them (flat listings, <dl>).
+TITLE_ONLY_TAGS = HEADING_TAGS | {"dt"}
+# How many following siblings of such a title may carry its teaser text and date.
+MAX_SIBLINGS_AFTER_TITLE = 3
 BLOCK_TAGS = frozenset(
     {
         "p", "div", "section", "article", "aside", "header", "footer", "main", "ul", "ol",

@@ -857,3 +857,25 @@ def test_titles_that_start_like_read_more_links_are_titles(title):
     )
     page = analyse_page(page_html(f"<ul>{items}</ul>"), "https://example.com/notes/")
     assert page.article_links[0].title == title
+
+
+def test_flat_listing_without_an_element_per_teaser():
+    posts = "".join(
+        f'<h2><a href="/posts/flat-post-{n}/">Flat post {n}</a></h2><p class="meta">May {n + 1}, 2024</p>'
+        f'<p>The teaser of flat post {n}, in a paragraph after the title.</p><p><a href="/posts/flat-post-{n}/">Read more</a></p>'
+        for n in range(3)
+    )
+    page = analyse_page(page_html(f'<div class="content">{posts}</div>'), "https://example.com/posts/")
+    assert page.kind == "index"
+    assert page.article_links == [
+        ArticleLink(f"https://example.com/posts/flat-post-{n}/", f"Flat post {n}", f"The teaser of flat post {n}, in a paragraph after the title.", f"2024-05-0{n + 1}")
+        for n in range(3)
+    ]
+
+
+def test_definition_list_of_articles():
+    items = "".join(f'<dt><a href="/papers/paper-{n}-title">Paper {n} title</a></dt><dd>What paper {n} is about, briefly.</dd>' for n in range(2))
+    page = analyse_page(page_html(f"<dl>{items}</dl>"), "https://example.com/papers/")
+    assert [(a.title, a.teaser) for a in page.article_links] == [
+        (f"Paper {n} title", f"What paper {n} is about, briefly.") for n in range(2)
+    ]
