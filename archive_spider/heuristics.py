@@ -28,6 +28,10 @@ TRACKING_PARAMS = frozenset(
     }
 )
 
+# Session parameter names that some old CMSes use for story ids (PHP-Nuke's
+# modules.php?name=News&file=article&sid=123): dropped only when not a plain number.
+AMBIGUOUS_SESSION_PARAMS = frozenset({"sid"})
+
 # Session ids some servers put in the path itself: /page.jsp;jsessionid=ABC?x=1
 PATH_SESSION_RE = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.I)
 

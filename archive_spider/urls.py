@@ -6,7 +6,8 @@ therefore maps the spellings of one address to a single string:
 * absolute (resolved against ``base``), scheme and host lower-cased, the host's IDN form
   converted to punycode, a trailing dot and user:password@ dropped, default ports dropped;
 * the fragment dropped; tracking and session parameters dropped (``utm_*``, ``fbclid``,
-  ``PHPSESSID``, ``;jsessionid=`` in the path, see ``heuristics.TRACKING_PARAMS``);
+  ``PHPSESSID``, ``;jsessionid=`` in the path, see ``heuristics.TRACKING_PARAMS``), but a
+  numeric ``sid`` is kept (old CMSes number their stories with it);
 * the remaining query parameters sorted by name (a stable sort: repeated names keep
   their order); blank values kept (``?a=`` is not ``?a``, some servers care);
 * percent-encoding normalised: escapes of unreserved characters decoded (``%7E`` -> ``~``),
@@ -207,16 +208,18 @@ def _normalise_query(query: str) -> str:
             continue
         name, sep, value = pair.partition("=")
         name = _normalise_percent(name, _QUERY_PART_SAFE)
-        if _is_tracking_param(name):
-            continue
         value = _normalise_percent(value, _QUERY_PART_SAFE | {"="})
+        if _is_tracking_param(name, value):
+            continue
         kept.append((name, f"{name}{sep}{value}"))
     kept.sort(key=lambda item: item[0])
     return "&".join(text for _, text in kept)
 
 
-def _is_tracking_param(name: str) -> bool:
+def _is_tracking_param(name: str, value: str) -> bool:
     lowered = name.lower()
+    if lowered in h.AMBIGUOUS_SESSION_PARAMS and value.isdigit():
+        return False  # PHP-Nuke's article.php?sid=123 is a story id, not a session
     return lowered in h.TRACKING_PARAMS or lowered.startswith(h.TRACKING_PARAM_PREFIXES)
 
 

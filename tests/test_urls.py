@@ -20,7 +20,12 @@ from archive_spider.urls import has_binary_extension, is_followable, normalise_u
         ),
         ("https://example.com/a?gclid=1&mc_cid=2&mc_eid=3&_ga=4&yclid=5&ref_src=6", "https://example.com/a"),
         ("https://example.com/article.php?id=12&PHPSESSID=a81f0e", "https://example.com/article.php?id=12"),
-        ("https://example.com/a?sid=9&b=1", "https://example.com/a?b=1"),
+        ("https://example.com/a?sid=a81f0e77c2d94b1e&b=1", "https://example.com/a?b=1"),
+        # ... but a numeric sid is a story id in PHP-Nuke
+        (
+            "http://example.com/modules.php?name=News&file=article&sid=123",
+            "http://example.com/modules.php?file=article&name=News&sid=123",
+        ),
         ("https://example.com/a/?ref=home&_hsenc=x&xtor=RSS-1&mkt_tok=y", "https://example.com/a/"),
         ("https://example.com/page.jsp;jsessionid=ABC123?x=1", "https://example.com/page.jsp?x=1"),
         # repeated names keep their order; blank values are kept
