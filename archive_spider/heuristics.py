@@ -123,8 +123,9 @@ NON_ARTICLE_PATH_PATTERNS = (
     _segment_re(SERVICE_WORDS, r"(?:/|$|\.)"),
     # site information as the last segment, also as a file: /about/, /impressum.html
     _segment_re(SITE_INFO_WORDS, r"(?:\.\w{2,5})?/?$"),
-    # pagination of a listing: /page/2/, and Jekyll's /page2/
+    # pagination of a listing: /page/2/, and Jekyll's /page2/; WordPress comment pages
     r"/(?:page|seite|pagina|pagine|strona)[/-]?\d+/?$",
+    r"/comment-page-\d+/?$",
     # date archives: /2024/, /2024/05/, /2024/05/03/ with nothing after
     r"^/\d{4}(?:/\d{1,2}){0,2}/?$",
     # hand-made PHP/ASP listings: category.php?id=3, search.asp

@@ -879,3 +879,11 @@ def test_definition_list_of_articles():
     assert [(a.title, a.teaser) for a in page.article_links] == [
         (f"Paper {n} title", f"What paper {n} is about, briefly.") for n in range(2)
     ]
+
+
+def test_comment_pages_of_a_post_are_nothing_to_follow():
+    url = "https://example.com/2024/05/a-post-with-comments/"
+    body = f'<h1>A post</h1>{PROSE}<div class="comment-navigation"><a href="{url}comment-page-2/#comments">Older Comments</a></div>'
+    page = analyse_page(page_html(body, '<meta property="og:type" content="article">'), url)
+    assert page.kind == "article"
+    assert page.article_links == [] and page.continuation is None
