@@ -766,7 +766,7 @@ def find_teaser_title(teaser: _Teaser) -> str | None:
         inner = link.element.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
         if inner and visible_text(inner[0]):
             return visible_text(inner[0])
-    texts = [l.text for l in teaser.links if l.text and not is_read_more_text(l.words, l.text)]
+    texts = [l.text for l in teaser.links if l.text and not is_navigation_text(l.words, l.text)]
     if texts:
         return max(texts, key=len)
     headings = teaser.block.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
@@ -783,6 +783,14 @@ def find_teaser_title(teaser: _Teaser) -> str | None:
     return None
 
 
+def is_navigation_text(words: str, raw: str) -> bool:
+    """Link texts that say where a link goes, not what it is: "Read more", "Next post"."""
+    return (
+        is_read_more_text(words, raw) or is_next_text(words, raw) or is_previous_text(words, raw)
+        or bool(h.ADJACENT_POST_RE.match(words))
+    )
+
+
 def is_teaser_metadata(node: lxml.html.HtmlElement) -> bool:
     """Dates, bylines, taxonomy and sharing inside a teaser block."""
     return node.tag in h.NON_TEASER_TAGS or bool(h.TEASER_META_CLASS_RE.search(node.get("class", "")))
@@ -797,7 +805,7 @@ def find_teaser_text(teaser: _Teaser, title: str | None, block: lxml.html.HtmlEl
             return True
         if id(node) in link_elements:
             text = visible_text(node)
-            return text == title or is_read_more_text(clean_link_text(text), text)
+            return text == title or is_navigation_text(clean_link_text(text), text)
         return False
 
     segments = text_lines(block, is_not_teaser_text)

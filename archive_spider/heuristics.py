@@ -263,6 +263,16 @@ PREVIOUS_PAGE_RE = re.compile(
     re.I,
 )
 PREVIOUS_SYMBOLS = frozenset({"«", "‹", "<", "<<", "←"})
+# Links to the previous or next post from an article: other articles, but their text is
+# no title.
+ADJACENT_POST_RE = re.compile(
+    r"^(?:(?:previous|prev|next|older|newer) (?:post|article|entry|story)|"
+    r"(?:vorheriger|nächster|naechster|älterer|neuerer) (?:beitrag|artikel|eintrag)|"
+    r"article (?:précédent|suivant)|(?:entrada|artículo|post) (?:anterior|siguiente)|"
+    r"(?:post|artigo) (?:anterior|seguinte)|próximo post|"
+    r"articolo (?:precedente|successivo)|(?:vorige|volgende) (?:bericht|artikel))\b",
+    re.I,
+)
 # "Load more" buttons: pagination only if they carry a real href.
 LOAD_MORE_RE = re.compile(
     r"^(?:load more|show more|more posts|more articles|mehr laden|mehr anzeigen|"

@@ -887,3 +887,33 @@ def test_comment_pages_of_a_post_are_nothing_to_follow():
     page = analyse_page(page_html(body, '<meta property="og:type" content="article">'), url)
     assert page.kind == "article"
     assert page.article_links == [] and page.continuation is None
+
+
+def test_german_article_with_post_navigation_and_related_posts():
+    base = "https://www.mein-reiseblog.de"
+    page = analyse("german/article.html", f"{base}/2024/05/ein-wochenende-in-goerlitz/")
+    assert_clean(page)
+    assert page.kind == "article"
+    # the neighbouring posts are articles too, but "« Vorheriger Beitrag" is no title
+    assert page.article_links == [
+        ArticleLink(f"{base}/2024/04/mit-dem-rad-an-der-elbe/", None, None, None),
+        ArticleLink(f"{base}/2024/06/auf-dem-malerweg-durch-die-saechsische-schweiz/", None, None, None),
+        ArticleLink(f"{base}/2023/10/herbst-in-bautzen/", "Herbst in Bautzen", None, None),
+        ArticleLink(f"{base}/2023/08/mit-der-schmalspurbahn-nach-oybin/", "Mit der Schmalspurbahn nach Oybin", None, None),
+    ]
+    # rel=prev/next to other posts: not the continuation of this one
+    assert page.continuation is None and page.next_pages == []
+    assert page.section_links == [f"{base}/rubrik/wandern/", f"{base}/rubrik/staedtereisen/"]
+
+
+def test_french_split_article_second_page():
+    base = "https://carnet.example.fr"
+    page = analyse("french/article-page-2.html", f"{base}/trois-jours-a-lisbonne/2/")
+    assert_clean(page)
+    assert page.kind == "article"
+    assert page.continuation == f"{base}/trois-jours-a-lisbonne/3/"
+    # page 1 of the same article is not another article
+    assert urls(page.article_links) == [f"{base}/le-train-des-pignes/", f"{base}/porto-sous-la-pluie/"]
+    assert page.article_links[1].teaser == "Neuf jours de pluie, et la ville n'en était que plus belle."
+    assert page.next_pages == []
+    assert page.section_links == [f"{base}/categorie/voyages/", f"{base}/categorie/cuisine/"]
