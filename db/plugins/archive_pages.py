@@ -13,6 +13,7 @@ depends only on Datasette and nh3. It:
 - refuses every request that is not a read (POST, PUT, DELETE...) with 405;
 - leaves the heavy text and html columns out of the articles table page (by redirecting
   to ``?_nocol=text&_nocol=html``), while its JSON and CSV keep them;
+- skips facets and counts for CSV (Datasette computes them per streamed page otherwise);
 - redirects a sort of the articles by ``published`` to the unique ``newest_first`` key,
   which Datasette can page through without skipping articles.
 """
@@ -162,6 +163,16 @@ def with_unique_sort(query_string: str) -> str | None:
     return urlencode([(name, SORT_REPLACEMENTS.get((name, value), value)) for name, value in pairs])
 
 
+def without_facets_or_count(scope) -> bytes:
+    """A CSV request's query string telling Datasette to skip facets and the row count,
+    which a CSV does not show but which Datasette would otherwise compute for every page
+    of a ?_stream=on export."""
+    pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    names = {name for name, _ in pairs}
+    pairs += [(name, "1") for name in ("_nofacet", "_nocount") if name not in names]
+    return urlencode(pairs).encode("latin-1")
+
+
 def without_heavy_columns(query_string: str) -> str | None:
     """The query string for the articles table page with the heavy columns left out,
     or None when the visitor already chose columns (``_col``/``_nocol``)."""
@@ -186,35 +197,48 @@ async def redirect(send, location: str) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
+def redirect_target(path: str, query_string: str) -> str | None:
+    """Where a request for the articles table should go instead, if anywhere."""
+    if not ARTICLES_DATA_PATH.match(path):
+        return None
+    query = with_unique_sort(query_string)
+    if query is None and ARTICLES_TABLE_PATH.match(path):
+        query = without_heavy_columns(query_string)
+    return None if query is None else f"{path}?{query}"
+
+
+def with_csp(send):
+    """``send`` with the article page's Content-Security-Policy added to the response."""
+    async def send_with_csp(event):
+        if event["type"] == "http.response.start":
+            headers = [h for h in event.get("headers", []) if h[0].lower() != b"content-security-policy"]
+            headers.append((b"content-security-policy", ARTICLE_PAGE_CSP.encode()))
+            event = {**event, "headers": headers}
+        await send(event)
+
+    return send_with_csp
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         async def archive_pages(scope, receive, send):
-            path = scope.get("path", "")
-            if scope.get("type") == "http" and scope.get("method") not in READ_METHODS:
-                await refuse_write(send)
-                return
-            if scope.get("type") == "http" and ARTICLES_DATA_PATH.match(path):
-                query_string = scope.get("query_string", b"").decode("latin-1")
-                query = with_unique_sort(query_string)
-                if query is None and ARTICLES_TABLE_PATH.match(path):
-                    query = without_heavy_columns(query_string)
-                if query is not None:
-                    await redirect(send, f"{scope.get('root_path', '')}{path}?{query}")
-                    return
-            if scope.get("type") != "http" or not ARTICLE_PAGE_PATH.match(path):
+            if scope.get("type") != "http":
                 await app(scope, receive, send)
                 return
-
-            async def send_with_csp(event):
-                if event["type"] == "http.response.start":
-                    headers = [h for h in event.get("headers", [])
-                               if h[0].lower() != b"content-security-policy"]
-                    headers.append((b"content-security-policy", ARTICLE_PAGE_CSP.encode()))
-                    event = {**event, "headers": headers}
-                await send(event)
-
-            await app(scope, receive, send_with_csp)
+            if scope.get("method") not in READ_METHODS:
+                await refuse_write(send)
+                return
+            path = scope.get("path", "")
+            target = redirect_target(path, scope.get("query_string", b"").decode("latin-1"))
+            if target is not None:
+                await redirect(send, scope.get("root_path", "") + target)
+                return
+            if path.endswith(".csv"):
+                scope = {**scope, "query_string": without_facets_or_count(scope)}
+            if ARTICLE_PAGE_PATH.match(path):
+                send = with_csp(send)
+            await app(scope, receive, send)
 
         return archive_pages
 
