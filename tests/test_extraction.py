@@ -226,3 +226,11 @@ def test_demo_site_articles_extract_exactly():
         article = merge_pages(*pages)
         assert article.text == "\n\n".join(essay.paragraphs), essay.slug
         assert (article.title, article.author, article.published) == (essay.title, essay.author, essay.published)
+
+
+def test_pathological_markup_is_cut_and_bounded_in_time():
+    page = "<html><body><table>" + "<tr><td>cell</td><td>value</td></tr>" * 60000 + "</table></body></html>"
+    start = time.perf_counter()
+    article = extract_article(page)
+    assert time.perf_counter() - start < 30
+    assert "truncated" in article.warnings

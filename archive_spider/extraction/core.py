@@ -29,7 +29,7 @@ from .content import (
     serialize_block,
     wrap_loose_inline,
 )
-from .loading import decode_input, parse_page
+from .loading import decode_input, parse_page, truncate_tree
 from .metadata import extract_metadata
 from .sanitizing import sanitize_html
 from .text import count_words, render_text
@@ -63,6 +63,8 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
     tree = parse_page(text)
     if tree is None:
         return Article(warnings=warnings + ["not-html"])
+    if truncate_tree(tree, h.MAX_PAGE_ELEMENTS):
+        warnings.append("truncated")
     remove_sourceless_images(tree)
     if url:
         make_links_absolute(tree, url)
@@ -70,6 +72,7 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
 
     page = deepcopy(tree)
     prune_page(page)
+    truncate_tree(page, h.MAX_FINDER_ELEMENTS)
     candidates = find_candidates(page, url, metadata.title, unpruned=tree)
     chosen = choose_body(candidates, metadata.article_body)
     if chosen is not None and teaser and teaser.strip():
@@ -112,11 +115,11 @@ def find_candidates(
     full mode (with its own fallback finders) on the unpruned page, as a last resort:
     our pruning may have mistaken the content of an unusual page for furniture.
     """
-    found = [("trafilatura", find_body_with_trafilatura(page, url))]
-    if sum(1 for _ in page.iter()) <= h.MAX_ELEMENTS_FOR_SECOND_OPINION:
-        found.append(("readability", find_body_with_readability(page, url)))
+    found = [("trafilatura", find_body_with_trafilatura(page, url)),
+             ("readability", find_body_with_readability(page, url))]
     candidates = [c for c in (build_candidate(name, root, title) for name, root in found) if c]
-    if max((c.words for c in candidates), default=0) < h.SHORT_TEXT_WORDS:
+    is_small_page = sum(1 for _ in unpruned.iter()) <= h.MAX_ELEMENTS_FOR_FALLBACKS
+    if is_small_page and max((c.words for c in candidates), default=0) < h.SHORT_TEXT_WORDS:
         root = find_body_with_trafilatura(unpruned, url, fast=False)
         generous = build_candidate("trafilatura-full", root, title)
         if generous:

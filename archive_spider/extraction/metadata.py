@@ -85,7 +85,7 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> Metadata:
                                     *read_time_elements(tree))
     metadata.modified = first_date(linked.get("dateModified"),
                                    *(meta.get(k) for k in META_MODIFIED_KEYS))
-    if metadata.published is None:
+    if metadata.published is None and sum(1 for _ in tree.iter()) <= h.MAX_ELEMENTS_FOR_FALLBACKS:
         metadata.published = guess_date(tree, url)
     metadata.lang = extract_language(tree, meta, linked)
     metadata.canonical_url = extract_canonical_url(tree, meta, url)
