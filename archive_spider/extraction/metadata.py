@@ -247,7 +247,7 @@ def order_json_ld_titles(linked: dict, page_title: str) -> list[str]:
     titles = [t for t in (linked.get("headline"), linked.get("name")) if isinstance(t, str)]
     if len(titles) == 2 and titles[0] != titles[1]:
         words = set(page_title.casefold().split())
-        titles.sort(key=lambda t: -len(words & set(t.casefold().split())) / (len(t.split()) or 1))
+        titles.sort(key=lambda t: -len(words & set(t.casefold().split())))
     return titles
 
 
