@@ -925,17 +925,19 @@ def classify_page(
     # the last page of a split article may be short and bare; its URL says what it is
     if is_page_of_article(page_url) and few_teasers and (has_prose or not listing):
         return "article"
-    if prose_chars >= h.LONG_ARTICLE_PROSE_CHARS:
+    if is_section_like_url(page_url) and not few_teasers:
+        return fallback  # /essays/: a section front, however long its introduction
+    # prose longer than all teasers together: an article with a "More stories" grid, not
+    # a listing with an introduction
+    teaser_chars = sum(len(visible_text(t.block)) for t in main_teasers)
+    prose_outweighs_teasers = few_teasers or prose_chars > teaser_chars
+    if prose_chars >= h.LONG_ARTICLE_PROSE_CHARS and prose_outweighs_teasers:
         return "article"
     titles = root.xpath("//body//h1")
     if has_prose and len(titles) == 1 and leads_prose(titles[0], prose_parent, main_teasers):
         return "article"
-    if has_prose and (len(titles) == 1 or is_article_shaped_url(page_url)):
-        # one run of prose longer than all teasers together: an article with a
-        # "More stories" grid, not a listing with an introduction
-        teaser_chars = sum(len(visible_text(t.block)) for t in main_teasers)
-        if few_teasers or prose_chars > teaser_chars:
-            return "article"
+    if has_prose and (len(titles) == 1 or is_article_shaped_url(page_url)) and prose_outweighs_teasers:
+        return "article"
     return fallback
 
 
@@ -978,9 +980,13 @@ def measure_prose(root: lxml.html.HtmlElement, teaser_blocks: list) -> tuple[int
     as several (they carry as much as a short word).
     """
     excluded = {id(block) for block in teaser_blocks}
+    regions: dict = {}
 
     def in_teaser(element: lxml.html.HtmlElement) -> bool:
-        return id(element) in excluded or any(id(a) in excluded for a in element.iterancestors())
+        if id(element) in excluded or any(id(a) in excluded for a in element.iterancestors()):
+            return True
+        region = region_of(element, regions)  # and not in menus, footers or sidebars
+        return region.in_chrome or region.in_sidebar
 
     totals: dict[lxml.html.HtmlElement, int] = {}
     body = root.find("body")

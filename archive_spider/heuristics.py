@@ -297,22 +297,35 @@ CHROME_CLASS_RE = re.compile(
     r"masthead|topbar|top-bar|breadcrumb|breadcrumbs|skip-link|colophon|copyright)(?:\s|$)",
     re.I,
 )
+def _class_token_re(words: tuple[str, ...]) -> re.Pattern:
+    """A class or id token made of '-'/'_'-joined parts, one of which is one of ``words``.
+
+    Whole tokens only: "blog-pager" and "widget_tag_cloud" match, while atomic-CSS
+    tokens such as "Ff($ff-secondary)" do not.
+    """
+    return re.compile(
+        r"(?:^|\s)(?:[a-z0-9]+[-_])*(?:%s)(?:[-_][a-z0-9]+)*(?=\s|$)" % "|".join(words), re.I
+    )
+
+
 # Containers of pagination links.
-PAGINATION_CLASS_RE = re.compile(
-    r"(?<![a-z])(?:pagination|pager|paging|page-numbers|pagenav|page-nav|nav-links|"
-    r"nav-previous|nav-next|wp-pagenavi|posts-navigation|page-links|pages|"
-    r"seitennavigation|load-more|loadmore)(?![a-z])",
-    re.I,
+PAGINATION_CLASS_RE = _class_token_re(
+    (
+        "pagination", "pager", "paging", "page-numbers", "pagenav", "page-nav", "nav-links",
+        "nav-previous", "nav-next", "wp-pagenavi", "posts-navigation", "page-links", "pages",
+        "seitennavigation", "load-more", "loadmore",
+    )
 )
 # Sidebars and "related" boxes: their teasers are article links, but do not make the page
 # an index.
-SIDEBAR_CLASS_RE = re.compile(
-    r"(?<![a-z])(?:sidebar|widget-area|secondary|related|related-posts|more-stories|"
-    r"recommended|read-next|also-read)(?![a-z])",
-    re.I,
+SIDEBAR_CLASS_RE = _class_token_re(
+    (
+        "sidebar", "widget-area", "secondary", "related", "relatedposts", "more-stories",
+        "recommended", "read-next", "also-read",
+    )
 )
 # Tag clouds: many links, never sections.
-TAG_CLOUD_CLASS_RE = re.compile(r"tag-?cloud|tagcloud|widget_tag|tags-list|tag-list", re.I)
+TAG_CLOUD_CLASS_RE = _class_token_re((r"tag[-_]?cloud", r"tags?[-_]list", r"widget[-_]tag"))
 # Teaser metadata: dates, bylines, taxonomy, sharing. Not teaser text.
 TEASER_META_CLASS_RE = re.compile(
     r"\b(?:meta|byline|by-line|author|date|time|posted|posted-on|published|dateline|datum|fecha|"

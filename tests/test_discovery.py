@@ -917,3 +917,12 @@ def test_french_split_article_second_page():
     assert page.article_links[1].teaser == "Neuf jours de pluie, et la ville n'en était que plus belle."
     assert page.next_pages == []
     assert page.section_links == [f"{base}/categorie/voyages/", f"{base}/categorie/cuisine/"]
+
+
+def test_listing_with_a_long_introduction_or_sidebar_text_is_no_article():
+    intro = f'<div class="intro"><h1>Essays</h1>{PROSE}{PROSE}</div>'
+    page = analyse_page(page_html(intro + STORY_TEASERS), "https://example.com/essays/")
+    assert page.kind == "index"
+    aside = f'<aside class="sidebar"><h3>About this blog</h3>{PROSE}{PROSE}</aside>'
+    page = analyse_page(page_html(STORY_TEASERS + aside), "https://example.com/the-blog-home-page")
+    assert page.kind == "index"
