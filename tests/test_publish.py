@@ -361,3 +361,14 @@ def test_datasette_serves_db_folder_as_config_directory(tmp_path, path, expected
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert expected in result.stdout
+
+
+def test_serve_refuses_a_missing_archive(tmp_path):
+    from click.testing import CliRunner
+
+    from archive_spider import cli
+
+    result = CliRunner().invoke(cli.cli, ["serve", "--db", str(tmp_path / "missing.db")])
+    assert result.exit_code == 1
+    assert "no archive at" in result.output
+    assert not (tmp_path / "missing.db").exists()
