@@ -117,7 +117,7 @@ def test_interrupted_crawls_are_closed(fresh_db):
     assert fresh_db["crawls"].get(crawl_id)["status"] == "interrupted"
 
 
-def test_migration_3_upgrades_an_archive_of_version_2(tmp_path):
+def test_revisit_migration_upgrades_an_archive_of_version_2(tmp_path):
     path = tmp_path / "old.db"
     import sqlite_utils
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import lxml.html
 from lxml.html import HtmlElement
 
 from . import heuristics as h
@@ -19,6 +20,8 @@ from .text import normalize_space
 TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+")
 HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 PROTECTED_TAGS = frozenset({"html", "body", "article", "main"})
+INLINE_TAGS = frozenset({"a", "span", "em", "strong", "b", "i", "u", "font", "abbr", "sup", "sub",
+                         "small", "mark", "cite", "q", "time", "code", "label"})
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 # A furniture block holding more than this share of the page's text is probably the
@@ -33,13 +36,49 @@ def prune_page(tree: HtmlElement) -> None:
     """Remove non-article furniture from a whole parsed page, in place."""
     for element in list(tree.iter(*h.UNWANTED_TAGS)):
         drop(element)
+    flatten_math(tree)
+    rename_custom_elements(tree)
+    unwrap_script_links(tree)
     page_length = len(normalize_space(tree.text_content())) or 1
     for element in list(tree.iter()):
         if not isinstance(element.tag, str) or element.getparent() is None:
             continue
         if is_hidden(element) or is_furniture(element, page_length):
             drop(element)
+        elif element.tag in INLINE_TAGS:
+            # the finders drop inline elements by class ("menu", "popup", "tweet") and
+            # take the sentence's words with them; inline names carry no layout meaning
+            element.attrib.pop("class", None)
+            element.attrib.pop("id", None)
     remove_teaser_sections(tree)
+
+
+def flatten_math(tree: HtmlElement) -> None:
+    """Replace MathML with its plain text, which the finders and sanitiser would drop."""
+    for math in list(tree.iter("math", "{http://www.w3.org/1998/Math/MathML}math")):
+        if math.getparent() is None:
+            continue
+        text = " ".join(part.strip() for part in math.itertext() if part.strip())
+        replacement = lxml.html.Element("span")
+        replacement.text = text
+        replacement.tail = math.tail
+        math.getparent().replace(math, replacement)
+
+
+def unwrap_script_links(tree: HtmlElement) -> None:
+    """Keep the words of javascript: links (popups, notes) as text; finders drop the links."""
+    for link in list(tree.iter("a")):
+        if (link.get("href") or "").strip().lower().startswith("javascript:"):
+            link.drop_tag()
+
+
+def rename_custom_elements(tree: HtmlElement) -> None:
+    """Turn custom elements (<story-body>, <mjx-container>) into div/span the finders know."""
+    for element in tree.iter():
+        tag = element.tag
+        if isinstance(tag, str) and "-" in tag:
+            has_blocks = element.find(".//p") is not None or element.find(".//div") is not None
+            element.tag = "div" if has_blocks else "span"
 
 
 def remove_sourceless_images(tree: HtmlElement) -> None:
@@ -67,6 +106,8 @@ def is_furniture(element: HtmlElement, page_length: int) -> bool:
         return False
     if tag in ("nav", "aside") or element.get("role") in h.BOILERPLATE_ROLES:
         return is_small_share(element, page_length)
+    if tag in INLINE_TAGS:  # a "popup" link or "tag" span inside a sentence is still text
+        return False
     names = [name for name in (element.get("class") or "").lower().split()]
     names += (element.get("id") or "").lower().split()
     if names and names_furniture(names):
@@ -74,10 +115,21 @@ def is_furniture(element: HtmlElement, page_length: int) -> bool:
             return False
         return is_small_share(element, page_length)
     if tag in ("p", "div", "span", "li", "section", "aside", "center", "font") and len(element) <= 3:
-        text = normalize_space(element.text_content())
+        text = read_short_text(element)
         if text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text)):
             return True
     return False
+
+
+def read_short_text(element: HtmlElement) -> str | None:
+    """Return the element's text if it is a short line (furniture-sized), else None."""
+    length, parts = 0, []
+    for part in element.itertext():
+        length += len(part)
+        if length > h.MAX_FURNITURE_LINE_CHARS:
+            return None
+        parts.append(part)
+    return normalize_space("".join(parts))
 
 
 def names_furniture(names: list[str]) -> bool:

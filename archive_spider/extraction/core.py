@@ -18,13 +18,18 @@ from .cleaning import (
     unwrap_dead_links,
 )
 from .content import (
+    anchor_on_teaser,
+    prefer_teaser_holder,
     Candidate,
     choose_body,
     find_body_with_readability,
     find_body_with_trafilatura,
+    merge_missing_blocks,
     parse_fragment,
+    serialize_block,
+    wrap_loose_inline,
 )
-from .loading import decode_input, parse_page
+from .loading import decode_input, parse_page, truncate_tree
 from .metadata import extract_metadata
 from .sanitizing import sanitize_html
 from .text import count_words, render_text
@@ -58,6 +63,8 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
     tree = parse_page(text)
     if tree is None:
         return Article(warnings=warnings + ["not-html"])
+    if truncate_tree(tree, h.MAX_PAGE_ELEMENTS):
+        warnings.append("truncated")
     remove_sourceless_images(tree)
     if url:
         make_links_absolute(tree, url)
@@ -65,8 +72,17 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
 
     page = deepcopy(tree)
     prune_page(page)
-    candidates = find_candidates(page, url, metadata.title)
+    truncate_tree(page, h.MAX_FINDER_ELEMENTS)
+    candidates = find_candidates(page, url, metadata.title, unpruned=tree)
     chosen = choose_body(candidates, metadata.article_body)
+    if chosen is not None and teaser and teaser.strip():
+        chosen = prefer_teaser_holder(chosen, candidates, teaser)
+    if chosen is not None:
+        for other in candidates:
+            if other is not chosen:
+                chosen = merge_missing_blocks(chosen, other)
+        if teaser and teaser.strip():
+            chosen = anchor_on_teaser(chosen, teaser)
     body_html = chosen.html if chosen else ""
     body_text = chosen.text if chosen else ""
 
@@ -90,25 +106,41 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
     return article
 
 
-def find_candidates(page: HtmlElement, url: str | None, title: str | None) -> list[Candidate]:
-    """Run the body finders on the pruned page; return their cleaned, sanitised results."""
-    roots = [("trafilatura", find_body_with_trafilatura(page, url))]
-    if roots[0][1] is None:
-        roots.append(("trafilatura", find_body_with_trafilatura(page, url, favor_recall=True)))
-    if sum(1 for _ in page.iter()) <= h.MAX_ELEMENTS_FOR_SECOND_OPINION:
-        roots.append(("readability", find_body_with_readability(page, url)))
-    candidates = []
-    for name, root in roots:
-        if root is None:
-            continue
-        clean_article(root)
-        remove_title_heading(root, title)
-        unwrap_dead_links(root)
-        html = sanitize_html(inner_html(root))
-        if html:
-            fragment = parse_fragment(html)
-            candidates.append(Candidate(name, fragment, render_text(fragment), html))
+def find_candidates(
+    page: HtmlElement, url: str | None, title: str | None, unpruned: HtmlElement
+) -> list[Candidate]:
+    """Run the body finders on the pruned page; return their cleaned, sanitised results.
+
+    When every finder comes back with almost nothing, trafilatura runs once more in its
+    full mode (with its own fallback finders) on the unpruned page, as a last resort:
+    our pruning may have mistaken the content of an unusual page for furniture.
+    """
+    found = [("trafilatura", find_body_with_trafilatura(page, url)),
+             ("readability", find_body_with_readability(page, url))]
+    candidates = [c for c in (build_candidate(name, root, title) for name, root in found) if c]
+    is_small_page = sum(1 for _ in unpruned.iter()) <= h.MAX_ELEMENTS_FOR_FALLBACKS
+    if is_small_page and max((c.words for c in candidates), default=0) < h.SHORT_TEXT_WORDS:
+        root = find_body_with_trafilatura(unpruned, url, fast=False)
+        generous = build_candidate("trafilatura-full", root, title)
+        if generous:
+            candidates.append(generous)
     return candidates
+
+
+def build_candidate(name: str, root: HtmlElement | None, title: str | None) -> Candidate | None:
+    """Clean and sanitise one finder's body; None when nothing is left."""
+    if root is None:
+        return None
+    clean_article(root)
+    remove_title_heading(root, title)
+    unwrap_dead_links(root)
+    html = sanitize_html(inner_html(root))
+    if not html:
+        return None
+    fragment = parse_fragment(html)
+    wrap_loose_inline(fragment)
+    html = "".join(serialize_block(block) for block in fragment)
+    return Candidate(name, fragment, render_text(fragment), html)
 
 
 def add_quality_warnings(article: Article, teaser: str | None) -> None:

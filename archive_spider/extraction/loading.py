@@ -81,3 +81,18 @@ def parse_page(text: str) -> HtmlElement | None:
     except (lxml.etree.ParserError, ValueError):
         return None
     return tree if tree is not None and len(tree) else None
+
+
+def truncate_tree(tree: HtmlElement, max_elements: int) -> bool:
+    """Remove every element after the first ``max_elements`` (document order), in place.
+
+    Returns True when something was cut.
+    """
+    elements = list(tree.iter())
+    if len(elements) <= max_elements:
+        return False
+    for element in elements[max_elements:]:
+        parent = element.getparent()
+        if parent is not None:
+            parent.remove(element)
+    return True
