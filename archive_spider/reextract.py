@@ -102,7 +102,9 @@ def reextract(db_path: str, site: str | None = None, min_words: int = 30) -> Ree
             spider.allowed_hosts = [host] if host else []
             spider.teasers = {}
             analysis = discovery.analyse_page(pages[0][1], pages[0][0], spider.allowed_hosts)
-            teaser = discovery.ArticleLink(url=row["url"], title=None, teaser=row["summary"], published=None)
+            # What the index page gave the crawl: the teaser, and fallbacks for title and date.
+            teaser = discovery.ArticleLink(url=row["url"], title=row["title"], teaser=row["summary"],
+                                           published=row["published"])
             try:
                 item = spider.build_item(pages, analysis, teaser)
             except Exception:  # the spider counts extraction failures on its crawler; we have none
