@@ -7,6 +7,7 @@ and cleared when the crawl ends, leaving only the summary line.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 import time
@@ -53,8 +54,19 @@ class ProgressLine:
 
     def spider_opened(self) -> None:
         self.started = time.monotonic()
+        # A warning printed to the same stream would run on from the end of the line.
+        for handler in self._log_handlers():
+            handler.addFilter(self.clear_line)
         self.task = LoopingCall(self.draw)
         self.task.start(REFRESH_SECONDS, now=False)
+
+    def _log_handlers(self) -> list[logging.Handler]:
+        return [h for h in logging.getLogger().handlers
+                if isinstance(h, logging.StreamHandler) and getattr(h, "stream", None) is self.stream]
+
+    def clear_line(self, record: logging.LogRecord) -> bool:
+        self.stream.write("\r\x1b[K")
+        return True
 
     def draw(self) -> None:
         width = shutil.get_terminal_size((100, 20)).columns - 1
@@ -65,5 +77,7 @@ class ProgressLine:
     def spider_closed(self) -> None:
         if self.task is not None and self.task.running:
             self.task.stop()
+        for handler in self._log_handlers():
+            handler.removeFilter(self.clear_line)
         self.stream.write("\r\x1b[K")
         self.stream.flush()

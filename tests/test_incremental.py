@@ -264,3 +264,18 @@ def test_progress_line_shows_pages_articles_errors_and_rate():
                             "archive/new": 9, "archive/updated": 2, "archive/errors": 1}, seconds=4.0)
     assert line == ("40 pages (10.0/s), 12 articles extracted: 9 new, 2 updated, 10 not modified, "
                     "0 skipped, 1 errors")
+
+
+def test_progress_line_is_drawn_in_place_and_cleared():
+    import io
+
+    from scrapy.utils.test import get_crawler
+
+    from archive_spider.progress import ProgressLine
+    from archive_spider.spiders.articles import ArticlesSpider
+
+    stream = io.StringIO()
+    line = ProgressLine(get_crawler(ArticlesSpider), stream=stream)
+    line.draw()
+    line.spider_closed()
+    assert stream.getvalue().startswith("\r0 pages") and stream.getvalue().endswith("\r\x1b[K")
