@@ -163,6 +163,8 @@ def test_reextract_restores_the_archive_from_warc_with_no_network(cron):
     assert site.requests[start:] == []
     assert "3 updated" in result.stdout, result.stdout
     assert dict(query(db_path, "select url, content_hash from articles")) == expected
+    other_site = run_cli("reextract", "--db", db_path, "--site", "elsewhere.example")
+    assert other_site.returncode == 0 and "of 0 articles" in other_site.stdout, other_site.stdout
 
 
 # --- overlapping runs and kill -9, on a slow site ------------------------------------------
