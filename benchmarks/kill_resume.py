@@ -22,18 +22,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from archive_spider.demo.server import DemoServer
+from archive_spider.demo.server import SlowDemoServer
 from archive_spider.demo.site import load_essays
-
-
-class SlowDemoServer(DemoServer):
-    def __init__(self, delay: float, **kwargs):
-        super().__init__(**kwargs)
-        self.delay = delay
-
-    def record(self, method, path, status):
-        super().record(method, path, status)
-        time.sleep(self.delay)
 
 
 def query(db_path, sql):

@@ -4,7 +4,6 @@ WARC records, and the storage they write to."""
 import datetime as dt
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time

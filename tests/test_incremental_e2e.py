@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from archive_spider.demo.server import DemoServer
+from archive_spider.demo.server import DemoServer, SlowDemoServer
 from archive_spider.demo.site import build_site, load_essays
 
 from .conftest import ROOT, run_cli
@@ -30,19 +30,6 @@ the making and the taking of the tide, and plan their trips to the sandbanks by 
 
 Nobody here trusts the tables blindly. A strong west wind holds the water in, and a high
 barometer presses it down, so the old hands look at the sky before they look at the page."""
-
-
-class SlowDemoServer(DemoServer):
-    """The demo site answering each request after ``delay`` seconds (threads keep it
-    concurrent), so a crawl lasts long enough to be overlapped or killed."""
-
-    def __init__(self, delay: float, **kwargs):
-        super().__init__(**kwargs)
-        self.delay = delay
-
-    def record(self, method, path, status):
-        super().record(method, path, status)
-        time.sleep(self.delay)
 
 
 def query(db_path, sql, params=()):

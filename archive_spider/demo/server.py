@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import threading
+import time
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -210,6 +211,20 @@ def make_handler(site: DemoServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(body)
 
     return DemoHandler
+
+
+class SlowDemoServer(DemoServer):
+    """The demo site answering each request only after ``delay`` seconds (requests are
+    still served concurrently), so that a crawl lasts long enough to be overlapped or
+    killed in tests and benchmarks. ``delay`` may be changed while it runs."""
+
+    def __init__(self, delay: float, **kwargs):
+        super().__init__(**kwargs)
+        self.delay = delay
+
+    def record(self, method: str, path: str, status: int) -> None:
+        super().record(method, path, status)
+        time.sleep(self.delay)
 
 
 def main(argv: list[str] | None = None) -> None:
