@@ -20,6 +20,10 @@ SHINGLE_WORDS = 3
 # Fingerprints at most this many bits apart are compared in full (Manku et al., WWW 2007,
 # use 3 of 64 for whole web pages; article texts are shorter, so the net is wider).
 CANDIDATE_BITS = 14
+# The archive finds candidates through the fingerprint's eight bytes ("bands"), each
+# indexed: two fingerprints at most 7 bits apart share at least one byte (pigeonhole), so
+# those are always found; further ones when they happen to share one.
+BANDS = 8
 # Shared shingles over all shingles of the two texts at which they count as one article.
 MIN_RESEMBLANCE = 0.8
 # Shorter texts have too few shingles for a fingerprint to mean much: exact matches only.
@@ -44,13 +48,21 @@ def simhash(text: str | None) -> int | None:
     when the text is too short to fingerprint."""
     if len(WORD_RE.findall(text or "")) < MIN_WORDS_FOR_SIMHASH:
         return None
-    weights = [0] * BITS
+    # Each shingle's hash as 64 characters '0'/'1', once per occurrence; a bit of the
+    # fingerprint is set when more than half of them have it (zip does the counting in C).
+    rows = []
     for shingle, count in shingles(text).items():
-        value = int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "big")
-        for bit in range(BITS):
-            weights[bit] += count if value >> bit & 1 else -count
-    fingerprint = sum(1 << bit for bit, weight in enumerate(weights) if weight > 0)
+        digest = hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest()
+        rows.extend([format(int.from_bytes(digest, "big"), "064b")] * count)
+    half = len(rows) / 2
+    fingerprint = int("".join("1" if column.count("1") > half else "0" for column in zip(*rows)), 2)
     return fingerprint - (1 << BITS) if fingerprint >= 1 << (BITS - 1) else fingerprint
+
+
+def bands(fingerprint: int) -> list[int]:
+    """The fingerprint's BANDS bytes, low byte first, as SQLite computes them with
+    ``(simhash >> 8 * k) & 255`` (both shift arithmetically)."""
+    return [(fingerprint >> (8 * k)) & 255 for k in range(BANDS)]
 
 
 def distance(a: int, b: int) -> int:

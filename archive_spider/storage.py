@@ -157,6 +157,13 @@ def _migration_5_revisits_warc_duplicates(db: sqlite_utils.Database) -> None:
                          ("simhash", int), ("duplicate_of", int)):
         db["articles"].add_column(column, kind)
     db["articles"].create_index(["duplicate_of"])
+    # Rows carry text and HTML: without these, each crawl's revisit lookup and each new
+    # article's duplicate check would read the whole table. Both are covering indexes.
+    db.execute("create index idx_articles_revisit on articles "
+               "(url, canonical_url, http_etag, http_last_modified, last_fetched, last_seen)")
+    for band in range(similarity.BANDS):
+        db.execute(f"create index idx_articles_simhash_{band} on articles "
+                   f"(((simhash >> {8 * band}) & 255), simhash, word_count) where duplicate_of is null")
     # Migration 1 builds crawls from CRAWL_COUNTS, so a fresh archive has this already.
     if "not_modified" not in db["crawls"].columns_dict:
         db["crawls"].add_column("not_modified", int, not_null_default=0)
@@ -377,14 +384,18 @@ def find_duplicate(db: sqlite_utils.Database, row: dict[str, Any]) -> int | None
     fingerprint, words = row.get("simhash"), row.get("word_count") or 0
     if fingerprint is None or not words:
         return None
-    candidates = [
-        article_id for article_id, other in db.execute(
-            "select id, simhash from articles where simhash is not null and duplicate_of is null "
-            "and url != ? and word_count between ? and ? order by id",
-            [row["url"], int(words * similarity.LENGTH_RATIO), int(words / similarity.LENGTH_RATIO) + 1],
-        )
-        if similarity.is_candidate(fingerprint, other)
-    ]
+    # Articles sharing a byte of the fingerprint, each band through its own covering index
+    # (the rows themselves, text and HTML, are not read).
+    shares_a_band = " union ".join(
+        f"select id, simhash, word_count from articles "
+        f"where ((simhash >> {8 * band}) & 255) = ? and duplicate_of is null"
+        for band in range(similarity.BANDS)
+    )
+    low, high = int(words * similarity.LENGTH_RATIO), int(words / similarity.LENGTH_RATIO) + 1
+    candidates = sorted(
+        article_id for article_id, other, length in db.execute(shares_a_band, similarity.bands(fingerprint))
+        if low <= (length or 0) <= high and similarity.is_candidate(fingerprint, other)
+    )
     for article_id in candidates:
         (text,) = db.execute("select text from articles where id = ?", [article_id]).fetchone()
         if similarity.resemblance(row["text"] or "", text or "") >= similarity.MIN_RESEMBLANCE:
