@@ -396,7 +396,17 @@ def region_of(element: lxml.html.HtmlElement, cache: dict) -> _Region:
     tag = element.tag if isinstance(element.tag, str) else ""
     classes = f"{element.get('class', '')} {element.get('id', '')}"
     role = (element.get("role") or "").lower()
-    in_content = outer.in_content or tag in ("article", "main") or role == "main"
+    # inside <article>, <section>, <aside> or <main>, a header or footer is that
+    # block's own; so is one that a class names as a post's, card's or teaser's
+    # (not <body class="single-post">: that says what the page is, not where)
+    parent_classes = ""
+    if parent is not None and parent.tag not in ("body", "html"):
+        parent_classes = f"{parent.get('class', '')} {parent.get('id', '')}"
+    named_content = tag not in ("body", "html") and bool(h.CONTENT_CLASS_RE.search(classes))
+    in_content = (
+        outer.in_content or tag in h.CONTENT_TAGS or role == "main" or named_content
+        or bool(h.CONTENT_CLASS_RE.search(parent_classes))
+    )
     chrome = tag == "nav" or role in h.CHROME_ROLES or (
         not in_content and (tag in h.CHROME_TAGS or bool(h.CHROME_CLASS_RE.search(classes)))
     )

@@ -308,6 +308,12 @@ def _class_token_re(words: tuple[str, ...]) -> re.Pattern:
     )
 
 
+# Blocks whose <header> and <footer> are their own, not the page's: sectioning elements,
+# and elements a class names as a post, card or teaser.
+CONTENT_TAGS = frozenset({"article", "section", "aside", "main"})
+CONTENT_CLASS_RE = _class_token_re(
+    ("entry", "post", "article", "card", "teaser", "item", "story", "excerpt", "hentry")
+)
 # Containers of pagination links.
 PAGINATION_CLASS_RE = _class_token_re(
     (

@@ -926,3 +926,18 @@ def test_listing_with_a_long_introduction_or_sidebar_text_is_no_article():
     aside = f'<aside class="sidebar"><h3>About this blog</h3>{PROSE}{PROSE}</aside>'
     page = analyse_page(page_html(STORY_TEASERS + aside), "https://example.com/the-blog-home-page")
     assert page.kind == "index"
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        '<div class="post"><header class="post-header"><h2><a href="/{slug}/">{title}</a></h2></header><p>{text}</p></div>',
+        '<div class="item"><header><h2><a href="/{slug}/">{title}</a></h2></header><p>{text}</p></div>',
+        '<section><header><h2><a href="/{slug}/">{title}</a></h2></header><p>{text}</p><footer><a href="/{slug}/">Read more</a></footer></section>',
+    ],
+)
+def test_headers_and_footers_of_teasers_are_not_site_chrome(item):
+    page_header = '<header class="site-header"><a href="/">Home</a><a href="/the-about-us-story-page/">The about us story page</a></header>'
+    items = "".join(item.format(slug=f"teaser-number-{n}-here", title=f"Teaser number {n}", text="The text of the teaser.") for n in range(2))
+    page = analyse_page(page_html(page_header + f"<div id='content'>{items}</div>"), "https://example.com/")
+    assert urls(page.article_links) == [f"https://example.com/teaser-number-{n}-here/" for n in range(2)]
