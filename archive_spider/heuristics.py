@@ -11,6 +11,23 @@ from __future__ import annotations
 
 import re
 
+
+def _segment_re(words: tuple[str, ...], tail: str) -> str:
+    """A path segment that is one of ``words``, followed by ``tail``."""
+    return r"/(?:%s)%s" % ("|".join(re.escape(w) for w in words), tail)
+
+
+def _class_token_re(words: tuple[str, ...]) -> re.Pattern:
+    """A class or id token made of '-'/'_'-joined parts, one of which is one of ``words``.
+
+    Whole tokens only: "blog-pager" and "widget_tag_cloud" match, while atomic-CSS
+    tokens such as "Ff($ff-secondary)" do not.
+    """
+    return re.compile(
+        r"(?:^|\s)(?:[a-z0-9]+[-_])*(?:%s)(?:[-_][a-z0-9]+)*(?=\s|$)" % "|".join(words), re.I
+    )
+
+
 # --------------------------------------------------------------------------------------
 # URL normalisation (urls.py)
 # --------------------------------------------------------------------------------------
@@ -109,10 +126,6 @@ SITE_INFO_WORDS = (
     "staff", "jobs", "careers", "karriere", "press", "presse", "support",
     "mediadaten", "agb", "nutzungsbedingungen", "cgu", "cgv", "aviso-legal", "note-legali",
 )
-
-
-def _segment_re(words: tuple[str, ...], tail: str) -> str:
-    return r"/(?:%s)%s" % ("|".join(re.escape(w) for w in words), tail)
 
 
 # Paths of pages that are never articles: listings, people, accounts, site information.
@@ -297,17 +310,6 @@ CHROME_CLASS_RE = re.compile(
     r"masthead|topbar|top-bar|breadcrumb|breadcrumbs|skip-link|colophon|copyright)(?:\s|$)",
     re.I,
 )
-def _class_token_re(words: tuple[str, ...]) -> re.Pattern:
-    """A class or id token made of '-'/'_'-joined parts, one of which is one of ``words``.
-
-    Whole tokens only: "blog-pager" and "widget_tag_cloud" match, while atomic-CSS
-    tokens such as "Ff($ff-secondary)" do not.
-    """
-    return re.compile(
-        r"(?:^|\s)(?:[a-z0-9]+[-_])*(?:%s)(?:[-_][a-z0-9]+)*(?=\s|$)" % "|".join(words), re.I
-    )
-
-
 # Blocks whose <header> and <footer> are their own, not the page's: sectioning elements,
 # and elements a class names as a post, card or teaser.
 CONTENT_TAGS = frozenset({"article", "section", "aside", "main"})
