@@ -200,6 +200,31 @@ def test_bytes_in_declared_legacy_encoding():
     assert "crème épaisse" in article.text
 
 
+def test_utf8_read_as_windows_1252_is_repaired():
+    page = ("<html><head><title>Caf\u00e9 cr\u00e8me</title></head><body><article><p>"
+            + "Le caf\u00e9 est servi avec une cr\u00e8me \u00e9paisse et un petit g\u00e2teau. " * 8
+            + "</p></article></body></html>").encode("utf-8").decode("cp1252")
+    article = extract_article(page)
+    assert article.title == "Café crème"
+    assert "crème épaisse" in article.text
+    assert "repaired-encoding" in article.warnings
+
+
+def test_entities_in_metadata_are_decoded():
+    page = ('<html><head><meta property="og:title" content="Salt &amp;amp; Pepper">'
+            '<meta name="keywords" content="food &amp;amp; drink, spices"></head><body><article>'
+            + "<p>Pepper and salt have sat side by side on tables for centuries of meals. " * 6
+            + "</p></article></body></html>")
+    article = extract_article(page)
+    assert article.title == "Salt & Pepper"
+    assert article.tags == ["food & drink", "spices"]
+
+
+def test_html_has_no_source_indentation(essay):
+    assert "  " not in essay.html
+    assert essay.html.startswith("<p>A dry stone wall")
+
+
 def test_huge_input_is_capped_and_fast():
     paragraph = "<p>" + "Words in a very long page that goes on and on. " * 20 + "</p>"
     page = "<html><body><article>" + paragraph * 25000 + "</article></body></html>"

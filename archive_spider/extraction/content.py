@@ -188,7 +188,7 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
             root.append(deepcopy(blocks[index]))
         for block in insertions.get(index, []):
             root.append(deepcopy(block))
-    html = "".join(serialize_block(block) for block in root)
+    html = "\n".join(serialize_block(block) for block in root)
     return Candidate(f"{primary.name}+{secondary.name}", root, render_text(root), html)
 
 
@@ -281,7 +281,7 @@ def anchor_on_teaser(candidate: Candidate, teaser: str) -> Candidate:
     root = deepcopy(candidate.root)
     for block in list(root)[:start]:
         root.remove(block)
-    html = "".join(serialize_block(block) for block in root)
+    html = "\n".join(serialize_block(block) for block in root)
     return Candidate(candidate.name, root, render_text(root), html)
 
 

@@ -32,7 +32,7 @@ from .content import (
 from .loading import decode_input, parse_page, truncate_tree
 from .metadata import extract_metadata
 from .sanitizing import sanitize_html
-from .text import count_words, render_text
+from .text import count_words, render_text, tidy_whitespace
 
 LOGGER = logging.getLogger(__name__)
 
@@ -139,7 +139,8 @@ def build_candidate(name: str, root: HtmlElement | None, title: str | None) -> C
         return None
     fragment = parse_fragment(html)
     wrap_loose_inline(fragment)
-    html = "".join(serialize_block(block) for block in fragment)
+    tidy_whitespace(fragment)
+    html = "\n".join(serialize_block(block) for block in fragment)
     return Candidate(name, fragment, render_text(fragment), html)
 
 

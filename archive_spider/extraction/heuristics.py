@@ -26,6 +26,10 @@ MAX_ELEMENTS_FOR_FALLBACKS = 6_000
 # A share of NUL or other control bytes above this means the input is not text at all.
 MAX_BINARY_BYTE_RATIO = 0.01
 
+# UTF-8 decoded as Windows-1252/Latin-1 leaves these pairs ("CafÃ©", "â€™"); their presence
+# sends the page through ftfy, their absence spares every other page the cost.
+MOJIBAKE_RE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|\u00e2\u20ac[\u0080-\u00bf\u2018-\u203a\u0153\u017e\u2122]")
+
 # Body texts shorter than this (in words) earn the 'short-text' warning.
 SHORT_TEXT_WORDS = 50
 
@@ -49,7 +53,7 @@ MIN_COVERED_SHARE = 0.5
 MIN_MERGED_BLOCK_WORDS = 12
 MIN_MERGED_WORDS_PER_LINE = 8
 MIN_INNER_BLOCK_WORDS = 4  # blocks between two covered blocks need only this many words
-MAX_MERGED_LINK_DENSITY = 0.4
+MAX_MERGED_LINK_DENSITY = 0.5
 MAX_MERGED_SHARE = 0.8
 MIN_MERGE_AGREEMENT = 0.3  # shingle F1 between the two finders' bodies
 PROSE_TAGS = frozenset({"p", "blockquote", "ul", "ol", "pre", "table", "h2", "h3", "h4", "figure"})

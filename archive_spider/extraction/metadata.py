@@ -7,6 +7,7 @@ for the publication date.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -16,7 +17,12 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 
 from . import heuristics as h
-from .text import normalize_space
+from .text import normalize_space as normalize_text
+
+
+def normalize_space(value: str) -> str:
+    """Whitespace-normalise a metadata value and decode entities left in it ("&amp;")."""
+    return normalize_text(html.unescape(value)) if "&" in value else normalize_text(value)
 
 ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "blogposting", "reportagenewsarticle", "report", "posting",
