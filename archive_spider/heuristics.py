@@ -159,6 +159,7 @@ ARTICLE_PATH_PATTERNS = (
     r"/[^/]*[a-z][^/]*-[^/]+-[^/]+/?$",  # /a-slug-of-several-words/
     r"/[^/]*[a-z][^/]*-[^/]+-[^/]+/\d{1,3}/?$",  # /a-slug-of-several-words/2/ (page 2)
     r"[/-]\d{5,}(?:\.\w+)?/?$",  # /news/12345678 or /headline-1234567.html
+    r"/(?:node|story|article|post|p)/\d+/?$",  # Drupal's /node/123, /story/42
     r"/[^/]+\.s?html?$",  # /stories/whales.html
 )
 ARTICLE_PATH_RE = re.compile("|".join(ARTICLE_PATH_PATTERNS), re.I)

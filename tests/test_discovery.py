@@ -941,3 +941,21 @@ def test_headers_and_footers_of_teasers_are_not_site_chrome(item):
     items = "".join(item.format(slug=f"teaser-number-{n}-here", title=f"Teaser number {n}", text="The text of the teaser.") for n in range(2))
     page = analyse_page(page_html(page_header + f"<div id='content'>{items}</div>"), "https://example.com/")
     assert urls(page.article_links) == [f"https://example.com/teaser-number-{n}-here/" for n in range(2)]
+
+
+def test_drupal_view_listing():
+    rows = "".join(
+        f'<div class="views-row views-row-{n + 1} views-row-{"odd" if n % 2 == 0 else "even"}">'
+        f'<div class="views-field views-field-title"><span class="field-content"><a href="/node/{100 + n}">Council news item {n}</a></span></div>'
+        f'<div class="views-field views-field-body"><div class="field-content"><p>What the council decided about item {n} this week.</p></div></div>'
+        f'<div class="views-field views-field-view-node"><span class="field-content"><a href="/node/{100 + n}">Read more</a></span></div></div>'
+        for n in range(3)
+    )
+    pager = '<ul class="pager"><li class="pager-current">1</li><li class="pager-item"><a href="/news?page=1">2</a></li><li class="pager-next"><a href="/news?page=1">next ›</a></li></ul>'
+    page = analyse_page(page_html(f'<div class="view-content">{rows}</div>{pager}'), "https://council.example/news")
+    assert page.kind == "index"
+    assert [(a.url, a.title, a.teaser) for a in page.article_links] == [
+        (f"https://council.example/node/{100 + n}", f"Council news item {n}", f"What the council decided about item {n} this week.")
+        for n in range(3)
+    ]
+    assert page.next_pages == ["https://council.example/news?page=1"]
