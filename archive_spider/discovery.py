@@ -764,24 +764,22 @@ def describe_teaser(teaser: _Teaser) -> ArticleLink:
 
 
 def find_teaser_title(teaser: _Teaser) -> str | None:
+    """The teaser's heading, else its longest link text, else a short first line."""
     for link in teaser.links:
-        heading = link.element if link.element.tag in h.HEADING_TAGS else None
-        for element in link.element.iterancestors():
-            if element.tag in h.HEADING_TAGS:
-                heading = element
-                break
-        if heading is not None and visible_text(heading):
-            return visible_text(heading)
-    for link in teaser.links:
-        inner = link.element.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
-        if inner and visible_text(inner[0]):
-            return visible_text(inner[0])
+        heading = next((a for a in link.element.iterancestors() if a.tag in h.HEADING_TAGS), None)
+        if link.element.tag in h.HEADING_TAGS:
+            heading = link.element
+        if heading is None:
+            inner = link.element.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
+            heading = inner[0] if inner else None
+        if heading is not None and heading_text(heading):
+            return heading_text(heading)
     texts = [l.text for l in teaser.links if l.text and not is_navigation_text(l.words, l.text)]
     if texts:
         return max(texts, key=len)
     headings = teaser.block.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
-    if len(headings) == 1 and visible_text(headings[0]):
-        return visible_text(headings[0])
+    if len(headings) == 1 and heading_text(headings[0]):
+        return heading_text(headings[0])
     # no linked or heading title: a short first line above the text ("<b>Title</b><p>...")
     lines = [
         line for line in text_lines(teaser.block, is_teaser_metadata)
@@ -791,6 +789,11 @@ def find_teaser_title(teaser: _Teaser) -> str | None:
     if len(lines) >= 2 and len(lines[0]) <= h.MAX_PLAIN_TITLE_CHARS:
         return lines[0]
     return None
+
+
+def heading_text(heading: lxml.html.HtmlElement) -> str:
+    """A heading's text without the labels in it ("<span class=kicker>Live</span>")."""
+    return " ".join(text_lines(heading, lambda node: node is not heading and is_teaser_metadata(node)))
 
 
 def is_navigation_text(words: str, raw: str) -> bool:

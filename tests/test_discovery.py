@@ -959,3 +959,12 @@ def test_drupal_view_listing():
         for n in range(3)
     ]
     assert page.next_pages == ["https://council.example/news?page=1"]
+
+
+def test_labels_inside_headings_are_not_part_of_titles():
+    cards = "".join(
+        f'<div class="card"><h3><a href="/news/storm-update-number-{n}"><span class="kicker">Live</span> Storm update {n}</a></h3></div>'
+        for n in range(2)
+    )
+    page = analyse_page(page_html(cards), "https://example.com/news/")
+    assert [a.title for a in page.article_links] == ["Storm update 0", "Storm update 1"]
