@@ -599,6 +599,8 @@ def may_lead_to_article(link: _Link, own_urls: set[str], own_base: str, paginati
         return False
     if document_url(link.url) in {document_url(url) for url in own_urls}:  # print, AMP views
         return False
+    if is_page_of_article(link.url):  # page 2 of an article is archived with its page 1
+        return False
     if is_non_article_url(link.url) or link.rel & h.NON_ARTICLE_RELS or is_section_like_url(link.url):
         return False
     if is_article_shaped_url(link.url) or is_read_more_text(link.words, link.text.strip()):

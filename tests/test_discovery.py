@@ -968,3 +968,12 @@ def test_labels_inside_headings_are_not_part_of_titles():
     )
     page = analyse_page(page_html(cards), "https://example.com/news/")
     assert [a.title for a in page.article_links] == ["Storm update 0", "Storm update 1"]
+
+
+def test_later_pages_of_other_articles_are_not_article_links():
+    items = "".join(
+        f'<li><a href="/essays/essay-number-{n}/">Essay number {n}</a> (<a href="/essays/essay-number-{n}/2/">continued on page two</a>)</li>'
+        for n in range(2)
+    )
+    page = analyse_page(page_html(f"<ul>{items}</ul>"), "https://example.com/essays/")
+    assert urls(page.article_links) == [f"https://example.com/essays/essay-number-{n}/" for n in range(2)]
