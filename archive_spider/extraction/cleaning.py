@@ -40,10 +40,11 @@ def prune_page(tree: HtmlElement) -> None:
     rename_custom_elements(tree)
     unwrap_script_links(tree)
     page_length = len(normalize_space(tree.text_content())) or 1
+    verdicts: dict[tuple, bool] = {}  # class/id strings repeat a lot within one page
     for element in list(tree.iter()):
         if not isinstance(element.tag, str) or element.getparent() is None:
             continue
-        if is_hidden(element) or is_furniture(element, page_length):
+        if is_hidden(element) or is_furniture(element, page_length, verdicts):
             drop(element)
         elif element.tag in INLINE_TAGS:
             # the finders drop inline elements by class ("menu", "popup", "tweet") and
@@ -99,8 +100,11 @@ def is_hidden(element: HtmlElement) -> bool:
     return bool(style and HIDDEN_STYLE_RE.search(style))
 
 
-def is_furniture(element: HtmlElement, page_length: int) -> bool:
-    """True for share bars, comment sections, ad rows, author boxes and similar blocks."""
+def is_furniture(element: HtmlElement, page_length: int, verdicts: dict | None = None) -> bool:
+    """True for share bars, comment sections, ad rows, author boxes and similar blocks.
+
+    ``verdicts`` memoises the class/id test for the page being pruned.
+    """
     tag = element.tag
     if tag in PROTECTED_TAGS or tag in ("head", "title", "meta", "link"):
         return False
@@ -108,9 +112,17 @@ def is_furniture(element: HtmlElement, page_length: int) -> bool:
         return is_small_share(element, page_length)
     if tag in INLINE_TAGS:  # a "popup" link or "tag" span inside a sentence is still text
         return False
-    names = [name for name in (element.get("class") or "").lower().split()]
-    names += (element.get("id") or "").lower().split()
-    if names and names_furniture(names):
+    key = (element.get("class"), element.get("id"))
+    if key == (None, None):
+        named_furniture = False
+    elif verdicts is not None and key in verdicts:
+        named_furniture = verdicts[key]
+    else:
+        names = " ".join(filter(None, key)).lower().split()
+        named_furniture = names_furniture(names)
+        if verdicts is not None:
+            verdicts[key] = named_furniture
+    if named_furniture:
         if element.find(".//h1") is not None:  # an article header is not furniture
             return False
         return is_small_share(element, page_length)

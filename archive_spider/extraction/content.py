@@ -127,7 +127,7 @@ def count_shingles(tokens: list[str], size: int = h.SHINGLE_SIZE) -> Counter:
     """Return the multiset of ``size``-token shingles (one short shingle for short texts)."""
     if len(tokens) < size:
         return Counter([tuple(tokens)]) if tokens else Counter()
-    return Counter(tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
+    return Counter(zip(*(tokens[i:] for i in range(size))))
 
 
 def contains_teaser(text: str, teaser: str) -> bool:

@@ -78,9 +78,8 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
     if chosen is not None and teaser and teaser.strip():
         chosen = prefer_teaser_holder(chosen, candidates, teaser)
     if chosen is not None:
-        for other in candidates:
-            if other is not chosen:
-                chosen = merge_missing_blocks(chosen, other)
+        for other in [c for c in candidates if c is not chosen]:
+            chosen = merge_missing_blocks(chosen, other)
         if teaser and teaser.strip():
             chosen = anchor_on_teaser(chosen, teaser)
     body_html = chosen.html if chosen else ""
