@@ -24,12 +24,6 @@ INLINE_TAGS = frozenset({"a", "span", "em", "strong", "b", "i", "u", "font", "ab
                          "small", "mark", "cite", "q", "time", "code", "label"})
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
-# A furniture block holding more than this share of the page's text is probably the
-# article itself wearing an unlucky class name ("has-sidebar", "comments-open").
-MAX_FURNITURE_TEXT_SHARE = 0.35
-
-# Class names and ids with more parts than this are slugs of headings, not layout names.
-MAX_FURNITURE_NAME_TOKENS = 4
 
 
 def prune_page(tree: HtmlElement) -> None:
@@ -151,7 +145,7 @@ def names_furniture(names: list[str]) -> bool:
     """
     for name in names:
         tokens = TOKEN_SPLIT_RE.split(name)
-        if len(tokens) > MAX_FURNITURE_NAME_TOKENS:
+        if len(tokens) > h.MAX_FURNITURE_NAME_TOKENS:
             continue
         if h.BOILERPLATE_TOKENS.intersection(tokens) or h.BOILERPLATE_JOINED_RE.search(name):
             return True
@@ -160,7 +154,7 @@ def names_furniture(names: list[str]) -> bool:
 
 def is_small_share(element: HtmlElement, page_length: int) -> bool:
     """True when the element holds only a small part of the page's text."""
-    return len(normalize_space(element.text_content())) < MAX_FURNITURE_TEXT_SHARE * page_length
+    return len(normalize_space(element.text_content())) < h.MAX_FURNITURE_TEXT_SHARE * page_length
 
 
 def is_share_text(text: str) -> bool:

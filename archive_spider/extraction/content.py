@@ -13,9 +13,8 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from . import heuristics as h
-from .text import render_text
+from .text import WORD_RE, render_text
 
-WORD_RE = re.compile(r"\w+")
 
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 logging.getLogger("readability").setLevel(logging.CRITICAL)

@@ -114,16 +114,27 @@ def find_candidates(
     full mode (with its own fallback finders) on the unpruned page, as a last resort:
     our pruning may have mistaken the content of an unusual page for furniture.
     """
-    found = [("trafilatura", find_body_with_trafilatura(page, url)),
-             ("readability", find_body_with_readability(page, url))]
+    found = [("trafilatura", run_finder(find_body_with_trafilatura, page, url)),
+             ("readability", run_finder(find_body_with_readability, page, url))]
     candidates = [c for c in (build_candidate(name, root, title) for name, root in found) if c]
     is_small_page = sum(1 for _ in unpruned.iter()) <= h.MAX_ELEMENTS_FOR_FALLBACKS
     if is_small_page and max((c.words for c in candidates), default=0) < h.SHORT_TEXT_WORDS:
-        root = find_body_with_trafilatura(unpruned, url, fast=False)
+        root = run_finder(find_body_with_trafilatura, unpruned, url, fast=False)
         generous = build_candidate("trafilatura-full", root, title)
         if generous:
             candidates.append(generous)
     return candidates
+
+
+def run_finder(finder, *args, **kwargs) -> HtmlElement | None:
+    """Run one body finder; a finder that fails (or is not installed) just finds nothing."""
+    try:
+        return finder(*args, **kwargs)
+    except ImportError:
+        return None
+    except Exception as error:  # one finder's bug must not cost the whole article
+        LOGGER.debug("%s failed: %r", finder.__name__, error)
+        return None
 
 
 def build_candidate(name: str, root: HtmlElement | None, title: str | None) -> Candidate | None:

@@ -98,6 +98,13 @@ BOILERPLATE_JOINED_RE = re.compile(
     re.IGNORECASE,
 )
 
+# A furniture block holding more than this share of the page's text is probably the
+# article itself wearing an unlucky class name ("has-sidebar", "comments-open").
+MAX_FURNITURE_TEXT_SHARE = 0.35
+
+# Class names and ids with more parts than this are slugs of headings, not layout names.
+MAX_FURNITURE_NAME_TOKENS = 4
+
 # Elements removed outright before extraction: never article text.
 UNWANTED_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed",
                  "form", "button", "input", "select", "textarea", "svg", "canvas", "dialog")
