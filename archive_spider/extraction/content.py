@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -15,7 +14,8 @@ from lxml.html import HtmlElement
 from . import heuristics as h
 from .text import WORD_RE, render_text
 
-
+# Both libraries log a warning for every page they give up on; for us that is a normal
+# outcome (the other finder or the fallback takes over), not news for the crawl log.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 logging.getLogger("readability").setLevel(logging.CRITICAL)
 
