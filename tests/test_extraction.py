@@ -93,6 +93,19 @@ def test_meta_tags_without_json_ld():
     assert "Fledermaus" in article.text
 
 
+def test_json_ld_graph_article_wins_over_webpage_and_meta():
+    article = extract_article(read_page("json-ld-graph.html"))
+    assert article.title == "Dijken die meebewegen"
+    assert article.author == "Sanne de Vries, Pieter Bakker"
+    assert (article.published, article.modified) == ("2022-09-30", "2022-10-02")
+    assert article.site_name == "De Rivierkrant"
+    assert article.tags == ["water", "klimaat"]
+    assert article.image == "https://rivierkrant.example/dijk.jpg"
+    assert article.lang == "nl"
+    assert article.text.startswith("Langs de grote rivieren")
+    assert "Door" not in article.text
+
+
 def test_byline_and_time_element():
     article = extract_article(read_page("time-only.html"))
     assert article.title == "Notes from a Lighthouse"

@@ -83,7 +83,7 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> Metadata:
     meta = read_meta_tags(tree)
     metadata = Metadata()
     metadata.site_name = first_text(linked.get("site_name"), meta.get("og:site_name"),
-                                    meta.get("application-name"), meta.get("twitter:site"))
+                                    meta.get("application-name"))
     metadata.title = extract_title(tree, linked, meta, metadata.site_name)
     metadata.author = extract_author(tree, linked, meta)
     metadata.published = first_date(linked.get("datePublished"),
@@ -123,7 +123,8 @@ def read_json_ld(tree: HtmlElement) -> dict[str, Any]:
             types = [types] if isinstance(types, str) else (types or [])
             type_names = {str(t).lower() for t in types}
             if "website" in type_names or "organization" in type_names:
-                found.setdefault("site_name", name_of(item))
+                if name_of(item):
+                    found.setdefault("site_name", name_of(item))
                 continue
             if not type_names & ARTICLE_TYPES:
                 continue
@@ -132,7 +133,7 @@ def read_json_ld(tree: HtmlElement) -> dict[str, Any]:
                 continue
             if is_real_article and not found.get("_is_article"):
                 # a real article object beats a WebPage object seen earlier
-                found = {"site_name": found.get("site_name"), "_is_article": True}
+                found = {"_is_article": True, **({"site_name": found["site_name"]} if found.get("site_name") else {})}
             collect_json_ld_fields(item, found)
     return found
 
