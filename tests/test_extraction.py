@@ -79,6 +79,20 @@ def test_to_dict_is_json(essay):
     assert data["title"] == essay.title and data["tags"] == essay.tags
 
 
+def test_blog_leftovers_are_cleaned():
+    article = extract_article(read_page("blog-leftovers.html"), url="https://crumb.example/notes/")
+    assert article.text.startswith("A sourdough starter is a small, living culture")
+    assert article.text.endswith("ready to raise a loaf.")
+    assert "50 g rye, 50 g water" in article.text  # a real table stays
+    for leftover in ("Tweet", "Related posts", "Rye Bread", "Subscribe", "nail varnish",
+                     "thoughts on", "|", "March 15", "Tess"):
+        assert leftover not in article.text, leftover
+    assert "<img" not in article.html  # pixel, data:text and empty images are gone
+    assert "<a " not in article.html  # the only link wrapped an empty image
+    assert article.author == "Tess Albright"
+    assert article.title == "Notes on Sourdough Starters"
+
+
 # --- metadata --------------------------------------------------------------------------------
 
 

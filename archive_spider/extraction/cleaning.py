@@ -77,9 +77,11 @@ def rename_custom_elements(tree: HtmlElement) -> None:
 
 
 def remove_sourceless_images(tree: HtmlElement) -> None:
-    """Remove images with an empty src, before resolving links turns "" into the page URL."""
+    """Remove images without a usable src (empty, or a data: URL that is not an image),
+    before resolving links turns "" into the page URL."""
     for image in list(tree.iter("img")):
-        if not (image.get("src") or "").strip() and not image.get("data-src"):
+        src = (image.get("src") or "").strip().lower()
+        if (not src and not image.get("data-src")) or (src.startswith("data:") and not src.startswith("data:image/")):
             drop(image)
 
 

@@ -51,11 +51,13 @@ def find_body_with_trafilatura(
     return lxml.html.fragment_fromstring(markup, create_parent="div")
 
 
-def find_body_with_readability(tree: HtmlElement, url: str | None) -> HtmlElement | None:
+def find_body_with_readability(tree: HtmlElement) -> HtmlElement | None:
     """Return readability-lxml's article (a ``<div>``), or None. Modifies ``tree``."""
     from readability import Document
 
-    summary = Document(tree, url=url).summary(html_partial=True)
+    # no url: links are already absolute, and readability would turn the src="" it
+    # leaves after removing a javascript:/data: link into the page URL
+    summary = Document(tree).summary(html_partial=True)
     if not summary or not summary.strip():
         return None
     return lxml.html.fragment_fromstring(summary, create_parent="div")

@@ -115,7 +115,7 @@ def find_candidates(
     our pruning may have mistaken the content of an unusual page for furniture.
     """
     found = [("trafilatura", run_finder(find_body_with_trafilatura, page, url)),
-             ("readability", run_finder(find_body_with_readability, page, url))]
+             ("readability", run_finder(find_body_with_readability, page))]
     candidates = [c for c in (build_candidate(name, root, title) for name, root in found) if c]
     is_small_page = sum(1 for _ in unpruned.iter()) <= h.MAX_ELEMENTS_FOR_FALLBACKS
     if is_small_page and max((c.words for c in candidates), default=0) < h.SHORT_TEXT_WORDS:
