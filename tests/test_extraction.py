@@ -152,6 +152,20 @@ def test_dangerous_markup_is_removed():
     assert "a bad link" in article.text
 
 
+def test_lazy_images_get_their_real_source():
+    page = (
+        "<html><body><article><h1>Harbours</h1>"
+        + "<p>The harbour wakes before the town does, with engines and gulls and the smell of diesel. " * 3 + "</p>"
+        + '<figure><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="/photos/harbour.jpg" '
+        'alt="Boats at dawn"><figcaption>Boats at dawn</figcaption></figure>'
+        + "<p>By seven the first catches are on the quay, sorted into crates and weighed for the auction. " * 3
+        + "</p></article></body></html>"
+    )
+    article = extract_article(page, url="https://example.org/harbours/")
+    assert '<img src="https://example.org/photos/harbour.jpg" alt="Boats at dawn">' in article.html
+    assert "data:image/gif" not in article.html
+
+
 # --- teaser ----------------------------------------------------------------------------------
 
 

@@ -76,6 +76,21 @@ def rename_custom_elements(tree: HtmlElement) -> None:
             element.tag = "div" if has_blocks else "span"
 
 
+def promote_lazy_images(tree: HtmlElement) -> None:
+    """Give lazy-loaded images their real source (data-src, srcset) in place of a placeholder."""
+    for image in tree.iter("img"):
+        src = (image.get("src") or "").strip()
+        if src and not h.PLACEHOLDER_SRC_RE.search(src):
+            continue
+        for attribute in h.LAZY_SRC_ATTRIBUTES:
+            value = (image.get(attribute) or "").strip()
+            if attribute.endswith("srcset") and value:
+                value = value.split(",")[0].split()[0]
+            if value and not value.startswith("data:"):
+                image.set("src", value)
+                break
+
+
 def remove_sourceless_images(tree: HtmlElement) -> None:
     """Remove images without a usable src (empty, or a data: URL that is not an image),
     before resolving links turns "" into the page URL."""

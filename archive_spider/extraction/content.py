@@ -160,6 +160,8 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
         tokens = tokenize(block.text_content())
         shingles = count_shingles(tokens)
         if not shingles:
+            if is_image_block(block):  # a picture the chosen finder dropped
+                pending.append((block, 0))
             continue
         owners = [owner[s] for s in shingles if s in owner]
         if len(owners) >= h.MIN_COVERED_SHARE * len(shingles):
@@ -167,7 +169,7 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
             for missing, words in pending:
                 if anchor < 0 and not is_prose_block(missing, words):
                     continue
-                if anchor >= 0 and not is_inner_block(missing, words):
+                if anchor >= 0 and not (is_inner_block(missing, words) or is_image_block(missing)):
                     continue
                 insertions.setdefault(anchor, []).append(missing)
                 added_words += words
@@ -191,6 +193,11 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
             root.append(deepcopy(block))
     html = "\n".join(serialize_block(block) for block in root)
     return Candidate(f"{primary.name}+{secondary.name}", root, render_text(root), html)
+
+
+def is_image_block(block: HtmlElement) -> bool:
+    """True for a block that is a picture (an image, maybe with a caption), not text."""
+    return block.tag in ("p", "figure", "img") and (block.tag == "img" or block.find(".//img") is not None)
 
 
 def is_inner_block(block: HtmlElement, words: int) -> bool:

@@ -12,6 +12,7 @@ from . import heuristics as h
 from .article import Article
 from .cleaning import (
     clean_article,
+    promote_lazy_images,
     prune_page,
     remove_sourceless_images,
     remove_title_heading,
@@ -65,6 +66,7 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
         return Article(warnings=warnings + ["not-html"])
     if truncate_tree(tree, h.MAX_PAGE_ELEMENTS):
         warnings.append("truncated")
+    promote_lazy_images(tree)
     remove_sourceless_images(tree)
     if url:
         make_links_absolute(tree, url)

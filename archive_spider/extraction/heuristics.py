@@ -164,7 +164,12 @@ TRACKING_IMAGE_RE = re.compile(
     r"[?&](utm_|pixel)|doubleclick|/b\.gif|/t\.gif",
     re.IGNORECASE,
 )
-MAX_SPACER_IMAGE_SIZE = 2  # width or height in px at or below which an image is a spacer
+MAX_SPACER_IMAGE_SIZE = 2
+
+# Lazy loading: attributes holding an image's real source, tried in turn, and the look of
+# the placeholder src they replace (a data: URI, or a file named like a placeholder).
+LAZY_SRC_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "data-url", "data-srcset", "srcset")
+PLACEHOLDER_SRC_RE = re.compile(r"^data:|placeholder|blank|lazy|spacer|loading|1x1", re.IGNORECASE)  # width or height in px at or below which an image is a spacer
 
 # Title suffixes/prefixes: "Article title | Site", "Site - Article title".
 TITLE_SEPARATORS_RE = re.compile(r"\s+(?:\||-|–|—|::|·|»|/|:)\s+")
