@@ -120,6 +120,23 @@ def test_json_ld_graph_article_wins_over_webpage_and_meta():
     assert "Door" not in article.text
 
 
+@pytest.mark.parametrize(
+    "byline, expected",
+    [
+        ('<p>By <a href="/author.php?id=7">Jim Waters</a> in <a href="/cat/3">Garden</a> | Added: 12.03.2009</p>', "Jim Waters"),
+        ('<p class="entry-meta">Publié le 3 mai 2024 par <a href="/auteur/claire/">Claire</a></p>', "Claire"),
+        ('<span class="post-author vcard">Publicado por <span class="fn">Lucía</span></span>', "Lucía"),
+        ('<div class="byline">Von Katrin Lehmann und Jonas Weber, 4. Mai 2024</div>', "Katrin Lehmann, Jonas Weber"),
+        ('<p class="byline">By JANE ROE March 11, 2015 3:46 PM</p>', "JANE ROE"),
+    ],
+)
+def test_byline_without_metadata(byline, expected):
+    page = ("<html><body><article><h1>A Title Here</h1>" + byline
+            + "<p>Body text that is long enough to be the article, with several words in it. " * 5
+            + "</p></article></body></html>")
+    assert extract_article(page).author == expected
+
+
 def test_byline_and_time_element():
     article = extract_article(read_page("time-only.html"))
     assert article.title == "Notes from a Lighthouse"

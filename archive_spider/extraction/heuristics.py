@@ -148,8 +148,15 @@ PIPES_ONLY_RE = re.compile(r"^[\s|:\-]*\|[\s|:\-]*$")
 
 # Byline furniture to strip from author strings.
 BYLINE_PREFIX_RE = re.compile(
-    r"^\s*((written|posted|words|text|story|reported)\s+by|by|von|par|por|di|door|av|af)\s*[:\-]?\s+",
+    r"^\s*((written|posted|words|text|story|reported|published)\s+by|by|"
+    r"(publicado|escrito)\s+por|por|(publié|écrit)\s+par|par|(geschrieben\s+)?von|"
+    r"scritto\s+da|door|av|af|przez|автор)\s*[:\-]?\s+",
     re.IGNORECASE,
+)
+# Words that appear in author-ish links and boxes but never in a name.
+NOT_NAME_WORDS = frozenset(
+    {"login", "log", "sign", "signin", "author", "authors", "profile", "posts", "view", "follow",
+     "contact", "about", "more", "all", "staff", "page", "archive", "subscribe", "home"}
 )
 AUTHOR_ROLE_RE = re.compile(
     r"\b(staff writer|contributing (writer|editor)|senior (writer|editor|reporter|correspondent)|"

@@ -53,7 +53,13 @@ MULTI_VALUE_META_KEYS = frozenset({"article:tag", "article:author"})
 # Inside a byline, the element that holds just the name.
 BYLINE_NAME_XPATH = (
     ".//*[@rel='author' or @itemprop='author' or @itemprop='name' or contains(@class, 'author')"
-    " or contains(@class, 'name')] | .//a"
+    " or contains(@class, 'name') or contains(concat(' ', @class, ' '), ' fn ')] | .//a"
+)
+# Links to an author's page ("/author/tess/", "author.php?id=7", "/auteur/claire/"): the
+# last resort for bylines written without any markup.
+AUTHOR_LINK_XPATH = (
+    "//body//a[contains(@href, '/author') or contains(@href, 'author.') or contains(@href, '/auteur')"
+    " or contains(@href, '/autor') or contains(@href, '/redacteur') or contains(@href, '/journalist')]"
 )
 AUTHOR_MARKUP_XPATH = "//*[@rel='author' or @itemprop='author']"
 BYLINE_XPATH = (
@@ -326,6 +332,10 @@ def find_byline_names(tree: HtmlElement) -> list[str]:
                 names = [n for n in split_author_names(text) if looks_like_name(n)]
             if names:
                 return names
+    for link in tree.xpath(AUTHOR_LINK_XPATH)[: h.MAX_BYLINE_ELEMENTS]:
+        name = normalize_space(link.text_content())
+        if looks_like_name(name):
+            return [name]
     return []
 
 
@@ -337,6 +347,8 @@ def looks_like_name(text: str) -> bool:
     if any(ch.isdigit() for ch in text) or "@" in text or "://" in text:
         return False
     if words[0].casefold() in h.SOCIAL_NETWORK_WORDS or h.DATE_WORD_RE.search(text):
+        return False
+    if any(word.casefold() in h.NOT_NAME_WORDS for word in words):
         return False
     return not text.isascii() or any(word[:1].isupper() for word in words)
 
