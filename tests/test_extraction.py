@@ -93,6 +93,16 @@ def test_blog_leftovers_are_cleaned():
     assert article.title == "Notes on Sourdough Starters"
 
 
+def test_old_table_layout_with_br_paragraphs():
+    article = extract_article(read_page("table-layout.html"), url="https://hobby.example/article.php?id=88")
+    assert article.title == "Keeping Bees in a Small Garden"  # site part named by the logo link
+    assert article.author == "Ruth Okonkwo"
+    assert article.text.startswith("A single hive fits in a surprisingly small garden.")
+    assert len(article.text.split("\n\n")) >= 3  # <br><br> separates paragraphs
+    for furniture in ("Topics", "Woodwork", "Write for us", "Posted", "Copyright"):
+        assert furniture not in article.text, furniture
+
+
 # --- metadata --------------------------------------------------------------------------------
 
 

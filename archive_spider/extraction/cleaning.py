@@ -22,12 +22,18 @@ HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I
 PROTECTED_TAGS = frozenset({"html", "body", "article", "main"})
 INLINE_TAGS = frozenset({"a", "span", "em", "strong", "b", "i", "u", "font", "abbr", "sup", "sub",
                          "small", "mark", "cite", "q", "time", "code", "label"})
+LINK_BLOCK_TAGS = frozenset({"td", "div", "section", "ul", "ol", "table", "p", "dl"})
+LINE_TAGS = ("h1", "h2", "b", "strong", "font", "span", "div", "p", "small", "address", "header")
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
 
-def prune_page(tree: HtmlElement) -> None:
-    """Remove non-article furniture from a whole parsed page, in place."""
+def prune_page(tree: HtmlElement, title: str | None = None, author: str | None = None) -> None:
+    """Remove non-article furniture from a whole parsed page, in place.
+
+    ``title`` and ``author`` (from the metadata) let title lines and bylines written without
+    any markup be recognised and removed too.
+    """
     for element in list(tree.iter(*h.UNWANTED_TAGS)):
         drop(element)
     flatten_math(tree)
@@ -46,6 +52,27 @@ def prune_page(tree: HtmlElement) -> None:
             element.attrib.pop("class", None)
             element.attrib.pop("id", None)
     remove_teaser_sections(tree)
+    remove_title_and_byline_lines(tree, title, author)
+
+
+def remove_title_and_byline_lines(tree: HtmlElement, title: str | None, author: str | None) -> None:
+    """Remove unmarked title lines (``<b>Title</b><br>``) and bylines ("By Jim Waters in
+    Garden | Added: 2009"): the Article carries both apart from the text."""
+    wanted_title = normalize_space(title or "").casefold()
+    names = [name.casefold() for name in (author or "").split(", ") if name]
+    if not wanted_title and not names:
+        return
+    for element in list(tree.iter(*LINE_TAGS)):
+        if element.getparent() is None or element.find(".//p") is not None:
+            continue
+        text = read_short_text(element)
+        if not text:
+            continue
+        folded = text.casefold()
+        is_title = len(wanted_title.split()) >= h.MIN_TITLE_WORDS and folded == wanted_title
+        is_byline = bool(names) and h.BYLINE_PREFIX_RE.match(text) and any(n in folded for n in names)
+        if is_title or is_byline:
+            drop(element)
 
 
 def flatten_math(tree: HtmlElement) -> None:
@@ -137,11 +164,23 @@ def is_furniture(element: HtmlElement, page_length: int, verdicts: dict | None =
         if element.find(".//h1") is not None:  # an article header is not furniture
             return False
         return is_small_share(element, page_length)
+    if tag in LINK_BLOCK_TAGS and is_link_list(element) and is_small_share(element, page_length):
+        return True
     if tag in ("p", "div", "span", "li", "section", "aside", "center", "font") and len(element) <= 3:
         text = read_short_text(element)
         if text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text)):
             return True
     return False
+
+
+def is_link_list(element: HtmlElement) -> bool:
+    """True for menus and link columns: many links, and almost all of the text is link text."""
+    links = element.xpath(".//a")
+    if len(links) < h.MIN_LINK_LIST_LINKS or element.find(".//h1") is not None:
+        return False
+    text_length = len(normalize_space(element.text_content())) or 1
+    link_length = sum(len(normalize_space(a.text_content())) for a in links)
+    return link_length / text_length >= h.MIN_LINK_LIST_DENSITY
 
 
 def read_short_text(element: HtmlElement) -> str | None:
@@ -238,13 +277,22 @@ def clean_article(root: HtmlElement) -> None:
         text = normalize_space(element.text_content())
         if h.PIPES_ONLY_RE.match(text) and element.find(".//img") is None:
             drop(element)
-        elif text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text)):
+        elif text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text) or is_link_row(element, text)):
             drop(element)
     for link in list(root.iter("a")):
         if not normalize_space(link.text_content()) and link.find(".//img") is None:
             drop(link)
     remove_teaser_sections(root)
     remove_empty_blocks(root)
+
+
+def is_link_row(element: HtmlElement, text: str) -> bool:
+    """True for short rows made only of links ("Print this article | Send to a friend")."""
+    links = element.findall(".//a")
+    if len(links) < 2 or len(text.split()) > h.MAX_LINK_ROW_WORDS:
+        return False
+    link_text = sum(len(normalize_space(a.text_content())) for a in links)
+    return link_text >= h.MIN_LINK_ROW_DENSITY * len(text.replace(" ", "").replace("|", "")) * 0.9
 
 
 def is_spacer_image(image: HtmlElement) -> bool:
@@ -293,3 +341,42 @@ def unwrap_dead_links(root: HtmlElement) -> None:
     for link in list(root.iter("a")):
         if not (link.get("href") or "").lower().startswith(("http://", "https://")):
             link.drop_tag()
+
+
+def split_at_double_breaks(root: HtmlElement) -> None:
+    """Turn ``<br><br>`` inside a paragraph into a paragraph break (old-style markup)."""
+    for paragraph in list(root.iter("p")):
+        children = list(paragraph)
+        if sum(1 for child in children if child.tag == "br") < 2:
+            continue
+        pieces: list[list] = [[paragraph.text or ""]]
+        index = 0
+        while index < len(children):
+            child = children[index]
+            follows = children[index + 1] if index + 1 < len(children) else None
+            if child.tag == "br" and not (child.tail or "").strip() and follows is not None and follows.tag == "br":
+                while index < len(children) and children[index].tag == "br" and not (children[index].tail or "").strip():
+                    index += 1
+                tail = ""
+                if index < len(children) and children[index].tag == "br":
+                    tail = children[index].tail or ""
+                    index += 1
+                pieces.append([tail])
+                continue
+            pieces[-1].append(child)
+            index += 1
+        if len(pieces) > 1:
+            replace_with_paragraphs(paragraph, pieces)
+
+
+def replace_with_paragraphs(paragraph: HtmlElement, pieces: list[list]) -> None:
+    """Replace ``paragraph`` by one ``<p>`` per piece (a leading text, then elements)."""
+    for piece in pieces:
+        new = lxml.html.Element("p")
+        new.text = piece[0]
+        for child in piece[1:]:
+            new.append(child)  # moves the child, with its tail
+        if normalize_space(new.text_content()) or new.find(".//img") is not None:
+            paragraph.addprevious(new)
+    paragraph.tail = None
+    paragraph.getparent().remove(paragraph)

@@ -16,6 +16,7 @@ from .cleaning import (
     prune_page,
     remove_sourceless_images,
     remove_title_heading,
+    split_at_double_breaks,
     unwrap_dead_links,
 )
 from .content import (
@@ -73,7 +74,7 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
     metadata = extract_metadata(tree, url)
 
     page = deepcopy(tree)
-    prune_page(page)
+    prune_page(page, metadata.title, metadata.author)
     truncate_tree(page, h.MAX_FINDER_ELEMENTS)
     candidates = find_candidates(page, url, metadata.title, unpruned=tree)
     chosen = choose_body(candidates, metadata.article_body)
@@ -143,7 +144,6 @@ def build_candidate(name: str, root: HtmlElement | None, title: str | None) -> C
     """Clean and sanitise one finder's body; None when nothing is left."""
     if root is None:
         return None
-    clean_article(root)
     remove_title_heading(root, title)
     unwrap_dead_links(root)
     html = sanitize_html(inner_html(root))
@@ -151,8 +151,12 @@ def build_candidate(name: str, root: HtmlElement | None, title: str | None) -> C
         return None
     fragment = parse_fragment(html)
     wrap_loose_inline(fragment)
+    split_at_double_breaks(fragment)
+    clean_article(fragment)  # after the splits, so that furniture rows stand alone
     tidy_whitespace(fragment)
     html = "\n".join(serialize_block(block) for block in fragment)
+    if not html:
+        return None
     return Candidate(name, fragment, render_text(fragment), html)
 
 

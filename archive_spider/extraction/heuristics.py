@@ -120,6 +120,16 @@ ADVERTISEMENT_TEXT_RE = re.compile(
     re.IGNORECASE,
 )
 
+# Menus and link columns: a block with at least this many links whose text is nearly all
+# link text (Categories / Business / Health / ...). Article paragraphs with links stay far
+# below this density.
+MIN_LINK_LIST_LINKS = 5
+MIN_LINK_LIST_DENSITY = 0.8
+
+# Utility rows left in an article body: at most this many words, nearly all link text.
+MAX_LINK_ROW_WORDS = 10
+MIN_LINK_ROW_DENSITY = 0.9
+
 # Ad rows and share bars are short lines; longer blocks are not tested against the patterns.
 MAX_FURNITURE_LINE_CHARS = 160
 
@@ -153,6 +163,9 @@ BYLINE_PREFIX_RE = re.compile(
     r"scritto\s+da|door|av|af|przez|автор)\s*[:\-]?\s+",
     re.IGNORECASE,
 )
+# A line that is just a byline word and a link: "By <a>Name</a>", "par <a>Nom</a>".
+BYLINE_WORD_BEFORE_RE = re.compile(r"^\s*(by|von|par|por|door|av|af)\s*:?\s*$", re.IGNORECASE)
+
 # Words that appear in author-ish links and boxes but never in a name.
 NOT_NAME_WORDS = frozenset(
     {"login", "log", "sign", "signin", "author", "authors", "profile", "posts", "view", "follow",
@@ -186,6 +199,7 @@ TITLE_SEPARATORS_RE = re.compile(r"\s+(?:\||-|–|—|::|·|»|/|:)\s+")
 # A plain hyphen is too common inside real titles to count.
 SITE_SEPARATORS = frozenset({"|", "–", "—", "·", "»", "::"})
 MAX_SITE_NAME_WORDS = 3
+MAX_HOME_LINKS = 10  # links to the home page read for the site's name
 MIN_TITLE_WORDS = 3
 
 # Bylines: how far to look, and what a name can look like.

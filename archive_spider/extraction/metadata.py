@@ -58,9 +58,11 @@ BYLINE_NAME_XPATH = (
 # Links to an author's page ("/author/tess/", "author.php?id=7", "/auteur/claire/"): the
 # last resort for bylines written without any markup.
 AUTHOR_LINK_XPATH = (
-    "//body//a[contains(@href, '/author') or contains(@href, 'author.') or contains(@href, '/auteur')"
+    "//body//a[contains(@href, '/author') or contains(@href, 'author.') or contains(@href, 'author=')"
+    " or contains(@href, '/auteur')"
     " or contains(@href, '/autor') or contains(@href, '/redacteur') or contains(@href, '/journalist')]"
 )
+HOME_PATH_RE = re.compile(r"^/?(index\.\w+)?$")
 AUTHOR_MARKUP_XPATH = "//*[@rel='author' or @itemprop='author']"
 BYLINE_XPATH = (
     "//*[@rel='author' or @itemprop='author' or contains(concat(' ', normalize-space(@class), ' '), ' byline ')"
@@ -249,7 +251,19 @@ def extract_title(tree: HtmlElement, linked: dict, meta: dict, site_name: str | 
     headings = [heading for heading in headings if heading]
     if not candidates:
         return headings[0] if headings else None
-    return strip_site_name(candidates[0], site_name, headings)
+    return strip_site_name(candidates[0], site_name, headings, read_home_link_names(tree))
+
+
+def read_home_link_names(tree: HtmlElement) -> set[str]:
+    """Return the (folded) texts and logo alts of links to the site's home page."""
+    names: set[str] = set()
+    home_links = [link for link in tree.iterfind(".//body//a") if is_home_link(link)]
+    for link in home_links[: h.MAX_HOME_LINKS]:
+        for text in [link.text_content(), *link.xpath(".//img/@alt")]:
+            text = normalize_space(text).casefold()
+            if text:
+                names.add(text)
+    return names
 
 
 def order_json_ld_titles(linked: dict, page_title: str) -> list[str]:
@@ -264,11 +278,24 @@ def order_json_ld_titles(linked: dict, page_title: str) -> list[str]:
     return titles
 
 
-def strip_site_name(title: str, site_name: str | None, headings: list[str] = ()) -> str:
+def is_home_link(link: HtmlElement) -> bool:
+    """True for a link to the site's home page ("/", "index.php", rel=home)."""
+    if "home" in (link.get("rel") or "").split():
+        return True
+    parts = urlsplit((link.get("href") or "").strip())
+    return not parts.query and not parts.fragment and bool(HOME_PATH_RE.match(parts.path)) and (
+        bool(parts.path) or bool(parts.netloc)
+    )
+
+
+def strip_site_name(
+    title: str, site_name: str | None, headings: list[str] = (), home_names: set[str] = frozenset()
+) -> str:
     """Remove a leading or trailing part that names the site ("Title | Site").
 
-    The part is recognised by the site name, by the rest matching a visible h1, or by
-    being short and set off with a separator that is rare inside titles.
+    The part is recognised by the site name, by the text or logo of the link to the home
+    page, by the rest matching a visible h1, or by being short and set off with a
+    separator that is rare inside titles.
     """
     separators = list(h.TITLE_SEPARATORS_RE.finditer(title))
     if not separators:
@@ -280,6 +307,8 @@ def strip_site_name(title: str, site_name: str | None, headings: list[str] = ())
         return head
     if site and title[: first.start()].casefold().strip() == site:
         return title[first.end():].strip()
+    if tail.casefold() in home_names and len(head.split()) >= h.MIN_TITLE_WORDS:
+        return head
     folded_headings = {heading.casefold() for heading in headings}
     for separator in separators:  # "Title | Section | Site" with h1 "Title"
         if title[: separator.start()].strip().casefold() in folded_headings:
@@ -332,6 +361,16 @@ def find_byline_names(tree: HtmlElement) -> list[str]:
                 names = [n for n in split_author_names(text) if looks_like_name(n)]
             if names:
                 return names
+    for link in tree.iterfind(".//body//a"):
+        # "By <a>Name</a>": a link right after a byline word, written without markup
+        previous = link.getprevious()
+        if previous is not None and previous.tag != "br":
+            continue
+        before = (previous.tail if previous is not None else link.getparent().text) or ""
+        if h.BYLINE_WORD_BEFORE_RE.match(before):
+            name = normalize_space(link.text_content())
+            if looks_like_name(name):
+                return [name]
     for link in tree.xpath(AUTHOR_LINK_XPATH)[: h.MAX_BYLINE_ELEMENTS]:
         name = normalize_space(link.text_content())
         if looks_like_name(name):
