@@ -231,6 +231,12 @@ def test_merge_pages_joins_body_and_keeps_first_metadata():
     assert merged.word_count == 3
 
 
+def test_merge_pages_keeps_only_the_first_pages_teaser_verdict():
+    first = Article(text="Opening words of the essay.", word_count=5, warnings=[])
+    second = Article(text="The rest.", word_count=2, warnings=["teaser-not-found", "short-text"])
+    assert merge_pages(first, second).warnings == ["short-text"]
+
+
 # --- bad input -------------------------------------------------------------------------------
 
 

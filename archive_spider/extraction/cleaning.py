@@ -27,7 +27,6 @@ LINE_TAGS = ("h1", "h2", "b", "strong", "font", "span", "div", "p", "small", "ad
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
-
 def prune_page(tree: HtmlElement, title: str | None = None, author: str | None = None) -> None:
     """Remove non-article furniture from a whole parsed page, in place.
 
@@ -341,42 +340,3 @@ def unwrap_dead_links(root: HtmlElement) -> None:
     for link in list(root.iter("a")):
         if not (link.get("href") or "").lower().startswith(("http://", "https://")):
             link.drop_tag()
-
-
-def split_at_double_breaks(root: HtmlElement) -> None:
-    """Turn ``<br><br>`` inside a paragraph into a paragraph break (old-style markup)."""
-    for paragraph in list(root.iter("p")):
-        children = list(paragraph)
-        if sum(1 for child in children if child.tag == "br") < 2:
-            continue
-        pieces: list[list] = [[paragraph.text or ""]]
-        index = 0
-        while index < len(children):
-            child = children[index]
-            follows = children[index + 1] if index + 1 < len(children) else None
-            if child.tag == "br" and not (child.tail or "").strip() and follows is not None and follows.tag == "br":
-                while index < len(children) and children[index].tag == "br" and not (children[index].tail or "").strip():
-                    index += 1
-                tail = ""
-                if index < len(children) and children[index].tag == "br":
-                    tail = children[index].tail or ""
-                    index += 1
-                pieces.append([tail])
-                continue
-            pieces[-1].append(child)
-            index += 1
-        if len(pieces) > 1:
-            replace_with_paragraphs(paragraph, pieces)
-
-
-def replace_with_paragraphs(paragraph: HtmlElement, pieces: list[list]) -> None:
-    """Replace ``paragraph`` by one ``<p>`` per piece (a leading text, then elements)."""
-    for piece in pieces:
-        new = lxml.html.Element("p")
-        new.text = piece[0]
-        for child in piece[1:]:
-            new.append(child)  # moves the child, with its tail
-        if normalize_space(new.text_content()) or new.find(".//img") is not None:
-            paragraph.addprevious(new)
-    paragraph.tail = None
-    paragraph.getparent().remove(paragraph)

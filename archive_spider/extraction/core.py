@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from copy import deepcopy
 
-import lxml.html
 from lxml.html import HtmlElement
 
 from . import heuristics as h
@@ -16,25 +15,23 @@ from .cleaning import (
     prune_page,
     remove_sourceless_images,
     remove_title_heading,
-    split_at_double_breaks,
     unwrap_dead_links,
 )
-from .content import (
-    anchor_on_teaser,
-    prefer_teaser_holder,
-    Candidate,
-    choose_body,
-    find_body_with_readability,
-    find_body_with_trafilatura,
-    merge_missing_blocks,
+from .content import Candidate, anchor_on_teaser, choose_body, merge_missing_blocks, prefer_teaser_holder
+from .finders import find_body_with_readability, find_body_with_trafilatura
+from .fragments import (
+    inner_html,
     parse_fragment,
     serialize_block,
+    split_at_double_breaks,
+    tidy_whitespace,
     wrap_loose_inline,
 )
 from .loading import decode_input, parse_page, truncate_tree
-from .metadata import extract_metadata
+from .metadata import Metadata, extract_metadata
 from .sanitizing import sanitize_html
-from .text import count_words, render_text, tidy_whitespace
+from .shingles import contains_teaser
+from .text import count_words, render_text
 
 LOGGER = logging.getLogger(__name__)
 
@@ -59,6 +56,7 @@ def extract_article(html: str | bytes, url: str | None = None, teaser: str | Non
 
 
 def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Article:
+    """Do the work of extract_article (which only adds the safety net)."""
     text, warnings = decode_input(html)
     if not text:
         return Article(warnings=warnings)
@@ -72,21 +70,9 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
     if url:
         make_links_absolute(tree, url)
     metadata = extract_metadata(tree, url)
-
-    page = deepcopy(tree)
-    prune_page(page, metadata.title, metadata.author)
-    truncate_tree(page, h.MAX_FINDER_ELEMENTS)
-    candidates = find_candidates(page, url, metadata.title, unpruned=tree)
-    chosen = choose_body(candidates, metadata.article_body)
-    if chosen is not None and teaser and teaser.strip():
-        chosen = prefer_teaser_holder(chosen, candidates, teaser)
-    if chosen is not None:
-        for other in [c for c in candidates if c is not chosen]:
-            chosen = merge_missing_blocks(chosen, other)
-        if teaser and teaser.strip():
-            chosen = anchor_on_teaser(chosen, teaser)
-    body_html = chosen.html if chosen else ""
-    body_text = chosen.text if chosen else ""
+    body = find_body(tree, metadata, url, teaser)
+    body_html = body.html if body else ""
+    body_text = body.text if body else ""
 
     article = Article(
         title=metadata.title,
@@ -106,6 +92,25 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
     )
     add_quality_warnings(article, teaser)
     return article
+
+
+def find_body(tree: HtmlElement, metadata: Metadata, url: str | None, teaser: str | None) -> Candidate | None:
+    """Find, choose, complete and anchor the article body of the parsed page ``tree``."""
+    page = deepcopy(tree)
+    prune_page(page, metadata.title, metadata.author)
+    truncate_tree(page, h.MAX_FINDER_ELEMENTS)
+    candidates = find_candidates(page, url, metadata.title, unpruned=tree)
+    chosen = choose_body(candidates, metadata.article_body)
+    if chosen is None:
+        return None
+    has_teaser = bool(teaser and teaser.strip())
+    if has_teaser:
+        chosen = prefer_teaser_holder(chosen, candidates, teaser)
+    for other in [c for c in candidates if c is not chosen]:
+        chosen = merge_missing_blocks(chosen, other)
+    if has_teaser:
+        chosen = anchor_on_teaser(chosen, teaser)
+    return chosen
 
 
 def find_candidates(
@@ -168,11 +173,8 @@ def add_quality_warnings(article: Article, teaser: str | None) -> None:
         article.warnings.append("empty")
     elif article.word_count < h.SHORT_TEXT_WORDS:
         article.warnings.append("short-text")
-    if teaser and teaser.strip():
-        from .content import contains_teaser
-
-        if not contains_teaser(article.text, teaser):
-            article.warnings.append("teaser-not-found")
+    if teaser and teaser.strip() and not contains_teaser(article.text, teaser):
+        article.warnings.append("teaser-not-found")
 
 
 def merge_pages(first: Article, *rest: Article) -> Article:
@@ -184,7 +186,10 @@ def merge_pages(first: Article, *rest: Article) -> Article:
     merged.text = "\n\n".join(texts)
     merged.html = "\n".join(htmls)
     merged.word_count = sum(page.word_count for page in pages)
-    warnings = [w for page in pages for w in page.warnings if w not in ("short-text", "empty")]
+    # length warnings are recomputed; whether the teaser was found is page 1's business
+    warnings = [w for w in first.warnings if w not in ("short-text", "empty")]
+    warnings += [w for page in rest for w in page.warnings
+                 if w not in ("short-text", "empty", "teaser-not-found")]
     if not merged.text:
         warnings.append("empty")
     elif merged.word_count < h.SHORT_TEXT_WORDS:
@@ -199,10 +204,3 @@ def make_links_absolute(tree: HtmlElement, url: str) -> None:
         tree.make_links_absolute(url, resolve_base_href=True, handle_failures="discard")
     except ValueError:
         pass
-
-
-def inner_html(element: HtmlElement) -> str:
-    """Return the serialised children of ``element``."""
-    parts = [element.text or ""]
-    parts.extend(lxml.html.tostring(child, encoding="unicode") for child in element)
-    return "".join(parts)
