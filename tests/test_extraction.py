@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archive_spider.extraction import Article, extract_article, merge_pages
 
@@ -333,3 +336,24 @@ def test_pathological_markup_is_cut_and_bounded_in_time():
     article = extract_article(page)
     assert time.perf_counter() - start < 30
     assert "truncated" in article.warnings
+
+
+# --- property: any input gives a consistent Article ----------------------------------------
+
+MARKUP_PIECES = st.sampled_from(
+    ["<p>", "</p>", "<div class='share'>", "</div>", "<article>", "<br>", "<br><br>", "<h1>",
+     "</h1>", "<a href='javascript:x()'>", "<a href='/x'>", "</a>", "<img src=''>", "<script>",
+     "</script>", "<table><tr><td>", "|", "![](x)", "Advertisement", "By Jane Roe", "&amp;",
+     "<math><mi>x</mi></math>", "<p hidden>", "\x00", "\ufeff", "Ã©"]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(MARKUP_PIECES, st.text(max_size=40)), max_size=60), st.sampled_from([None, "Jane Roe"]))
+def test_any_input_gives_a_consistent_article(pieces, teaser):
+    article = extract_article("".join(pieces), teaser=teaser)
+    assert isinstance(article, Article)
+    assert article.word_count == len(re.findall(r"\w+", article.text))
+    assert "<script" not in article.html and "javascript:" not in article.html
+    assert "\n\n\n" not in article.text and article.text == article.text.strip()
+    json.dumps(article.to_dict())
