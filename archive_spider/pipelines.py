@@ -163,11 +163,12 @@ def crawl_status(reason: str, stats: dict) -> str:
 
 def crawl_counts(stats: dict) -> dict[str, int]:
     """The crawls-table counts, from Scrapy's stats of the run."""
+    # Pages that failed for good (failures.py records each once, after its retries),
+    # plus code that raised; a 503 that succeeded on retry is no error.
     errors = (
-        stats.get("downloader/exception_count", 0)
+        stats.get("archive/failures/error", 0)
         + stats.get("spider_exceptions/count", 0)
         + stats.get("archive/errors", 0)
-        + sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/5"))
     )
     return {
         "requests": stats.get("downloader/request_count", 0),
@@ -175,7 +176,8 @@ def crawl_counts(stats: dict) -> dict[str, int]:
         "new": stats.get("archive/new", 0),
         "updated": stats.get("archive/updated", 0),
         "unchanged": stats.get("archive/unchanged", 0),
-        "skipped": stats.get("archive/skipped", 0) + stats.get("archive/known_skipped", 0),
+        "skipped": (stats.get("archive/skipped", 0) + stats.get("archive/known_skipped", 0)
+                    + stats.get("archive/failures/skipped", 0)),
         "duplicates": stats.get("archive/duplicates", 0),
         "errors": errors,
     }

@@ -29,7 +29,8 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 # Scrapy's 180 s default timeout lets one slow server hold a crawl for minutes.
-DOWNLOAD_TIMEOUT = 30
+# `crawl --timeout`; it bounds the whole download, so a server trickling bytes ends too.
+DOWNLOAD_TIMEOUT = 20
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
@@ -46,6 +47,12 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 DOWNLOADER_MIDDLEWARES = {
     "archive_spider.middlewares.IncrementalMiddleware": 50,
+    # Before OffsiteMiddleware (50): hosts, private addresses, schemes, size cap.
+    "archive_spider.safety.SafetyMiddleware": 40,
+    # Sees every final outcome, after retries: failures recorded, bodies checked and decoded.
+    "archive_spider.responses.ResponseCheckMiddleware": 540,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "archive_spider.retry.BackoffRetryMiddleware": 550,
 }
 
 ITEM_PIPELINES = {
@@ -71,3 +78,11 @@ ARCHIVE_MAX_ARTICLE_PAGES = 20
 ARCHIVE_MAX_PAGES = 0
 # Revisit policy for articles already in the archive: "never" skips them.
 ARCHIVE_REVISIT = "never"
+# Largest page body downloaded (bytes, after decompression); larger ones are cancelled
+# and recorded as `too-large` failures. 0: no limit beyond DOWNLOAD_MAXSIZE.
+ARCHIVE_MAX_PAGE_BYTES = 5 * 1024 * 1024
+# First wait before retrying a 5xx, 429 or network error (seconds, doubled per attempt),
+# unless the server sends Retry-After.
+ARCHIVE_RETRY_BACKOFF = 1.0
+# Longest wait before a retry (seconds); a Retry-After asking for more is not retried.
+ARCHIVE_MAX_RETRY_DELAY = 60.0

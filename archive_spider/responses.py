@@ -1,0 +1,141 @@
+"""What comes back from a site, checked before the spider sees it.
+
+ResponseCheckMiddleware sits after retries and redirects have had their say (its
+``process_response`` runs once Scrapy's RetryMiddleware has given up or succeeded), so
+every final outcome of a request passes through it once:
+
+* an HTTP error status is recorded as a failure (HttpErrorMiddleware then drops it, so
+  404, 410 and 5xx pages are never archived);
+* a body that is empty, binary, or of a type that is not a page is recorded and dropped;
+* an HTML body is decoded once (decoding.py) and handed on as UTF-8, so discovery,
+  extraction and Scrapy's selectors all read the same, correctly decoded text;
+* a download that failed (timeout, reset, DNS, too large, redirect loop) is recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from twisted.internet import error as twisted_error
+from twisted.internet.defer import CancelledError
+
+from archive_spider.decoding import decode_html, looks_binary
+from archive_spider.failures import FailureLog
+
+logger = logging.getLogger(__name__)
+
+# Content types that are pages, decoded and handed to the spider.
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# Content types the spider reads as they are (feeds and sitemaps: XML carries its encoding).
+XML_TYPES = frozenset({
+    "text/xml", "application/xml", "application/rss+xml", "application/atom+xml",
+    "application/rdf+xml", "application/x-rss+xml",
+})
+# Request.meta key set on a dropped request, so that errbacks can tell why.
+FAILURE_REASON = "archive_failure_reason"
+
+
+def media_type(response: Response) -> str:
+    """The response's media type, lower case, without parameters ('' if none)."""
+    value = response.headers.get("Content-Type") or b""
+    return value.decode("latin-1", "replace").split(";", 1)[0].strip().lower()
+
+
+def reason_for_exception(exception: BaseException) -> str | None:
+    """The failure reason for a download exception; None for those that are no failure
+    (a request dropped on purpose by the incremental or offsite rules)."""
+    if isinstance(exception, IgnoreRequest):
+        message = str(exception)
+        if "max redirections" in message:
+            return "redirect-loop"
+        if "robots.txt" in message:
+            return "robots-txt"
+        if "DOWNLOAD_MAXSIZE" in message or "exceeded" in message:
+            return "too-large"
+        return None
+    if isinstance(exception, (DownloadTimeoutError, twisted_error.TimeoutError)):
+        return "timeout"
+    if isinstance(exception, (CannotResolveHostError, twisted_error.DNSLookupError)):
+        return "dns"
+    if isinstance(exception, (DownloadCancelledError, CancelledError)):
+        return "too-large"
+    if isinstance(exception, (DownloadConnectionRefusedError, ResponseDataLossError,
+                              twisted_error.ConnectError, twisted_error.ConnectionLost,
+                              twisted_error.ConnectionDone, ConnectionError)):
+        return "connection"
+    if isinstance(exception, DownloadFailedError) or type(exception).__name__ == "ResponseFailed":
+        return "connection"
+    return "download-error"
+
+
+class ResponseCheckMiddleware:
+    """Downloader middleware: records failed downloads, drops bodies that are not pages,
+    decodes pages (see the module docstring)."""
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+        self.failures = FailureLog.of(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def drop(self, request: Request, reason: str, **details) -> None:
+        request.meta[FAILURE_REASON] = reason
+        self.failures.record(request, reason, **details)
+        raise IgnoreRequest(f"{reason}: {request.url}")
+
+    def process_response(self, request: Request, response: Response):
+        status = response.status
+        if status >= 400:
+            reason = "rate-limited" if status == 429 else "http-error"
+            request.meta[FAILURE_REASON] = reason
+            self.failures.record(request, reason, status=status)
+            return response
+        if status >= 300 or request.method == "HEAD":
+            return response  # not followed (304 Not Modified, no Location): not a page
+        mime = media_type(response)
+        body = response.body
+        if mime and mime not in HTML_TYPES and mime not in XML_TYPES and not mime.startswith("text/"):
+            self.drop(request, "not-html", status=status, detail=mime)
+        if not body.strip():
+            self.drop(request, "empty", status=status)
+        if looks_binary(body):
+            self.drop(request, "binary", status=status, detail=f"served as {mime or 'no type'}")
+        if mime in XML_TYPES:
+            return response
+        if mime and mime not in HTML_TYPES and not _starts_like_html(body):
+            self.drop(request, "not-html", status=status, detail=mime)
+        decoded = decode_html(body, (response.headers.get("Content-Type") or b"").decode("latin-1"))
+        self.stats.inc_value(f"archive/decoding/{decoded.source}")
+        if decoded.repaired:
+            self.stats.inc_value("archive/decoding/mojibake_repaired")
+        return response.replace(cls=HtmlResponse, body=decoded.text.encode("utf-8"), encoding="utf-8")
+
+    def process_exception(self, request: Request, exception: BaseException):
+        reason = reason_for_exception(exception)
+        if reason is not None:
+            request.meta[FAILURE_REASON] = reason
+            self.failures.record(request, reason, detail=_describe(exception))
+        return None
+
+
+def _starts_like_html(body: bytes) -> bool:
+    """Text served as text/plain that is HTML all the same (a misconfigured server)."""
+    head = body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<meta"))
+
+
+def _describe(exception: BaseException) -> str:
+    text = str(exception).strip() or type(exception).__name__
+    return text.splitlines()[0][:300]
