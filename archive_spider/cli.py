@@ -58,9 +58,14 @@ def cli():
                    "Only for sites you own or may crawl fast.")
 @click.option("--allow-host", "allowed_hosts", multiple=True, metavar="HOST",
               help="Another host the crawl may visit (repeatable). Default: the start URLs' hosts.")
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), metavar="SECONDS",
+              help="Give up on a page after this long (DOWNLOAD_TIMEOUT; default 20).")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Set a Scrapy or ARCHIVE_ setting for this crawl (repeatable), "
+                   "e.g. -s ARCHIVE_MAX_PAGE_BYTES=1000000.")
 @click.option("-v", "--verbose", count=True, help="Log more: -v for progress, -vv for every request.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file.")
-def crawl(urls, db_path, max_pages, concurrency, allowed_hosts, verbose, log_file):
+def crawl(urls, db_path, max_pages, concurrency, allowed_hosts, timeout, settings, verbose, log_file):
     """Crawl article sites from their index pages into the archive.
 
     URLS are index pages (front page, category pages) or single articles. Only their
@@ -69,16 +74,25 @@ def crawl(urls, db_path, max_pages, concurrency, allowed_hosts, verbose, log_fil
 
     Example: archive-spider crawl https://example.com/blog/ --db db/archive.db
     """
+    from archive_spider.config import ConfigError, check_start_urls, parse_settings
     from archive_spider.crawl import CrawlOptions, run_crawl
 
+    try:
+        urls = check_start_urls(urls)
+        extra = parse_settings(settings)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    if timeout:
+        extra["DOWNLOAD_TIMEOUT"] = timeout
     options = CrawlOptions(
         db_path=db_path, max_pages=max_pages, concurrency=concurrency,
         allowed_hosts=tuple(allowed_hosts), log_file=log_file,
         log_level=("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
+        extra_settings=extra,
     )
     try:
         outcome = run_crawl(urls, options)
-    except storage.ArchiveError as exc:
+    except (storage.ArchiveError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(outcome.summary(), err=not outcome.ok)
     sys.exit(EXIT_OK if outcome.ok else EXIT_CRAWL_FAILED)
@@ -155,14 +169,16 @@ def export(db_path, fmt, output, site, since, search, columns):
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--crawls", "last_crawls", default=5, show_default=True, help="How many recent crawls to list.")
-def stats(db_path, as_json, last_crawls):
+@click.option("--failures", "last_failures", default=10, show_default=True, type=click.IntRange(min=0),
+              help="How many recent failures (pages not archived, and why) to list.")
+def stats(db_path, as_json, last_crawls, last_failures):
     """What is in the archive, per site, and how the last crawls went.
 
     Example: archive-spider stats --db db/archive.db
     """
     db = open_existing(db_path)
     try:
-        figures = storage.archive_stats(db, last_crawls)
+        figures = storage.archive_stats(db, last_crawls, last_failures)
     finally:
         db.close()
     if as_json:
@@ -178,6 +194,15 @@ def stats(db_path, as_json, last_crawls):
         click.echo(f"  #{c['id']} {c['started']} {c['status']}: {c['new']} new, {c['updated']} updated, "
                    f"{c['unchanged']} unchanged, {c['skipped']} skipped, {c['errors']} errors, "
                    f"{c['requests']} requests")
+        if c["failures"]:
+            reasons = ", ".join(f"{reason} {count}" for reason, count in c["failures"].items())
+            click.echo(f"    {sum(c['failures'].values())} failures: {reasons}")
+    if figures["recent_failures"]:
+        click.echo("Recent failures (not archived):")
+    for f in figures["recent_failures"]:
+        status = f" {f['status']}" if f["status"] else ""
+        detail = f" - {f['detail']}" if f["detail"] else ""
+        click.echo(f"  #{f['crawl_id']} {f['reason']}{status}: {f['url']}{detail}")
 
 
 @cli.command()

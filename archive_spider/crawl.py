@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from archive_spider import storage
+from archive_spider import config, storage
 
 
 @dataclass
@@ -86,6 +86,7 @@ def run_crawl(start_urls: Iterable[str], options: CrawlOptions | None = None) ->
     options = options or CrawlOptions()
     settings = build_settings(options)
     db_path = settings.get("ARCHIVE_DB_PATH")
+    config.check_settings(settings)  # a bad value ends here, before the archive is touched
     # Fail before Scrapy starts if the archive cannot be used (corrupt, newer, unwritable).
     storage.open_db(db_path).close()
 

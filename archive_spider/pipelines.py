@@ -14,6 +14,7 @@ from scrapy.exceptions import DropItem
 
 from archive_spider import storage
 from archive_spider.items import ArticleItem
+from archive_spider.wordcount import count_words_any_script
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,8 @@ class ValidatePipeline:
 
     def process_item(self, item: ArticleItem):
         adapter = ItemAdapter(item)
-        words = adapter.get("word_count") or 0
+        # A Chinese or Japanese article is one "word" per sentence to a \w+ count.
+        words = max(adapter.get("word_count") or 0, count_words_any_script(adapter.get("text")))
         if not (adapter.get("text") or "").strip():
             self.stats.inc_value("archive/skipped")
             raise DropItem(f"no article text at {adapter['url']}")

@@ -15,7 +15,9 @@ every final outcome of a request passes through it once:
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -88,7 +90,15 @@ class ResponseCheckMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.request_dropped, signal=signals.request_dropped)
+        return middleware
+
+    def request_dropped(self, request: Request) -> None:
+        """A redirect back to a URL of its own chain is a loop the duplicate filter broke."""
+        chain = request.meta.get("redirect_urls") or []
+        if request.url in chain:
+            self.failures.record(chain[0], "redirect-loop", detail=" -> ".join(chain + [request.url])[:500])
 
     def drop(self, request: Request, reason: str, **details) -> None:
         request.meta[FAILURE_REASON] = reason
@@ -96,14 +106,27 @@ class ResponseCheckMiddleware:
         raise IgnoreRequest(f"{reason}: {request.url}")
 
     def process_response(self, request: Request, response: Response):
+        if _is_robots_txt(request):
+            return response  # RobotsTxtMiddleware's own request: a missing one is normal
         status = response.status
         if status >= 400:
             reason = "rate-limited" if status == 429 else "http-error"
             request.meta[FAILURE_REASON] = reason
-            self.failures.record(request, reason, status=status)
+            retry_after = response.headers.get("Retry-After")
+            detail = f"Retry-After: {retry_after.decode('latin-1', 'replace')[:60]}" if retry_after else None
+            self.failures.record(request, reason, status=status, detail=detail)
+            return response
+        if status >= 300 and status != 304:
+            # A redirect RedirectMiddleware did not follow: to file:, ftp:... or nowhere.
+            location = (response.headers.get("Location") or b"").decode("latin-1", "replace").strip()
+            scheme = urlsplit(location).scheme.lower() if location else ""
+            if location and scheme and scheme not in ("http", "https"):
+                self.drop(request, "blocked-scheme", status=status, detail=f"redirect to {location[:200]}")
+            if not location:
+                self.drop(request, "http-error", status=status, detail="redirect without a Location")
             return response
         if status >= 300 or request.method == "HEAD":
-            return response  # not followed (304 Not Modified, no Location): not a page
+            return response  # 304 Not Modified: the incremental logic's business
         mime = media_type(response)
         body = response.body
         if mime and mime not in HTML_TYPES and mime not in XML_TYPES and not mime.startswith("text/"):
@@ -124,10 +147,14 @@ class ResponseCheckMiddleware:
 
     def process_exception(self, request: Request, exception: BaseException):
         reason = reason_for_exception(exception)
-        if reason is not None:
+        if reason is not None and not _is_robots_txt(request):
             request.meta[FAILURE_REASON] = reason
             self.failures.record(request, reason, detail=_describe(exception))
         return None
+
+
+def _is_robots_txt(request: Request) -> bool:
+    return bool(request.meta.get("dont_obey_robotstxt")) and urlsplit(request.url).path == "/robots.txt"
 
 
 def _starts_like_html(body: bytes) -> bool:
@@ -137,5 +164,8 @@ def _starts_like_html(body: bytes) -> bool:
 
 
 def _describe(exception: BaseException) -> str:
+    reasons = getattr(exception, "reasons", None)  # twisted's ResponseFailed wraps Failures
+    if reasons and hasattr(reasons[0], "getErrorMessage"):
+        return f"{reasons[0].type.__name__}: {reasons[0].getErrorMessage()}"[:300]
     text = str(exception).strip() or type(exception).__name__
     return text.splitlines()[0][:300]

@@ -26,7 +26,6 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 from scrapy.utils.defer import maybe_deferred_to_future
-from scrapy.utils.url import url_is_from_any_domain
 from twisted.internet import threads
 
 from archive_spider.failures import FailureLog
@@ -109,6 +108,17 @@ def split_host(value: str) -> tuple[str, int | None]:
         return value.lower(), None
 
 
+def is_allowed_host(host: str, allowed: list[str]) -> bool:
+    """Whether ``host`` is one of ``allowed`` or a subdomain of one (ports aside), as
+    Scrapy's OffsiteMiddleware decides."""
+    host = host.lower()
+    for entry in allowed:
+        name = split_host(entry)[0].lower()
+        if name and (host == name or host.endswith("." + name)):
+            return True
+    return False
+
+
 class SafetyMiddleware:
     """Downloader middleware: enforces the rules above on every request, redirects
     included (Scrapy sends a redirect's new request through the middlewares again), and
@@ -154,7 +164,7 @@ class SafetyMiddleware:
             raise IgnoreRequest(f"no host in {url}")
         redirected_from = (request.meta.get("redirect_urls") or [None])[-1]
         allowed = getattr(self.crawler.spider, "allowed_hosts", None)
-        if redirected_from and allowed and not url_is_from_any_domain(url, allowed):
+        if redirected_from and allowed and not is_allowed_host(origin[0], allowed):
             self.failures.record(request, "blocked-host", detail=f"redirected from {redirected_from}")
             raise IgnoreRequest(f"redirect off the allowed hosts: {url}")
         origins, hosts = self.trusted()

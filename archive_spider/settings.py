@@ -86,3 +86,8 @@ ARCHIVE_MAX_PAGE_BYTES = 5 * 1024 * 1024
 ARCHIVE_RETRY_BACKOFF = 1.0
 # Longest wait before a retry (seconds); a Retry-After asking for more is not retried.
 ARCHIVE_MAX_RETRY_DELAY = 60.0
+# Listing pages in a row that bring no article link not seen before; after them, that
+# listing's "Next" and section links are no longer followed (an endless "Next" ends).
+ARCHIVE_MAX_BARREN_PAGES = 3
+# Listing pages followed one from another at most (Next, Next, ...), new articles or not.
+ARCHIVE_MAX_LISTING_DEPTH = 1000

@@ -354,8 +354,9 @@ def finish_crawl(
         })
 
 
-def archive_stats(db: sqlite_utils.Database, last_crawls: int = 5) -> dict[str, Any]:
-    """What is in the archive (per site) and how the last crawls went."""
+def archive_stats(db: sqlite_utils.Database, last_crawls: int = 5, last_failures: int = 10) -> dict[str, Any]:
+    """What is in the archive (per site), how the last crawls went (with their failures
+    by reason), and the latest failures."""
     sites = list(db.query(
         "select site, count(*) as articles, sum(word_count) as words, "
         "min(published) as oldest, max(published) as newest, max(last_seen) as last_seen "
@@ -366,11 +367,14 @@ def archive_stats(db: sqlite_utils.Database, last_crawls: int = 5) -> dict[str, 
         "from crawls order by id desc limit ?",
         [last_crawls],
     ))
+    for crawl in crawls:
+        crawl["failures"] = failure_counts(db, crawl["id"])
     return {
         "articles": db["articles"].count,
         "revisions": db["revisions"].count,
         "sites": sites,
         "crawls": crawls,
+        "recent_failures": recent_failures(db, last_failures),
     }
 
 
