@@ -15,6 +15,7 @@ every final outcome of a request passes through it once:
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlsplit
 
 from scrapy import signals
@@ -168,4 +169,8 @@ def _describe(exception: BaseException) -> str:
     if reasons and hasattr(reasons[0], "getErrorMessage"):
         return f"{reasons[0].type.__name__}: {reasons[0].getErrorMessage()}"[:300]
     text = str(exception).strip() or type(exception).__name__
+    # "[<twisted.python.failure.Failure twisted.internet.error.ConnectionLost: Lost...>]"
+    wrapped = re.search(r"Failure (?:[\w.]+\.)?(\w+): (.*?)>", text)
+    if wrapped:
+        text = f"{wrapped.group(1)}: {wrapped.group(2)}"
     return text.splitlines()[0][:300]

@@ -23,6 +23,7 @@ import logging
 import socket
 from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -133,7 +134,18 @@ class SafetyMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, crawler.settings.getint("ARCHIVE_MAX_PAGE_BYTES"))
+        middleware = cls(crawler, crawler.settings.getint("ARCHIVE_MAX_PAGE_BYTES"))
+        crawler.signals.connect(middleware.request_scheduled, signal=signals.request_scheduled)
+        return middleware
+
+    def request_scheduled(self, request: Request) -> None:
+        """Scrapy's OffsiteMiddleware drops an off-site redirect as it is scheduled, without
+        a word: say so in the failures (an off-site link is no failure: discovery skips those)."""
+        chain = request.meta.get("redirect_urls")
+        allowed = getattr(self.crawler.spider, "allowed_hosts", None)
+        origin = origin_of(request.url)
+        if chain and allowed and origin and not is_allowed_host(origin[0], allowed):
+            self.failures.record(request, "blocked-host", detail=f"redirected from {chain[-1]}")
 
     def trusted(self) -> tuple[set[tuple[str, int | None]], set[str]]:
         """The start URLs' (host, port) pairs, and the hosts the user allowed by name."""

@@ -131,6 +131,18 @@ class QuietServer(ThreadingHTTPServer):
         pass
 
 
+def start_server(host: str, handler) -> tuple[QuietServer, int]:
+    """Serve ``handler`` on ``host`` at a free port in a daemon thread."""
+    server = QuietServer((host, 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+def stop_server(server: QuietServer) -> None:
+    server.shutdown()
+    server.server_close()
+
+
 @dataclass
 class InternalService:
     """A server the crawler must never reach (on 127.0.0.2 or another port of 127.0.0.1)."""
@@ -154,14 +166,11 @@ class InternalService:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer((self.host, 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.port = start_server(self.host, Handler)
         return self
 
     def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        stop_server(self.server)
 
 
 class HostileSite:
@@ -195,14 +204,11 @@ class HostileSite:
             def log_message(self, *args):
                 pass
 
-        self.server = QuietServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.port = start_server("127.0.0.1", Handler)
         return self
 
     def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        stop_server(self.server)
 
     # --- responses ------------------------------------------------------------------------
 
