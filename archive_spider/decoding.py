@@ -116,10 +116,15 @@ def _detect(body: bytes) -> str | None:
     """The most likely encoding of an undeclared body (charset-normalizer), as a codec name."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(body[:DETECTION_SAMPLE_BYTES]).best()
+    matches = from_bytes(body[:DETECTION_SAMPLE_BYTES])
+    best = matches.best()
     if best is None:
         return None
-    return _resolve(best.encoding)
+    # Short Western text fits cp1250, cp1252 and cp1257 equally well; the web's most
+    # common legacy encoding wins such a tie (as browsers' default does).
+    tied = [m.encoding for m in matches
+            if m.chaos <= best.chaos + 0.01 and m.coherence >= best.coherence - 0.01]
+    return _resolve("cp1252" if "cp1252" in tied else best.encoding)
 
 
 def looks_binary(body: bytes) -> bool:
