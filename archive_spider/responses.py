@@ -19,6 +19,8 @@ import re
 from urllib.parse import urlsplit
 
 from scrapy import signals
+from scrapy.downloadermiddlewares import httpcompression as _compression
+from scrapy.downloadermiddlewares import redirect as _redirect
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -174,3 +176,43 @@ def _describe(exception: BaseException) -> str:
     if wrapped:
         text = f"{wrapped.group(1)}: {wrapped.group(2)}"
     return text.splitlines()[0][:300]
+
+
+class _RecordsIgnored:
+    """Mixin for Scrapy middlewares that give up on a request inside process_response
+    (too many redirects, a decompression bomb): an exception raised there goes to the
+    request's errback only, never through process_exception, so record it here."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = super().from_crawler(crawler)
+        middleware.failure_log = FailureLog.of(crawler)
+        return middleware
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest as exc:
+            reason = reason_for_exception(exc)
+            chain = request.meta.get("redirect_urls") or []
+            if reason == "redirect-loop" and chain:
+                # Recorded under the URL a page linked to, the hops in the detail.
+                hops = f"{chain[0]} -> ... -> {request.url}" if len(chain) > 2 else " -> ".join(chain + [request.url])
+                self.failure_log.record(chain[0], reason, status=response.status,
+                                        detail=f"more than {len(chain)} redirects: {hops}"[:500])
+            elif reason is not None:
+                request.meta[FAILURE_REASON] = reason
+                self.failure_log.record(request, reason, status=response.status, detail=_describe(exc))
+            raise
+
+
+class RedirectMiddleware(_RecordsIgnored, _redirect.RedirectMiddleware):
+    """Scrapy's, recording redirects past REDIRECT_MAX_TIMES as ``redirect-loop``."""
+
+
+class MetaRefreshMiddleware(_RecordsIgnored, _redirect.MetaRefreshMiddleware):
+    """Scrapy's, recording meta-refresh chains past REDIRECT_MAX_TIMES as ``redirect-loop``."""
+
+
+class HttpCompressionMiddleware(_RecordsIgnored, _compression.HttpCompressionMiddleware):
+    """Scrapy's, recording bodies over the size cap once decompressed as ``too-large``."""

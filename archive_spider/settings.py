@@ -53,6 +53,13 @@ DOWNLOADER_MIDDLEWARES = {
     "archive_spider.responses.ResponseCheckMiddleware": 540,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "archive_spider.retry.BackoffRetryMiddleware": 550,
+    # Scrapy's, but recording what they give up on (redirect chains, decompression bombs).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "archive_spider.responses.MetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "archive_spider.responses.HttpCompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "archive_spider.responses.RedirectMiddleware": 600,
 }
 
 ITEM_PIPELINES = {

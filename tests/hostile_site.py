@@ -9,6 +9,7 @@ for a service the crawler must never reach; it logs every request it gets.
 
 from __future__ import annotations
 
+import gzip
 import socket
 import struct
 import threading
@@ -119,7 +120,12 @@ TRAPS = {
     "/2025/08/redirect-to-another-host/": "blocked-host",
     "/2025/08/redirect-to-an-internal-port/": "blocked-address",
     "/2025/08/redirect-to-a-file/": None,  # dropped by Scrapy or recorded as blocked-scheme
+    "/2025/09/an-endless-redirect-chain/": "redirect-loop",
+    "/2025/09/a-gzip-bomb/": "too-large",
+    "/2025/09/a-meta-refresh-elsewhere/": None,  # recorded under the target as blocked-host
 }
+# 20 MB of zeros in 20 KB.
+GZIP_BOMB = gzip.compress(b"\0" * 20_000_000, compresslevel=9)
 
 
 class QuietServer(ThreadingHTTPServer):
@@ -307,6 +313,15 @@ class HostileSite:
             return self.send(handler, 302, b"", headers={"Location": f"http://127.0.0.1:{self.internal_port}/secret/"})
         if path == "/2025/08/redirect-to-a-file/":
             return self.send(handler, 302, b"", headers={"Location": "file:///etc/passwd"})
+        if path.startswith("/2025/09/an-endless-redirect-chain/"):
+            hop = int(path.partition("?hop=")[2] or 0) + 1
+            return self.send(handler, 302, b"", headers={"Location": f"/2025/09/an-endless-redirect-chain/?hop={hop}"})
+        if path == "/2025/09/a-gzip-bomb/":
+            return self.send(handler, 200, GZIP_BOMB, headers={"Content-Encoding": "gzip"})
+        if path == "/2025/09/a-meta-refresh-elsewhere/":
+            target = f"http://127.0.0.2:{self.internal_v2_port}/refreshed/"
+            return self.send(handler, 200, f'<html><head><meta http-equiv="refresh" content="0; url={target}">'
+                                           f"</head><body><p>Moved.</p></body></html>".encode())
         return self.send(handler, 404, b"<h1>Not found</h1>")
 
     def send_chunked(self, handler, head: bytes, size: int) -> None:

@@ -98,6 +98,7 @@ def test_failures_table_explains_every_trap(crawled):
     assert internal_redirect and "redirect-to-an-internal-port" in internal_redirect[0]["detail"]
     assert any(r["reason"] == "blocked-host" and "redirect-to-another-host" in r["detail"] for r in failures)
     assert any(r["reason"] == "blocked-scheme" and "file:///etc/passwd" in r["detail"] for r in failures)
+    assert any(r["reason"] == "blocked-host" and "a-meta-refresh-elsewhere" in r["detail"] for r in failures)
     assert any(r["reason"] == "listing-stopped" for r in failures)
     for row in failures:
         assert row["crawl_id"] == 1
