@@ -71,7 +71,7 @@ def reason_for_exception(exception: BaseException) -> str | None:
     if isinstance(exception, (DownloadTimeoutError, twisted_error.TimeoutError)):
         return "timeout"
     if isinstance(exception, (CannotResolveHostError, twisted_error.DNSLookupError)):
-        return "dns"
+        return "blocked-address" if "an internal address" in str(exception) else "dns"
     if isinstance(exception, (DownloadCancelledError, CancelledError)):
         return "too-large"
     if isinstance(exception, (DownloadConnectionRefusedError, ResponseDataLossError,

@@ -27,7 +27,9 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.resolver import CachingThreadedResolver
 from twisted.internet import threads
+from twisted.internet.error import DNSLookupError
 
 from archive_spider.failures import FailureLog
 
@@ -120,6 +122,22 @@ def is_allowed_host(host: str, allowed: list[str]) -> bool:
     return False
 
 
+def trusted_origins(crawler) -> tuple[set[tuple[str, int | None]], set[str]]:
+    """What the user gave: the start URLs' (host, port) pairs, plus hosts allowed by name
+    (``--allow-host``; with a port, only that port)."""
+    spider = crawler.spider
+    origins = {o for o in map(origin_of, getattr(spider, "start_urls", [])) if o}
+    named = list(getattr(spider, "_extra_hosts", [])) + crawler.settings.getlist("ARCHIVE_ALLOWED_HOSTS")
+    hosts = set()
+    for value in named:
+        host, port = split_host(value)
+        if port is None:
+            hosts.add(host)
+        else:
+            origins.add((host, port))
+    return origins, hosts
+
+
 class SafetyMiddleware:
     """Downloader middleware: enforces the rules above on every request, redirects
     included (Scrapy sends a redirect's new request through the middlewares again), and
@@ -150,17 +168,7 @@ class SafetyMiddleware:
     def trusted(self) -> tuple[set[tuple[str, int | None]], set[str]]:
         """The start URLs' (host, port) pairs, and the hosts the user allowed by name."""
         if self._trusted is None:
-            spider = self.crawler.spider
-            origins = {o for o in map(origin_of, getattr(spider, "start_urls", [])) if o}
-            named = list(getattr(spider, "_extra_hosts", [])) + self.crawler.settings.getlist("ARCHIVE_ALLOWED_HOSTS")
-            hosts = set()
-            for value in named:
-                host, port = split_host(value)
-                if port is None:
-                    hosts.add(host)
-                else:
-                    origins.add((host, port))
-            self._trusted = (origins, hosts)
+            self._trusted = trusted_origins(self.crawler)
         return self._trusted
 
     async def process_request(self, request: Request):
@@ -196,3 +204,40 @@ class SafetyMiddleware:
                 addresses = await maybe_deferred_to_future(threads.deferToThread(resolve_addresses, host))
             self._internal[host] = any(is_internal_address(ip) for ip in addresses)
         return self._internal[host]
+
+
+class GuardedResolver(CachingThreadedResolver):
+    """Scrapy's DNS resolver, refusing internal addresses for names the user did not give.
+
+    SafetyMiddleware resolves a name before the request is sent; Scrapy resolves it again
+    to connect. This closes the gap between the two (DNS rebinding: a name that answers
+    with a public address first and an internal one next): the address actually
+    connected to is checked too.
+    """
+
+    crawler = None
+
+    @classmethod
+    def from_crawler(cls, crawler, reactor):
+        resolver = super().from_crawler(crawler, reactor)
+        resolver.crawler = crawler
+        return resolver
+
+    def getHostByName(self, name: str, timeout=()):
+        deferred = super().getHostByName(name, timeout)
+        deferred.addCallback(self.refuse_internal, name)
+        return deferred
+
+    def refuse_internal(self, address: str, name: str) -> str:
+        if literal_addresses(name) is not None or self.crawler is None or self.crawler.spider is None:
+            return address  # IP literals and loopback names: SafetyMiddleware decided
+        origins, hosts = trusted_origins(self.crawler)
+        if name in hosts or any(name == host for host, _ in origins):
+            return address
+        try:
+            internal = is_internal_address(ipaddress.ip_address(address))
+        except ValueError:
+            return address
+        if internal:
+            raise DNSLookupError(f"{name} resolves to {address}, an internal address")
+        return address

@@ -14,7 +14,7 @@ from archive_spider import config, storage
 from archive_spider.cli import cli
 from archive_spider.decoding import decode_html, looks_binary
 from archive_spider.retry import BackoffRetryMiddleware, parse_retry_after
-from archive_spider.safety import is_allowed_host, is_internal_address, literal_addresses, resolve_addresses
+from archive_spider.safety import GuardedResolver, is_allowed_host, is_internal_address, literal_addresses, resolve_addresses
 from archive_spider.wordcount import count_words_any_script
 
 TEXT = "\u201cQuoted\u201d caf\u00e9 \u2014 na\u00efve d\u00e9j\u00e0 vu \u00e0 la cr\u00e8me"
@@ -101,6 +101,24 @@ def test_allowed_hosts_match_subdomains_not_lookalikes():
     assert is_allowed_host("127.0.0.1", ["127.0.0.1:8000"])
     assert not is_allowed_host("badexample.com", ["example.com"])
     assert not is_allowed_host("127.0.0.2", ["127.0.0.1"])
+
+
+def test_resolver_refuses_internal_addresses_for_names_found_on_pages():
+    from types import SimpleNamespace
+
+    from twisted.internet.error import DNSLookupError
+
+    spider = SimpleNamespace(start_urls=["http://intranet.example:8000/"], _extra_hosts=["wiki.example"])
+    crawler = SimpleNamespace(spider=spider, settings=Settings({"ARCHIVE_ALLOWED_HOSTS": []}))
+    resolver = GuardedResolver.__new__(GuardedResolver)
+    resolver.crawler = crawler
+    assert resolver.refuse_internal("93.184.216.34", "example.com") == "93.184.216.34"
+    assert resolver.refuse_internal("10.0.0.5", "intranet.example") == "10.0.0.5"  # a start URL's host
+    assert resolver.refuse_internal("10.0.0.6", "wiki.example") == "10.0.0.6"  # --allow-host
+    with pytest.raises(DNSLookupError, match="internal address"):
+        resolver.refuse_internal("10.0.0.5", "rebound.example.com")
+    with pytest.raises(DNSLookupError):
+        resolver.refuse_internal("169.254.169.254", "metadata.example.com")
 
 
 # --- retries -----------------------------------------------------------------------------------
