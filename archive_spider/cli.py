@@ -72,8 +72,12 @@ def cli():
 
 
 @cli.command()
-@click.argument("urls", nargs=-1, required=True)
+@click.argument("urls", nargs=-1)
 @db_option
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="SITES.TOML",
+              help="Crawl the sites listed in this file (with the URLS, if any).")
+@click.option("--site", "site_names", multiple=True, metavar="NAME",
+              help="Only this site of --config (repeatable).")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after fetching this many pages.")
 @click.option("--concurrency", type=click.IntRange(1, 256),
               help="Requests at once per host, with AutoThrottle and delays off. "
@@ -87,11 +91,12 @@ def cli():
                    "e.g. -s ARCHIVE_MAX_PAGE_BYTES=1000000.")
 @click.option("-v", "--verbose", count=True, help="Log more: -v for progress, -vv for every request.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file.")
-def crawl(urls, db_path, max_pages, concurrency, allowed_hosts, timeout, settings, verbose, log_file):
+def crawl(urls, db_path, config_path, site_names, max_pages, concurrency, allowed_hosts, timeout, settings,
+          verbose, log_file):
     """Crawl article sites from their index pages into the archive.
 
-    URLS are index pages (front page, category pages) or single articles. Only their
-    hosts are visited. Articles already in the archive are not fetched again, so a rerun
+    URLS are index pages (front page, category pages) or single articles; --config
+    adds the start URLs of the sites in a sites.toml. Only their hosts are visited. Articles already in the archive are not fetched again, so a rerun
     picks up what is new. Exit status: 0 ok, 1 the crawl failed, 2 bad usage.
 
     Example: archive-spider crawl https://example.com/blog/ --db db/archive.db
@@ -99,11 +104,24 @@ def crawl(urls, db_path, max_pages, concurrency, allowed_hosts, timeout, setting
     from archive_spider.config import ConfigError, check_start_urls, parse_settings
     from archive_spider.crawl import CrawlOptions, run_crawl
 
+    from archive_spider.sites import load_sites
+
+    if not urls and not config_path:
+        raise click.UsageError("give start URLs, or --config SITES.TOML")
+    if site_names and not config_path:
+        raise click.UsageError("--site picks sites of --config SITES.TOML")
     try:
         urls = check_start_urls(urls)
         extra = parse_settings(settings)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+    if config_path:
+        try:
+            sites = load_sites(config_path, site_names)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+        urls = urls + [url for site in sites for url in site.start_urls]
+        allowed_hosts = tuple(allowed_hosts) + tuple(host for site in sites for host in site.allowed_hosts)
     if timeout:
         extra["DOWNLOAD_TIMEOUT"] = timeout
     options = CrawlOptions(

@@ -20,14 +20,16 @@ CRAWL_BOUND_SECONDS = 120  # generous: it takes about ten seconds here
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):
-    """The hostile site crawled once; yields (site, db_path, result, seconds, internal services)."""
+    """The hostile site crawled once (through a sites.toml); yields (site, db_path, result, seconds, internal services)."""
     db_path = tmp_path_factory.mktemp("hostile") / "archive.db"
     with InternalService("127.0.0.1") as internal, InternalService("127.0.0.2") as internal2:
         with HostileSite(internal.port, internal2.port, huge_bytes=3 * MAX_PAGE_BYTES,
                          slow_seconds=TIMEOUT_SECONDS * 3) as site:
+            config_file = db_path.parent / "sites.toml"
+            config_file.write_text(f'[sites.hostile]\nstart_urls = ["{site.url}/"]\n')
             started = time.monotonic()
             result = run_cli(
-                "crawl", f"{site.url}/", "--db", db_path, "--concurrency", "8",
+                "crawl", "--config", config_file, "--db", db_path, "--concurrency", "8",
                 "--timeout", TIMEOUT_SECONDS,
                 "-s", f"ARCHIVE_MAX_PAGE_BYTES={MAX_PAGE_BYTES}",
                 "-s", "ARCHIVE_RETRY_BACKOFF=0.2", "-s", "ARCHIVE_MAX_RETRY_DELAY=10",

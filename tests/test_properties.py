@@ -12,7 +12,7 @@ from archive_spider.decoding import decode_html, looks_binary
 from archive_spider.extraction import extract_article
 
 # Seconds one call may take at most on arbitrary input (a real page takes milliseconds).
-TIME_BOUND = 5.0
+TIME_BOUND = 30.0
 PROPERTY_SETTINGS = settings(max_examples=150, deadline=None,
                              suppress_health_check=[HealthCheck.too_slow])
 
