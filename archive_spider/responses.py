@@ -78,7 +78,15 @@ def reason_for_exception(exception: BaseException) -> str | None:
                               twisted_error.ConnectError, twisted_error.ConnectionLost,
                               twisted_error.ConnectionDone, ConnectionError)):
         return "connection"
-    if isinstance(exception, DownloadFailedError) or type(exception).__name__ == "ResponseFailed":
+    # Twisted's and Scrapy's wrappers vary with the version: go by the class names.
+    names = " ".join(cls.__name__ for cls in type(exception).__mro__)
+    if "Timeout" in names:
+        return "timeout"
+    if "DNS" in names or "Resolve" in names:
+        return "dns"
+    if any(word in names for word in ("ResponseFailed", "ResponseNeverReceived", "Connection", "DataLoss")):
+        return "connection"
+    if isinstance(exception, DownloadFailedError):
         return "connection"
     return "download-error"
 
@@ -204,6 +212,11 @@ class _RecordsIgnored:
                 request.meta[FAILURE_REASON] = reason
                 self.failure_log.record(request, reason, status=response.status, detail=_describe(exc))
             raise
+        except Exception as exc:  # a body that does not decompress, a Location that does not parse
+            request.meta[FAILURE_REASON] = "download-error"
+            self.failure_log.record(request, "download-error", status=response.status,
+                                    detail=f"{type(exc).__name__}: {_describe(exc)}")
+            raise IgnoreRequest(f"download-error: {request.url}") from exc
 
 
 class RedirectMiddleware(_RecordsIgnored, _redirect.RedirectMiddleware):

@@ -123,6 +123,7 @@ TRAPS = {
     "/2025/09/an-endless-redirect-chain/": "redirect-loop",
     "/2025/09/a-gzip-bomb/": "too-large",
     "/2025/09/a-meta-refresh-elsewhere/": None,  # recorded under the target as blocked-host
+    "/2025/09/a-broken-gzip-body/": "download-error",
 }
 # 20 MB of zeros in 20 KB.
 GZIP_BOMB = gzip.compress(b"\0" * 20_000_000, compresslevel=9)
@@ -318,6 +319,9 @@ class HostileSite:
             return self.send(handler, 302, b"", headers={"Location": f"/2025/09/an-endless-redirect-chain/?hop={hop}"})
         if path == "/2025/09/a-gzip-bomb/":
             return self.send(handler, 200, GZIP_BOMB, headers={"Content-Encoding": "gzip"})
+        if path == "/2025/09/a-broken-gzip-body/":
+            return self.send(handler, 200, b"\x1f\x8b\x08\x00garbage, not gzip at all" * 50,
+                             headers={"Content-Encoding": "gzip"})
         if path == "/2025/09/a-meta-refresh-elsewhere/":
             target = f"http://127.0.0.2:{self.internal_v2_port}/refreshed/"
             return self.send(handler, 200, f'<html><head><meta http-equiv="refresh" content="0; url={target}">'
