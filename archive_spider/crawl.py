@@ -76,6 +76,10 @@ def build_settings(options: CrawlOptions) -> Settings:
         overrides["ARCHIVE_ALLOWED_HOSTS"] = list(options.allowed_hosts)
     overrides.update(options.extra_settings or {})
     settings.setdict(overrides, priority="cmdline")
+    # ARCHIVE_MAX_PAGES (e.g. -s ARCHIVE_MAX_PAGES=100) is --max-pages by another name.
+    max_pages = settings.get("ARCHIVE_MAX_PAGES")
+    if max_pages and not options.max_pages and str(max_pages).isdigit():
+        settings.set("CLOSESPIDER_PAGECOUNT", int(max_pages), priority="cmdline")
     return settings
 
 

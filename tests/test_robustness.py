@@ -335,3 +335,32 @@ def test_sites_toml_is_loaded(tmp_path):
 def test_crawl_needs_urls_or_a_config():
     result = CliRunner().invoke(cli, ["crawl"])
     assert result.exit_code == 2 and "give start URLs" in one_line_error(result)
+
+
+def test_every_archive_setting_and_crawl_option_is_documented():
+    from pathlib import Path
+
+    from archive_spider import settings as project
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for name in dir(project):
+        if name.startswith("ARCHIVE_"):
+            assert f"`{name}`" in readme, name
+    for param in cli.commands["crawl"].params:
+        for opt in getattr(param, "opts", []):
+            if opt.startswith("--"):
+                assert f"`{opt}" in readme, opt
+
+
+def test_no_code_execution_ports():
+    from archive_spider import settings as project
+
+    assert project.TELNETCONSOLE_ENABLED is False
+    assert project.REMOTE_CONTROL_ENABLED is False
+
+
+def test_archive_max_pages_setting_is_the_page_limit():
+    from archive_spider.crawl import CrawlOptions, build_settings
+
+    assert build_settings(CrawlOptions(extra_settings={"ARCHIVE_MAX_PAGES": 7})).getint("CLOSESPIDER_PAGECOUNT") == 7
+    assert build_settings(CrawlOptions(max_pages=3)).getint("CLOSESPIDER_PAGECOUNT") == 3
