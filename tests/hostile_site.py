@@ -124,6 +124,7 @@ TRAPS = {
     "/2025/09/a-gzip-bomb/": "too-large",
     "/2025/09/a-meta-refresh-elsewhere/": None,  # recorded under the target as blocked-host
     "/2025/09/a-broken-gzip-body/": "download-error",
+    "/private/2025/09/behind-robots-txt/": "robots-txt",
 }
 # 20 MB of zeros in 20 KB.
 GZIP_BOMB = gzip.compress(b"\0" * 20_000_000, compresslevel=9)
