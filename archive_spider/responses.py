@@ -103,6 +103,11 @@ class ResponseCheckMiddleware:
     def from_crawler(cls, crawler):
         middleware = cls(crawler)
         crawler.signals.connect(middleware.request_dropped, signal=signals.request_dropped)
+        if crawler.settings.get("LOG_LEVEL") != "DEBUG":
+            for name in NOISY_LOGGERS:
+                logger_ = logging.getLogger(name)
+                if not any(isinstance(f, ShortDownloadErrors) for f in logger_.filters):
+                    logger_.addFilter(ShortDownloadErrors())
         return middleware
 
     def request_dropped(self, request: Request) -> None:
@@ -162,6 +167,24 @@ class ResponseCheckMiddleware:
             request.meta[FAILURE_REASON] = reason
             self.failures.record(request, reason, detail=_describe(exception))
         return None
+
+
+# Scrapy loggers that print a traceback for a failed download (a request without an
+# errback, a robots.txt that could not be fetched): the failure is recorded, one line is enough.
+NOISY_LOGGERS = ("scrapy.core.scraper", "scrapy.downloadermiddlewares.robotstxt")
+
+
+class ShortDownloadErrors(logging.Filter):
+    """Drops the traceback of download failures (timeouts, refused connections, ...) from
+    Scrapy's log records; other tracebacks, and all of them at DEBUG level, stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            exception = record.exc_info[1]
+            if isinstance(exception, IgnoreRequest) or reason_for_exception(exception) != "download-error":
+                record.exc_info = None
+                record.exc_text = None
+        return True
 
 
 def _is_robots_txt(request: Request) -> bool:

@@ -15,7 +15,7 @@ USER_AGENT = f"archive-spider/{__version__} (+https://github.com/archive-spider/
 ROBOTSTXT_OBEY = True
 
 # Scrapy's caching resolver, refusing internal addresses for names found on pages (safety.py).
-DNS_RESOLVER = "archive_spider.safety.GuardedResolver"
+TWISTED_DNS_RESOLVER = "archive_spider.safety.GuardedResolver"
 
 # An archiver must not open code-execution ports (both are on by default in Scrapy 2.19).
 TELNETCONSOLE_ENABLED = False
