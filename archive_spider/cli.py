@@ -163,17 +163,25 @@ def extract(files, url, teaser, with_html):
 
 @cli.command()
 @db_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
-def serve(db_path, host, port):
-    """Browse, search and export the archive in Datasette.
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 to publish on the network).")
+@click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on.")
+@click.option("--immutable", is_flag=True,
+              help="Open the file as immutable (faster; only for a copy no crawl writes to).")
+def serve(db_path, host, port, immutable):
+    """Browse, search and export the archive in Datasette, read-only.
+
+    Uses the Datasette configuration in db/ (metadata, templates, plugins, settings) and
+    publishes the file under the name "archive", whatever it is called.
 
     Example: archive-spider serve --db db/archive.db --port 8001
     """
     from archive_spider import publish
 
     open_existing(db_path).close()
-    publish.serve(db_path, host, port)
+    click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    publish.serve(db_path, host, port, immutable=immutable)
 
 
 @cli.command()
@@ -182,11 +190,16 @@ def serve(db_path, host, port):
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
               help="File to write (default: standard output).")
 @click.option("--site", help="Only articles of this site (host without www.).")
-@click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this date.")
-@click.option("--search", metavar="QUERY", help="Only articles matching this full-text query, best first.")
-@click.option("--columns", help="Comma-separated columns (default: all but html).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Only articles published (undated: first seen) on or after this date.")
+@click.option("--search", metavar="QUERY",
+              help="Only articles matching this full-text query (SQLite FTS5 syntax), best first.")
+@click.option("--columns", help="Comma-separated columns (default: all but html and the bookkeeping).")
 def export(db_path, fmt, output, site, since, search, columns):
     """Export articles as CSV, JSON or JSON Lines, streaming.
+
+    Rows are written as they are read, so an archive of any size exports in constant
+    memory. Newest first; with --search, best match first.
 
     Example: archive-spider export --format csv --since 2025-01-01 -o articles.csv
     """
@@ -195,7 +208,8 @@ def export(db_path, fmt, output, site, since, search, columns):
     cols = [c.strip() for c in columns.split(",")] if columns else list(exporter.DEFAULT_COLUMNS)
     db = open_existing(db_path)
     try:
-        rows = exporter.select_articles(db, cols, site=site, since=since, search=search)
+        rows = exporter.select_articles(db, cols, site=site, since=since and since.date().isoformat(),
+                                        search=search)
         count = exporter.write_rows(rows, fmt, output, cols)
     except (ValueError, storage.sqlite3.OperationalError) as exc:
         raise click.ClickException(str(exc)) from None

@@ -70,7 +70,7 @@ def build_settings(options: CrawlOptions) -> Settings:
             CONCURRENT_REQUESTS=max(16, options.concurrency),
             AUTOTHROTTLE_ENABLED=False,
             DOWNLOAD_DELAY=0,
-            RANDOMIZE_DOWNLOAD_DELAY=False,
+            DOWNLOAD_DELAY_JITTER=0,
         )
     if options.allowed_hosts:
         overrides["ARCHIVE_ALLOWED_HOSTS"] = list(options.allowed_hosts)
@@ -95,7 +95,7 @@ def run_crawl(start_urls: Iterable[str], options: CrawlOptions | None = None) ->
     storage.open_db(db_path).close()
 
     started = time.monotonic()
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(ArticlesSpider)
     process.crawl(crawler, urls=list(start_urls))
     process.start()

@@ -136,6 +136,20 @@ def test_teaser_found_and_not_found():
     assert "teaser-not-found" in missing.warnings
 
 
+def test_teaser_anchors_the_start_of_the_body():
+    page = (
+        "<html><body><article><h1>Salt Roads</h1>"
+        "<p>Kicker: Trade routes</p><p>Filed under history, 4 min read</p>"
+        "<p>Salt moved along the oldest roads of Europe long before silver did.</p>"
+        + "<p>Merchants carried blocks of salt over the passes, trading them for grain and wool. " * 6
+        + "</p></article></body></html>"
+    )
+    article = extract_article(page, teaser="Salt moved along the oldest roads of Europe long before silver did.")
+    assert article.text.startswith("Salt moved along the oldest roads")
+    assert "Kicker" not in article.text
+    assert "teaser-not-found" not in article.warnings
+
+
 # --- multi-page ------------------------------------------------------------------------------
 
 
@@ -186,10 +200,61 @@ def test_bytes_in_declared_legacy_encoding():
     assert "crème épaisse" in article.text
 
 
+def test_utf8_read_as_windows_1252_is_repaired():
+    page = ("<html><head><title>Caf\u00e9 cr\u00e8me</title></head><body><article><p>"
+            + "Le caf\u00e9 est servi avec une cr\u00e8me \u00e9paisse et un petit g\u00e2teau. " * 8
+            + "</p></article></body></html>").encode("utf-8").decode("cp1252")
+    article = extract_article(page)
+    assert article.title == "Café crème"
+    assert "crème épaisse" in article.text
+    assert "repaired-encoding" in article.warnings
+
+
+def test_entities_in_metadata_are_decoded():
+    page = ('<html><head><meta property="og:title" content="Salt &amp;amp; Pepper">'
+            '<meta name="keywords" content="food &amp;amp; drink, spices"></head><body><article>'
+            + "<p>Pepper and salt have sat side by side on tables for centuries of meals. " * 6
+            + "</p></article></body></html>")
+    article = extract_article(page)
+    assert article.title == "Salt & Pepper"
+    assert article.tags == ["food & drink", "spices"]
+
+
+def test_html_has_no_source_indentation(essay):
+    assert "  " not in essay.html
+    assert essay.html.startswith("<p>A dry stone wall")
+
+
 def test_huge_input_is_capped_and_fast():
     paragraph = "<p>" + "Words in a very long page that goes on and on. " * 20 + "</p>"
     page = "<html><body><article>" + paragraph * 25000 + "</article></body></html>"
     assert len(page) > 20_000_000
+    start = time.perf_counter()
+    article = extract_article(page)
+    assert time.perf_counter() - start < 30
+    assert "truncated" in article.warnings
+
+
+# --- the bundled demo site: exactly the essay's text -----------------------------------------
+
+
+def test_demo_site_articles_extract_exactly():
+    site_module = pytest.importorskip("archive_spider.demo.site")
+    essays = site_module.load_essays()
+    base = "http://127.0.0.1:8000"
+    site = site_module.build_site(essays, base_url=base)
+    for essay in essays:
+        pages = [
+            extract_article(site[essay.page_path(n)].body, url=base + essay.page_path(n), teaser=essay.teaser)
+            for n in range(1, len(essay.pages) + 1)
+        ]
+        article = merge_pages(*pages)
+        assert article.text == "\n\n".join(essay.paragraphs), essay.slug
+        assert (article.title, article.author, article.published) == (essay.title, essay.author, essay.published)
+
+
+def test_pathological_markup_is_cut_and_bounded_in_time():
+    page = "<html><body><table>" + "<tr><td>cell</td><td>value</td></tr>" * 60000 + "</table></body></html>"
     start = time.perf_counter()
     article = extract_article(page)
     assert time.perf_counter() - start < 30

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import lxml.html
 from lxml.html import HtmlElement
 
 from . import heuristics as h
@@ -19,24 +20,73 @@ from .text import normalize_space
 TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+")
 HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 PROTECTED_TAGS = frozenset({"html", "body", "article", "main"})
+INLINE_TAGS = frozenset({"a", "span", "em", "strong", "b", "i", "u", "font", "abbr", "sup", "sub",
+                         "small", "mark", "cite", "q", "time", "code", "label"})
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 # A furniture block holding more than this share of the page's text is probably the
 # article itself wearing an unlucky class name ("has-sidebar", "comments-open").
 MAX_FURNITURE_TEXT_SHARE = 0.35
 
+# Class names and ids with more parts than this are slugs of headings, not layout names.
+MAX_FURNITURE_NAME_TOKENS = 4
+
 
 def prune_page(tree: HtmlElement) -> None:
     """Remove non-article furniture from a whole parsed page, in place."""
     for element in list(tree.iter(*h.UNWANTED_TAGS)):
         drop(element)
+    flatten_math(tree)
+    rename_custom_elements(tree)
+    unwrap_script_links(tree)
     page_length = len(normalize_space(tree.text_content())) or 1
+    verdicts: dict[tuple, bool] = {}  # class/id strings repeat a lot within one page
     for element in list(tree.iter()):
         if not isinstance(element.tag, str) or element.getparent() is None:
             continue
-        if is_hidden(element) or is_furniture(element, page_length):
+        if is_hidden(element) or is_furniture(element, page_length, verdicts):
             drop(element)
+        elif element.tag in INLINE_TAGS:
+            # the finders drop inline elements by class ("menu", "popup", "tweet") and
+            # take the sentence's words with them; inline names carry no layout meaning
+            element.attrib.pop("class", None)
+            element.attrib.pop("id", None)
     remove_teaser_sections(tree)
+
+
+def flatten_math(tree: HtmlElement) -> None:
+    """Replace MathML with its plain text, which the finders and sanitiser would drop."""
+    for math in list(tree.iter("math", "{http://www.w3.org/1998/Math/MathML}math")):
+        if math.getparent() is None:
+            continue
+        text = " ".join(part.strip() for part in math.itertext() if part.strip())
+        replacement = lxml.html.Element("span")
+        replacement.text = text
+        replacement.tail = math.tail
+        math.getparent().replace(math, replacement)
+
+
+def unwrap_script_links(tree: HtmlElement) -> None:
+    """Keep the words of javascript: links (popups, notes) as text; finders drop the links."""
+    for link in list(tree.iter("a")):
+        if (link.get("href") or "").strip().lower().startswith("javascript:"):
+            link.drop_tag()
+
+
+def rename_custom_elements(tree: HtmlElement) -> None:
+    """Turn custom elements (<story-body>, <mjx-container>) into div/span the finders know."""
+    for element in tree.iter():
+        tag = element.tag
+        if isinstance(tag, str) and "-" in tag:
+            has_blocks = element.find(".//p") is not None or element.find(".//div") is not None
+            element.tag = "div" if has_blocks else "span"
+
+
+def remove_sourceless_images(tree: HtmlElement) -> None:
+    """Remove images with an empty src, before resolving links turns "" into the page URL."""
+    for image in list(tree.iter("img")):
+        if not (image.get("src") or "").strip() and not image.get("data-src"):
+            drop(image)
 
 
 def is_hidden(element: HtmlElement) -> bool:
@@ -50,29 +100,62 @@ def is_hidden(element: HtmlElement) -> bool:
     return bool(style and HIDDEN_STYLE_RE.search(style))
 
 
-def is_furniture(element: HtmlElement, page_length: int) -> bool:
-    """True for share bars, comment sections, ad rows, author boxes and similar blocks."""
+def is_furniture(element: HtmlElement, page_length: int, verdicts: dict | None = None) -> bool:
+    """True for share bars, comment sections, ad rows, author boxes and similar blocks.
+
+    ``verdicts`` memoises the class/id test for the page being pruned.
+    """
     tag = element.tag
     if tag in PROTECTED_TAGS or tag in ("head", "title", "meta", "link"):
         return False
     if tag in ("nav", "aside") or element.get("role") in h.BOILERPLATE_ROLES:
         return is_small_share(element, page_length)
-    names = " ".join(filter(None, (element.get("class"), element.get("id")))).lower()
-    if names and names_furniture(names):
+    if tag in INLINE_TAGS:  # a "popup" link or "tag" span inside a sentence is still text
+        return False
+    key = (element.get("class"), element.get("id"))
+    if key == (None, None):
+        named_furniture = False
+    elif verdicts is not None and key in verdicts:
+        named_furniture = verdicts[key]
+    else:
+        names = " ".join(filter(None, key)).lower().split()
+        named_furniture = names_furniture(names)
+        if verdicts is not None:
+            verdicts[key] = named_furniture
+    if named_furniture:
         if element.find(".//h1") is not None:  # an article header is not furniture
             return False
         return is_small_share(element, page_length)
     if tag in ("p", "div", "span", "li", "section", "aside", "center", "font") and len(element) <= 3:
-        text = normalize_space(element.text_content())
+        text = read_short_text(element)
         if text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text)):
             return True
     return False
 
 
-def names_furniture(names: str) -> bool:
-    """True when a class/id string names a furniture block."""
-    tokens = set(TOKEN_SPLIT_RE.split(names))
-    return bool(tokens & h.BOILERPLATE_TOKENS) or bool(h.BOILERPLATE_JOINED_RE.search(names))
+def read_short_text(element: HtmlElement) -> str | None:
+    """Return the element's text if it is a short line (furniture-sized), else None."""
+    length, parts = 0, []
+    for part in element.itertext():
+        length += len(part)
+        if length > h.MAX_FURNITURE_LINE_CHARS:
+            return None
+        parts.append(part)
+    return normalize_space("".join(parts))
+
+
+def names_furniture(names: list[str]) -> bool:
+    """True when one of the class names or ids names a furniture block.
+
+    Long names are slugs of headings ("sharing-with-a-single-developer"), not furniture.
+    """
+    for name in names:
+        tokens = TOKEN_SPLIT_RE.split(name)
+        if len(tokens) > MAX_FURNITURE_NAME_TOKENS:
+            continue
+        if h.BOILERPLATE_TOKENS.intersection(tokens) or h.BOILERPLATE_JOINED_RE.search(name):
+            return True
+    return False
 
 
 def is_small_share(element: HtmlElement, page_length: int) -> bool:

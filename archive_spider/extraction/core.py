@@ -10,12 +10,29 @@ from lxml.html import HtmlElement
 
 from . import heuristics as h
 from .article import Article
-from .cleaning import clean_article, prune_page, remove_title_heading, unwrap_dead_links
-from .content import find_body_with_trafilatura, parse_fragment
-from .loading import decode_input, parse_page
+from .cleaning import (
+    clean_article,
+    prune_page,
+    remove_sourceless_images,
+    remove_title_heading,
+    unwrap_dead_links,
+)
+from .content import (
+    anchor_on_teaser,
+    prefer_teaser_holder,
+    Candidate,
+    choose_body,
+    find_body_with_readability,
+    find_body_with_trafilatura,
+    merge_missing_blocks,
+    parse_fragment,
+    serialize_block,
+    wrap_loose_inline,
+)
+from .loading import decode_input, parse_page, truncate_tree
 from .metadata import extract_metadata
 from .sanitizing import sanitize_html
-from .text import count_words, render_text
+from .text import count_words, render_text, tidy_whitespace
 
 LOGGER = logging.getLogger(__name__)
 
@@ -46,22 +63,27 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
     tree = parse_page(text)
     if tree is None:
         return Article(warnings=warnings + ["not-html"])
+    if truncate_tree(tree, h.MAX_PAGE_ELEMENTS):
+        warnings.append("truncated")
+    remove_sourceless_images(tree)
     if url:
         make_links_absolute(tree, url)
     metadata = extract_metadata(tree, url)
 
     page = deepcopy(tree)
     prune_page(page)
-    body = find_body_with_trafilatura(page, url)
-    if body is None:
-        body = find_body_with_trafilatura(tree, url, favor_recall=True)
-    body_html = ""
-    if body is not None:
-        clean_article(body)
-        remove_title_heading(body, metadata.title)
-        unwrap_dead_links(body)
-        body_html = sanitize_html(inner_html(body))
-    body_text = render_text(parse_fragment(body_html)) if body_html else ""
+    truncate_tree(page, h.MAX_FINDER_ELEMENTS)
+    candidates = find_candidates(page, url, metadata.title, unpruned=tree)
+    chosen = choose_body(candidates, metadata.article_body)
+    if chosen is not None and teaser and teaser.strip():
+        chosen = prefer_teaser_holder(chosen, candidates, teaser)
+    if chosen is not None:
+        for other in [c for c in candidates if c is not chosen]:
+            chosen = merge_missing_blocks(chosen, other)
+        if teaser and teaser.strip():
+            chosen = anchor_on_teaser(chosen, teaser)
+    body_html = chosen.html if chosen else ""
+    body_text = chosen.text if chosen else ""
 
     article = Article(
         title=metadata.title,
@@ -81,6 +103,44 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
     )
     add_quality_warnings(article, teaser)
     return article
+
+
+def find_candidates(
+    page: HtmlElement, url: str | None, title: str | None, unpruned: HtmlElement
+) -> list[Candidate]:
+    """Run the body finders on the pruned page; return their cleaned, sanitised results.
+
+    When every finder comes back with almost nothing, trafilatura runs once more in its
+    full mode (with its own fallback finders) on the unpruned page, as a last resort:
+    our pruning may have mistaken the content of an unusual page for furniture.
+    """
+    found = [("trafilatura", find_body_with_trafilatura(page, url)),
+             ("readability", find_body_with_readability(page, url))]
+    candidates = [c for c in (build_candidate(name, root, title) for name, root in found) if c]
+    is_small_page = sum(1 for _ in unpruned.iter()) <= h.MAX_ELEMENTS_FOR_FALLBACKS
+    if is_small_page and max((c.words for c in candidates), default=0) < h.SHORT_TEXT_WORDS:
+        root = find_body_with_trafilatura(unpruned, url, fast=False)
+        generous = build_candidate("trafilatura-full", root, title)
+        if generous:
+            candidates.append(generous)
+    return candidates
+
+
+def build_candidate(name: str, root: HtmlElement | None, title: str | None) -> Candidate | None:
+    """Clean and sanitise one finder's body; None when nothing is left."""
+    if root is None:
+        return None
+    clean_article(root)
+    remove_title_heading(root, title)
+    unwrap_dead_links(root)
+    html = sanitize_html(inner_html(root))
+    if not html:
+        return None
+    fragment = parse_fragment(html)
+    wrap_loose_inline(fragment)
+    tidy_whitespace(fragment)
+    html = "\n".join(serialize_block(block) for block in fragment)
+    return Candidate(name, fragment, render_text(fragment), html)
 
 
 def add_quality_warnings(article: Article, teaser: str | None) -> None:

@@ -14,12 +14,21 @@ import re
 # and parsing 20 MB of markup would stall a crawler worker for seconds.
 MAX_INPUT_BYTES = 3_000_000
 
-# Pages with more elements than this skip the second opinion (readability scorer), to
-# keep the time per page bounded on pathological markup.
-MAX_ELEMENTS_FOR_SECOND_OPINION = 30_000
+# Element budgets that keep the time per page bounded on pathological markup (a page of
+# 200,000 spans, a table of 60,000 rows). Pages are cut after this many elements, in
+# document order, before pruning (the article comes early; comments and feeds come late),
+# and again before the finders run; the slowest fallbacks only run on pages below the
+# last budget. The largest page of the development corpus has ~10,000 elements raw.
+MAX_PAGE_ELEMENTS = 25_000
+MAX_FINDER_ELEMENTS = 12_000
+MAX_ELEMENTS_FOR_FALLBACKS = 6_000
 
 # A share of NUL or other control bytes above this means the input is not text at all.
 MAX_BINARY_BYTE_RATIO = 0.01
+
+# UTF-8 decoded as Windows-1252/Latin-1 leaves these pairs ("CafÃ©", "â€™"); their presence
+# sends the page through ftfy, their absence spares every other page the cost.
+MOJIBAKE_RE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|\u00e2\u20ac[\u0080-\u00bf\u2018-\u203a\u0153\u017e\u2122]")
 
 # Body texts shorter than this (in words) earn the 'short-text' warning.
 SHORT_TEXT_WORDS = 50
@@ -29,9 +38,35 @@ SHORT_TEXT_WORDS = 50
 # Shingle size used to compare candidate bodies with each other and with the teaser.
 SHINGLE_SIZE = 4
 
+# readability-lxml's candidate is preferred (it is the more precise finder) unless it holds
+# less than this share of trafilatura's words: then it has locked onto one fragment.
+MIN_READABILITY_SHARE = 0.2
+
+# JSON-LD articleBody acts as referee between candidates only when it is this long.
+MIN_REFERENCE_SHINGLES = 30
+
+# Merging: a block of the second finder is "covered" by the chosen body when this share of
+# its shingles is there; uncovered blocks are added only if they are prose (a paragraph or
+# list of at least this many words, mostly not link text), and only while the additions
+# stay below this share of the chosen body (more means a list of other stories).
+MIN_COVERED_SHARE = 0.5
+MIN_MERGED_BLOCK_WORDS = 12
+MIN_MERGED_WORDS_PER_LINE = 8
+MIN_INNER_BLOCK_WORDS = 4  # blocks between two covered blocks need only this many words
+MAX_MERGED_LINK_DENSITY = 0.5
+MAX_MERGED_SHARE = 0.8
+MIN_MERGE_AGREEMENT = 0.3  # shingle F1 between the two finders' bodies
+PROSE_TAGS = frozenset({"p", "blockquote", "ul", "ol", "pre", "table", "h2", "h3", "h4", "figure"})
+INLINE_TAGS = frozenset({"a", "em", "strong", "b", "i", "sub", "sup", "br", "code", "img", "span"})
+
 # Teasers are often an edited first sentence: this share of the teaser's shingles (or,
 # for short teasers, tokens) found in the body counts as "the body contains it".
 TEASER_MIN_OVERLAP = 0.5
+
+# The body is made to start at the teaser when at most this many words come before it
+# (kicker, dateline, "4 min read"); the teaser's first shingles locate it.
+MAX_TEASER_LEAD_WORDS = 40
+TEASER_ANCHOR_SHINGLES = 4
 
 # --- patterns of page furniture -----------------------------------------------------------
 
@@ -49,7 +84,7 @@ BOILERPLATE_TOKENS = frozenset(
         "breadcrumb", "breadcrumbs", "pagination", "pager",
         "sidebar", "widget", "navbar", "nav", "menu", "footer", "masthead",
         "authorbox", "author-box", "author-bio", "bio", "byline-bio", "about-author",
-        "tags", "tagcloud", "print", "skip",
+        "tags", "tagcloud", "print", "skip", "byline", "dateline", "author", "authors",
     }
 )
 
@@ -58,7 +93,8 @@ BOILERPLATE_TOKENS = frozenset(
 BOILERPLATE_JOINED_RE = re.compile(
     r"(author[-_]?(box|bio|card|info|profile)|about[-_]the[-_]author|"
     r"read[-_]?more|more[-_]from|you[-_]may[-_]also|also[-_]like|share[-_]?(bar|buttons|tools)|"
-    r"social[-_]?(bar|buttons|links|share)|newsletter|comment[-_]?(s|list|section|form))",
+    r"social[-_]?(bar|buttons|links|share)|newsletter|comment[-_]?(s|list|section|form)|"
+    r"(entry|post|article)[-_]?meta$)",
     re.IGNORECASE,
 )
 
@@ -76,6 +112,9 @@ ADVERTISEMENT_TEXT_RE = re.compile(
     r"( content)?|ad|ads|pub)\s*:?\s*$",
     re.IGNORECASE,
 )
+
+# Ad rows and share bars are short lines; longer blocks are not tested against the patterns.
+MAX_FURNITURE_LINE_CHARS = 160
 
 # Share bars: "Share this: Twitter | Facebook | Email", "Share on Facebook", ...
 SHARE_TEXT_RE = re.compile(
@@ -122,3 +161,22 @@ MAX_SPACER_IMAGE_SIZE = 2  # width or height in px at or below which an image is
 
 # Title suffixes/prefixes: "Article title | Site", "Site - Article title".
 TITLE_SEPARATORS_RE = re.compile(r"\s+(?:\||-|–|—|::|·|»|/|:)\s+")
+
+# A trailing title part after one of these separators, at most this many words long, with
+# at least this many words before it, is the site's name ("Lorem ipsum dolor – My site").
+# A plain hyphen is too common inside real titles to count.
+SITE_SEPARATORS = frozenset({"|", "–", "—", "·", "»", "::"})
+MAX_SITE_NAME_WORDS = 3
+MIN_TITLE_WORDS = 3
+
+# Bylines: how far to look, and what a name can look like.
+MAX_BYLINE_ELEMENTS = 20
+MAX_BYLINE_CHARS = 100
+MAX_NAME_WORDS = 5
+MAX_NAME_CHARS = 60
+# Month names and relative times that follow a name in a byline ("Jane Roe March 11").
+DATE_WORD_RE = re.compile(
+    r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|"
+    r"oct(ober)?|nov(ember)?|dec(ember)?)\.?\s+\d|\b(today|yesterday|ago|updated|published)\b",
+    re.IGNORECASE,
+)

@@ -7,6 +7,7 @@ for the publication date.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -16,7 +17,12 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 
 from . import heuristics as h
-from .text import normalize_space
+from .text import normalize_space as normalize_text
+
+
+def normalize_space(value: str) -> str:
+    """Whitespace-normalise a metadata value and decode entities left in it ("&amp;")."""
+    return normalize_text(html.unescape(value)) if "&" in value else normalize_text(value)
 
 ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "blogposting", "reportagenewsarticle", "report", "posting",
@@ -29,9 +35,10 @@ ISO_DATE_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})")
 JSONLD_COMMENT_RE = re.compile(r"^\s*(<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(-->|//\s*\]\]>|\]\]>)\s*$")
 
-META_TITLE_KEYS = ("og:title", "twitter:title", "dc.title", "dcterms.title", "title",
-                   "parsely-title", "sailthru.title")
-META_AUTHOR_KEYS = ("author", "article:author", "parsely-author", "dc.creator", "dcterms.creator",
+META_TITLE_KEYS = ("dc:title", "dc.title", "dcterm:title", "dcterms.title", "dcterms:title",
+                   "og:title", "twitter:title", "title", "parsely-title", "sailthru.title")
+META_AUTHOR_KEYS = ("dc:creator", "dc.creator", "dcterm:creator", "dcterms.creator", "author",
+                    "article:author", "og:article:author", "parsely-author",
                     "sailthru.author", "byl", "citation_author", "twitter:creator")
 META_PUBLISHED_KEYS = ("article:published_time", "og:published_time", "datepublished",
                        "parsely-pub-date", "sailthru.date", "dc.date", "dcterms.date",
@@ -48,6 +55,7 @@ BYLINE_NAME_XPATH = (
     ".//*[@rel='author' or @itemprop='author' or @itemprop='name' or contains(@class, 'author')"
     " or contains(@class, 'name')] | .//a"
 )
+AUTHOR_MARKUP_XPATH = "//*[@rel='author' or @itemprop='author']"
 BYLINE_XPATH = (
     "//*[@rel='author' or @itemprop='author' or contains(concat(' ', normalize-space(@class), ' '), ' byline ')"
     " or contains(@class, 'byline') or contains(@class, 'author') or contains(@id, 'byline')]"
@@ -83,7 +91,7 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> Metadata:
                                     *read_time_elements(tree))
     metadata.modified = first_date(linked.get("dateModified"),
                                    *(meta.get(k) for k in META_MODIFIED_KEYS))
-    if metadata.published is None:
+    if metadata.published is None and sum(1 for _ in tree.iter()) <= h.MAX_ELEMENTS_FOR_FALLBACKS:
         metadata.published = guess_date(tree, url)
     metadata.lang = extract_language(tree, meta, linked)
     metadata.canonical_url = extract_canonical_url(tree, meta, url)
@@ -220,37 +228,61 @@ def read_time_elements(tree: HtmlElement) -> list[str]:
 
 
 def extract_title(tree: HtmlElement, linked: dict, meta: dict, site_name: str | None) -> str | None:
-    """Return the article title without a site-name suffix, preferring the visible h1."""
-    candidates = [linked.get("headline"), *(meta.get(k) for k in META_TITLE_KEYS)]
+    """Return the article title without a site-name part ("Title | Site" -> "Title").
+
+    The most deliberate source wins (JSON-LD, then Dublin Core, Open Graph, Twitter, then
+    ``<title>``); the visible h1 and the site name only decide which part to keep.
+    """
     title_element = tree.find(".//title")
-    if title_element is not None:
-        candidates.append(title_element.text_content())
-    candidates = [normalize_space(c) for c in candidates if c and c.strip()]
+    page_title = title_element.text_content() if title_element is not None else ""
+    candidates = [*order_json_ld_titles(linked, page_title), *(meta.get(k) for k in META_TITLE_KEYS),
+                  page_title]
+    candidates = [normalize_space(c) for c in candidates if isinstance(c, str) and c.strip()]
     headings = [normalize_space(e.text_content()) for e in tree.iterfind(".//h1")][:5]
-    headings = [h1 for h1 in headings if h1]
-    # the visible h1 wins when a metadata title confirms it (whole or as one segment)
-    for candidate in candidates:
-        segments = [candidate, *h.TITLE_SEPARATORS_RE.split(candidate)]
-        folded = {s.casefold() for s in segments}
-        for heading in headings:
-            if heading.casefold() in folded:
-                return heading
+    headings = [heading for heading in headings if heading]
     if not candidates:
         return headings[0] if headings else None
-    return strip_site_name(candidates[0], site_name)
+    return strip_site_name(candidates[0], site_name, headings)
 
 
-def strip_site_name(title: str, site_name: str | None) -> str:
-    """Remove a leading or trailing segment that names the site ("Title | Site")."""
+def order_json_ld_titles(linked: dict, page_title: str) -> list[str]:
+    """Return JSON-LD headline and name, the one closer to the page's <title> first.
+
+    Some sites put a description in ``headline`` and the title in ``name`` (or the reverse).
+    """
+    titles = [t for t in (linked.get("headline"), linked.get("name")) if isinstance(t, str)]
+    if len(titles) == 2 and titles[0] != titles[1]:
+        words = set(page_title.casefold().split())
+        titles.sort(key=lambda t: -len(words & set(t.casefold().split())))
+    return titles
+
+
+def strip_site_name(title: str, site_name: str | None, headings: list[str] = ()) -> str:
+    """Remove a leading or trailing part that names the site ("Title | Site").
+
+    The part is recognised by the site name, by the rest matching a visible h1, or by
+    being short and set off with a separator that is rare inside titles.
+    """
     separators = list(h.TITLE_SEPARATORS_RE.finditer(title))
-    site = (site_name or "").casefold().strip()
-    if not separators or not site:
+    if not separators:
         return title
     first, last = separators[0], separators[-1]
-    if title[last.end():].casefold().strip() in (site, site.replace(" ", "")):
-        return title[: last.start()].strip()
-    if title[: first.start()].casefold().strip() == site:
+    head, tail = title[: last.start()].strip(), title[last.end():].strip()
+    site = (site_name or "").casefold().strip()
+    if site and tail.casefold() in (site, site.replace(" ", "")):
+        return head
+    if site and title[: first.start()].casefold().strip() == site:
         return title[first.end():].strip()
+    folded_headings = {heading.casefold() for heading in headings}
+    for separator in separators:  # "Title | Section | Site" with h1 "Title"
+        if title[: separator.start()].strip().casefold() in folded_headings:
+            return title[: separator.start()].strip()
+    if (
+        last.group().strip() in h.SITE_SEPARATORS
+        and len(tail.split()) <= h.MAX_SITE_NAME_WORDS
+        and len(head.split()) >= h.MIN_TITLE_WORDS
+    ):
+        return head
     return title
 
 
@@ -276,18 +308,36 @@ def extract_author(tree: HtmlElement, linked: dict, meta: dict) -> str | None:
 
 
 def find_byline_names(tree: HtmlElement) -> list[str]:
-    """Return the names in the first visible byline-like element of the page."""
-    for element in tree.xpath(BYLINE_XPATH)[:20]:
-        if element.tag in ("html", "body", "article", "main", "meta", "link"):
-            continue
-        text = normalize_space(element.text_content())
-        if not text or len(text) > 100:
-            continue
-        # a byline link or name element names the author without the date next to it
-        names = [normalize_space(e.text_content()) for e in element.xpath(BYLINE_NAME_XPATH)]
-        names = [n for n in names if n and len(n.split()) <= 5]
-        return names or [text]
+    """Return the author names marked up in the page (rel/itemprop author, then bylines)."""
+    for xpath in (AUTHOR_MARKUP_XPATH, BYLINE_XPATH):
+        for element in tree.xpath(xpath)[: h.MAX_BYLINE_ELEMENTS]:
+            if element.tag in ("html", "body", "article", "main", "meta", "link"):
+                continue
+            text = normalize_space(element.text_content())
+            if not text or len(text) > h.MAX_BYLINE_CHARS:
+                continue
+            # a name element or link inside the byline holds the name without the date
+            names = [normalize_space(e.text_content()) for e in element.xpath(BYLINE_NAME_XPATH)]
+            names = [n for n in names if looks_like_name(h.BYLINE_PREFIX_RE.sub("", n))]
+            if not names and looks_like_name(h.BYLINE_PREFIX_RE.sub("", text)):
+                names = [text]
+            if not names:
+                names = [n for n in split_author_names(text) if looks_like_name(n)]
+            if names:
+                return names
     return []
+
+
+def looks_like_name(text: str) -> bool:
+    """True for text that can be a person's or desk's name (no digits, handles or links)."""
+    words = text.split()
+    if not 1 <= len(words) <= h.MAX_NAME_WORDS or len(text) > h.MAX_NAME_CHARS:
+        return False
+    if any(ch.isdigit() for ch in text) or "@" in text or "://" in text:
+        return False
+    if words[0].casefold() in h.SOCIAL_NETWORK_WORDS or h.DATE_WORD_RE.search(text):
+        return False
+    return not text.isascii() or any(word[:1].isupper() for word in words)
 
 
 def split_author_names(value: str) -> list[str]:
@@ -295,11 +345,21 @@ def split_author_names(value: str) -> list[str]:
     text = normalize_space(value)
     text = h.BYLINE_PREFIX_RE.sub("", text)
     text = re.split(r"\s+[·|•]\s+|\s+[-–—]\s+|\d{1,2}[:/.]\d{2}|\b\d{4}\b", text)[0]
+    text = h.DATE_WORD_RE.split(text)[0]
     text = h.AUTHOR_ROLE_RE.sub("", text).strip(" ,;:-–—|·")
-    if not text or len(text) > 80:
+    if not text or len(text) > h.MAX_BYLINE_CHARS:
         return []
-    parts = re.split(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*", text)
-    return [h.BYLINE_PREFIX_RE.sub("", p).strip() for p in parts if p.strip()]
+    parts = [p.strip() for p in re.split(r"\s*[,;]\s*", text)]
+    names = []
+    for part in parts:
+        # "A and B" / "A & B" are two people only when both sides look like full names
+        pair = re.split(r"\s+(?:&|and|und|et|y)\s+", part)
+        if len(pair) > 1 and all(len(side.split()) >= 2 for side in pair):
+            names.extend(pair)
+        else:
+            names.append(part)
+    names = [h.BYLINE_PREFIX_RE.sub("", n).strip() for n in names]
+    return [n for n in names if n and not any(ch.isdigit() for ch in n)]
 
 
 def first_date(*values: Any) -> str | None:

@@ -69,3 +69,25 @@ def render_text(root: HtmlElement) -> str:
 def count_words(text: str) -> int:
     """Return the number of words (``\\w+`` runs) in ``text``."""
     return len(WORD_RE.findall(text or ""))
+
+
+def tidy_whitespace(root: HtmlElement) -> None:
+    """Collapse runs of whitespace in article HTML (source indentation), except in <pre>."""
+    for element in root.iter():
+        if not isinstance(element.tag, str) or element.tag == "pre":
+            continue
+        inside_pre = any(a.tag == "pre" for a in element.iterancestors())
+        if inside_pre:
+            continue
+        if element.text:
+            element.text = SPACE_RE.sub(" ", element.text.replace("\n", " "))
+            if element.tag in BLOCK_TAGS or element.tag in CELL_TAGS:
+                element.text = element.text.lstrip()
+        if element.tail and element is not root:
+            element.tail = SPACE_RE.sub(" ", element.tail.replace("\n", " "))
+        if element.tag in BLOCK_TAGS or element.tag in CELL_TAGS:
+            last = element[-1] if len(element) else None
+            if last is not None and isinstance(last.tag, str) and last.tail:
+                last.tail = last.tail.rstrip()
+            elif last is None and element.text:
+                element.text = element.text.rstrip()
