@@ -39,7 +39,29 @@ def open_existing(db_path: str):
         raise click.ClickException(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """Click group whose usage errors are one line (click prints the usage block too):
+    ``Error: No such option: --fast (try 'archive-spider crawl --help')``."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            hint = f" (try '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archive-spider")
 def cli():
     """Turn article sites into a clean, searchable SQLite archive.
@@ -50,35 +72,67 @@ def cli():
 
 
 @cli.command()
-@click.argument("urls", nargs=-1, required=True)
+@click.argument("urls", nargs=-1)
 @db_option
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="SITES.TOML",
+              help="Crawl the sites listed in this file (with the URLS, if any).")
+@click.option("--site", "site_names", multiple=True, metavar="NAME",
+              help="Only this site of --config (repeatable).")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after fetching this many pages.")
 @click.option("--concurrency", type=click.IntRange(1, 256),
               help="Requests at once per host, with AutoThrottle and delays off. "
                    "Only for sites you own or may crawl fast.")
 @click.option("--allow-host", "allowed_hosts", multiple=True, metavar="HOST",
               help="Another host the crawl may visit (repeatable). Default: the start URLs' hosts.")
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), metavar="SECONDS",
+              help="Give up on a page after this long (DOWNLOAD_TIMEOUT; default 20).")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Set a Scrapy or ARCHIVE_ setting for this crawl (repeatable), "
+                   "e.g. -s ARCHIVE_MAX_PAGE_BYTES=1000000.")
 @click.option("-v", "--verbose", count=True, help="Log more: -v for progress, -vv for every request.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file.")
-def crawl(urls, db_path, max_pages, concurrency, allowed_hosts, verbose, log_file):
+def crawl(urls, db_path, config_path, site_names, max_pages, concurrency, allowed_hosts, timeout, settings,
+          verbose, log_file):
     """Crawl article sites from their index pages into the archive.
 
-    URLS are index pages (front page, category pages) or single articles. Only their
-    hosts are visited. Articles already in the archive are not fetched again, so a rerun
+    URLS are index pages (front page, category pages) or single articles; --config
+    adds the start URLs of the sites in a sites.toml. Only their hosts are visited. Articles already in the archive are not fetched again, so a rerun
     picks up what is new. Exit status: 0 ok, 1 the crawl failed, 2 bad usage.
 
     Example: archive-spider crawl https://example.com/blog/ --db db/archive.db
     """
+    from archive_spider.config import ConfigError, check_start_urls, parse_settings
     from archive_spider.crawl import CrawlOptions, run_crawl
 
+    from archive_spider.sites import load_sites
+
+    if not urls and not config_path:
+        raise click.UsageError("give start URLs, or --config SITES.TOML")
+    if site_names and not config_path:
+        raise click.UsageError("--site picks sites of --config SITES.TOML")
+    try:
+        urls = check_start_urls(urls)
+        extra = parse_settings(settings)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    if config_path:
+        try:
+            sites = load_sites(config_path, site_names)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+        urls = urls + [url for site in sites for url in site.start_urls]
+        allowed_hosts = tuple(allowed_hosts) + tuple(host for site in sites for host in site.allowed_hosts)
+    if timeout:
+        extra["DOWNLOAD_TIMEOUT"] = timeout
     options = CrawlOptions(
         db_path=db_path, max_pages=max_pages, concurrency=concurrency,
         allowed_hosts=tuple(allowed_hosts), log_file=log_file,
         log_level=("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
+        extra_settings=extra,
     )
     try:
         outcome = run_crawl(urls, options)
-    except storage.ArchiveError as exc:
+    except (storage.ArchiveError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(outcome.summary(), err=not outcome.ok)
     sys.exit(EXIT_OK if outcome.ok else EXIT_CRAWL_FAILED)
@@ -169,14 +223,16 @@ def export(db_path, fmt, output, site, since, search, columns):
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--crawls", "last_crawls", default=5, show_default=True, help="How many recent crawls to list.")
-def stats(db_path, as_json, last_crawls):
+@click.option("--failures", "last_failures", default=10, show_default=True, type=click.IntRange(min=0),
+              help="How many recent failures (pages not archived, and why) to list.")
+def stats(db_path, as_json, last_crawls, last_failures):
     """What is in the archive, per site, and how the last crawls went.
 
     Example: archive-spider stats --db db/archive.db
     """
     db = open_existing(db_path)
     try:
-        figures = storage.archive_stats(db, last_crawls)
+        figures = storage.archive_stats(db, last_crawls, last_failures)
     finally:
         db.close()
     if as_json:
@@ -192,6 +248,15 @@ def stats(db_path, as_json, last_crawls):
         click.echo(f"  #{c['id']} {c['started']} {c['status']}: {c['new']} new, {c['updated']} updated, "
                    f"{c['unchanged']} unchanged, {c['skipped']} skipped, {c['errors']} errors, "
                    f"{c['requests']} requests")
+        if c["failures"]:
+            reasons = ", ".join(f"{reason} {count}" for reason, count in c["failures"].items())
+            click.echo(f"    {sum(c['failures'].values())} failures: {reasons}")
+    if figures["recent_failures"]:
+        click.echo("Recent failures (not archived):")
+    for f in figures["recent_failures"]:
+        status = f" {f['status']}" if f["status"] else ""
+        detail = f" - {f['detail']}" if f["detail"] else ""
+        click.echo(f"  #{f['crawl_id']} {f['reason']}{status}: {f['url']}{detail}")
 
 
 @cli.command()

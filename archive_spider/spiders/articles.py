@@ -19,6 +19,7 @@ from scrapy.http import HtmlResponse, Response
 from archive_spider import discovery
 from archive_spider.extraction import extract_article, merge_pages
 from archive_spider.items import ArticleItem
+from archive_spider.listings import ListingGuard
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
 from archive_spider.urls import normalise_url
 
@@ -72,6 +73,7 @@ class ArticlesSpider(scrapy.Spider):
         # Scrapy's OffsiteMiddleware reads allowed_domains; it also stops redirects off-site.
         spider.allowed_domains = list(spider.allowed_hosts)
         spider.max_article_pages = crawler.settings.getint("ARCHIVE_MAX_ARTICLE_PAGES")
+        spider.listing_guard = ListingGuard.from_crawler(crawler)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -105,9 +107,11 @@ class ArticlesSpider(scrapy.Spider):
             # Listed like an article, but the page says otherwise (an index, a form...).
             self.crawler.stats.inc_value("archive/not_article")
             logger.info("Listed as an article but is %s, not archived: %s", analysis.kind, response.url)
+        fresh = sum(1 for link in analysis.article_links if link.url not in self.teasers)
         yield from self.follow_article_links(response, analysis.article_links)
-        for url in analysis.next_pages + analysis.section_links:
-            yield response.follow(url, callback=self.parse_page, meta={ROLE: ROLE_INDEX})
+        listing_meta = self.listing_guard.follow_meta(response, fresh)
+        for url in (analysis.next_pages + analysis.section_links) if listing_meta is not None else []:
+            yield response.follow(url, callback=self.parse_page, meta={ROLE: ROLE_INDEX, **listing_meta})
 
     def parse_continuation(self, response: Response):
         """Page 2, 3... of a multi-page article: collect it, then go on or extract."""
