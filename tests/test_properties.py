@@ -105,8 +105,6 @@ def test_normalise_url_returns_a_string_or_raises_value_error(url, base):
     assert result is None or isinstance(result, str)
 
 
-@pytest.mark.xfail(strict=False, reason="found by this test: a percent-escape in a host is upper-cased, "
-                                        "then lower-cased on a second pass ('A://\\x80'); urls.py is main's")
 @PROPERTY_SETTINGS
 @given(url=URL_PIECES)
 def test_normalise_url_is_idempotent(url):
