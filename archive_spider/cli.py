@@ -50,34 +50,62 @@ def cli():
 
 
 @cli.command()
-@click.argument("urls", nargs=-1, required=True)
+@click.argument("urls", nargs=-1)
 @db_option
+@click.option("--config", "config", type=click.Path(dir_okay=False),
+              help="A sites.toml naming sites to crawl, with their hosts, URL patterns, "
+                   "selectors and limits (see sites.example.toml).")
+@click.option("--site", "site_names", multiple=True, metavar="NAME",
+              help="Crawl only this site of the --config file (repeatable). Default: all.")
+@click.option("--discover", is_flag=True,
+              help="Also read each site's robots.txt sitemaps, /sitemap.xml, usual feed "
+                   "paths and the feeds its front page announces.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after fetching this many pages.")
 @click.option("--concurrency", type=click.IntRange(1, 256),
               help="Requests at once per host, with AutoThrottle and delays off. "
                    "Only for sites you own or may crawl fast.")
 @click.option("--allow-host", "allowed_hosts", multiple=True, metavar="HOST",
               help="Another host the crawl may visit (repeatable). Default: the start URLs' hosts.")
+@click.option("-s", "--set", "setting_pairs", multiple=True, metavar="NAME=VALUE",
+              help="Set a Scrapy or ARCHIVE_ setting for this crawl (repeatable), "
+                   "e.g. -s ARCHIVE_STALE_INDEX_PAGES=5.")
 @click.option("-v", "--verbose", count=True, help="Log more: -v for progress, -vv for every request.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file.")
-def crawl(urls, db_path, max_pages, concurrency, allowed_hosts, verbose, log_file):
-    """Crawl article sites from their index pages into the archive.
+def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, allowed_hosts, setting_pairs,
+          verbose, log_file):
+    """Crawl article sites from their index pages, feeds and sitemaps into the archive.
 
-    URLS are index pages (front page, category pages) or single articles. Only their
-    hosts are visited. Articles already in the archive are not fetched again, so a rerun
-    picks up what is new. Exit status: 0 ok, 1 the crawl failed, 2 bad usage.
+    URLS are index pages (front page, category pages), single articles, RSS/Atom feeds,
+    XML sitemaps or robots.txt files (told apart by content), or give sites in a
+    --config file. Only their hosts are visited. Articles already in the archive are not
+    fetched again, so a rerun picks up what is new. Exit status: 0 ok, 1 the crawl
+    failed, 2 bad usage.
 
-    Example: archive-spider crawl https://example.com/blog/ --db db/archive.db
+    Example: archive-spider crawl https://example.com/blog/ --discover --db db/archive.db
     """
     from archive_spider.crawl import CrawlOptions, run_crawl
+    from archive_spider.sites import SiteConfigError
 
+    if not urls and not config:
+        raise click.UsageError("give start URLs, or sites with --config sites.toml")
+    if site_names and not config:
+        raise click.UsageError("--site names a site of a --config file")
+    extra_settings = {}
+    for pair in setting_pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.UsageError(f"--set takes NAME=VALUE, not {pair!r}")
+        extra_settings[name.strip()] = value
     options = CrawlOptions(
         db_path=db_path, max_pages=max_pages, concurrency=concurrency,
         allowed_hosts=tuple(allowed_hosts), log_file=log_file,
         log_level=("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
+        config=config, sites=tuple(site_names), discover=discover, extra_settings=extra_settings,
     )
     try:
         outcome = run_crawl(urls, options)
+    except SiteConfigError as exc:
+        raise click.UsageError(str(exc)) from None
     except storage.ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(outcome.summary(), err=not outcome.ok)
