@@ -93,6 +93,15 @@ def test_redirect_off_the_site_is_never_followed(wordpress):
     assert not any("partner/deal" in path for _, path, _ in wordpress.site.requests)
 
 
+def test_start_url_redirecting_off_the_site_fails_the_crawl_with_a_reason(wordpress, tmp_path):
+    before = len(wordpress.site.requests)
+    found = crawl(wordpress.site, tmp_path / "a.db", "/go/partner-offer/")
+    assert found.result.returncode == 1
+    assert "redirects off the site, to http://localhost:" in found.result.stderr
+    assert "--allow-host localhost" in found.result.stderr
+    assert {host for host, _, _ in wordpress.site.requests[before:]} == {f"127.0.0.1:{wordpress.site.port}"}
+
+
 def test_wordpress_service_pages_are_never_fetched(wordpress):
     fetched = wordpress.fetched()
     for path in ("/wp-login.php", "/tag/slow-travel/", "/author/anna/", "/about/", "/contact/", "/privacy-policy/"):

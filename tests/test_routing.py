@@ -66,8 +66,9 @@ start_urls = ["https://other.example/"]
     assert spider.allowed_domains == ["cdn.example.net", "example.org"]
     assert crawler.settings.getdict("DOWNLOAD_SLOTS") == {"archive-site:blog": {"delay": 2.5, "concurrency": 1}}
     start = list(spider.site_start_requests())
+    # not dont_filter: the offsite check must see where a start URL redirects
     assert [(r.url, r.meta["download_slot"], r.dont_filter) for r in start] == [
-        ("https://www.example.org/", "archive-site:blog", True)]
+        ("https://www.example.org/", "archive-site:blog", False)]
 
 
 def test_discover_asks_robots_txt_first(tmp_path):

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import parsel
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 
 from archive_spider import discovery, feeds
@@ -76,12 +77,25 @@ class SiteRoutingMixin:
             logger.warning("Settings are frozen: per-site delays are not applied (set DOWNLOAD_SLOTS instead)")
         elif slots:
             settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        crawler.signals.connect(self.watch_start_redirects, signal=signals.request_scheduled)
         hosts = {host for site in self.sites for host in site.allowed_hosts}
         self.allowed_hosts = sorted(hosts)
         # Scrapy's OffsiteMiddleware matches host names (and their subdomains), no ports;
         # it also checks every redirect.
         names = {urlsplit("//" + host).hostname for host in hosts}
         self.allowed_domains = sorted(n.removeprefix("www.") for n in names if n)
+
+    def watch_start_redirects(self, request, spider=None) -> None:
+        """A start URL that redirects off the allowed hosts is dropped, silently, by
+        Scrapy's offsite check: say so, and count it as a failed start URL."""
+        if request.meta.get(ROLE) != "start" or not request.meta.get("redirect_urls"):
+            return
+        site = self.site_of(request.meta["redirect_urls"][0], request.meta)
+        if site is not None and not site.owns(request.url):
+            self.crawler.stats.inc_value("archive/start_failed")
+            logger.error("Start URL %s redirects off the site, to %s: not followed (add --allow-host %s "
+                         "or start from there)", request.meta["redirect_urls"][0], request.url,
+                         urlsplit(request.url).hostname)
 
     # --- which site -----------------------------------------------------------------------
 
@@ -125,7 +139,7 @@ class SiteRoutingMixin:
         for site in self.sites:
             for url in site.start_urls:
                 yield scrapy.Request(
-                    url, callback=self.parse_page, errback=self.start_failed, dont_filter=True,
+                    url, callback=self.parse_page, errback=self.start_failed,
                     meta={ROLE: "start", SITE: site.name, DEPTH: 0, STALE: 0, **self.slot_meta(site)},
                 )
         for site in self.sites:
