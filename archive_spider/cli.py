@@ -74,10 +74,14 @@ def cli():
 @cli.command()
 @click.argument("urls", nargs=-1)
 @db_option
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="SITES.TOML",
-              help="Crawl the sites listed in this file (with the URLS, if any).")
+@click.option("--config", "config", type=click.Path(dir_okay=False),
+              help="A sites.toml naming sites to crawl, with their hosts, URL patterns, "
+                   "selectors and limits (see sites.example.toml).")
 @click.option("--site", "site_names", multiple=True, metavar="NAME",
-              help="Only this site of --config (repeatable).")
+              help="Crawl only this site of the --config file (repeatable). Default: all.")
+@click.option("--discover", is_flag=True,
+              help="Also read each site's robots.txt sitemaps, /sitemap.xml, usual feed "
+                   "paths and the feeds its front page announces.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after fetching this many pages.")
 @click.option("--concurrency", type=click.IntRange(1, 256),
               help="Requests at once per host, with AutoThrottle and delays off. "
@@ -86,52 +90,48 @@ def cli():
               help="Another host the crawl may visit (repeatable). Default: the start URLs' hosts.")
 @click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), metavar="SECONDS",
               help="Give up on a page after this long (DOWNLOAD_TIMEOUT; default 20).")
-@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+@click.option("-s", "--set", "setting_pairs", multiple=True, metavar="NAME=VALUE",
               help="Set a Scrapy or ARCHIVE_ setting for this crawl (repeatable), "
-                   "e.g. -s ARCHIVE_MAX_PAGE_BYTES=1000000.")
+                   "e.g. -s ARCHIVE_STALE_INDEX_PAGES=5; unknown names are refused.")
 @click.option("-v", "--verbose", count=True, help="Log more: -v for progress, -vv for every request.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file.")
-def crawl(urls, db_path, config_path, site_names, max_pages, concurrency, allowed_hosts, timeout, settings,
-          verbose, log_file):
-    """Crawl article sites from their index pages into the archive.
+def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, allowed_hosts, timeout,
+          setting_pairs, verbose, log_file):
+    """Crawl article sites from their index pages, feeds and sitemaps into the archive.
 
-    URLS are index pages (front page, category pages) or single articles; --config
-    adds the start URLs of the sites in a sites.toml. Only their hosts are visited. Articles already in the archive are not fetched again, so a rerun
-    picks up what is new. Exit status: 0 ok, 1 the crawl failed, 2 bad usage.
+    URLS are index pages (front page, category pages), single articles, RSS/Atom feeds,
+    XML sitemaps or robots.txt files (told apart by content), or give sites in a
+    --config file. Only their hosts are visited. Articles already in the archive are not
+    fetched again, so a rerun picks up what is new. Exit status: 0 ok, 1 the crawl
+    failed, 2 bad usage.
 
-    Example: archive-spider crawl https://example.com/blog/ --db db/archive.db
+    Example: archive-spider crawl https://example.com/blog/ --discover --db db/archive.db
     """
     from archive_spider.config import ConfigError, check_start_urls, parse_settings
     from archive_spider.crawl import CrawlOptions, run_crawl
+    from archive_spider.sites import SiteConfigError
 
-    from archive_spider.sites import load_sites
-
-    if not urls and not config_path:
-        raise click.UsageError("give start URLs, or --config SITES.TOML")
-    if site_names and not config_path:
-        raise click.UsageError("--site picks sites of --config SITES.TOML")
+    if not urls and not config:
+        raise click.UsageError("give start URLs, or sites with --config sites.toml")
+    if site_names and not config:
+        raise click.UsageError("--site names a site of a --config file")
     try:
         urls = check_start_urls(urls)
-        extra = parse_settings(settings)
+        extra_settings = parse_settings(setting_pairs)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    if config_path:
-        try:
-            sites = load_sites(config_path, site_names)
-        except ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
-        urls = urls + [url for site in sites for url in site.start_urls]
-        allowed_hosts = tuple(allowed_hosts) + tuple(host for site in sites for host in site.allowed_hosts)
     if timeout:
-        extra["DOWNLOAD_TIMEOUT"] = timeout
+        extra_settings["DOWNLOAD_TIMEOUT"] = timeout
     options = CrawlOptions(
         db_path=db_path, max_pages=max_pages, concurrency=concurrency,
         allowed_hosts=tuple(allowed_hosts), log_file=log_file,
         log_level=("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
-        extra_settings=extra,
+        config=config, sites=tuple(site_names), discover=discover, extra_settings=extra_settings,
     )
     try:
         outcome = run_crawl(urls, options)
+    except SiteConfigError as exc:
+        raise click.UsageError(str(exc)) from None
     except (storage.ArchiveError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(outcome.summary(), err=not outcome.ok)

@@ -120,8 +120,9 @@ CHECKS: dict[str, Callable[[BaseSettings, str], str | None]] = {
     "ARCHIVE_MAX_PAGE_BYTES": _number(0, whole=True),
     "ARCHIVE_RETRY_BACKOFF": _number(0, whole=False),
     "ARCHIVE_MAX_RETRY_DELAY": _number(0, whole=False),
-    "ARCHIVE_MAX_BARREN_PAGES": _number(1, whole=True),
-    "ARCHIVE_MAX_LISTING_DEPTH": _number(1, whole=True),
+    "ARCHIVE_STALE_INDEX_PAGES": _number(0, whole=True),
+    "ARCHIVE_MAX_DEPTH": _number(0, whole=True),
+    "ARCHIVE_SITE_MAX_PAGES": _number(0, whole=True),
     "ARCHIVE_REVISIT": _revisit_policy,
     "ARCHIVE_ALLOWED_HOSTS": _hosts,
 }

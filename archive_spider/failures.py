@@ -40,8 +40,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "blocked-address": (SKIPPED, "the host is a private, loopback or link-local address other than a start URL's"),
     "blocked-scheme": (SKIPPED, "not an http(s) URL (file:, ftp:, ...)"),
     "robots-txt": (SKIPPED, "robots.txt forbids it"),
-    "listing-stopped": (SKIPPED, "a listing brought nothing new for ARCHIVE_MAX_BARREN_PAGES pages, or went "
-                                 "past ARCHIVE_MAX_LISTING_DEPTH: the links of this page were not followed"),
+    "listing-stopped": (SKIPPED, "a chain of index pages brought nothing new for ARCHIVE_STALE_INDEX_PAGES pages, "
+                                 "or went past ARCHIVE_MAX_DEPTH: the links of this page were not followed"),
     "download-error": (ERROR, "the download failed for another reason"),
     "extraction-error": (ERROR, "the article could not be extracted"),
 }

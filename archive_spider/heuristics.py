@@ -111,6 +111,9 @@ SERVICE_WORDS = (
     "cart", "checkout", "subscribe", "newsletter", "newsletters", "feed", "rss", "atom",
     "shop", "store", "basket", "donate", "membership",
     "comments", "comment", "print", "share",
+    # old article directories' utility scripts: email.php?id=3, tellafriend.php, submit.php
+    "email", "e-mail", "tellafriend", "tell-a-friend", "sendtofriend", "send-to-friend",
+    "submit", "submit-article", "printer", "printable",
 )
 # Site information and legal pages (English, German, French, Spanish, Italian, Dutch,
 # Portuguese).

@@ -34,6 +34,7 @@ from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from twisted.internet import error as twisted_error
 from twisted.internet.defer import CancelledError
 
+from archive_spider import feeds
 from archive_spider.decoding import decode_html, looks_binary
 from archive_spider.failures import FailureLog
 
@@ -145,10 +146,14 @@ class ResponseCheckMiddleware:
             return response  # 304 Not Modified: the incremental logic's business
         mime = media_type(response)
         body = response.body
-        if mime and mime not in HTML_TYPES and mime not in XML_TYPES and not mime.startswith("text/"):
-            self.drop(request, "not-html", status=status, detail=mime)
         if not body.strip():
             self.drop(request, "empty", status=status)
+        if feeds.detect_source(body, request.url, mime) is not None:
+            # A feed, sitemap (gzipped too) or robots.txt is told by its content, whatever
+            # it is labelled; the spider reads it as it is (XML carries its encoding).
+            return response
+        if mime and mime not in HTML_TYPES and mime not in XML_TYPES and not mime.startswith("text/"):
+            self.drop(request, "not-html", status=status, detail=mime)
         if looks_binary(body):
             self.drop(request, "binary", status=status, detail=f"served as {mime or 'no type'}")
         if mime in XML_TYPES:

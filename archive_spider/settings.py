@@ -96,8 +96,12 @@ ARCHIVE_MAX_PAGE_BYTES = 5 * 1024 * 1024
 ARCHIVE_RETRY_BACKOFF = 1.0
 # Longest wait before a retry (seconds); a Retry-After asking for more is not retried.
 ARCHIVE_MAX_RETRY_DELAY = 60.0
-# Listing pages in a row that bring no article link not seen before; after them, that
-# listing's "Next" and section links are no longer followed (an endless "Next" ends).
-ARCHIVE_MAX_BARREN_PAGES = 3
-# Listing pages followed one from another at most (Next, Next, ...), new articles or not.
-ARCHIVE_MAX_LISTING_DEPTH = 1000
+# Index pages in a row that bring no article link the crawl has not seen before the
+# chain is followed no further (endless calendars, filters, an endless "Next"); 0: no limit.
+ARCHIVE_STALE_INDEX_PAGES = 3
+# Links away from a start URL a page may be (start URLs are 0); 0: no limit. The default
+# ends a "Next" chain that invents a new article on every page, which nothing else can
+# tell from a real archive, without cutting any real site's pagination.
+ARCHIVE_MAX_DEPTH = 1000
+# Requests per site (sites.toml's limits.max_pages for one site); 0: no limit.
+ARCHIVE_SITE_MAX_PAGES = 0

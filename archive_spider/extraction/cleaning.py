@@ -38,12 +38,12 @@ def prune_page(tree: HtmlElement, title: str | None = None, author: str | None =
     flatten_math(tree)
     rename_custom_elements(tree)
     unwrap_script_links(tree)
-    page_length = len(normalize_space(tree.text_content())) or 1
+    stats = TextStats(tree)
     verdicts: dict[tuple, bool] = {}  # class/id strings repeat a lot within one page
     for element in list(tree.iter()):
         if not isinstance(element.tag, str) or element.getparent() is None:
             continue
-        if is_hidden(element) or is_furniture(element, page_length, verdicts):
+        if is_hidden(element) or is_furniture(element, stats, verdicts):
             drop(element)
         elif element.tag in INLINE_TAGS:
             # the finders drop inline elements by class ("menu", "popup", "tweet") and
@@ -137,7 +137,48 @@ def is_hidden(element: HtmlElement) -> bool:
     return bool(style and HIDDEN_STYLE_RE.search(style))
 
 
-def is_furniture(element: HtmlElement, page_length: int, verdicts: dict | None = None) -> bool:
+class TextStats:
+    """Characters, link characters and links below each element, counted in one pass.
+
+    Measured once before pruning; later removals leave the ancestors' figures a little high,
+    which only makes the furniture tests more careful.
+    """
+
+    def __init__(self, tree: HtmlElement) -> None:
+        self.counts: dict[HtmlElement, tuple[int, int, int]] = {}
+        counts = self.counts
+        # reversed document order visits every child before its parent, without recursion
+        for element in reversed(list(tree.iter())):
+            text = element.text if isinstance(element.tag, str) else None
+            chars = len(text.strip()) if text else 0
+            link_chars = links = 0
+            for child in element:
+                child_chars, child_link_chars, child_links = counts[child]
+                tail = child.tail
+                chars += child_chars + (len(tail.strip()) if tail else 0)
+                link_chars += child_link_chars
+                links += child_links
+            if element.tag == "a":
+                link_chars, links = chars, links + 1
+            counts[element] = (chars, link_chars, links)
+        self.page_chars = counts[tree][0] or 1
+
+    def chars(self, element: HtmlElement) -> int:
+        return self.counts.get(element, (0, 0, 0))[0]
+
+    def is_small_share(self, element: HtmlElement) -> bool:
+        """True when the element holds only a small part of the page's text."""
+        return self.chars(element) < h.MAX_FURNITURE_TEXT_SHARE * self.page_chars
+
+    def is_link_list(self, element: HtmlElement) -> bool:
+        """True for menus and link columns: many links, nearly all of the text link text."""
+        chars, link_chars, links = self.counts.get(element, (0, 0, 0))
+        if links < h.MIN_LINK_LIST_LINKS or element.find(".//h1") is not None:
+            return False
+        return link_chars >= h.MIN_LINK_LIST_DENSITY * max(chars, 1)
+
+
+def is_furniture(element: HtmlElement, stats: TextStats, verdicts: dict | None = None) -> bool:
     """True for share bars, comment sections, ad rows, author boxes and similar blocks.
 
     ``verdicts`` memoises the class/id test for the page being pruned.
@@ -146,7 +187,7 @@ def is_furniture(element: HtmlElement, page_length: int, verdicts: dict | None =
     if tag in PROTECTED_TAGS or tag in ("head", "title", "meta", "link"):
         return False
     if tag in ("nav", "aside") or element.get("role") in h.BOILERPLATE_ROLES:
-        return is_small_share(element, page_length)
+        return stats.is_small_share(element)
     if tag in INLINE_TAGS:  # a "popup" link or "tag" span inside a sentence is still text
         return False
     key = (element.get("class"), element.get("id"))
@@ -162,24 +203,18 @@ def is_furniture(element: HtmlElement, page_length: int, verdicts: dict | None =
     if named_furniture:
         if element.find(".//h1") is not None:  # an article header is not furniture
             return False
-        return is_small_share(element, page_length)
-    if tag in LINK_BLOCK_TAGS and is_link_list(element) and is_small_share(element, page_length):
+        return stats.is_small_share(element)
+    if tag in LINK_BLOCK_TAGS and stats.is_link_list(element) and stats.is_small_share(element):
         return True
-    if tag in ("p", "div", "span", "li", "section", "aside", "center", "font") and len(element) <= 3:
+    if (
+        tag in ("p", "div", "span", "li", "section", "aside", "center", "font")
+        and len(element) <= 3
+        and stats.chars(element) <= h.MAX_FURNITURE_LINE_CHARS
+    ):
         text = read_short_text(element)
         if text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text)):
             return True
     return False
-
-
-def is_link_list(element: HtmlElement) -> bool:
-    """True for menus and link columns: many links, and almost all of the text is link text."""
-    links = element.xpath(".//a")
-    if len(links) < h.MIN_LINK_LIST_LINKS or element.find(".//h1") is not None:
-        return False
-    text_length = len(normalize_space(element.text_content())) or 1
-    link_length = sum(len(normalize_space(a.text_content())) for a in links)
-    return link_length / text_length >= h.MIN_LINK_LIST_DENSITY
 
 
 def read_short_text(element: HtmlElement) -> str | None:
@@ -205,11 +240,6 @@ def names_furniture(names: list[str]) -> bool:
         if h.BOILERPLATE_TOKENS.intersection(tokens) or h.BOILERPLATE_JOINED_RE.search(name):
             return True
     return False
-
-
-def is_small_share(element: HtmlElement, page_length: int) -> bool:
-    """True when the element holds only a small part of the page's text."""
-    return len(normalize_space(element.text_content())) < h.MAX_FURNITURE_TEXT_SHARE * page_length
 
 
 def is_share_text(text: str) -> bool:

@@ -64,6 +64,9 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
     prose are inserted after the last anchor. If the missing prose outweighs the primary
     body, the secondary finder has wandered into a list of other stories: no merge.
     """
+    nothing_missing = sum((secondary.shingles - primary.shingles).values()) < h.MIN_INNER_BLOCK_WORDS
+    if nothing_missing and secondary.html.count("<img") <= primary.html.count("<img"):
+        return primary
     blocks = list(primary.root)
     owner: dict[tuple, int] = {}
     for index, block in enumerate(blocks):

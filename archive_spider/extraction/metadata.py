@@ -11,7 +11,7 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
@@ -251,7 +251,7 @@ def extract_title(tree: HtmlElement, linked: dict, meta: dict, site_name: str | 
     headings = [heading for heading in headings if heading]
     if not candidates:
         return headings[0] if headings else None
-    return strip_site_name(candidates[0], site_name, headings, read_home_link_names(tree))
+    return strip_site_name(candidates[0], site_name, headings, lambda: read_home_link_names(tree))
 
 
 def read_home_link_names(tree: HtmlElement) -> set[str]:
@@ -289,13 +289,16 @@ def is_home_link(link: HtmlElement) -> bool:
 
 
 def strip_site_name(
-    title: str, site_name: str | None, headings: list[str] = (), home_names: set[str] = frozenset()
+    title: str,
+    site_name: str | None,
+    headings: list[str] = (),
+    read_home_names: Callable[[], set[str]] = set,
 ) -> str:
     """Remove a leading or trailing part that names the site ("Title | Site").
 
     The part is recognised by the site name, by the text or logo of the link to the home
-    page, by the rest matching a visible h1, or by being short and set off with a
-    separator that is rare inside titles.
+    page (``read_home_names``, read only when needed), by the rest matching a visible h1,
+    or by being short and set off with a separator that is rare inside titles.
     """
     separators = list(h.TITLE_SEPARATORS_RE.finditer(title))
     if not separators:
@@ -307,7 +310,7 @@ def strip_site_name(
         return head
     if site and title[: first.start()].casefold().strip() == site:
         return title[first.end():].strip()
-    if tail.casefold() in home_names and len(head.split()) >= h.MIN_TITLE_WORDS:
+    if len(head.split()) >= h.MIN_TITLE_WORDS and tail.casefold() in read_home_names():
         return head
     folded_headings = {heading.casefold() for heading in headings}
     for separator in separators:  # "Title | Section | Site" with h1 "Title"
