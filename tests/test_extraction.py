@@ -106,6 +106,15 @@ def test_old_table_layout_with_br_paragraphs():
         assert furniture not in article.text, furniture
 
 
+def test_furniture_without_class_names():
+    article = extract_article(read_page("unmarked-furniture.html"))
+    assert article.text.startswith("Before 1822, lighthouses relied on mirrors")
+    assert article.text.endswith("some of them still turn today.")
+    for furniture in ("About the author", "Maud Ferreira", "newsletter", "no spam", "Read more",
+                      "fog signals", "Comments", "grandfather", "Fresnel museum"):
+        assert furniture not in article.text, furniture
+
+
 # --- metadata --------------------------------------------------------------------------------
 
 

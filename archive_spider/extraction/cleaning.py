@@ -252,11 +252,20 @@ def is_share_text(text: str) -> bool:
 
 
 def remove_teaser_sections(tree: HtmlElement) -> None:
-    """Remove "Read More" / "Comments" / "Related" headings with the lists they introduce."""
+    """Remove "Read More" / "Comments" / "Related" headings with the lists they introduce,
+    or with the small box they head (author bio, newsletter sign-up)."""
     for heading in list(tree.iter(*HEADING_TAGS)):
         if heading.getparent() is None:
             continue
         if not h.FURNITURE_HEADING_RE.match(normalize_space(heading.text_content())):
+            continue
+        box = heading.getparent()
+        if (
+            box.tag not in PROTECTED_TAGS
+            and box.find(".//h1") is None
+            and len(normalize_space(box.text_content())) <= h.MAX_FURNITURE_BOX_CHARS
+        ):
+            drop(box)
             continue
         following = heading.getnext()
         while following is not None and following.tag in ("ul", "ol", "div", "section", "p"):

@@ -145,12 +145,19 @@ SOCIAL_NETWORK_WORDS = frozenset(
 
 # Headings that introduce teaser lists, comment sections, newsletter and author boxes.
 FURNITURE_HEADING_RE = re.compile(
-    r"^\s*(read more|more (stories|articles|from|on)|related( (articles|stories|posts|reading))?|"
-    r"you (may|might) also like|recommended( for you)?|popular( now)?|most read|"
-    r"trending|comments?|\d+ comments?|leave a (comment|reply)|join the discussion|"
-    r"about the author|subscribe|sign up|newsletter|share this( article| story)?)\s*:?\s*$",
+    r"^\s*(read more|more (stories|articles|from|on)\b.*|other (articles|stories|posts)\b.*|"
+    r"related( (articles|stories|posts|reading|content))?|"
+    r"you (may|might) also (like|enjoy)|recommended( for you)?|popular( now)?|most (read|popular)|"
+    r"trending|comments?|\d+ (comments?|responses?|replies)|\d+ thoughts? on\b.*|"
+    r"leave a (comment|reply)|join the (discussion|conversation)|"
+    r"about the (author|writer)|(subscribe|sign up|get our|join our)\b.{0,60}|.{0,40}\bnewsletter\b.{0,30}|"
+    r"share this( article| story| post)?)\s*:?\s*$",
     re.IGNORECASE,
 )
+
+# A furniture heading's enclosing box is removed whole when it holds at most this many
+# characters (an author bio, a newsletter sign-up), else only the heading and what follows.
+MAX_FURNITURE_BOX_CHARS = 600
 
 # Leftovers of markdown-ish converters: "![](...)" and lines made only of table pipes.
 MARKDOWN_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
