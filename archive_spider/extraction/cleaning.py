@@ -285,7 +285,7 @@ def is_link_heavy(element: HtmlElement) -> bool:
     """True when most of the element's text is link text."""
     text = len(normalize_space(element.text_content()))
     links = sum(len(normalize_space(a.text_content())) for a in element.iterfind(".//a"))
-    return text > 0 and links / text > 0.5
+    return text > 0 and links / text > h.LINK_HEAVY_DENSITY
 
 
 def drop(element: HtmlElement) -> None:
@@ -329,8 +329,9 @@ def is_link_row(element: HtmlElement, text: str) -> bool:
     links = element.findall(".//a")
     if len(links) < 2 or len(text.split()) > h.MAX_LINK_ROW_WORDS:
         return False
-    link_text = sum(len(normalize_space(a.text_content())) for a in links)
-    return link_text >= h.MIN_LINK_ROW_DENSITY * len(text.replace(" ", "").replace("|", "")) * 0.9
+    link_chars = sum(len("".join(a.text_content().split())) for a in links)
+    row_chars = len(h.ROW_SEPARATORS_RE.sub("", text))
+    return link_chars >= h.MIN_LINK_ROW_DENSITY * row_chars
 
 
 def is_spacer_image(image: HtmlElement) -> bool:
@@ -338,9 +339,9 @@ def is_spacer_image(image: HtmlElement) -> bool:
     src = (image.get("src") or "").strip()
     if not src or src in ("#", "about:blank"):
         return True
-    if src.startswith("data:") and not src.startswith("data:image/") or (
-        src.startswith("data:image/gif") and len(src) < 200
-    ):
+    if src.startswith("data:") and not src.startswith("data:image/"):
+        return True
+    if src.startswith("data:image/gif") and len(src) < h.MAX_PLACEHOLDER_DATA_URI:
         return True
     if h.TRACKING_IMAGE_RE.search(src):
         return True

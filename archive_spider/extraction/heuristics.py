@@ -128,7 +128,12 @@ MIN_LINK_LIST_DENSITY = 0.8
 
 # Utility rows left in an article body: at most this many words, nearly all link text.
 MAX_LINK_ROW_WORDS = 10
-MIN_LINK_ROW_DENSITY = 0.9
+MIN_LINK_ROW_DENSITY = 0.8  # link characters over all characters but spaces and separators
+ROW_SEPARATORS_RE = re.compile(r"[\s|·•/]+")
+
+# A block whose link text is more than this share of its text is a link list, not prose
+# (used for what follows a "Read More" heading).
+LINK_HEAVY_DENSITY = 0.5
 
 # Ad rows and share bars are short lines; longer blocks are not tested against the patterns.
 MAX_FURNITURE_LINE_CHARS = 160
@@ -192,6 +197,7 @@ TRACKING_IMAGE_RE = re.compile(
     re.IGNORECASE,
 )
 MAX_SPACER_IMAGE_SIZE = 2
+MAX_PLACEHOLDER_DATA_URI = 200  # a data:image/gif shorter than this is a 1x1 placeholder
 
 # Lazy loading: attributes holding an image's real source, tried in turn, and the look of
 # the placeholder src they replace (a data: URI, or a file named like a placeholder).
