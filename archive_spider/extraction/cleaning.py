@@ -321,7 +321,18 @@ def clean_article(root: HtmlElement) -> None:
         if not normalize_space(link.text_content()) and link.find(".//img") is None:
             drop(link)
     remove_teaser_sections(root)
+    remove_leading_byline(root)
     remove_empty_blocks(root)
+
+
+def remove_leading_byline(root: HtmlElement) -> None:
+    """Remove a byline block among the first blocks of the body ("By Nathan Willis ...")."""
+    for block in list(root)[: h.MAX_LEADING_BLOCKS_CHECKED]:
+        text = normalize_space(block.text_content())
+        words = text.split()
+        if len(words) <= h.MAX_BYLINE_BLOCK_WORDS and h.LEADING_BYLINE_RE.match(text) and words[1][:1].isupper():
+            drop(block)
+            return
 
 
 def is_link_row(element: HtmlElement, text: str) -> bool:

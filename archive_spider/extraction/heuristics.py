@@ -129,7 +129,7 @@ MIN_LINK_LIST_DENSITY = 0.8
 # Utility rows left in an article body: at most this many words, nearly all link text.
 MAX_LINK_ROW_WORDS = 10
 MIN_LINK_ROW_DENSITY = 0.8  # link characters over all characters but spaces and separators
-ROW_SEPARATORS_RE = re.compile(r"[\s|·•/]+")
+ROW_SEPARATORS_RE = re.compile(r"[\s|·•/\[\]()]+")
 
 # A block whose link text is more than this share of its text is a link list, not prose
 # (used for what follows a "Read More" heading).
@@ -140,7 +140,7 @@ MAX_FURNITURE_LINE_CHARS = 160
 
 # Share bars: "Share this: Twitter | Facebook | Email", "Share on Facebook", ...
 SHARE_TEXT_RE = re.compile(
-    r"^\s*(share( this( (article|story|post))?)?( on)?|tweet|follow us)\b[^.!?]{0,120}$",
+    r"^\s*(share( this( (article|story|post))?)?( on)?|tweet|follow( us| [\w.-]+)?( on)?)\b[^.!?]{0,120}$",
     re.IGNORECASE,
 )
 SOCIAL_NETWORK_WORDS = frozenset(
@@ -177,6 +177,12 @@ BYLINE_PREFIX_RE = re.compile(
 )
 # A line that is just a byline word and a link: "By <a>Name</a>", "par <a>Nom</a>".
 BYLINE_WORD_BEFORE_RE = re.compile(r"^\s*(by|von|par|por|door|av|af)\s*:?\s*$", re.IGNORECASE)
+
+# A leading block of at most this many words that starts with a byline word and a
+# capitalised name ("By Nathan Willis March 25, 2015") is a byline, not article text.
+MAX_BYLINE_BLOCK_WORDS = 12
+MAX_LEADING_BLOCKS_CHECKED = 3
+LEADING_BYLINE_RE = re.compile(r"^\s*(by|von|par|por|door)\s+[A-ZÀ-ÖØ-Þ]", re.IGNORECASE)
 
 # Words that appear in author-ish links and boxes but never in a name.
 NOT_NAME_WORDS = frozenset(
