@@ -15,13 +15,11 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from . import heuristics as h
-from .text import normalize_space
+from .text import INLINE_TAGS, normalize_space
 
 TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+")
 HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 PROTECTED_TAGS = frozenset({"html", "body", "article", "main"})
-INLINE_TAGS = frozenset({"a", "span", "em", "strong", "b", "i", "u", "font", "abbr", "sup", "sub",
-                         "small", "mark", "cite", "q", "time", "code", "label"})
 LINK_BLOCK_TAGS = frozenset({"td", "div", "section", "ul", "ol", "table", "p", "dl"})
 LINE_TAGS = ("h1", "h2", "b", "strong", "font", "span", "div", "p", "small", "address", "header")
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")

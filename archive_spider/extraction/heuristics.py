@@ -57,10 +57,9 @@ MAX_MERGED_LINK_DENSITY = 0.5
 MAX_MERGED_SHARE = 0.8
 MIN_MERGE_AGREEMENT = 0.3  # shingle F1 between the two finders' bodies
 PROSE_TAGS = frozenset({"p", "blockquote", "ul", "ol", "pre", "table", "h2", "h3", "h4", "figure"})
-INLINE_TAGS = frozenset({"a", "em", "strong", "b", "i", "sub", "sup", "br", "code", "img", "span"})
 
-# Teasers are often an edited first sentence: this share of the teaser's shingles (or,
-# for short teasers, tokens) found in the body counts as "the body contains it".
+# Teasers are often an edited first sentence: this share of the teaser's shingles found in
+# the body counts as "the body contains it" (a teaser under four words is one shingle).
 TEASER_MIN_OVERLAP = 0.5
 
 # The body is made to start at the teaser when at most this many words come before it
