@@ -244,6 +244,12 @@ def test_teaser_found_and_not_found():
     assert "teaser-not-found" in missing.warnings
 
 
+def test_teaser_written_as_a_summary_is_not_flagged():
+    html = read_page("furnished-essay.html")
+    summary = extract_article(html, teaser="Why walls of stacked stones, with no mortar at all, stand for centuries.")
+    assert "teaser-not-found" not in summary.warnings
+
+
 def test_teaser_anchors_the_start_of_the_body():
     page = (
         "<html><body><article><h1>Salt Roads</h1>"

@@ -30,7 +30,7 @@ from .fragments import (
 from .loading import decode_input, parse_page, truncate_tree
 from .metadata import Metadata, extract_metadata
 from .sanitizing import sanitize_html
-from .shingles import contains_teaser
+from .shingles import contains_teaser, summarises
 from .text import count_words, render_text
 
 LOGGER = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ def add_quality_warnings(article: Article, teaser: str | None) -> None:
         article.warnings.append("empty")
     elif article.word_count < h.SHORT_TEXT_WORDS:
         article.warnings.append("short-text")
-    if teaser and teaser.strip() and not contains_teaser(article.text, teaser):
+    if teaser and teaser.strip() and not (contains_teaser(article.text, teaser) or summarises(article.text, teaser)):
         article.warnings.append("teaser-not-found")
 
 

@@ -61,6 +61,24 @@ PROSE_TAGS = frozenset({"p", "blockquote", "ul", "ol", "pre", "table", "h2", "h3
 # Teasers are often an edited first sentence: this share of the teaser's shingles found in
 # the body counts as "the body contains it" (a teaser under four words is one shingle).
 TEASER_MIN_OVERLAP = 0.5
+# Teasers are just as often a summary in the editor's own words: then this share of its
+# content words (of at least TEASER_MIN_WORD_LETTERS letters, compared by their first
+# TEASER_STEM_LETTERS) found in the body still counts. Summaries of other articles of the
+# same site rarely reach it, so 'teaser-not-found' still flags a body that is not the one
+# the index page described.
+TEASER_MIN_STEM_OVERLAP = 0.35
+TEASER_MIN_WORD_LETTERS = 4
+TEASER_STEM_LETTERS = 5
+# English function words long enough to pass TEASER_MIN_WORD_LETTERS: they occur in any
+# body and say nothing about whether it is the teaser's. (Other languages go without, so
+# the check is more lenient there: fewer warnings, never more.)
+TEASER_IGNORED_WORDS = frozenset("""
+about above after again against also among another because been before being below between
+both could does doing down during each either every from further have having here however
+into itself just more most much must neither never only other ours over same should since
+some such than that their theirs them then there these they this those through together
+under until upon very were what when where which while whom whose will with within without
+would your yours""".split())
 
 # The body is made to start at the teaser when at most this many words come before it
 # (kicker, dateline, "4 min read"); the teaser's first shingles locate it.
