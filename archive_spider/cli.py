@@ -40,7 +40,29 @@ def open_existing(db_path: str):
         raise click.ClickException(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """Click group whose usage errors are one line (click prints the usage block too):
+    ``Error: No such option: --fast (try 'archive-spider crawl --help')``."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            hint = f" (try '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archive-spider")
 def cli():
     """Turn article sites into a clean, searchable SQLite archive.
@@ -76,14 +98,27 @@ def say_waiting(holder: str) -> None:
 
 
 @cli.command()
-@click.argument("urls", nargs=-1, required=True)
+@click.argument("urls", nargs=-1)
 @db_option
+@click.option("--config", "config", type=click.Path(dir_okay=False),
+              help="A sites.toml naming sites to crawl, with their hosts, URL patterns, "
+                   "selectors and limits (see sites.example.toml).")
+@click.option("--site", "site_names", multiple=True, metavar="NAME",
+              help="Crawl only this site of the --config file (repeatable). Default: all.")
+@click.option("--discover", is_flag=True,
+              help="Also read each site's robots.txt sitemaps, /sitemap.xml, usual feed "
+                   "paths and the feeds its front page announces.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after fetching this many pages.")
 @click.option("--concurrency", type=click.IntRange(1, 256),
               help="Requests at once per host, with AutoThrottle and delays off. "
                    "Only for sites you own or may crawl fast.")
 @click.option("--allow-host", "allowed_hosts", multiple=True, metavar="HOST",
               help="Another host the crawl may visit (repeatable). Default: the start URLs' hosts.")
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), metavar="SECONDS",
+              help="Give up on a page after this long (DOWNLOAD_TIMEOUT; default 20).")
+@click.option("-s", "--set", "setting_pairs", multiple=True, metavar="NAME=VALUE",
+              help="Set a Scrapy or ARCHIVE_ setting for this crawl (repeatable), "
+                   "e.g. -s ARCHIVE_STALE_INDEX_PAGES=5; unknown names are refused.")
 @click.option("-v", "--verbose", count=True, help="Log more: -v for progress, -vv for every request.")
 @click.option("--log-file", type=click.Path(dir_okay=False),
               help="Also write the log, at least at INFO level, to this file (standard error keeps warnings).")
@@ -95,20 +130,36 @@ def say_waiting(holder: str) -> None:
 @wait_option
 @click.option("--progress/--no-progress", default=None,
               help="A live progress line on standard error.  [default: on when it is a terminal]")
-def crawl(urls, db_path, max_pages, concurrency, allowed_hosts, verbose, log_file, revisit, wait, progress):
-    """Crawl article sites from their index pages into the archive.
+def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, allowed_hosts, timeout,
+          setting_pairs, verbose, log_file, revisit, wait, progress):
+    """Crawl article sites from their index pages, feeds and sitemaps into the archive.
 
-    URLS are index pages (front page, category pages) or single articles. Only their
-    hosts are visited. Index pages are read on every run; articles already archived are
-    not downloaded again unless the site says they changed (see --revisit), so a rerun
-    picks up what is new and what was edited. Without a terminal, only warnings and one
-    summary line are printed.
+    URLS are index pages (front page, category pages), single articles, RSS/Atom feeds,
+    XML sitemaps or robots.txt files (told apart by content), or give sites in a
+    --config file. Only their hosts are visited. Index pages, feeds and sitemaps are read
+    on every run; articles already archived are not downloaded again unless the site says
+    they changed (see --revisit), so a rerun picks up what is new and what was edited.
+    Without a terminal, only warnings and one summary line are printed.
 
     Exit status: 0 ok, 1 the crawl failed, 2 bad usage, 3 another run holds the archive.
 
-    Example: archive-spider crawl https://example.com/blog/ --db db/archive.db
+    Example: archive-spider crawl https://example.com/blog/ --discover --db db/archive.db
     """
+    from archive_spider.config import ConfigError, check_start_urls, parse_settings
     from archive_spider.crawl import CrawlOptions, run_crawl
+    from archive_spider.sites import SiteConfigError
+
+    if not urls and not config:
+        raise click.UsageError("give start URLs, or sites with --config sites.toml")
+    if site_names and not config:
+        raise click.UsageError("--site names a site of a --config file")
+    try:
+        urls = check_start_urls(urls)
+        extra_settings = parse_settings(setting_pairs)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    if timeout:
+        extra_settings["DOWNLOAD_TIMEOUT"] = timeout
     from archive_spider.locking import ArchiveLocked
 
     if progress is None:
@@ -117,6 +168,7 @@ def crawl(urls, db_path, max_pages, concurrency, allowed_hosts, verbose, log_fil
         db_path=db_path, max_pages=max_pages, concurrency=concurrency,
         allowed_hosts=tuple(allowed_hosts), log_file=log_file,
         log_level=("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
+        config=config, sites=tuple(site_names), discover=discover, extra_settings=extra_settings,
         revisit=revisit, wait=wait, progress=progress,
     )
     try:
@@ -124,7 +176,9 @@ def crawl(urls, db_path, max_pages, concurrency, allowed_hosts, verbose, log_fil
     except ArchiveLocked as exc:
         click.echo(f"archive-spider: {exc}", err=True)
         sys.exit(EXIT_LOCKED)
-    except storage.ArchiveError as exc:
+    except SiteConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    except (storage.ArchiveError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(outcome.summary(), err=not outcome.ok)
     sys.exit(EXIT_OK if outcome.ok else EXIT_CRAWL_FAILED)
@@ -243,14 +297,16 @@ def export(db_path, fmt, output, site, since, search, columns):
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--crawls", "last_crawls", default=5, show_default=True, help="How many recent crawls to list.")
-def stats(db_path, as_json, last_crawls):
+@click.option("--failures", "last_failures", default=10, show_default=True, type=click.IntRange(min=0),
+              help="How many recent failures (pages not archived, and why) to list.")
+def stats(db_path, as_json, last_crawls, last_failures):
     """What is in the archive, per site, and how the last crawls went.
 
     Example: archive-spider stats --db db/archive.db
     """
     db = open_existing(db_path)
     try:
-        figures = storage.archive_stats(db, last_crawls)
+        figures = storage.archive_stats(db, last_crawls, last_failures)
     finally:
         db.close()
     if as_json:
@@ -267,6 +323,15 @@ def stats(db_path, as_json, last_crawls):
         click.echo(f"  #{c['id']} {c['started']} {c['status']}: {c['new']} new, {c['updated']} updated, "
                    f"{c['unchanged']} unchanged, {c['not_modified']} not modified, {c['skipped']} skipped, "
                    f"{c['duplicates']} duplicates, {c['errors']} errors, {c['requests']} requests")
+        if c["failures"]:
+            reasons = ", ".join(f"{reason} {count}" for reason, count in c["failures"].items())
+            click.echo(f"    {sum(c['failures'].values())} failures: {reasons}")
+    if figures["recent_failures"]:
+        click.echo("Recent failures (not archived):")
+    for f in figures["recent_failures"]:
+        status = f" {f['status']}" if f["status"] else ""
+        detail = f" - {f['detail']}" if f["detail"] else ""
+        click.echo(f"  #{f['crawl_id']} {f['reason']}{status}: {f['url']}{detail}")
 
 
 @cli.command()

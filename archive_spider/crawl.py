@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from archive_spider import storage
+from archive_spider import config, sites, storage
 from archive_spider.locking import archive_lock
 
 
@@ -35,6 +35,9 @@ class CrawlOptions:
     wait: bool = False
     # Draw a live progress line on standard error (ARCHIVE_PROGRESS).
     progress: bool = False
+    config: str | None = None  # a sites.toml
+    sites: tuple[str, ...] = ()  # names of its sites to crawl (default: all)
+    discover: bool = False  # also try robots.txt sitemaps, /sitemap.xml, feeds
 
 
 @dataclass
@@ -90,7 +93,23 @@ def build_settings(options: CrawlOptions) -> Settings:
         overrides["ARCHIVE_PROGRESS"] = True
     overrides.update(options.extra_settings or {})
     settings.setdict(overrides, priority="cmdline")
+    # ARCHIVE_MAX_PAGES (e.g. -s ARCHIVE_MAX_PAGES=100) is --max-pages by another name.
+    max_pages = settings.get("ARCHIVE_MAX_PAGES")
+    if max_pages and not options.max_pages and str(max_pages).isdigit():
+        settings.set("CLOSESPIDER_PAGECOUNT", int(max_pages), priority="cmdline")
     return settings
+
+
+def spider_arguments(options: CrawlOptions) -> dict[str, Any]:
+    """ArticlesSpider's arguments for the config, sites and discovery options; the config
+    is validated here, so a bad one fails before Scrapy starts (``SiteConfigError``)."""
+    arguments: dict[str, Any] = {}
+    if options.config:
+        sites.select_sites(sites.load_sites(options.config), options.sites, options.config)
+        arguments.update(config=options.config, site=list(options.sites))
+    if options.discover:
+        arguments["discover"] = True
+    return arguments
 
 
 def run_crawl(
@@ -106,8 +125,10 @@ def run_crawl(
     options = options or CrawlOptions()
     settings = build_settings(options)
     db_path = settings.get("ARCHIVE_DB_PATH")
+    config.check_settings(settings)  # a bad value ends here, before the archive is touched
+    arguments = spider_arguments(options)
     with archive_lock(db_path, wait=options.wait, on_wait=on_wait):
-        return _run_locked(start_urls, settings, db_path, options)
+        return _run_locked(start_urls, settings, db_path, options, arguments)
 
 
 def install_log_handlers(options: CrawlOptions) -> None:
@@ -127,7 +148,10 @@ def install_log_handlers(options: CrawlOptions) -> None:
         root.addHandler(handler)
 
 
-def _run_locked(start_urls: Iterable[str], settings: Settings, db_path: str, options: CrawlOptions) -> CrawlOutcome:
+def _run_locked(
+    start_urls: Iterable[str], settings: Settings, db_path: str, options: CrawlOptions,
+    arguments: dict[str, Any],
+) -> CrawlOutcome:
     from archive_spider.spiders.articles import ArticlesSpider
 
     # Fail before Scrapy starts if the archive cannot be used (corrupt, newer, unwritable).
@@ -145,7 +169,7 @@ def _run_locked(start_urls: Iterable[str], settings: Settings, db_path: str, opt
         install_log_handlers(options)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ArticlesSpider)
-    process.crawl(crawler, urls=list(start_urls))
+    process.crawl(crawler, urls=list(start_urls), **arguments)
     process.start()
     seconds = time.monotonic() - started
 

@@ -396,7 +396,17 @@ def region_of(element: lxml.html.HtmlElement, cache: dict) -> _Region:
     tag = element.tag if isinstance(element.tag, str) else ""
     classes = f"{element.get('class', '')} {element.get('id', '')}"
     role = (element.get("role") or "").lower()
-    in_content = outer.in_content or tag in ("article", "main") or role == "main"
+    # inside <article>, <section>, <aside> or <main>, a header or footer is that
+    # block's own; so is one that a class names as a post's, card's or teaser's
+    # (not <body class="single-post">: that says what the page is, not where)
+    parent_classes = ""
+    if parent is not None and parent.tag not in ("body", "html"):
+        parent_classes = f"{parent.get('class', '')} {parent.get('id', '')}"
+    named_content = tag not in ("body", "html") and bool(h.CONTENT_CLASS_RE.search(classes))
+    in_content = (
+        outer.in_content or tag in h.CONTENT_TAGS or role == "main" or named_content
+        or bool(h.CONTENT_CLASS_RE.search(parent_classes))
+    )
     chrome = tag == "nav" or role in h.CHROME_ROLES or (
         not in_content and (tag in h.CHROME_TAGS or bool(h.CHROME_CLASS_RE.search(classes)))
     )
@@ -589,6 +599,8 @@ def may_lead_to_article(link: _Link, own_urls: set[str], own_base: str, paginati
         return False
     if document_url(link.url) in {document_url(url) for url in own_urls}:  # print, AMP views
         return False
+    if is_page_of_article(link.url):  # page 2 of an article is archived with its page 1
+        return False
     if is_non_article_url(link.url) or link.rel & h.NON_ARTICLE_RELS or is_section_like_url(link.url):
         return False
     if is_article_shaped_url(link.url) or is_read_more_text(link.words, link.text.strip()):
@@ -754,24 +766,22 @@ def describe_teaser(teaser: _Teaser) -> ArticleLink:
 
 
 def find_teaser_title(teaser: _Teaser) -> str | None:
+    """The teaser's heading, else its longest link text, else a short first line."""
     for link in teaser.links:
-        heading = link.element if link.element.tag in h.HEADING_TAGS else None
-        for element in link.element.iterancestors():
-            if element.tag in h.HEADING_TAGS:
-                heading = element
-                break
-        if heading is not None and visible_text(heading):
-            return visible_text(heading)
-    for link in teaser.links:
-        inner = link.element.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
-        if inner and visible_text(inner[0]):
-            return visible_text(inner[0])
+        heading = next((a for a in link.element.iterancestors() if a.tag in h.HEADING_TAGS), None)
+        if link.element.tag in h.HEADING_TAGS:
+            heading = link.element
+        if heading is None:
+            inner = link.element.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
+            heading = inner[0] if inner else None
+        if heading is not None and heading_text(heading):
+            return heading_text(heading)
     texts = [l.text for l in teaser.links if l.text and not is_navigation_text(l.words, l.text)]
     if texts:
         return max(texts, key=len)
     headings = teaser.block.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
-    if len(headings) == 1 and visible_text(headings[0]):
-        return visible_text(headings[0])
+    if len(headings) == 1 and heading_text(headings[0]):
+        return heading_text(headings[0])
     # no linked or heading title: a short first line above the text ("<b>Title</b><p>...")
     lines = [
         line for line in text_lines(teaser.block, is_teaser_metadata)
@@ -781,6 +791,11 @@ def find_teaser_title(teaser: _Teaser) -> str | None:
     if len(lines) >= 2 and len(lines[0]) <= h.MAX_PLAIN_TITLE_CHARS:
         return lines[0]
     return None
+
+
+def heading_text(heading: lxml.html.HtmlElement) -> str:
+    """A heading's text without the labels in it ("<span class=kicker>Live</span>")."""
+    return " ".join(text_lines(heading, lambda node: node is not heading and is_teaser_metadata(node)))
 
 
 def is_navigation_text(words: str, raw: str) -> bool:

@@ -11,6 +11,23 @@ from __future__ import annotations
 
 import re
 
+
+def _segment_re(words: tuple[str, ...], tail: str) -> str:
+    """A path segment that is one of ``words``, followed by ``tail``."""
+    return r"/(?:%s)%s" % ("|".join(re.escape(w) for w in words), tail)
+
+
+def _class_token_re(words: tuple[str, ...]) -> re.Pattern:
+    """A class or id token made of '-'/'_'-joined parts, one of which is one of ``words``.
+
+    Whole tokens only: "blog-pager" and "widget_tag_cloud" match, while atomic-CSS
+    tokens such as "Ff($ff-secondary)" do not.
+    """
+    return re.compile(
+        r"(?:^|\s)(?:[a-z0-9]+[-_])*(?:%s)(?:[-_][a-z0-9]+)*(?=\s|$)" % "|".join(words), re.I
+    )
+
+
 # --------------------------------------------------------------------------------------
 # URL normalisation (urls.py)
 # --------------------------------------------------------------------------------------
@@ -94,6 +111,9 @@ SERVICE_WORDS = (
     "cart", "checkout", "subscribe", "newsletter", "newsletters", "feed", "rss", "atom",
     "shop", "store", "basket", "donate", "membership",
     "comments", "comment", "print", "share",
+    # old article directories' utility scripts: email.php?id=3, tellafriend.php, submit.php
+    "email", "e-mail", "tellafriend", "tell-a-friend", "sendtofriend", "send-to-friend",
+    "submit", "submit-article", "printer", "printable",
 )
 # Site information and legal pages (English, German, French, Spanish, Italian, Dutch,
 # Portuguese).
@@ -109,10 +129,6 @@ SITE_INFO_WORDS = (
     "staff", "jobs", "careers", "karriere", "press", "presse", "support",
     "mediadaten", "agb", "nutzungsbedingungen", "cgu", "cgv", "aviso-legal", "note-legali",
 )
-
-
-def _segment_re(words: tuple[str, ...], tail: str) -> str:
-    return r"/(?:%s)%s" % ("|".join(re.escape(w) for w in words), tail)
 
 
 # Paths of pages that are never articles: listings, people, accounts, site information.
@@ -146,6 +162,7 @@ ARTICLE_PATH_PATTERNS = (
     r"/[^/]*[a-z][^/]*-[^/]+-[^/]+/?$",  # /a-slug-of-several-words/
     r"/[^/]*[a-z][^/]*-[^/]+-[^/]+/\d{1,3}/?$",  # /a-slug-of-several-words/2/ (page 2)
     r"[/-]\d{5,}(?:\.\w+)?/?$",  # /news/12345678 or /headline-1234567.html
+    r"/(?:node|story|article|post|p)/\d+/?$",  # Drupal's /node/123, /story/42
     r"/[^/]+\.s?html?$",  # /stories/whales.html
 )
 ARTICLE_PATH_RE = re.compile("|".join(ARTICLE_PATH_PATTERNS), re.I)
@@ -297,17 +314,12 @@ CHROME_CLASS_RE = re.compile(
     r"masthead|topbar|top-bar|breadcrumb|breadcrumbs|skip-link|colophon|copyright)(?:\s|$)",
     re.I,
 )
-def _class_token_re(words: tuple[str, ...]) -> re.Pattern:
-    """A class or id token made of '-'/'_'-joined parts, one of which is one of ``words``.
-
-    Whole tokens only: "blog-pager" and "widget_tag_cloud" match, while atomic-CSS
-    tokens such as "Ff($ff-secondary)" do not.
-    """
-    return re.compile(
-        r"(?:^|\s)(?:[a-z0-9]+[-_])*(?:%s)(?:[-_][a-z0-9]+)*(?=\s|$)" % "|".join(words), re.I
-    )
-
-
+# Blocks whose <header> and <footer> are their own, not the page's: sectioning elements,
+# and elements a class names as a post, card or teaser.
+CONTENT_TAGS = frozenset({"article", "section", "aside", "main"})
+CONTENT_CLASS_RE = _class_token_re(
+    ("entry", "post", "article", "card", "teaser", "item", "story", "excerpt", "hentry")
+)
 # Containers of pagination links.
 PAGINATION_CLASS_RE = _class_token_re(
     (

@@ -6,6 +6,7 @@ archive, through storage.py, in batches of ARCHIVE_BATCH_SIZE articles per trans
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
@@ -14,7 +15,9 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from archive_spider import revisit, storage, warc
+from archive_spider.extraction import teaser_matches
 from archive_spider.items import ArticleItem
+from archive_spider.wordcount import count_words_any_script
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +35,8 @@ class ValidatePipeline:
 
     def process_item(self, item: ArticleItem):
         adapter = ItemAdapter(item)
-        words = adapter.get("word_count") or 0
+        # A Chinese or Japanese article is one "word" per sentence to a \w+ count.
+        words = max(adapter.get("word_count") or 0, count_words_any_script(adapter.get("text")))
         if not (adapter.get("text") or "").strip():
             self.stats.inc_value("archive/skipped")
             raise DropItem(f"no article text at {adapter['url']}")
@@ -154,14 +158,22 @@ class StorePipeline:
 
     def store_better_teasers(self) -> None:
         """An article may be fetched before the index page that shows its full teaser
-        (a sidebar listed it first, cut short): store the fullest teaser the crawl saw.
-        The spider's ``teasers`` maps article URLs to the best listing found."""
+        (a sidebar listed it first, cut short): store the fullest teaser the crawl saw,
+        and judge 'teaser-not-found' again by it. The spider's ``teasers`` maps article
+        URLs to the best listing found."""
         teasers = getattr(self.crawler.spider, "teasers", {})
         better = {}
         for url, used in self.summaries.items():
             link = teasers.get(url)
-            if link is not None and link.teaser and link.teaser != used:
-                better[url] = link.teaser
+            if link is None or not link.teaser or link.teaser == used:
+                continue
+            stored = storage.find_article(self.db, url)
+            if stored is None:
+                continue
+            warnings = [w for w in json.loads(stored["extraction_warnings"] or "[]") if w != "teaser-not-found"]
+            if not teaser_matches(stored["text"] or "", link.teaser):
+                warnings.append("teaser-not-found")
+            better[url] = (link.teaser, warnings)
         if better:
             storage.update_summaries(self.db, better)
 
@@ -191,13 +203,12 @@ def crawl_status(reason: str, stats: dict) -> str:
 
 def crawl_counts(stats: dict) -> dict[str, int]:
     """The crawls-table counts, from Scrapy's stats of the run."""
-    # A request a middleware chose not to send (known article, robots.txt) is no error.
-    ignored = stats.get("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest", 0)
+    # Pages that failed for good (failures.py records each once, after its retries),
+    # plus code that raised; a 503 that succeeded on retry is no error.
     errors = (
-        stats.get("downloader/exception_count", 0) - ignored
+        stats.get("archive/failures/error", 0)
         + stats.get("spider_exceptions/count", 0)
         + stats.get("archive/errors", 0)
-        + sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/5"))
     )
     return {
         "requests": stats.get("downloader/request_count", 0),
@@ -206,7 +217,8 @@ def crawl_counts(stats: dict) -> dict[str, int]:
         "updated": stats.get("archive/updated", 0),
         "unchanged": stats.get("archive/unchanged", 0),
         "not_modified": stats.get("archive/not_modified", 0),
-        "skipped": stats.get("archive/skipped", 0) + stats.get("archive/known_skipped", 0),
+        "skipped": (stats.get("archive/skipped", 0) + stats.get("archive/known_skipped", 0)
+                    + stats.get("archive/failures/skipped", 0)),
         "duplicates": stats.get("archive/duplicates", 0),
         "errors": errors,
     }

@@ -10,9 +10,11 @@ request leaves the machine. The run is recorded in ``crawls`` like any other.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from scrapy.http import HtmlResponse
@@ -68,10 +70,24 @@ def page_text(record: dict, folder: str) -> tuple[str, str]:
     return response.url, response.text
 
 
-def reextract(db_path: str, site: str | None = None, min_words: int = 30) -> ReextractOutcome:
-    """Re-extract every archived article (of ``site``) from its stored pages; see the module."""
+@functools.lru_cache(maxsize=64)
+def spider_for(origin: str):
+    """An ArticlesSpider for the site at ``origin`` ("scheme://host[:port]/"), set up as for
+    a crawl so that items are built exactly as the crawl builds them. No crawl runs: its
+    crawler is a stand-in with the project's settings, signals and stats (no reactor)."""
+    from scrapy.signalmanager import SignalManager
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    from archive_spider.crawl import CrawlOptions, build_settings
     from archive_spider.spiders.articles import ArticlesSpider
 
+    crawler = SimpleNamespace(settings=build_settings(CrawlOptions()), signals=SignalManager())
+    crawler.stats = MemoryStatsCollector(crawler)
+    return ArticlesSpider.from_crawler(crawler, url=origin)
+
+
+def reextract(db_path: str, site: str | None = None, min_words: int = 30) -> ReextractOutcome:
+    """Re-extract every archived article (of ``site``) from its stored pages; see the module."""
     db = storage.open_db(db_path, create=False)
     folder = os.path.dirname(os.path.abspath(db_path))
     counts = dict.fromkeys(("articles", "pages", "updated", "unchanged", "skipped", "missing", "errors"), 0)
@@ -97,11 +113,10 @@ def reextract(db_path: str, site: str | None = None, min_words: int = 30) -> Ree
                 continue
             counts["pages"] += len(pages)
             row = db["articles"].get(first["article_id"])
-            host = urlsplit(first["url"]).hostname
-            spider = ArticlesSpider(url=first["url"])
-            spider.allowed_hosts = [host] if host else []
-            spider.teasers = {}
-            analysis = discovery.analyse_page(pages[0][1], pages[0][0], spider.allowed_hosts)
+            parts = urlsplit(first["url"])
+            spider = spider_for(f"{parts.scheme}://{parts.netloc}/")
+            host = parts.hostname
+            analysis = discovery.analyse_page(pages[0][1], pages[0][0], [host] if host else [])
             # What the index page gave the crawl: the teaser, and fallbacks for title and date.
             teaser = discovery.ArticleLink(url=row["url"], title=row["title"], teaser=row["summary"],
                                            published=row["published"])

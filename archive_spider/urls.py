@@ -155,7 +155,7 @@ def _normalise_host(host: str) -> str:
         try:
             return host.encode("idna").decode("ascii")
         except UnicodeError:
-            return quote(host, safe=".-")
+            return quote(host, safe=".-").lower()
 
 
 def _site_name(host: str) -> str:

@@ -926,3 +926,54 @@ def test_listing_with_a_long_introduction_or_sidebar_text_is_no_article():
     aside = f'<aside class="sidebar"><h3>About this blog</h3>{PROSE}{PROSE}</aside>'
     page = analyse_page(page_html(STORY_TEASERS + aside), "https://example.com/the-blog-home-page")
     assert page.kind == "index"
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        '<div class="post"><header class="post-header"><h2><a href="/{slug}/">{title}</a></h2></header><p>{text}</p></div>',
+        '<div class="item"><header><h2><a href="/{slug}/">{title}</a></h2></header><p>{text}</p></div>',
+        '<section><header><h2><a href="/{slug}/">{title}</a></h2></header><p>{text}</p><footer><a href="/{slug}/">Read more</a></footer></section>',
+    ],
+)
+def test_headers_and_footers_of_teasers_are_not_site_chrome(item):
+    page_header = '<header class="site-header"><a href="/">Home</a><a href="/the-about-us-story-page/">The about us story page</a></header>'
+    items = "".join(item.format(slug=f"teaser-number-{n}-here", title=f"Teaser number {n}", text="The text of the teaser.") for n in range(2))
+    page = analyse_page(page_html(page_header + f"<div id='content'>{items}</div>"), "https://example.com/")
+    assert urls(page.article_links) == [f"https://example.com/teaser-number-{n}-here/" for n in range(2)]
+
+
+def test_drupal_view_listing():
+    rows = "".join(
+        f'<div class="views-row views-row-{n + 1} views-row-{"odd" if n % 2 == 0 else "even"}">'
+        f'<div class="views-field views-field-title"><span class="field-content"><a href="/node/{100 + n}">Council news item {n}</a></span></div>'
+        f'<div class="views-field views-field-body"><div class="field-content"><p>What the council decided about item {n} this week.</p></div></div>'
+        f'<div class="views-field views-field-view-node"><span class="field-content"><a href="/node/{100 + n}">Read more</a></span></div></div>'
+        for n in range(3)
+    )
+    pager = '<ul class="pager"><li class="pager-current">1</li><li class="pager-item"><a href="/news?page=1">2</a></li><li class="pager-next"><a href="/news?page=1">next ›</a></li></ul>'
+    page = analyse_page(page_html(f'<div class="view-content">{rows}</div>{pager}'), "https://council.example/news")
+    assert page.kind == "index"
+    assert [(a.url, a.title, a.teaser) for a in page.article_links] == [
+        (f"https://council.example/node/{100 + n}", f"Council news item {n}", f"What the council decided about item {n} this week.")
+        for n in range(3)
+    ]
+    assert page.next_pages == ["https://council.example/news?page=1"]
+
+
+def test_labels_inside_headings_are_not_part_of_titles():
+    cards = "".join(
+        f'<div class="card"><h3><a href="/news/storm-update-number-{n}"><span class="kicker">Live</span> Storm update {n}</a></h3></div>'
+        for n in range(2)
+    )
+    page = analyse_page(page_html(cards), "https://example.com/news/")
+    assert [a.title for a in page.article_links] == ["Storm update 0", "Storm update 1"]
+
+
+def test_later_pages_of_other_articles_are_not_article_links():
+    items = "".join(
+        f'<li><a href="/essays/essay-number-{n}/">Essay number {n}</a> (<a href="/essays/essay-number-{n}/2/">continued on page two</a>)</li>'
+        for n in range(2)
+    )
+    page = analyse_page(page_html(f"<ul>{items}</ul>"), "https://example.com/essays/")
+    assert urls(page.article_links) == [f"https://example.com/essays/essay-number-{n}/" for n in range(2)]

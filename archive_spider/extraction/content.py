@@ -1,65 +1,18 @@
-"""Finding the article body: candidates from several finders, and the choice between them."""
+"""Choosing the article body among the finders' candidates, completing it, anchoring it."""
 
 from __future__ import annotations
 
-import logging
-import re
 from collections import Counter
 from copy import deepcopy
 from dataclasses import dataclass, field
 
-import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
 from . import heuristics as h
+from .fragments import serialize_block
+from .shingles import agreement, contains_teaser, count_shingles, tokenize
 from .text import render_text
-
-WORD_RE = re.compile(r"\w+")
-
-logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
-logging.getLogger("readability").setLevel(logging.CRITICAL)
-
-
-def find_body_with_trafilatura(
-    tree: HtmlElement, url: str | None, fast: bool = True, **focus: bool
-) -> HtmlElement | None:
-    """Return trafilatura's main content as simple HTML (a ``<body>``), or None.
-
-    ``fast`` skips trafilatura's own fallback finders (readability is our second opinion);
-    ``focus`` takes ``favor_precision`` or ``favor_recall``.
-    """
-    import trafilatura
-    from trafilatura.htmlprocessing import convert_to_html
-
-    document = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        include_comments=False,
-        include_formatting=True,
-        include_links=True,
-        include_images=True,
-        include_tables=True,
-        with_metadata=False,
-        fast=fast,
-        **focus,
-    )
-    if document is None or document.body is None or not len(document.body):
-        return None
-    html_root = convert_to_html(deepcopy(document.body))
-    # trafilatura builds plain etree elements; reparse to get lxml.html's API
-    markup = lxml.etree.tostring(html_root.find("body"), encoding="unicode")
-    return lxml.html.fragment_fromstring(markup, create_parent="div")
-
-
-def find_body_with_readability(tree: HtmlElement, url: str | None) -> HtmlElement | None:
-    """Return readability-lxml's article (a ``<div>``), or None. Modifies ``tree``."""
-    from readability import Document
-
-    summary = Document(tree, url=url).summary(html_partial=True)
-    if not summary or not summary.strip():
-        return None
-    return lxml.html.fragment_fromstring(summary, create_parent="div")
 
 
 @dataclass
@@ -103,42 +56,6 @@ def choose_body(candidates: list[Candidate], reference_text: str | None = None) 
     return usable[0]
 
 
-def agreement(candidate: Counter, reference: Counter) -> float:
-    """Shingle F1 of ``candidate`` against ``reference``."""
-    common = sum((candidate & reference).values())
-    if not common:
-        return 0.0
-    precision = common / sum(candidate.values())
-    recall = common / sum(reference.values())
-    return 2 * precision * recall / (precision + recall)
-
-
-def parse_fragment(html: str) -> HtmlElement:
-    """Parse an HTML fragment into a ``<div>`` root."""
-    return lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
-
-
-def tokenize(text: str) -> list[str]:
-    """Return the lowercased word tokens of ``text``."""
-    return WORD_RE.findall((text or "").lower())
-
-
-def count_shingles(tokens: list[str], size: int = h.SHINGLE_SIZE) -> Counter:
-    """Return the multiset of ``size``-token shingles (one short shingle for short texts)."""
-    if len(tokens) < size:
-        return Counter([tuple(tokens)]) if tokens else Counter()
-    return Counter(tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
-
-
-def contains_teaser(text: str, teaser: str) -> bool:
-    """True when most of the teaser's shingles appear in ``text`` (fuzzy containment)."""
-    teaser_shingles = count_shingles(tokenize(teaser))
-    if not teaser_shingles:
-        return True
-    found = count_shingles(tokenize(text)) & teaser_shingles
-    return sum(found.values()) / sum(teaser_shingles.values()) >= h.TEASER_MIN_OVERLAP
-
-
 def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
     """Add to ``primary`` the substantial blocks only ``secondary`` found, in reading order.
 
@@ -147,6 +64,9 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
     prose are inserted after the last anchor. If the missing prose outweighs the primary
     body, the secondary finder has wandered into a list of other stories: no merge.
     """
+    nothing_missing = sum((secondary.shingles - primary.shingles).values()) < h.MIN_INNER_BLOCK_WORDS
+    if nothing_missing and secondary.html.count("<img") <= primary.html.count("<img"):
+        return primary
     blocks = list(primary.root)
     owner: dict[tuple, int] = {}
     for index, block in enumerate(blocks):
@@ -159,6 +79,8 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
         tokens = tokenize(block.text_content())
         shingles = count_shingles(tokens)
         if not shingles:
+            if is_image_block(block):  # a picture the chosen finder dropped
+                pending.append((block, 0))
             continue
         owners = [owner[s] for s in shingles if s in owner]
         if len(owners) >= h.MIN_COVERED_SHARE * len(shingles):
@@ -166,7 +88,7 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
             for missing, words in pending:
                 if anchor < 0 and not is_prose_block(missing, words):
                     continue
-                if anchor >= 0 and not is_inner_block(missing, words):
+                if anchor >= 0 and not (is_inner_block(missing, words) or is_image_block(missing)):
                     continue
                 insertions.setdefault(anchor, []).append(missing)
                 added_words += words
@@ -188,8 +110,13 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
             root.append(deepcopy(blocks[index]))
         for block in insertions.get(index, []):
             root.append(deepcopy(block))
-    html = "".join(serialize_block(block) for block in root)
+    html = "\n".join(serialize_block(block) for block in root)
     return Candidate(f"{primary.name}+{secondary.name}", root, render_text(root), html)
+
+
+def is_image_block(block: HtmlElement) -> bool:
+    """True for a block that is a picture (an image, maybe with a caption), not text."""
+    return block.tag in ("p", "figure", "img") and (block.tag == "img" or block.find(".//img") is not None)
 
 
 def is_inner_block(block: HtmlElement, words: int) -> bool:
@@ -211,49 +138,6 @@ def is_prose_block(block: HtmlElement, words: int) -> bool:
     text_length = len(block.text_content()) or 1
     link_length = sum(len(a.text_content()) for a in block.iter("a"))
     return link_length / text_length < h.MAX_MERGED_LINK_DENSITY
-
-
-def serialize_block(block: HtmlElement) -> str:
-    """Return the block's markup without the text that follows it."""
-    return lxml.html.tostring(block, encoding="unicode", with_tail=False)
-
-
-def wrap_loose_inline(root: HtmlElement) -> None:
-    """Put text and inline elements lying directly in ``root`` into ``<p>`` elements."""
-    runs: list[list] = []
-    current: list = []
-    if root.text and root.text.strip():
-        current.append(root.text)
-    root.text = None
-    for child in list(root):
-        if child.tag in h.INLINE_TAGS:
-            current.append(child)
-            tail, child.tail = child.tail, None
-            if tail and tail.strip():
-                current.append(tail)
-            continue
-        if current:
-            runs.append((child, current))
-            current = []
-        if child.tail and child.tail.strip():
-            current.append(child.tail)
-        child.tail = None
-    if current:
-        runs.append((None, current))
-    for before, items in runs:
-        paragraph = lxml.html.Element("p")
-        for item in items:
-            if isinstance(item, str):
-                if len(paragraph):
-                    paragraph[-1].tail = (paragraph[-1].tail or "") + item
-                else:
-                    paragraph.text = (paragraph.text or "") + item
-            else:
-                paragraph.append(item)
-        if before is None:
-            root.append(paragraph)
-        else:
-            before.addprevious(paragraph)
 
 
 def find_teaser_block(candidate: Candidate, teaser: str) -> int | None:
@@ -281,7 +165,7 @@ def anchor_on_teaser(candidate: Candidate, teaser: str) -> Candidate:
     root = deepcopy(candidate.root)
     for block in list(root)[:start]:
         root.remove(block)
-    html = "".join(serialize_block(block) for block in root)
+    html = "\n".join(serialize_block(block) for block in root)
     return Candidate(candidate.name, root, render_text(root), html)
 
 

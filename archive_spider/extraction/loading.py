@@ -42,9 +42,19 @@ def decode_input(data: str | bytes | None) -> tuple[str, list[str]]:
         return "", ["not-html"]
     if not text.strip():
         return "", warnings + ["empty"]
+    if h.MOJIBAKE_RE.search(text):
+        text = repair_mojibake(text)
+        warnings.append("repaired-encoding")
     if not MARKUP_RE.search(text[:65536]):
         return "", warnings + ["not-html"]
     return text, warnings
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 read as Windows-1252 ("CafÃ©" -> "Café") with ftfy."""
+    import ftfy
+
+    return ftfy.fix_text(text, unescape_html=False, fix_line_breaks=False, uncurl_quotes=False)
 
 
 def looks_binary(data: bytes) -> bool:
