@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from scrapy.http import HtmlResponse
-from scrapy.http.headers import Headers
 
 from archive_spider import discovery, storage, warc
+from archive_spider.decoding import decode_html
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +62,10 @@ def latest_records(db, site: str | None = None) -> list[tuple[dict, list[dict]]]
 
 
 def page_text(record: dict, folder: str) -> tuple[str, str]:
-    """(url, decoded HTML) of an indexed record, decoded as Scrapy decoded it when crawling."""
+    """(url, decoded HTML) of an indexed record, decoded as the crawl decoded it: the
+    record holds the bytes as served, with their Content-Type (decoding.decode_html)."""
     page = warc.read_record(os.path.join(folder, record["warc_file"]), record["offset"])
-    headers = Headers({k: v for k, v in page.headers.items() if k != "content-length"})
-    response = HtmlResponse(page.url or record["url"], body=page.body, headers=headers)
-    return response.url, response.text
+    return page.url or record["url"], decode_html(page.body, page.headers.get("content-type")).text
 
 
 @functools.lru_cache(maxsize=64)

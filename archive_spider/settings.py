@@ -63,8 +63,9 @@ DOWNLOADER_MIDDLEWARES = {
     "archive_spider.responses.HttpCompressionMiddleware": 590,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "archive_spider.responses.RedirectMiddleware": 600,
-    # After decompression (590) and the response checks (540), before IncrementalMiddleware.
-    "archive_spider.warc.WarcMiddleware": 60,
+    # The bytes as the server sent them, with their Content-Type: after decompression (590)
+    # and retries (550), before ResponseCheckMiddleware (540) re-encodes the page as UTF-8.
+    "archive_spider.warc.WarcMiddleware": 545,
 }
 
 EXTENSIONS = {

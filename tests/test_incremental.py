@@ -147,6 +147,18 @@ def test_warc_record_reads_back_at_its_offset(tmp_path):
     assert warc.read_record(file.path, first[0]).body.decode() == "<p>Café</p>"
 
 
+def test_stored_page_is_decoded_by_its_own_charset_for_reextract(tmp_path):
+    from archive_spider import reextract
+
+    file = warc.WarcFile(str(tmp_path / "warc" / "a-crawl-00001.warc.gz"))
+    offset, _ = file.write_response(
+        "https://a.example/j/", 200, "OK", [("Content-Type", "text/html; charset=Shift_JIS")],
+        "<p>日本語の記事です。</p>".encode("shift_jis"), "2025-01-01T00:00:00+00:00")
+    file.close()
+    record = {"warc_file": os.path.relpath(file.path, tmp_path), "offset": offset, "url": "https://a.example/j/"}
+    assert reextract.page_text(record, str(tmp_path)) == ("https://a.example/j/", "<p>日本語の記事です。</p>")
+
+
 def test_warc_folder_sits_next_to_the_archive():
     assert warc.warc_dir_of("db/archive.db") == os.path.abspath("db/warc")
     assert warc.warc_name_for("db/archive.db", 12) == "archive-crawl-00012.warc.gz"
