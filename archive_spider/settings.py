@@ -71,3 +71,14 @@ ARCHIVE_MAX_ARTICLE_PAGES = 20
 ARCHIVE_MAX_PAGES = 0
 # Revisit policy for articles already in the archive: "never" skips them.
 ARCHIVE_REVISIT = "never"
+
+# --- distributed crawls (archive_spider/distributed.py, docs/distributed.md) -------------
+# Redis of a distributed crawl; empty: the ARCHIVE_REDIS_URL environment variable, if set.
+# Only the articles_redis spider (`crawl --redis`) uses it.
+ARCHIVE_REDIS_URL = ""
+# Prefix of the crawl's Redis keys: one per independent crawl sharing a Redis.
+ARCHIVE_REDIS_KEY = "archive"
+# A worker stops once there has been no work in Redis for this many seconds.
+ARCHIVE_REDIS_IDLE_TIMEOUT = 30
+# A worker silent this long is taken for dead and its in-flight requests are requeued.
+ARCHIVE_REDIS_LEASE = 60
