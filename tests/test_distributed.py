@@ -316,3 +316,82 @@ def test_a_worker_killed_mid_crawl_loses_nothing(demo_site, single_process_archi
     assert distributed.keys() == single_process_archive.keys()
     for url, row in single_process_archive.items():
         assert distributed[url] == row, url
+
+
+# --- Scrapyd: deploy with scrapyd-deploy, run a worker through schedule.json -------------------
+
+@pytest.fixture
+def scrapyd(tmp_path):
+    """A Scrapyd on a free loopback port, in its own folder; yields its URL."""
+    import shutil
+    import urllib.request
+
+    from .redisserver import free_port
+
+    binary = shutil.which("scrapyd", path=os.path.dirname(sys.executable)) or shutil.which("scrapyd")
+    if binary is None:
+        pytest.skip("scrapyd is not installed (pip install -e '.[deploy]')")
+    home = tmp_path / "scrapyd"
+    home.mkdir()
+    port = free_port()
+    (home / "scrapyd.conf").write_text(
+        f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {port}\neggs_dir = eggs\nlogs_dir = logs\n"
+        "dbs_dir = dbs\nitems_dir =\nmax_proc = 2\npoll_interval = 0.5\n"
+    )
+    log = open(home / "scrapyd.out", "w")
+    process = subprocess.Popen([binary], cwd=home, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "daemonstatus.json", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("scrapyd did not start: " + (home / "scrapyd.out").read_text()[-2000:])
+            time.sleep(0.2)
+    yield url, home
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def scrapyd_call(url, endpoint, fields=None):
+    import urllib.parse
+    import urllib.request
+
+    data = urllib.parse.urlencode(fields, doseq=True).encode() if fields is not None else None
+    with urllib.request.urlopen(url + endpoint, data=data, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.e2e
+def test_scrapyd_deploy_and_schedule_json_run_a_worker(
+        scrapyd, demo_site, single_process_archive, redis_url, tmp_path):
+    url, home = scrapyd
+    deploy_bin = os.path.join(os.path.dirname(sys.executable), "scrapyd-deploy")
+    deployed = subprocess.run([deploy_bin, "cluster", "--version", "test-1"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=300, env={**os.environ, "SCRAPYD_URL": url})
+    assert deployed.returncode == 0, deployed.stderr[-3000:]
+    assert '"status": "ok"' in deployed.stdout, deployed.stdout
+    assert "articles_redis" in scrapyd_call(url, "listspiders.json?project=archive_spider")["spiders"]
+
+    db_path = tmp_path / "archive.db"
+    ingester = start_cli(tmp_path / "ingest.log", "ingest", "--redis", redis_url, "--db", db_path,
+                         "--idle-timeout", "3")
+    job = scrapyd_call(url, "schedule.json", {
+        "project": "archive_spider", "spider": "articles_redis", "url": f"{demo_site.url}/",
+        "setting": [f"ARCHIVE_REDIS_URL={redis_url}", "ARCHIVE_REDIS_IDLE_TIMEOUT=2",
+                    "CONCURRENT_REQUESTS_PER_DOMAIN=8", "AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_DELAY=0"],
+    })
+    assert job["status"] == "ok", job
+    status, ingest_log = finish(ingester, tmp_path / "ingest.log")
+    assert status == 0, ingest_log[-3000:]
+    deadline = time.monotonic() + 60
+    while not any(j["id"] == job["jobid"] for j in scrapyd_call(url, "listjobs.json?project=archive_spider")["finished"]):
+        assert time.monotonic() < deadline, "the Scrapyd job did not finish"
+        time.sleep(0.5)
+    job_log = next((home / "logs").rglob(f"{job['jobid']}.log")).read_text()
+    assert "Spider closed (finished)" in job_log, job_log[-3000:]
+    assert "Deprecation" not in job_log, job_log[-3000:]
+    assert rows(db_path) == single_process_archive
