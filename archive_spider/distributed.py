@@ -72,7 +72,7 @@ ENV_REDIS_URL = "ARCHIVE_REDIS_URL"
 DEFAULT_KEY = "archive"
 # How often an idle worker looks at the shared frontier again. Scrapy's own engine
 # heartbeat is 5 s, which would leave workers waiting seconds for work another one queued.
-IDLE_POLL_SECONDS = 0.5
+IDLE_POLL_SECONDS = 0.2
 # The ingester blocks this long on an empty queue before checking whether the crawl is over.
 INGEST_POLL_SECONDS = 1
 
@@ -109,6 +109,7 @@ class RedisConfig:
     key: str = DEFAULT_KEY
     idle_timeout: float = 30.0
     lease: float = 60.0
+    backlog: int = 2
 
     @property
     def keys(self) -> RedisKeys:
@@ -124,6 +125,7 @@ class RedisConfig:
             key=settings.get("ARCHIVE_REDIS_KEY") or DEFAULT_KEY,
             idle_timeout=settings.getfloat("ARCHIVE_REDIS_IDLE_TIMEOUT", 30.0),
             lease=settings.getfloat("ARCHIVE_REDIS_LEASE", 60.0),
+            backlog=settings.getint("ARCHIVE_REDIS_BACKLOG", 2),
         )
 
 
@@ -252,6 +254,9 @@ class RedisScheduler(ScrapyRedisScheduler):
     - A request taken from the frontier moves to this worker's in-flight set and leaves it
       only when the engine has finished with it, so a killed worker loses nothing.
     - The worker holds a lease in Redis, renewed every third of ARCHIVE_REDIS_LEASE.
+    - A worker whose parser is behind (ARCHIVE_REDIS_BACKLOG responses waiting for it)
+      takes no more requests, so that idle workers get them: extraction is CPU-bound, and a
+      worker that grabbed all it could download would keep the others idle.
     - Stats are counted without the ``spider`` argument Scrapy 2.19 deprecates.
     """
 
@@ -261,6 +266,7 @@ class RedisScheduler(ScrapyRedisScheduler):
         self.config: RedisConfig | None = None
         self.worker_id = new_worker_id()
         self.leases: dict[Any, bytes] = {}
+        self.waiting_for_parser: set[Any] = set()
         self.crawl_number = 0
         self.started_new_crawl = False
         self._renewal: task.LoopingCall | None = None
@@ -301,6 +307,7 @@ class RedisScheduler(ScrapyRedisScheduler):
         self._renewal = task.LoopingCall(self.renew_lease)
         self._renewal.start(max(0.1, self.config.lease / 3), now=False)
         on_request_done(self.crawler.engine, self.request_done)
+        self.crawler.signals.connect(self.response_received, signal=signals.response_received)
 
     def renew_lease(self) -> None:
         try:
@@ -335,7 +342,13 @@ class RedisScheduler(ScrapyRedisScheduler):
         self.queue.push(request)
         return True
 
+    def response_received(self, response, request, spider=None) -> None:
+        if request in self.leases:
+            self.waiting_for_parser.add(request)
+
     def next_request(self):
+        if len(self.waiting_for_parser) >= self.config.backlog:
+            return None  # busy parsing: leave the frontier to idle workers
         encoded = self._take(keys=[self.keys.requests, self.keys.inflight(self.worker_id)])
         if encoded is None:
             return None
@@ -346,6 +359,7 @@ class RedisScheduler(ScrapyRedisScheduler):
 
     def request_done(self, request) -> None:
         """The engine has finished with ``request``: its items are queued, its links scheduled."""
+        self.waiting_for_parser.discard(request)
         encoded = self.leases.pop(request, None)
         if encoded is not None:
             self.server.zrem(self.keys.inflight(self.worker_id), encoded)

@@ -82,3 +82,6 @@ ARCHIVE_REDIS_KEY = "archive"
 ARCHIVE_REDIS_IDLE_TIMEOUT = 30
 # A worker silent this long is taken for dead and its in-flight requests are requeued.
 ARCHIVE_REDIS_LEASE = 60
+# A worker with this many responses waiting for its parser takes no more requests from
+# Redis, leaving them to idle workers (extraction is CPU-bound).
+ARCHIVE_REDIS_BACKLOG = 2
