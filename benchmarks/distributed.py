@@ -10,8 +10,11 @@ configuration crawls the whole site into a fresh archive:
 
 The time runs from the start of the processes to the moment the last article is in the
 archive (the ingester's known-URL set in Redis, or the single crawl's exit), so the
-workers' idle timeout is not counted. Prints articles per second and the ratio of
-2 workers to 1. Needs redis-server (``apt-get install redis-server``).
+workers' idle timeout is not counted. Prints articles per second, the CPU seconds the
+crawl's processes used per article, the load average (other work on the machine skews
+the figures: run it on a quiet machine) and the ratio of 2 workers to 1. Rounds are
+interleaved and the best of each configuration is kept. Needs redis-server
+(``apt-get install redis-server``).
 
 Example:
     python benchmarks/distributed.py --articles 400 --concurrency 16
@@ -23,6 +26,7 @@ import argparse
 import dataclasses
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -124,26 +128,37 @@ def main(argv: list[str] | None = None) -> None:
     site = serve_generated_site(args.articles)
     print(f"Machine: {describe_machine()}")
     print(f"Site: {args.articles} articles at {site.url}/, concurrency {args.concurrency} per process\n")
-    results: dict[str, float] = {}
+    best: dict[str, tuple[float, float, float]] = {}
     with LocalRedis() as redis, tempfile.TemporaryDirectory(prefix="archive-spider-bench-") as tmp:
         workdir = Path(tmp)
-        for name, run in (
-            ("single process", lambda: run_single(site.url, workdir, args.concurrency)),
-            ("1 worker + ingester", lambda: run_distributed(site.url, redis, workdir, 1, args.articles,
-                                                            args.concurrency, args.timeout)),
-            ("2 workers + ingester", lambda: run_distributed(site.url, redis, workdir, 2, args.articles,
-                                                             args.concurrency, args.timeout)),
-        ):
-            seconds = []
-            for _ in range(args.rounds):
+        configurations = {
+            "single process": lambda: run_single(site.url, workdir, args.concurrency),
+            "1 worker + ingester": lambda: run_distributed(site.url, redis, workdir, 1, args.articles,
+                                                           args.concurrency, args.timeout),
+            "2 workers + ingester": lambda: run_distributed(site.url, redis, workdir, 2, args.articles,
+                                                            args.concurrency, args.timeout),
+        }
+        for _ in range(args.rounds):
+            for name, run in configurations.items():
                 for stale in workdir.glob("*.db*"):
                     stale.unlink()
-                seconds.append(run())
-            results[name] = min(seconds)
-            print(f"{name:22} {results[name]:6.1f} s  {args.articles / results[name]:6.1f} articles/s")
+                cpu_before = children_cpu_seconds()
+                seconds = run()
+                cpu = children_cpu_seconds() - cpu_before
+                if name not in best or seconds < best[name][0]:
+                    best[name] = (seconds, cpu, os.getloadavg()[0])
+        for name, (seconds, cpu, load) in best.items():
+            print(f"{name:22} {seconds:6.1f} s  {args.articles / seconds:6.1f} articles/s  "
+                  f"{cpu / args.articles * 1000:5.0f} ms CPU/article  load {load:.1f}")
     site.stop()
-    ratio = results["1 worker + ingester"] / results["2 workers + ingester"]
+    ratio = best["1 worker + ingester"][0] / best["2 workers + ingester"][0]
     print(f"\n2 workers / 1 worker: {ratio:.2f}x articles/s")
+
+
+def children_cpu_seconds() -> float:
+    """CPU time (user + system) of the finished child processes: the crawl's processes."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":
