@@ -616,7 +616,17 @@ def run_worker(start_urls: Iterable[str], options, config: RedisConfig) -> Worke
     from archive_spider.pipelines import crawl_counts, crawl_status
     from archive_spider.spiders.articles_redis import DistributedArticlesSpider
 
-    connect(config.url).close()  # fail before Scrapy starts if Redis is not there
+    urls = list(start_urls)
+    # Fail before Scrapy starts, in one line, if Redis is not there or there is nothing to join.
+    client = connect(config.url)
+    try:
+        if not urls and not client.scard(config.keys.start_urls):
+            raise storage.ArchiveError(
+                f"no start URLs: give some, or start a first worker with URLs on {config.url} "
+                f"(key prefix {config.key!r})"
+            )
+    finally:
+        client.close()
     settings = build_settings(options)
     settings.setdict({
         "ARCHIVE_REDIS_URL": config.url,
@@ -627,7 +637,6 @@ def run_worker(start_urls: Iterable[str], options, config: RedisConfig) -> Worke
     started = time.monotonic()
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(DistributedArticlesSpider)
-    urls = list(start_urls)
     process.crawl(crawler, **({"urls": urls} if urls else {}))
     process.start()
     seconds = time.monotonic() - started
