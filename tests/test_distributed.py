@@ -395,3 +395,33 @@ def test_scrapyd_deploy_and_schedule_json_run_a_worker(
     assert "Spider closed (finished)" in job_log, job_log[-3000:]
     assert "Deprecation" not in job_log, job_log[-3000:]
     assert rows(db_path) == single_process_archive
+
+
+@pytest.mark.e2e
+def test_an_ingester_killed_mid_crawl_loses_nothing(demo_site, single_process_archive, redis_url, tmp_path):
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    slow_articles(demo_site, 0.2)
+    db_path = tmp_path / "archive.db"
+    try:
+        doomed = start_cli(tmp_path / "doomed.log", "ingest", "--redis", redis_url, "--db", db_path,
+                           "--idle-timeout", "3", "--lease", "2")
+        workers = [start_cli(tmp_path / f"worker{i}.log", "crawl", f"{demo_site.url}/", "--redis", redis_url,
+                             *WORKER_OPTIONS) for i in (1, 2)]
+        deadline = time.monotonic() + 60
+        while client.scard(RedisKeys().known) < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait()
+        time.sleep(2.5)  # its lock expires
+        ingester = start_cli(tmp_path / "ingest.log", "ingest", "--redis", redis_url, "--db", db_path,
+                             "--idle-timeout", "3")
+        for i, worker in zip((1, 2), workers):
+            code, log = finish(worker, tmp_path / f"worker{i}.log")
+            assert code == 0, log[-3000:]
+        status, log = finish(ingester, tmp_path / "ingest.log")
+        assert status == 0, log[-3000:]
+    finally:
+        demo_site.__dict__.pop("get_page", None)
+    assert rows(db_path) == single_process_archive
