@@ -119,7 +119,7 @@ class RedisConfig:
     def from_settings(cls, settings: BaseSettings) -> "RedisConfig":
         url = settings.get("ARCHIVE_REDIS_URL") or os.environ.get(ENV_REDIS_URL)
         if not url:
-            raise NotConfigured(f"no Redis URL: set ARCHIVE_REDIS_URL (setting or environment variable)")
+            raise NotConfigured("no Redis URL: set ARCHIVE_REDIS_URL (setting or environment variable)")
         return cls(
             url=url,
             key=settings.get("ARCHIVE_REDIS_KEY") or DEFAULT_KEY,
@@ -209,6 +209,15 @@ redis.call('SADD', KEYS[1], ARGV[2])
 return {new, tonumber(redis.call('GET', KEYS[4]) or '0'), moved}
 """
 
+# Schedules a request unless this crawl has seen it: both in one step, so that a worker
+# killed in between cannot leave a request marked as seen that was never queued.
+# KEYS: dupefilter, frontier. ARGV: fingerprint, score, encoded request. Returns 1 if queued.
+ENQUEUE_SCRIPT = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
 # Takes the best request off the frontier into the worker's in-flight set.
 # KEYS: frontier, in-flight. Returns the encoded request or nil.
 TAKE_SCRIPT = """
@@ -271,6 +280,7 @@ class RedisScheduler(ScrapyRedisScheduler):
         self.started_new_crawl = False
         self._renewal: task.LoopingCall | None = None
         self._take = self.server.register_script(TAKE_SCRIPT)
+        self._enqueue = self.server.register_script(ENQUEUE_SCRIPT)
         self._requeue_dead = self.server.register_script(REQUEUE_DEAD_SCRIPT)
 
     @classmethod
@@ -335,11 +345,17 @@ class RedisScheduler(ScrapyRedisScheduler):
         super().close(reason)
 
     def enqueue_request(self, request):
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            return False
+        if request.dont_filter:
+            self.queue.push(request)
+        else:
+            # What scrapy-redis does in two steps (dupefilter, then queue), in one.
+            queued = self._enqueue(keys=[self.df.key, self.queue.key], args=[
+                self.df.request_fingerprint(request), -request.priority, self.queue._encode_request(request),
+            ])
+            if not queued:
+                self.df.log(request, self.spider)
+                return False
         self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
 
     def response_received(self, response, request, spider=None) -> None:

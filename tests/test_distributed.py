@@ -240,6 +240,8 @@ def single_process_archive(demo_site, tmp_path_factory):
 
 
 WORKER_OPTIONS = ("--concurrency", "8", "--idle-timeout", "2", "--lease", "2")
+# The ingester waits this long for workers to appear (starting one takes seconds on a busy machine).
+INGEST_IDLE = "10"
 
 
 @pytest.mark.e2e
@@ -247,7 +249,7 @@ def test_two_workers_and_an_ingester_make_the_single_process_archive(
         demo_site, single_process_archive, redis_url, tmp_path):
     db_path = tmp_path / "archive.db"
     ingester = start_cli(tmp_path / "ingest.log", "ingest", "--redis", redis_url, "--db", db_path,
-                         "--idle-timeout", "3", "-v")
+                         "--idle-timeout", INGEST_IDLE, "-v")
     workers = [start_cli(tmp_path / f"worker{i}.log", "crawl", f"{demo_site.url}/", "--redis", redis_url,
                          *WORKER_OPTIONS) for i in (1, 2)]
     outputs = [finish(w, tmp_path / f"worker{i}.log") for i, w in zip((1, 2), workers)]
@@ -274,7 +276,7 @@ def test_two_workers_and_an_ingester_make_the_single_process_archive(
     # A second distributed crawl finds nothing new and fetches no known article.
     start = len(demo_site.requests)
     ingester = start_cli(tmp_path / "ingest2.log", "ingest", "--redis", redis_url, "--db", db_path,
-                         "--idle-timeout", "3")
+                         "--idle-timeout", INGEST_IDLE)
     time.sleep(1)  # let the ingester publish the known URLs first, as docs/distributed.md says
     worker = start_cli(tmp_path / "worker3.log", "crawl", f"{demo_site.url}/", "--redis", redis_url, *WORKER_OPTIONS)
     assert finish(worker, tmp_path / "worker3.log")[0] == 0
@@ -304,7 +306,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(demo_site, single_process_archi
         db_path = tmp_path / "archive.db"
         survivor = start_cli(tmp_path / "survivor.log", "crawl", "--redis", redis_url, *WORKER_OPTIONS)
         ingester = start_cli(tmp_path / "ingest.log", "ingest", "--redis", redis_url, "--db", db_path,
-                             "--idle-timeout", "3")
+                             "--idle-timeout", INGEST_IDLE)
         code, log = finish(survivor, tmp_path / "survivor.log")
         assert code == 0, log[-3000:]
         status, ingest_log = finish(ingester, tmp_path / "ingest.log")
@@ -378,7 +380,7 @@ def test_scrapyd_deploy_and_schedule_json_run_a_worker(
 
     db_path = tmp_path / "archive.db"
     ingester = start_cli(tmp_path / "ingest.log", "ingest", "--redis", redis_url, "--db", db_path,
-                         "--idle-timeout", "3")
+                         "--idle-timeout", INGEST_IDLE)
     job = scrapyd_call(url, "schedule.json", {
         "project": "archive_spider", "spider": "articles_redis", "url": f"{demo_site.url}/",
         "setting": [f"ARCHIVE_REDIS_URL={redis_url}", "ARCHIVE_REDIS_IDLE_TIMEOUT=2",
@@ -406,7 +408,7 @@ def test_an_ingester_killed_mid_crawl_loses_nothing(demo_site, single_process_ar
     db_path = tmp_path / "archive.db"
     try:
         doomed = start_cli(tmp_path / "doomed.log", "ingest", "--redis", redis_url, "--db", db_path,
-                           "--idle-timeout", "3", "--lease", "2")
+                           "--idle-timeout", INGEST_IDLE, "--lease", "2")
         workers = [start_cli(tmp_path / f"worker{i}.log", "crawl", f"{demo_site.url}/", "--redis", redis_url,
                              *WORKER_OPTIONS) for i in (1, 2)]
         deadline = time.monotonic() + 60
@@ -416,7 +418,7 @@ def test_an_ingester_killed_mid_crawl_loses_nothing(demo_site, single_process_ar
         doomed.wait()
         time.sleep(2.5)  # its lock expires
         ingester = start_cli(tmp_path / "ingest.log", "ingest", "--redis", redis_url, "--db", db_path,
-                             "--idle-timeout", "3")
+                             "--idle-timeout", INGEST_IDLE)
         for i, worker in zip((1, 2), workers):
             code, log = finish(worker, tmp_path / f"worker{i}.log")
             assert code == 0, log[-3000:]
