@@ -76,6 +76,43 @@ def rows(db_path):
         conn.close()
 
 
+# --- settings ------------------------------------------------------------------------------------
+
+def test_a_redis_url_turns_the_crawl_into_a_worker(monkeypatch):
+    from scrapy.settings import Settings
+
+    from archive_spider.distributed import worker_settings
+    from archive_spider.spiders.articles_redis import DistributedArticlesSpider
+
+    monkeypatch.setenv("ARCHIVE_REDIS_URL", "redis://example:6379/3")
+    settings = Settings()
+    settings.setmodule("archive_spider.settings", priority="project")
+    settings.set("ARCHIVE_REDIS_KEY", "nightly")
+    DistributedArticlesSpider.update_settings(settings)
+    assert settings["SCHEDULER"] == "archive_spider.distributed.RedisScheduler"
+    assert settings["REDIS_URL"] == "redis://example:6379/3"
+    assert settings["SCHEDULER_QUEUE_KEY"] == "nightly:requests"
+    assert settings.getbool("SCHEDULER_PERSIST")
+    # Workers never write SQLite, nor read it for known URLs.
+    assert list(settings.getdict("ITEM_PIPELINES")) == ["archive_spider.distributed.QueueItemsPipeline"]
+    middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
+    assert middlewares["archive_spider.middlewares.IncrementalMiddleware"] is None
+    assert "archive_spider.distributed.SharedKnownUrlsMiddleware" in middlewares
+    monkeypatch.delenv("ARCHIVE_REDIS_URL")
+    from scrapy.exceptions import NotConfigured
+
+    with pytest.raises(NotConfigured, match="ARCHIVE_REDIS_URL"):
+        worker_settings(Settings())
+
+
+def test_the_engine_still_has_the_slot_the_worker_hooks():
+    # distributed.on_request_done wraps this private method; fail here first if Scrapy moves it.
+    from scrapy.core.engine import ExecutionEngine, _Slot
+
+    assert callable(_Slot.remove_request)
+    assert isinstance(ExecutionEngine._SLOT_HEARTBEAT_INTERVAL, float)
+
+
 # --- the atomic steps (Lua scripts) ---------------------------------------------------------
 
 def test_first_worker_starts_a_new_crawl_and_forgets_the_last_seen_set(client):
