@@ -200,6 +200,28 @@ def test_messages_a_killed_ingester_took_are_stored_by_the_next(client, redis_ur
     assert client.llen(keys.processing) == 0
 
 
+def test_ingester_forever_records_one_crawl_per_burst_until_stopped(client, redis_url, tmp_path):
+    import threading
+
+    keys = RedisKeys()
+    ingester = make_ingester(redis_url, tmp_path / "a.db", forever=True)
+    runner = threading.Thread(target=ingester.run)
+    runner.start()
+    try:
+        for burst in range(2):
+            client.lpush(keys.items, article_message(f"https://ex.com/{burst}/"))
+            deadline = time.monotonic() + 20
+            while len(ingester.outcome.crawls) <= burst and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        ingester.stop()
+        runner.join(timeout=20)
+    assert not runner.is_alive()
+    assert len(ingester.outcome.crawls) == 2
+    db = storage.open_db(tmp_path / "a.db")
+    assert [(c["status"], c["new"]) for c in db["crawls"].rows] == [("ok", 1), ("ok", 1)]
+
+
 def test_ingester_publishes_the_archive_known_urls(client, redis_url, tmp_path):
     db = storage.open_db(tmp_path / "a.db")
     storage.store_articles(db, [{"url": "https://ex.com/old/", "canonical_url": "https://ex.com/canon/",
