@@ -71,53 +71,81 @@ def redis_options(fn):
 @cli.command()
 @click.argument("urls", nargs=-1)
 @db_option
+@click.option("--config", "config", type=click.Path(dir_okay=False),
+              help="A sites.toml naming sites to crawl, with their hosts, URL patterns, "
+                   "selectors and limits (see sites.example.toml).")
+@click.option("--site", "site_names", multiple=True, metavar="NAME",
+              help="Crawl only this site of the --config file (repeatable). Default: all.")
+@click.option("--discover", is_flag=True,
+              help="Also read each site's robots.txt sitemaps, /sitemap.xml, usual feed "
+                   "paths and the feeds its front page announces.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after fetching this many pages.")
 @click.option("--concurrency", type=click.IntRange(1, 256),
               help="Requests at once per host, with AutoThrottle and delays off. "
                    "Only for sites you own or may crawl fast.")
 @click.option("--allow-host", "allowed_hosts", multiple=True, metavar="HOST",
               help="Another host the crawl may visit (repeatable). Default: the start URLs' hosts.")
+@click.option("-s", "--set", "setting_pairs", multiple=True, metavar="NAME=VALUE",
+              help="Set a Scrapy or ARCHIVE_ setting for this crawl (repeatable), "
+                   "e.g. -s ARCHIVE_STALE_INDEX_PAGES=5.")
 @click.option("-v", "--verbose", count=True, help="Log more: -v for progress, -vv for every request.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file.")
 @redis_options
-def crawl(urls, db_path, max_pages, concurrency, allowed_hosts, verbose, log_file, redis_url, redis_key,
-          idle_timeout, lease):
-    """Crawl article sites from their index pages into the archive.
+def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, allowed_hosts, setting_pairs,
+          verbose, log_file, redis_url, redis_key, idle_timeout, lease):
+    """Crawl article sites from their index pages, feeds and sitemaps into the archive.
 
-    URLS are index pages (front page, category pages) or single articles. Only their
-    hosts are visited. Articles already in the archive are not fetched again, so a rerun
-    picks up what is new. Exit status: 0 ok, 1 the crawl failed, 2 bad usage.
+    URLS are index pages (front page, category pages), single articles, RSS/Atom feeds,
+    XML sitemaps or robots.txt files (told apart by content), or give sites in a
+    --config file. Only their hosts are visited. Articles already in the archive are not
+    fetched again, so a rerun picks up what is new. Exit status: 0 ok, 1 the crawl
+    failed, 2 bad usage.
 
     With --redis, this process is one worker of a distributed crawl: the frontier and
     the seen-set live in Redis, articles go to a Redis queue that `archive-spider ingest`
     writes to the archive (--db is not used), and the worker stops once there has been no
     work for --idle-timeout seconds. Workers after the first may omit URLS.
 
-    Example: archive-spider crawl https://example.com/blog/ --db db/archive.db
+    Example: archive-spider crawl https://example.com/blog/ --discover --db db/archive.db
 
     Example: archive-spider crawl https://example.com/blog/ --redis redis://10.0.0.5:6379/0
     """
     from archive_spider.crawl import CrawlOptions, run_crawl
+    from archive_spider.sites import SiteConfigError
 
-    if not urls and not redis_url:
-        raise click.UsageError("give at least one URL (only a worker joining a --redis crawl may omit them)")
+    if not urls and not config and not redis_url:
+        raise click.UsageError("give start URLs, or sites with --config sites.toml "
+                               "(only a worker joining a --redis crawl may omit both)")
+    if site_names and not config:
+        raise click.UsageError("--site names a site of a --config file")
+    extra_settings = {}
+    for pair in setting_pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.UsageError(f"--set takes NAME=VALUE, not {pair!r}")
+        extra_settings[name.strip()] = value
     options = CrawlOptions(
         db_path=db_path, max_pages=max_pages, concurrency=concurrency,
         allowed_hosts=tuple(allowed_hosts), log_file=log_file,
         log_level=("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
+        config=config, sites=tuple(site_names), discover=discover, extra_settings=extra_settings,
     )
     if redis_url:
         from archive_spider.distributed import RedisConfig, run_worker
 
-        config = RedisConfig(url=redis_url, key=redis_key, idle_timeout=idle_timeout, lease=lease)
+        redis_config = RedisConfig(url=redis_url, key=redis_key, idle_timeout=idle_timeout, lease=lease)
         try:
-            worker = run_worker(urls, options, config)
+            worker = run_worker(urls, options, redis_config)
+        except SiteConfigError as exc:
+            raise click.UsageError(str(exc)) from None
         except storage.ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(worker.summary(), err=not worker.ok)
         sys.exit(EXIT_OK if worker.ok else EXIT_CRAWL_FAILED)
     try:
         outcome = run_crawl(urls, options)
+    except SiteConfigError as exc:
+        raise click.UsageError(str(exc)) from None
     except storage.ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(outcome.summary(), err=not outcome.ok)
@@ -186,17 +214,25 @@ def extract(files, url, teaser, with_html):
 
 @cli.command()
 @db_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
-def serve(db_path, host, port):
-    """Browse, search and export the archive in Datasette.
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 to publish on the network).")
+@click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on.")
+@click.option("--immutable", is_flag=True,
+              help="Open the file as immutable (faster; only for a copy no crawl writes to).")
+def serve(db_path, host, port, immutable):
+    """Browse, search and export the archive in Datasette, read-only.
+
+    Uses the Datasette configuration in db/ (metadata, templates, plugins, settings) and
+    publishes the file under the name "archive", whatever it is called.
 
     Example: archive-spider serve --db db/archive.db --port 8001
     """
     from archive_spider import publish
 
     open_existing(db_path).close()
-    publish.serve(db_path, host, port)
+    click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    publish.serve(db_path, host, port, immutable=immutable)
 
 
 @cli.command()
@@ -205,11 +241,16 @@ def serve(db_path, host, port):
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
               help="File to write (default: standard output).")
 @click.option("--site", help="Only articles of this site (host without www.).")
-@click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this date.")
-@click.option("--search", metavar="QUERY", help="Only articles matching this full-text query, best first.")
-@click.option("--columns", help="Comma-separated columns (default: all but html).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Only articles published (undated: first seen) on or after this date.")
+@click.option("--search", metavar="QUERY",
+              help="Only articles matching this full-text query (SQLite FTS5 syntax), best first.")
+@click.option("--columns", help="Comma-separated columns (default: all but html and the bookkeeping).")
 def export(db_path, fmt, output, site, since, search, columns):
     """Export articles as CSV, JSON or JSON Lines, streaming.
+
+    Rows are written as they are read, so an archive of any size exports in constant
+    memory. Newest first; with --search, best match first.
 
     Example: archive-spider export --format csv --since 2025-01-01 -o articles.csv
     """
@@ -218,7 +259,8 @@ def export(db_path, fmt, output, site, since, search, columns):
     cols = [c.strip() for c in columns.split(",")] if columns else list(exporter.DEFAULT_COLUMNS)
     db = open_existing(db_path)
     try:
-        rows = exporter.select_articles(db, cols, site=site, since=since, search=search)
+        rows = exporter.select_articles(db, cols, site=site, since=since and since.date().isoformat(),
+                                        search=search)
         count = exporter.write_rows(rows, fmt, output, cols)
     except (ValueError, storage.sqlite3.OperationalError) as exc:
         raise click.ClickException(str(exc)) from None

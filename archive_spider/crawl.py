@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from archive_spider import storage
+from archive_spider import sites, storage
 
 
 @dataclass
@@ -28,6 +28,9 @@ class CrawlOptions:
     log_level: str = "WARNING"
     log_file: str | None = None
     extra_settings: dict[str, Any] | None = None
+    config: str | None = None  # a sites.toml
+    sites: tuple[str, ...] = ()  # names of its sites to crawl (default: all)
+    discover: bool = False  # also try robots.txt sitemaps, /sitemap.xml, feeds
 
 
 @dataclass
@@ -79,6 +82,18 @@ def build_settings(options: CrawlOptions) -> Settings:
     return settings
 
 
+def spider_arguments(options: CrawlOptions) -> dict[str, Any]:
+    """ArticlesSpider's arguments for the config, sites and discovery options; the config
+    is validated here, so a bad one fails before Scrapy starts (``SiteConfigError``)."""
+    arguments: dict[str, Any] = {}
+    if options.config:
+        sites.select_sites(sites.load_sites(options.config), options.sites, options.config)
+        arguments.update(config=options.config, site=list(options.sites))
+    if options.discover:
+        arguments["discover"] = True
+    return arguments
+
+
 def run_crawl(start_urls: Iterable[str], options: CrawlOptions | None = None) -> CrawlOutcome:
     """Crawl from ``start_urls`` into the archive and say how it went."""
     from archive_spider.spiders.articles import ArticlesSpider
@@ -86,13 +101,14 @@ def run_crawl(start_urls: Iterable[str], options: CrawlOptions | None = None) ->
     options = options or CrawlOptions()
     settings = build_settings(options)
     db_path = settings.get("ARCHIVE_DB_PATH")
+    arguments = spider_arguments(options)
     # Fail before Scrapy starts if the archive cannot be used (corrupt, newer, unwritable).
     storage.open_db(db_path).close()
 
     started = time.monotonic()
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ArticlesSpider)
-    process.crawl(crawler, urls=list(start_urls))
+    process.crawl(crawler, urls=list(start_urls), **arguments)
     process.start()
     seconds = time.monotonic() - started
 

@@ -16,19 +16,26 @@ How a page is read (the patterns and thresholds live in ``heuristics.py``):
 3. Teasers: for each link that may lead to an article, its *teaser block* is the largest
    element around it whose links all lead to that one article (the heading link, the
    image link and the "Read More" link of one card share one block; the list holding
-   the cards does not). A link is an article link when it is a "Read More" link, a
-   heading link in a short block, or one of several sibling blocks of the same tag
-   where it stands alone as a title.
+   the cards does not). A link is an article link when it is a "Read More" link or a
+   ``rel=bookmark`` permalink, a heading link in a short block, or the title standing
+   alone on its line in one of several alike sibling blocks (same tag, same first
+   class). Links to what is plainly no article (a section word, a tag, an author, the
+   page itself in print or AMP view) never are.
 4. The page kind weighs JSON-LD and Open Graph types, ``article:published_time``, the
-   longest run of prose outside teaser blocks, and the URL's shape; listing, taxonomy,
-   people, search, account and site-information URLs are never articles.
+   longest run of prose outside teaser blocks and whether the page's one ``<h1>`` leads
+   it, CMS body classes, and the URL's shape; listing, taxonomy, people, search,
+   account and site-information URLs, soft-404 pages and sign-in pages are never
+   articles.
+5. Sections: menu links to plain section paths and links named as categories anywhere
+   (``/category/x/``, ``?cat=3``); never tags, authors, accounts, legal pages or '/'.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -83,13 +90,18 @@ class _Link:
 
 @dataclass
 class _Teaser:
-    """The teaser block found for one article URL."""
+    """The teaser blocks found for one article URL (usually one; old table layouts put
+    the title and the "Read More" of one article in two rows)."""
 
     url: str
-    block: lxml.html.HtmlElement
+    blocks: list[lxml.html.HtmlElement]
     links: list[_Link]
     read_more: bool
     in_sidebar: bool
+
+    @property
+    def block(self) -> lxml.html.HtmlElement:
+        return self.blocks[0]
 
 
 def analyse_page(html: str, url: str, allowed_hosts: Iterable[str] | None = None) -> PageAnalysis:
@@ -129,7 +141,7 @@ def analyse_page(html: str, url: str, allowed_hosts: Iterable[str] | None = None
     }
     teasers = find_teasers(links, own_urls, own_base, pagination_urls)
 
-    kind = classify_page(root, page_url, signals, teasers, pagination, own_urls)
+    kind = classify_page(root, page_url, signals, teasers, pagination)
     continuation = None
     next_pages: list[str] = []
     if kind == "article":
@@ -195,31 +207,54 @@ def resolve(href: str | None, base: str, hosts: list[str]) -> str | None:
         return None
     if not is_followable(url) or not same_site(url, hosts):
         return None
+    if h.NOT_A_PAGE_PATH_RE.search(urlsplit(url).path):
+        return None
     return url
 
 
 def visible_text(element: lxml.html.HtmlElement) -> str:
     """The text of ``element`` a sighted reader sees, whitespace collapsed."""
-    parts: list[str] = []
+    return " ".join(text_lines(element))
+
+
+def text_lines(
+    element: lxml.html.HtmlElement, skip: Callable[[lxml.html.HtmlElement], bool] | None = None
+) -> list[str]:
+    """The visible text of ``element`` split where block-level elements start and end.
+
+    Hidden text (``screen-reader-text``, ``hidden``) is left out, and so is every element
+    for which ``skip`` returns true (with what it holds; it still ends a line).
+    """
+    lines: list[str] = []
+    current: list[str] = []
+
+    def end_line() -> None:
+        text = collapse_space("".join(current))
+        current.clear()
+        if text:
+            lines.append(text)
 
     def walk(node: lxml.html.HtmlElement) -> None:
         if not isinstance(node.tag, str):
             return
         if h.HIDDEN_TEXT_CLASS_RE.search(node.get("class", "")) or node.get("hidden") is not None:
             return
-        if node.tag in h.BLOCK_TAGS:
-            parts.append(" ")
-        if node.text:
-            parts.append(node.text)
+        if skip is not None and skip(node):
+            end_line()
+            return
+        block = node.tag in h.BLOCK_TAGS
+        if block:
+            end_line()
+        current.append(node.text or "")
         for child in node:
             walk(child)
-            if child.tail:
-                parts.append(child.tail)
-        if node.tag in h.BLOCK_TAGS:
-            parts.append(" ")
+            current.append(child.tail or "")
+        if block:
+            end_line()
 
     walk(element)
-    return collapse_space("".join(parts))
+    end_line()
+    return lines
 
 
 def collapse_space(text: str) -> str:
@@ -318,56 +353,102 @@ def rel_values(element: lxml.html.HtmlElement) -> frozenset[str]:
 def collect_links(root: lxml.html.HtmlElement, base: str, hosts: list[str]) -> list[_Link]:
     """Every on-site, followable link of the page, in page order, with its region."""
     links = []
+    regions: dict = {}
     for element in root.xpath("//head/link[@href]"):
         rel = rel_values(element)
         if rel & {"next", "prev", "previous"}:
             url = resolve(element.get("href"), base, hosts)
             if url:
                 links.append(_Link(element, url, "", "", rel, in_head=True))
-    for element in root.xpath("//body//a[@href] | //body//area[@href]"):
+    for element in root.xpath("//body//a[@href][not(@download)] | //body//area[@href]"):
         url = resolve(element.get("href"), base, hosts)
         if not url:
             continue
         text = visible_text(element)
         link = _Link(element, url, text, clean_link_text(text), rel_values(element))
         link.has_image = bool(element.xpath(".//img|.//picture"))
-        if not text:
+        if not text:  # an image link, or an icon: what it says to a screen reader
             alt = " ".join(element.xpath(".//img/@alt"))
-            link.text = collapse_space(alt)
-        mark_regions(link)
+            link.text = collapse_space(alt or element.get("aria-label") or element.get("title") or "")
+        mark_regions(link, regions)
         links.append(link)
     return links
 
 
-def mark_regions(link: _Link) -> None:
+@dataclass(frozen=True)
+class _Region:
+    """Where an element sits on the page, from its ancestors and itself."""
+
+    in_content: bool = False  # inside <article>/<main>: its header and footer are not chrome
+    in_chrome: bool = False
+    in_sidebar: bool = False
+    in_pagination: bool = False
+    in_tag_cloud: bool = False
+    in_heading: bool = False
+
+
+def region_of(element: lxml.html.HtmlElement, cache: dict) -> _Region:
+    """The region of ``element`` (itself included), memoised in ``cache`` per element."""
+    if element in cache:
+        return cache[element]
+    parent = element.getparent()
+    outer = region_of(parent, cache) if parent is not None else _Region()
+    tag = element.tag if isinstance(element.tag, str) else ""
+    classes = f"{element.get('class', '')} {element.get('id', '')}"
+    role = (element.get("role") or "").lower()
+    # inside <article>, <section>, <aside> or <main>, a header or footer is that
+    # block's own; so is one that a class names as a post's, card's or teaser's
+    # (not <body class="single-post">: that says what the page is, not where)
+    parent_classes = ""
+    if parent is not None and parent.tag not in ("body", "html"):
+        parent_classes = f"{parent.get('class', '')} {parent.get('id', '')}"
+    named_content = tag not in ("body", "html") and bool(h.CONTENT_CLASS_RE.search(classes))
+    in_content = (
+        outer.in_content or tag in h.CONTENT_TAGS or role == "main" or named_content
+        or bool(h.CONTENT_CLASS_RE.search(parent_classes))
+    )
+    chrome = tag == "nav" or role in h.CHROME_ROLES or (
+        not in_content and (tag in h.CHROME_TAGS or bool(h.CHROME_CLASS_RE.search(classes)))
+    )
+    region = _Region(
+        in_content=in_content,
+        in_chrome=outer.in_chrome or chrome,
+        in_sidebar=outer.in_sidebar or tag == "aside" or bool(h.SIDEBAR_CLASS_RE.search(classes)),
+        in_pagination=outer.in_pagination or bool(h.PAGINATION_CLASS_RE.search(classes)),
+        in_tag_cloud=outer.in_tag_cloud or bool(h.TAG_CLOUD_CLASS_RE.search(classes)),
+        in_heading=outer.in_heading or tag in h.HEADING_TAGS,
+    )
+    cache[element] = region
+    return region
+
+
+def mark_regions(link: _Link, cache: dict) -> None:
     """Set the region flags of ``link`` from its ancestors."""
-    ancestors = list(link.element.iterancestors())
-    inside_content = False  # an <article> or <main> above: its header/footer are not chrome
-    for element in reversed(ancestors):  # from <html> down
-        tag = element.tag if isinstance(element.tag, str) else ""
-        classes = f"{element.get('class', '')} {element.get('id', '')}"
-        role = (element.get("role") or "").lower()
-        if tag in ("article", "main") or role == "main":
-            inside_content = True
-        if tag == "nav" or role in h.CHROME_ROLES:
-            link.in_chrome = True
-        elif not inside_content and (tag in h.CHROME_TAGS or h.CHROME_CLASS_RE.search(classes)):
-            link.in_chrome = True
-        if tag == "aside" or h.SIDEBAR_CLASS_RE.search(classes):
-            link.in_sidebar = True
-        if h.PAGINATION_CLASS_RE.search(classes):
-            link.in_pagination = True
-        if h.TAG_CLOUD_CLASS_RE.search(classes):
-            link.in_tag_cloud = True
-        if tag in h.HEADING_TAGS:
-            link.in_heading = True
-    if link.element.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"):
-        link.in_heading = True
+    parent = link.element.getparent()
+    region = region_of(parent, cache) if parent is not None else _Region()
+    link.in_chrome = region.in_chrome
+    link.in_sidebar = region.in_sidebar
+    link.in_pagination = region.in_pagination
+    link.in_tag_cloud = region.in_tag_cloud
+    link.in_heading = region.in_heading or bool(link.element.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"))
 
 
 # --------------------------------------------------------------------------- URL shapes
 
 
+@functools.lru_cache(maxsize=4096)
+def document_url(url: str) -> str:
+    """``url`` without what only selects a view of the same document (print, AMP, reply)."""
+    parts = urlsplit(url)
+    path = h.VIEW_PATH_SUFFIX_RE.sub("/", parts.path)
+    query = "&".join(
+        pair for pair in parts.query.split("&")
+        if pair and pair.split("=", 1)[0].lower() not in h.VIEW_QUERY_PARAMS
+    )
+    return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/") or "/", query, ""))
+
+
+@functools.lru_cache(maxsize=4096)
 def page_base(url: str) -> str:
     """``url`` without its page number: the listing or article it is one page of.
 
@@ -384,6 +465,7 @@ def page_base(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/") or "/", query_text, ""))
 
 
+@functools.lru_cache(maxsize=4096)
 def page_number(url: str) -> int | None:
     """The page number written in ``url`` (``/page/3/``, ``?page=3``, ``/slug/3/``), if any."""
     parts = urlsplit(url)
@@ -403,8 +485,11 @@ def is_article_shaped_path(path: str) -> bool:
     return bool(h.ARTICLE_PATH_RE.search(path)) and not h.NON_ARTICLE_PATH_RE.search(path)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_non_article_url(url: str) -> bool:
     """Listing, taxonomy, people, search, account or site-information pages (and '/')."""
+    if is_page_of_article(url):
+        return False
     parts = urlsplit(url)
     if parts.path in ("", "/") and not h.ARTICLE_QUERY_RE.search(parts.query):
         return True
@@ -414,6 +499,15 @@ def is_non_article_url(url: str) -> bool:
     return bool(params & h.NON_ARTICLE_QUERY_PARAMS)
 
 
+@functools.lru_cache(maxsize=4096)
+def is_page_of_article(url: str) -> bool:
+    """Page 2+ of one article: ``/essays/slug/2/``, ``/2024/05/slug/page/3/``, ``?id=12&page=2``."""
+    if page_number(url) is None:
+        return False
+    return is_article_shaped_url(page_base(url))
+
+
+@functools.lru_cache(maxsize=4096)
 def is_article_shaped_url(url: str) -> bool:
     """A date-and-slug path, a slug of several words, an id, or ``article.php?id=12``."""
     if is_non_article_url(url):
@@ -441,22 +535,32 @@ def is_pagination_link(link: _Link, own_base: str) -> bool:
     if link.in_tag_cloud:
         return False
     if is_next_text(words, raw) or is_previous_text(words, raw) or h.LOAD_MORE_RE.match(words):
-        return same_listing or link.in_pagination or not is_article_shaped_url(link.url)
+        # "More stories" under a block may lead to its section (/woodwork/): a listing,
+        # but not this one
+        return same_listing or link.in_pagination or page_number(link.url) is not None or not (
+            is_article_shaped_url(link.url) or is_section_like_url(link.url)
+        )
     if words.isdigit() and len(words) <= 4:
         return same_listing or link.in_pagination
     return same_listing and page_number(link.url) is not None and not link.in_chrome
 
 
 def is_next_text(words: str, raw: str) -> bool:
+    """"Next", "Older posts", "Nächste Seite", "Next 10", "»"..."""
     if words:
-        return bool(h.NEXT_PAGE_RE.match(words))
-    return raw in ("»", "›", ">", ">>", "→", "⟶", "›")
+        return bool(h.NEXT_PAGE_RE.match(words) or h.NEXT_PAGE_RE.match(without_counts(words)))
+    return raw in h.NEXT_SYMBOLS
 
 
 def is_previous_text(words: str, raw: str) -> bool:
     if words:
-        return bool(h.PREVIOUS_PAGE_RE.match(words))
-    return raw in ("«", "‹", "<", "<<", "←")
+        return bool(h.PREVIOUS_PAGE_RE.match(words) or h.PREVIOUS_PAGE_RE.match(without_counts(words)))
+    return raw in h.PREVIOUS_SYMBOLS
+
+
+def without_counts(words: str) -> str:
+    """"next 10", "next page (2 of 5)" -> "next", "next page"."""
+    return collapse_space(h.PAGE_COUNT_RE.sub(" ", words))
 
 
 def find_continuation(pagination: list[_Link], page_url: str, own_urls: set[str]) -> str | None:
@@ -493,9 +597,19 @@ def may_lead_to_article(link: _Link, own_urls: set[str], own_base: str, paginati
         return False
     if link.url in own_urls or link.url in pagination_urls or page_base(link.url) == own_base:
         return False
-    if is_non_article_url(link.url):
+    if document_url(link.url) in {document_url(url) for url in own_urls}:  # print, AMP views
         return False
-    return True
+    if is_page_of_article(link.url):  # page 2 of an article is archived with its page 1
+        return False
+    if is_non_article_url(link.url) or link.rel & h.NON_ARTICLE_RELS or is_section_like_url(link.url):
+        return False
+    if is_article_shaped_url(link.url) or is_read_more_text(link.words, link.text.strip()):
+        return True
+    if "bookmark" in link.rel:  # the permalink of a post
+        return True
+    # a plain-word path (/world/europe/) behind a word or two is a kicker or a section;
+    # behind a whole title it may be an article with a short slug (/blog/hello/)
+    return link.has_image or len(link.text.split()) >= h.MIN_WEAK_URL_TITLE_WORDS
 
 
 def find_teasers(
@@ -503,47 +617,79 @@ def find_teasers(
 ) -> list[_Teaser]:
     """The teaser blocks of the page, one per article URL, in page order."""
     candidates = [l for l in links if may_lead_to_article(l, own_urls, own_base, pagination_urls)]
+    # element -> the URLs of the candidate links in it (the links themselves included)
     targets: dict[lxml.html.HtmlElement, set[str]] = {}
     for link in candidates:
-        for element in link.element.iterancestors():
+        for element in (link.element, *link.element.iterancestors()):
             targets.setdefault(element, set()).add(link.url)
 
     blocks: dict[int, lxml.html.HtmlElement] = {}
     for link in candidates:
         blocks[id(link)] = teaser_block(link, targets)
 
-    # sibling blocks of one tag under one parent: the repeated structure of a listing
-    repeated: dict[tuple[int, str], set[str]] = {}
+    # sibling blocks of one kind under one parent: the repeated structure of a listing
+    repeated: dict[tuple, set[str]] = {}
     for link in candidates:
         block = blocks[id(link)]
-        if stands_alone(link, block) and is_title_like(link):
-            parent = block.getparent()
-            key = (id(parent), block.tag)
-            repeated.setdefault(key, set()).add(link.url)
+        if stands_alone(link, block) and is_title_like(link, block):
+            repeated.setdefault(block_kind(block), set()).add(link.url)
 
     teasers: dict[str, _Teaser] = {}
     for link in candidates:
         block = blocks[id(link)]
         read_more = is_read_more_text(link.words, link.text.strip())
-        accepted = read_more
-        group = repeated.get((id(block.getparent()), block.tag), set())
+        accepted = read_more or ("bookmark" in link.rel and is_title_like(link, block))
+        group = repeated.get(block_kind(block), set())
         if not accepted and link.in_heading:
             accepted = len(group) >= 2 or len(visible_text(block)) <= h.MAX_SINGLE_TEASER_CHARS
         if not accepted and len(group) >= 2 and link.url in group:
-            accepted = stands_alone(link, block) and is_title_like(link)
-        if not accepted and not is_article_shaped_url(link.url) and is_section_like_url(link.url):
-            continue
+            accepted = stands_alone(link, block) and is_title_like(link, block)
         if not accepted:
             continue
         teaser = teasers.get(link.url)
         if teaser is None:
-            teasers[link.url] = _Teaser(link.url, block, [link], read_more, link.in_sidebar)
-        else:
-            teaser.links.append(link)
-            teaser.read_more = teaser.read_more or read_more
+            extra = text_after_title(block, link.url, targets) if block.tag in h.TITLE_ONLY_TAGS else []
+            teasers[link.url] = _Teaser(link.url, [block, *extra], [link], read_more, link.in_sidebar)
+            continue
+        teaser.read_more = teaser.read_more or read_more
+        if not any(is_inside(block, known) or is_inside(known, block) for known in teaser.blocks):
+            teaser.blocks.append(block)
     for teaser in teasers.values():
-        teaser.links = [l for l in candidates if l.url == teaser.url and is_inside(l.element, teaser.block)]
+        teaser.links = [
+            l for l in candidates if l.url == teaser.url and any(is_inside(l.element, b) for b in teaser.blocks)
+        ]
     return list(teasers.values())
+
+
+def text_after_title(block: lxml.html.HtmlElement, url: str, targets: dict) -> list:
+    """The siblings after a bare title that belong to its teaser, in flat listings.
+
+    ``<h2><a>Title</a></h2><p>Teaser</p><p class=meta>May 3</p><h2>...`` has no element
+    per teaser: its text is what follows the title up to the next title or other link.
+    """
+    found = []
+    for sibling in block.itersiblings():
+        if not isinstance(sibling.tag, str):
+            continue
+        if sibling.tag in h.TITLE_ONLY_TAGS or sibling.tag == "hr" or count_headings(sibling):
+            break
+        if targets.get(sibling, set()) - {url}:  # another teaser's link
+            break
+        found.append(sibling)
+        if len(found) == h.MAX_SIBLINGS_AFTER_TITLE:
+            break
+    return found
+
+
+def block_kind(block: lxml.html.HtmlElement) -> tuple:
+    """What makes sibling blocks alike: parent, tag and first class name without digits.
+
+    ``<article class="post-41 post ...">`` and ``<article class="post-38 post ...">`` are
+    alike; a ``<div class="print">`` next to a ``<div class="topics">`` is not.
+    """
+    classes = (block.get("class") or "").split()
+    first_class = re.sub(r"\d+", "", classes[0]).lower() if classes else ""
+    return (block.getparent(), block.tag, first_class)
 
 
 def teaser_block(link: _Link, targets: dict) -> lxml.html.HtmlElement:
@@ -571,21 +717,35 @@ def stands_alone(link: _Link, block: lxml.html.HtmlElement) -> bool:
     """Whether the link is a title on its own line, not a few words inside a sentence."""
     if link.in_heading or link.has_image:
         return True
-    container = link.element.getparent()
+    # the link with the inline markup that holds only it: <strong><a>Title</a></strong>
+    title = link.element
+    parent = title.getparent()
+    while (
+        parent is not None and parent is not block and parent.tag not in h.BLOCK_TAGS
+        and visible_text(parent) == link.text
+    ):
+        title, parent = parent, parent.getparent()
+    container = parent
     while container is not None and container.tag not in h.BLOCK_TAGS and container is not block:
         container = container.getparent()
     if container is None:
         return False
     around = visible_text(container)
-    if around == link.text or len(around) <= len(link.text) + 30:
+    if len(around) <= len(link.text) + h.MAX_TITLE_EXTRA_CHARS:
         return True
-    following = link.element.getnext()
-    tail = (link.element.tail or "").strip()
+    # "Title<br>teaser text": first on its line
+    following = title.getnext()
+    tail = (title.tail or "").strip()
     return around.startswith(link.text) and not tail and following is not None and following.tag == "br"
 
 
-def is_title_like(link: _Link) -> bool:
-    return link.in_heading or link.has_image or len(link.text.split()) >= h.MIN_TITLE_WORDS
+def is_title_like(link: _Link, block: lxml.html.HtmlElement) -> bool:
+    """A heading link, a link of a few words, or an image link in a block with a title."""
+    if link.in_heading:
+        return True
+    if link.has_image:
+        return bool(link.text) or count_headings(block) > 0
+    return len(link.text.split()) >= h.MIN_TITLE_WORDS
 
 
 def is_inside(element: lxml.html.HtmlElement, block: lxml.html.HtmlElement) -> bool:
@@ -595,73 +755,79 @@ def is_inside(element: lxml.html.HtmlElement, block: lxml.html.HtmlElement) -> b
 def describe_teaser(teaser: _Teaser) -> ArticleLink:
     """Title, teaser text and date of one teaser block."""
     title = find_teaser_title(teaser)
-    text = find_teaser_text(teaser, title)
-    return ArticleLink(url=teaser.url, title=title, teaser=text, published=find_teaser_date(teaser.block))
+    texts = (find_teaser_text(teaser, title, block) for block in teaser.blocks)
+    dates = (find_teaser_date(block) for block in teaser.blocks)
+    return ArticleLink(
+        url=teaser.url,
+        title=title,
+        teaser=next((text for text in texts if text), None),
+        published=next((found for found in dates if found), None),
+    )
 
 
 def find_teaser_title(teaser: _Teaser) -> str | None:
+    """The teaser's heading, else its longest link text, else a short first line."""
     for link in teaser.links:
-        heading = link.element if link.element.tag in h.HEADING_TAGS else None
-        for element in link.element.iterancestors():
-            if element.tag in h.HEADING_TAGS:
-                heading = element
-                break
-        if heading is not None and visible_text(heading):
-            return visible_text(heading)
-    for link in teaser.links:
-        inner = link.element.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
-        if inner and visible_text(inner[0]):
-            return visible_text(inner[0])
-    texts = [l.text for l in teaser.links if l.text and not is_read_more_text(l.words, l.text)]
+        heading = next((a for a in link.element.iterancestors() if a.tag in h.HEADING_TAGS), None)
+        if link.element.tag in h.HEADING_TAGS:
+            heading = link.element
+        if heading is None:
+            inner = link.element.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
+            heading = inner[0] if inner else None
+        if heading is not None and heading_text(heading):
+            return heading_text(heading)
+    texts = [l.text for l in teaser.links if l.text and not is_navigation_text(l.words, l.text)]
     if texts:
         return max(texts, key=len)
     headings = teaser.block.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
-    if len(headings) == 1 and visible_text(headings[0]):
-        return visible_text(headings[0])
+    if len(headings) == 1 and heading_text(headings[0]):
+        return heading_text(headings[0])
+    # no linked or heading title: a short first line above the text ("<b>Title</b><p>...")
+    lines = [
+        line for line in text_lines(teaser.block, is_teaser_metadata)
+        if not is_dateline(line) and not h.BYLINE_RE.match(line)
+        and not is_read_more_text(clean_link_text(line), line)
+    ]
+    if len(lines) >= 2 and len(lines[0]) <= h.MAX_PLAIN_TITLE_CHARS:
+        return lines[0]
     return None
 
 
-def find_teaser_text(teaser: _Teaser, title: str | None) -> str | None:
+def heading_text(heading: lxml.html.HtmlElement) -> str:
+    """A heading's text without the labels in it ("<span class=kicker>Live</span>")."""
+    return " ".join(text_lines(heading, lambda node: node is not heading and is_teaser_metadata(node)))
+
+
+def is_navigation_text(words: str, raw: str) -> bool:
+    """Link texts that say where a link goes, not what it is: "Read more", "Next post"."""
+    return (
+        is_read_more_text(words, raw) or is_next_text(words, raw) or is_previous_text(words, raw)
+        or bool(h.ADJACENT_POST_RE.match(words))
+    )
+
+
+def is_teaser_metadata(node: lxml.html.HtmlElement) -> bool:
+    """Dates, bylines, taxonomy and sharing inside a teaser block."""
+    return node.tag in h.NON_TEASER_TAGS or bool(h.TEASER_META_CLASS_RE.search(node.get("class", "")))
+
+
+def find_teaser_text(teaser: _Teaser, title: str | None, block: lxml.html.HtmlElement) -> str | None:
     """The teaser's own text: without its title, date, byline, taxonomy and "Read More"."""
-    segments: list[str] = []
-    current: list[str] = []
-    link_elements = {id(l.element) for l in teaser.links}
+    link_elements = {id(link.element) for link in teaser.links}
 
-    def flush() -> None:
-        text = collapse_space("".join(current))
-        current.clear()
-        if text:
-            segments.append(text)
+    def is_not_teaser_text(node: lxml.html.HtmlElement) -> bool:
+        if node.tag in h.HEADING_TAGS or (node is not block and is_teaser_metadata(node)):
+            return True
+        if id(node) in link_elements:
+            text = visible_text(node)
+            return text == title or is_navigation_text(clean_link_text(text), text)
+        return False
 
-    def walk(node: lxml.html.HtmlElement) -> None:
-        if not isinstance(node.tag, str):
-            return
-        skip = (
-            node.tag in h.HEADING_TAGS
-            or node.tag in ("time", "figcaption", "img", "button", "form")
-            or (node is not teaser.block and h.TEASER_META_CLASS_RE.search(node.get("class", "")))
-            or (id(node) in link_elements and (is_read_more_text(clean_link_text(visible_text(node)), visible_text(node)) or visible_text(node) == title))
-        )
-        if skip:
-            flush()
-            return
-        block = node.tag in h.BLOCK_TAGS
-        if block:
-            flush()
-        if node.text:
-            current.append(node.text)
-        for child in node:
-            walk(child)
-            if child.tail:
-                current.append(child.tail)
-        if block:
-            flush()
-
-    walk(teaser.block)
-    flush()
+    segments = text_lines(block, is_not_teaser_text)
     kept = [
         s for s in segments
-        if s != title and not is_dateline(s) and not h.BYLINE_RE.match(s) and clean_link_text(s)
+        if s != title and not is_dateline(s) and not h.BYLINE_RE.match(s)
+        and len(s.split()) >= h.MIN_TEASER_LINE_WORDS  # not a label: "Kitchen", "Video"
     ]
     text = collapse_space(" ".join(kept))
     text = re.sub(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|…|\.\.\.)\s*$", "…", text) if text else text
@@ -669,17 +835,30 @@ def find_teaser_text(teaser: _Teaser, title: str | None) -> str | None:
 
 
 def find_teaser_date(block: lxml.html.HtmlElement) -> str | None:
-    """The date shown in a teaser block, as 'YYYY-MM-DD'."""
-    for element in block.xpath(".//time"):
-        found = parse_date(element.get("datetime") or "") or parse_date(visible_text(element))
-        if found:
-            return found
+    """The date shown in a teaser block, as 'YYYY-MM-DD'.
+
+    Machine-readable dates first (``<time datetime>``, ``itemprop=datePublished``), then
+    date and byline elements, then a short line of the block that is mostly a date; a
+    date inside the teaser's sentences ("On 3 May 1945...") is not its date.
+    """
+    for element in block.xpath(".//time | .//*[@itemprop='datePublished']"):
+        for text in (element.get("datetime"), element.get("content"), visible_text(element)):
+            found = parse_date(text or "")
+            if found:
+                return found
     for element in block.iter():
         if isinstance(element.tag, str) and h.TEASER_META_CLASS_RE.search(element.get("class", "")):
             found = parse_date(visible_text(element))
             if found:
                 return found
-    return parse_date(visible_text(block))
+    for line in text_lines(block):
+        if is_dateline(line):
+            return parse_date(line)
+    # a date heading over the block (Blogger groups posts under "Friday, 3 May 2024")
+    previous = block.getprevious()
+    if previous is not None and isinstance(previous.tag, str) and is_dateline(visible_text(previous)):
+        return parse_date(visible_text(previous))
+    return None
 
 
 def parse_date(text: str) -> str | None:
@@ -724,34 +903,79 @@ def classify_page(
     meta: _Metadata,
     teasers: list[_Teaser],
     pagination: list[_Link],
-    own_urls: set[str],
 ) -> str:
     """'article', 'index' or 'other', from every signal the page gives."""
     # bare lists of titles ("Other articles in this category") are what article pages
     # carry; a listing shows teaser blocks (a heading, a text, a "Read More")
     main_teasers = [t for t in teasers if not t.in_sidebar and not is_bare_title(t)]
+    main_titles = [t for t in teasers if not t.in_sidebar and is_bare_title(t)]
     listing = (
         len(main_teasers) >= 2
         or any(t.read_more for t in main_teasers)
         or (bool(teasers) and any(not link.in_head for link in pagination))
+        or len(main_titles) >= h.MIN_INDEX_TITLES  # an archive page: a long list of titles
     )
     fallback = "index" if listing else "other"
-    if is_non_article_url(page_url) or root.xpath("//input[@type='password']"):
+    if is_non_article_url(page_url):
         return fallback
     if meta.schema_types & h.NON_ARTICLE_SCHEMA_TYPES and not meta.schema_types & h.ARTICLE_SCHEMA_TYPES:
         return fallback
-    prose_chars = measure_prose(root, [t.block for t in teasers])
+    if is_error_page(root):
+        return "other"
+    body_classes = " ".join(root.xpath("//body/@class"))
+    if h.NON_ARTICLE_BODY_CLASS_RE.search(body_classes) and not h.ARTICLE_BODY_CLASS_RE.search(body_classes):
+        return fallback
+    prose_chars, prose_parent = measure_prose(root, [block for t in teasers for block in t.blocks])
     has_prose = prose_chars >= h.MIN_ARTICLE_PROSE_CHARS
-    article_metadata = bool(meta.schema_types & h.ARTICLE_SCHEMA_TYPES) or meta.og_type == "article" or meta.has_published_time
+    article_metadata = (
+        bool(meta.schema_types & h.ARTICLE_SCHEMA_TYPES) or meta.og_type == "article" or meta.has_published_time
+    )
+    # a sign-in page; news sites also hide a sign-in form in every article's header,
+    # hence only when nothing else says "article"
+    if root.xpath("//input[@type='password']") and not article_metadata and prose_chars < h.LONG_ARTICLE_PROSE_CHARS:
+        return fallback
     few_teasers = len(main_teasers) < h.MIN_INDEX_TEASERS
     if article_metadata and (has_prose or few_teasers):
         return "article"
-    if prose_chars >= h.LONG_ARTICLE_PROSE_CHARS:
+    # the last page of a split article may be short and bare; its URL says what it is
+    if is_page_of_article(page_url) and few_teasers and (has_prose or not listing):
         return "article"
-    one_title = len(root.xpath("//body//h1")) == 1
-    if has_prose and few_teasers and (one_title or is_article_shaped_url(page_url)):
+    if is_section_like_url(page_url) and not few_teasers:
+        return fallback  # /essays/: a section front, however long its introduction
+    # prose longer than all teasers together: an article with a "More stories" grid, not
+    # a listing with an introduction
+    teaser_chars = sum(len(visible_text(t.block)) for t in main_teasers)
+    prose_outweighs_teasers = few_teasers or prose_chars > teaser_chars
+    if prose_chars >= h.LONG_ARTICLE_PROSE_CHARS and prose_outweighs_teasers:
+        return "article"
+    titles = root.xpath("//body//h1")
+    if has_prose and len(titles) == 1 and leads_prose(titles[0], prose_parent, main_teasers):
+        return "article"
+    if has_prose and (len(titles) == 1 or is_article_shaped_url(page_url)) and prose_outweighs_teasers:
         return "article"
     return fallback
+
+
+def is_error_page(root: lxml.html.HtmlElement) -> bool:
+    """A "Page not found" page served with status 200 (soft 404)."""
+    titles = root.xpath("//title") + root.xpath("//body//h1")
+    return any(h.ERROR_PAGE_TITLE_RE.search(visible_text(title)) for title in titles[:3])
+
+
+def leads_prose(title: lxml.html.HtmlElement, prose_parent, teasers: list[_Teaser]) -> bool:
+    """Whether the page title and the prose form one unit with no teaser inside it."""
+    if prose_parent is None:
+        return False
+    # elements, not id()s: lxml makes a new proxy (maybe with a reused id) for an
+    # element nobody holds
+    title_ancestors = set(title.iterancestors())
+    if prose_parent in title_ancestors:
+        common = prose_parent
+    else:
+        common = next((a for a in prose_parent.iterancestors() if a in title_ancestors), None)
+    if common is None or common.tag in ("body", "html"):
+        return False
+    return not any(is_inside(block, common) for t in teasers for block in t.blocks)
 
 
 def is_bare_title(teaser: _Teaser) -> bool:
@@ -762,35 +986,48 @@ def is_bare_title(teaser: _Teaser) -> bool:
     return visible_text(teaser.block) in titles
 
 
-def measure_prose(root: lxml.html.HtmlElement, teaser_blocks: list) -> int:
-    """Characters in the longest run of prose under one parent, outside teaser blocks.
+def measure_prose(root: lxml.html.HtmlElement, teaser_blocks: list) -> tuple[int, lxml.html.HtmlElement | None]:
+    """The longest run of prose under one parent, outside teaser blocks: (size, parent).
 
-    A run is the paragraphs (``<p>`` with few links) that are children of one element
-    plus that element's own loose text (old sites write ``text<br><br>text`` in a cell).
+    A run is the paragraphs (``<p>``, ``<blockquote>``, ``<pre>`` with few links) that are
+    children of one element plus that element's own loose text (old sites write
+    ``text<br><br>text`` in a cell). Its size is in characters, CJK characters counted
+    as several (they carry as much as a short word).
     """
     excluded = {id(block) for block in teaser_blocks}
+    regions: dict = {}
 
     def in_teaser(element: lxml.html.HtmlElement) -> bool:
-        return id(element) in excluded or any(id(a) in excluded for a in element.iterancestors())
+        if id(element) in excluded or any(id(a) in excluded for a in element.iterancestors()):
+            return True
+        region = region_of(element, regions)  # and not in menus, footers or sidebars
+        return region.in_chrome or region.in_sidebar
 
-    totals: dict[int, int] = {}
+    totals: dict[lxml.html.HtmlElement, int] = {}
     body = root.find("body")
     if body is None:
-        return 0
+        return 0, None
     for element in body.iter():
         if not isinstance(element.tag, str) or element.tag in h.HEADING_TAGS:
             continue
         parent = element.getparent()
-        if element.tag in ("p", "blockquote") and parent is not None:
+        if element.tag in h.PROSE_TAGS and parent is not None:
             text = visible_text(element)
             linked = sum(len(visible_text(a)) for a in element.iter("a"))
             if text and linked / len(text) <= h.MAX_PROSE_LINK_DENSITY and not in_teaser(element):
-                totals[id(parent)] = totals.get(id(parent), 0) + len(text)
-        elif element.tag in ("div", "td", "section", "article", "main", "body"):
+                totals[parent] = totals.get(parent, 0) + text_size(text)
+        elif element.tag in h.LOOSE_PROSE_TAGS:
             loose = loose_text(element)
-            if len(loose) >= 80 and not in_teaser(element):
-                totals[id(element)] = totals.get(id(element), 0) + len(loose)
-    return max(totals.values(), default=0)
+            if len(loose) >= h.MIN_LOOSE_PROSE_CHARS and not in_teaser(element):
+                totals[element] = totals.get(element, 0) + text_size(loose)
+    if not totals:
+        return 0, None
+    parent = max(totals, key=totals.__getitem__)
+    return totals[parent], parent
+
+
+def text_size(text: str) -> int:
+    return len(text) + (h.CJK_CHAR_WEIGHT - 1) * len(h.CJK_RE.findall(text))
 
 
 def loose_text(element: lxml.html.HtmlElement) -> str:
@@ -809,6 +1046,10 @@ def loose_text(element: lxml.html.HtmlElement) -> str:
 def find_section_links(links: list[_Link], taken: set[str], own_base: str) -> list[str]:
     """Category and section listings linked from menus or named as such in their URL."""
     found = []
+    # a URL the page marks rel=tag or rel=author anywhere is no section anywhere
+    taken = taken | {
+        link.url for link in links if link.rel & h.NON_ARTICLE_RELS and "category" not in link.rel
+    }
     for link in links:
         if link.in_head or link.in_tag_cloud or link.url in taken or page_base(link.url) == own_base:
             continue

@@ -459,7 +459,7 @@ class RedisWorkerMixin:
     def from_crawler(cls, crawler, *args, **kwargs):
         config = RedisConfig.from_settings(crawler.settings)
         client = connect(config.url)
-        if not (kwargs.get("url") or kwargs.get("urls")):
+        if not (kwargs.get("url") or kwargs.get("urls") or kwargs.get("config")):
             # Join the running crawl with its start URLs (they also say which hosts are allowed).
             known = sorted(raw.decode() for raw in client.smembers(config.keys.start_urls))
             if not known:
@@ -628,7 +628,7 @@ def run_worker(start_urls: Iterable[str], options, config: RedisConfig) -> Worke
     """
     from scrapy.crawler import CrawlerProcess
 
-    from archive_spider.crawl import build_settings
+    from archive_spider.crawl import build_settings, spider_arguments
     from archive_spider.pipelines import crawl_counts, crawl_status
     from archive_spider.spiders.articles_redis import DistributedArticlesSpider
 
@@ -636,7 +636,7 @@ def run_worker(start_urls: Iterable[str], options, config: RedisConfig) -> Worke
     # Fail before Scrapy starts, in one line, if Redis is not there or there is nothing to join.
     client = connect(config.url)
     try:
-        if not urls and not client.scard(config.keys.start_urls):
+        if not urls and not options.config and not client.scard(config.keys.start_urls):
             raise storage.ArchiveError(
                 f"no start URLs: give some, or start a first worker with URLs on {config.url} "
                 f"(key prefix {config.key!r})"
@@ -653,7 +653,10 @@ def run_worker(start_urls: Iterable[str], options, config: RedisConfig) -> Worke
     started = time.monotonic()
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(DistributedArticlesSpider)
-    process.crawl(crawler, **({"urls": urls} if urls else {}))
+    arguments = spider_arguments(options)  # --config, --site, --discover, checked now
+    if urls:
+        arguments["urls"] = urls
+    process.crawl(crawler, **arguments)
     process.start()
     seconds = time.monotonic() - started
     stats = crawler.stats.get_stats() if crawler.stats else {}

@@ -13,11 +13,22 @@ from typing import IO, Any, Iterator, Sequence
 import sqlite_utils
 
 FORMATS = ("csv", "json", "jsonl")
+# A search word in the title counts this many times one in the text (as in the canned
+# search query of db/metadata.yml).
+TITLE_WEIGHT = 10.0
 # Everything but the heavy HTML, unless asked for.
 DEFAULT_COLUMNS = (
     "id", "url", "canonical_url", "title", "author", "published", "modified", "site", "lang",
     "word_count", "summary", "text", "tags", "first_seen", "last_seen", "last_changed",
 )
+
+
+def search_query(words: str) -> str:
+    """Search words as an FTS5 query that always parses: each word quoted, all required
+    (Datasette's own escaping, so the export finds what the search page finds)."""
+    from datasette.utils import escape_fts
+
+    return escape_fts(words) or '""'
 
 
 def select_articles(
@@ -31,9 +42,12 @@ def select_articles(
     """Articles matching the filters, newest first (by published date, then first seen).
 
     ``since`` is an ISO date: articles published (or, without a date, first seen) on or
-    after it. ``search`` is a full-text query in SQLite FTS5 syntax, ranked by relevance.
+    after it. ``search`` is words that must all appear in the title or text (as in the
+    archive's search page), best matches first. Rows come from an open cursor, one at a
+    time; raises ValueError for an unknown column.
     """
-    known = set(db["articles"].columns_dict)
+    # table_xinfo, unlike table_info, lists generated columns (year) too.
+    known = {row[1] for row in db.execute("PRAGMA table_xinfo(articles)")}
     unknown = [c for c in columns if c not in known]
     if unknown:
         raise ValueError(f"unknown column(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -48,17 +62,17 @@ def select_articles(
     if search:
         sql = (f"select {cols} from articles join articles_fts on articles_fts.rowid = articles.rowid "
                "where articles_fts match ?")
-        params.insert(0, search)
-        order = "order by articles_fts.rank"
+        params.insert(0, search_query(search))
+        order = f"order by bm25(articles_fts, {TITLE_WEIGHT}, 1.0)"
     else:
         sql = f"select {cols} from articles where 1"
         order = "order by articles.published desc, articles.first_seen desc, articles.id"
     if where:
         sql += " and " + " and ".join(where)
+    # Executed here, not on first iteration, so a bad query fails before any output.
     cursor = db.conn.execute(f"{sql} {order}", params)
     names = [d[0] for d in cursor.description]
-    for row in cursor:
-        yield dict(zip(names, row))
+    return (dict(zip(names, row)) for row in cursor)
 
 
 def write_rows(rows: Iterator[dict[str, Any]], fmt: str, out: IO[str], columns: Sequence[str]) -> int:

@@ -71,6 +71,13 @@ ARCHIVE_MAX_ARTICLE_PAGES = 20
 ARCHIVE_MAX_PAGES = 0
 # Revisit policy for articles already in the archive: "never" skips them.
 ARCHIVE_REVISIT = "never"
+# Index pages in a row that bring no article link the crawl has not seen before the
+# chain is followed no further (endless calendars, filters); 0: no limit.
+ARCHIVE_STALE_INDEX_PAGES = 3
+# Links away from a start URL a page may be (start URLs are 0); 0: no limit.
+ARCHIVE_MAX_DEPTH = 0
+# Requests per site (sites.toml's limits.max_pages for one site); 0: no limit.
+ARCHIVE_SITE_MAX_PAGES = 0
 
 # --- distributed crawls (archive_spider/distributed.py, docs/distributed.md) -------------
 # Redis of a distributed crawl; empty: the ARCHIVE_REDIS_URL environment variable, if set.

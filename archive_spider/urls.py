@@ -6,7 +6,8 @@ therefore maps the spellings of one address to a single string:
 * absolute (resolved against ``base``), scheme and host lower-cased, the host's IDN form
   converted to punycode, a trailing dot and user:password@ dropped, default ports dropped;
 * the fragment dropped; tracking and session parameters dropped (``utm_*``, ``fbclid``,
-  ``PHPSESSID``, ``;jsessionid=`` in the path, see ``heuristics.TRACKING_PARAMS``);
+  ``PHPSESSID``, ``;jsessionid=`` in the path, see ``heuristics.TRACKING_PARAMS``), but a
+  numeric ``sid`` is kept (old CMSes number their stories with it);
 * the remaining query parameters sorted by name (a stable sort: repeated names keep
   their order); blank values kept (``?a=`` is not ``?a``, some servers care);
 * percent-encoding normalised: escapes of unreserved characters decoded (``%7E`` -> ``~``),
@@ -24,6 +25,7 @@ because without a DirectoryIndex setting ``/news/`` would not serve them.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import string
@@ -45,6 +47,7 @@ _HEX = frozenset(string.hexdigits)
 _IPV4_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise_url(url: str, base: str | None = None) -> str:
     """Return the one normalised, absolute spelling of ``url``.
 
@@ -152,7 +155,7 @@ def _normalise_host(host: str) -> str:
         try:
             return host.encode("idna").decode("ascii")
         except UnicodeError:
-            return quote(host, safe=".-")
+            return quote(host, safe=".-").lower()
 
 
 def _site_name(host: str) -> str:
@@ -205,16 +208,18 @@ def _normalise_query(query: str) -> str:
             continue
         name, sep, value = pair.partition("=")
         name = _normalise_percent(name, _QUERY_PART_SAFE)
-        if _is_tracking_param(name):
-            continue
         value = _normalise_percent(value, _QUERY_PART_SAFE | {"="})
+        if _is_tracking_param(name, value):
+            continue
         kept.append((name, f"{name}{sep}{value}"))
     kept.sort(key=lambda item: item[0])
     return "&".join(text for _, text in kept)
 
 
-def _is_tracking_param(name: str) -> bool:
+def _is_tracking_param(name: str, value: str) -> bool:
     lowered = name.lower()
+    if lowered in h.AMBIGUOUS_SESSION_PARAMS and value.isdigit():
+        return False  # PHP-Nuke's article.php?sid=123 is a story id, not a session
     return lowered in h.TRACKING_PARAMS or lowered.startswith(h.TRACKING_PARAM_PREFIXES)
 
 

@@ -108,22 +108,25 @@ EXTRACTORS: dict[str, tuple[str, Extractor]] = {
 }
 
 
-def run_extractor(name: str, extractor: Extractor, pages: list[Page]) -> Results:
-    """Run one extractor over all pages and score it."""
-    results = Results(name)
+def run_extractors(extractors: dict[str, Extractor], pages: list[Page]) -> list[Results]:
+    """Run every extractor on each page in turn (interleaved, so that load from other
+    processes affects all of them alike) and score them."""
+    all_results = {name: Results(name) for name in extractors}
     for page in pages:
-        start = time.perf_counter()
-        try:
-            text, title, byline = extractor(page.html, None)
-        except Exception as error:  # a benchmark reports failures, it does not stop
-            print(f"  {name} failed on {page.name}: {error!r}", file=sys.stderr)
-            results.errors += 1
-            text, title, byline = "", None, None
-        results.millis.append((time.perf_counter() - start) * 1000)
-        results.scores[page.name] = score_text(text, page.reference_text)
-        results.titles[page.name] = match_exactly(title, page.title)
-        results.bylines[page.name] = match_exactly(byline, page.byline)
-    return results
+        for name, extractor in extractors.items():
+            results = all_results[name]
+            start = time.perf_counter()
+            try:
+                text, title, byline = extractor(page.html, None)
+            except Exception as error:  # a benchmark reports failures, it does not stop
+                print(f"  {name} failed on {page.name}: {error!r}", file=sys.stderr)
+                results.errors += 1
+                text, title, byline = "", None, None
+            results.millis.append((time.perf_counter() - start) * 1000)
+            results.scores[page.name] = score_text(text, page.reference_text)
+            results.titles[page.name] = match_exactly(title, page.title)
+            results.bylines[page.name] = match_exactly(byline, page.byline)
+    return list(all_results.values())
 
 
 def print_table(all_results: list[Results]) -> None:
@@ -160,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 
     pages = load_corpus(args.corpus, args.limit)
     print(f"{len(pages)} pages from {args.corpus}\n")
-    all_results = []
+    chosen: dict[str, Extractor] = {}
     for name, (module, extractor) in EXTRACTORS.items():
         if args.only and name not in args.only:
             continue
@@ -169,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             print(f"note: {name} skipped ({module} is not installed)")
             continue
-        all_results.append(run_extractor(name, extractor, pages))
+        chosen[name] = extractor
+    all_results = run_extractors(chosen, pages)
     print_table(all_results)
     if all_results and all_results[0].name == "archive-spider" and args.worst:
         print_worst(all_results[0], args.worst)

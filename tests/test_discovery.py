@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive_spider.discovery import ArticleLink, analyse_page, parse_date
+from archive_spider.urls import same_site
 
 SITES = Path(__file__).parent / "sites"
 
@@ -305,6 +306,11 @@ def page_html(body: str, head: str = "") -> str:
 
 
 PROSE = "<p>" + " ".join(["The river had been rising for three days and nobody in the village slept."] * 12) + "</p>"
+# three teasers: enough to make any page a listing
+STORY_TEASERS = "".join(
+    f'<article><h2><a href="/story-number-{n}-here/">Story number {n}</a></h2><p>Some teaser text for the story.</p></article>'
+    for n in range(3)
+)
 
 
 @pytest.mark.parametrize(
@@ -352,9 +358,12 @@ def test_unfollowable_links_are_never_returned():
             "/img/big-photo-of-a-river.jpg",
             "/downloads/all-the-essays.zip",
             "https://other.example/an-article-elsewhere/",
+            "/wp-json/wp/v2/posts?page=2",
+            "/api/articles/some-article-slug",
             "/a-real-article-here/",
         )
     )
+    items += '<a download href="/exports/all-of-the-essays">Download all of the essays</a>'
     page = analyse_page(page_html(items), "https://example.com/")
     assert urls(page.article_links) == ["https://example.com/a-real-article-here/"]
 
@@ -391,10 +400,7 @@ def test_read_more_links_in_many_languages(text):
     ],
 )
 def test_pagination_forms(html, expected):
-    teasers = "".join(
-        f'<article><h2><a href="/story-number-{n}-here/">Story number {n}</a></h2><p>Some teaser text for the story.</p></article>'
-        for n in range(3)
-    )
+    teasers = STORY_TEASERS
     page = analyse_page(page_html(teasers + html), "https://example.com/list/")
     assert page.kind == "index"
     assert page.next_pages == [expected]
@@ -492,3 +498,482 @@ def test_demo_site_page_types():
     for path in split:
         first = analyse_page(html[path[: -len("2/")]], base + path[: -len("2/")])
         assert first.continuation == base + path
+
+
+# --------------------------------------------------------------------------- more layouts
+
+
+def test_blogger_front_page_in_spanish():
+    base = "https://cuaderno-viajero.blogspot.com"
+    page = analyse("blogger-es/index.html", f"{base}/")
+    assert_clean(page)
+    assert page.kind == "index"
+    assert [(a.url, a.published) for a in page.article_links] == [
+        (f"{base}/2024/05/mi-viaje-a-granada.html", "2024-05-03"),
+        (f"{base}/2024/04/tortilla-de-patatas-con-o-sin-cebolla.html", "2024-04-21"),
+        (f"{base}/2024/03/el-camino-del-norte-en-bicicleta.html", None),
+    ]
+    # the teaser text stops before "Leer más", the author and the labels
+    assert page.article_links[0].teaser.endswith("tres días en Granada sin prisas.")
+    # "Entradas antiguas" leads to a search URL: still this listing's next page
+    assert page.next_pages == [f"{base}/search?max-results=2&updated-max=2024-04-21T10:00:00%2B02:00"]
+    assert page.section_links == []
+    assert page.feeds == [f"{base}/feeds/posts/default", f"{base}/feeds/posts/default?alt=rss"]
+
+
+def test_title_in_inline_markup_followed_by_a_line_break():
+    rows = "".join(
+        f'<p><strong><a href="/tips/tip-number-{n}-today">Tip number {n} today</a></strong><br>'
+        f"A short description of the tip that follows the title line.</p>"
+        for n in range(3)
+    )
+    page = analyse_page(page_html(f"<h1>Tips</h1>{rows}"), "https://example.com/tips/")
+    assert page.kind == "index"
+    assert [a.title for a in page.article_links] == [f"Tip number {n} today" for n in range(3)]
+    assert page.article_links[0].teaser == "A short description of the tip that follows the title line."
+
+
+def test_cards_that_are_one_big_link():
+    cards = "".join(
+        f'<a class="card" href="/stories/card-story-{n}-title"><img src="/i{n}.jpg" alt="">'
+        f"<h3>Card story {n}</h3><p>What the card says about story {n}.</p></a>"
+        for n in range(3)
+    )
+    page = analyse_page(page_html(f'<div class="grid">{cards}</div>'), "https://example.com/stories/")
+    assert page.kind == "index"
+    assert page.article_links[1] == ArticleLink(
+        "https://example.com/stories/card-story-1-title", "Card story 1", "What the card says about story 1.", None
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "next_href", "expected"),
+    [
+        ("https://dir.example/article.php?id=12", "article.php?id=12&page=2", "https://dir.example/article.php?id=12&page=2"),
+        ("https://example.com/2024/05/long-story-here/", "/2024/05/long-story-here/page/2/", "https://example.com/2024/05/long-story-here/page/2/"),
+        ("https://example.com/features/long-story-here", "?page=2", "https://example.com/features/long-story-here?page=2"),
+    ],
+)
+def test_multi_page_articles(url, next_href, expected):
+    body = f'<h1>A long story</h1>{PROSE}{PROSE}<div class="pages">Page 1 of 2 <a href="{next_href}">Page 2 »</a></div>'
+    page = analyse_page(page_html(body), url)
+    assert page.kind == "article"
+    assert page.continuation == expected
+    assert page.next_pages == [] and page.article_links == []
+    # and page 2 itself is an article, whose continuation is nothing
+    second = analyse_page(page_html(f"<h1>A long story</h1>{PROSE}{PROSE}"), expected)
+    assert second.kind == "article"
+
+
+def test_short_article_with_a_grid_of_more_stories():
+    grid = "".join(
+        f'<div class="card"><h3><a href="/news/other-story-{n}-x">Other story {n}</a></h3><p>A line about it.</p></div>'
+        for n in range(4)
+    )
+    body = f"<h1>A short news story</h1><div>{PROSE}</div><div class='grid'>{grid}</div>"
+    page = analyse_page(page_html(body), "https://example.com/news/a-short-news-story")
+    assert page.kind == "article"
+    assert len(page.article_links) == 4
+
+
+def test_archive_page_of_bare_titles_is_an_index():
+    items = "".join(f'<li><a href="/posts/post-number-{n}/">Post number {n}</a></li>' for n in range(8))
+    page = analyse_page(page_html(f"<h1>All posts</h1><ul>{items}</ul>"), "https://example.com/everything/")
+    assert page.kind == "index"
+    assert len(page.article_links) == 8
+
+
+def test_menu_without_nav_element_gives_sections_not_articles():
+    menu = (
+        '<div id="top"><ul class="main-menu"><li><a href="/world/">World</a></li><li><a href="/science/">Science</a></li>'
+        '<li><a href="/a-featured-long-read-story/">A featured long read story</a></li><li><a href="/contact/">Contact</a></li></ul></div>'
+    )
+    teasers = "".join(f'<article><h2><a href="/story-{n}-of-the-day/">Story {n} of the day</a></h2><p>Teaser text.</p></article>' for n in range(3))
+    page = analyse_page(page_html(menu + teasers), "https://example.com/")
+    assert page.section_links == ["https://example.com/world/", "https://example.com/science/"]
+    assert "https://example.com/a-featured-long-read-story/" not in urls(page.article_links)
+
+
+def test_kicker_and_section_links_inside_cards_are_not_articles():
+    cards = "".join(
+        f'<div class="card"><h4 class="kicker"><a href="/world/europe/">Europe</a></h4>'
+        f'<h3><a href="/world/europe/story-{n}-of-the-week">Story {n} of the week</a></h3>'
+        f'<p>About story {n}.</p></div>'
+        for n in range(3)
+    )
+    page = analyse_page(page_html(cards), "https://example.com/world/")
+    assert urls(page.article_links) == [f"https://example.com/world/europe/story-{n}-of-the-week" for n in range(3)]
+    assert page.article_links[0].teaser is None  # "About story 0." is too short to be a teaser
+
+
+def test_short_slug_article_links_are_kept_when_they_carry_a_title():
+    items = "".join(
+        f'<article><h2><a href="/blog/{slug}/">{title}</a></h2><p>What this post is about, briefly.</p></article>'
+        for slug, title in (("hello", "Hello and welcome to the blog"), ("moving", "We are moving house soon"))
+    )
+    page = analyse_page(page_html(items), "https://example.com/blog/")
+    assert urls(page.article_links) == ["https://example.com/blog/hello/", "https://example.com/blog/moving/"]
+
+
+def test_title_as_plain_text_above_a_read_more_link():
+    items = "".join(
+        f'<div class="item"><b>Plain title {n}</b><p>The teaser text of item number {n}.</p><a href="/item.php?id={n}">More</a></div>'
+        for n in range(2)
+    )
+    page = analyse_page(page_html(items), "https://example.com/items.php")
+    assert page.article_links[0] == ArticleLink("https://example.com/item.php?id=0", "Plain title 0", "The teaser text of item number 0.", None)
+
+
+def test_print_amp_and_reply_views_of_the_page_are_not_article_links():
+    url = "https://example.com/news/a-long-story-today"
+    views = "".join(
+        f'<div class="tool"><a href="{href}">{text}</a></div>'
+        for href, text in (
+            ("/news/a-long-story-today/print", "Print this story"),
+            ("/news/a-long-story-today?print=1", "Printer friendly version"),
+            ("/news/a-long-story-today?amp=1", "Mobile version of this"),
+            ("/news/a-long-story-today?replytocom=3", "Reply to this comment"),
+        )
+    )
+    page = analyse_page(page_html(f"<h1>A long story</h1>{PROSE}{views}"), url)
+    assert page.kind == "article"
+    assert page.article_links == []
+
+
+def test_image_links_without_text_do_not_make_a_list():
+    body = (
+        f'<div><a href="/help/what-is-this-box"><img src="/q.gif" alt=""></a>Top topics</div>'
+        f"<div><h1>The story</h1>{PROSE}</div>"
+    )
+    page = analyse_page(page_html(body), "https://example.com/news/the-story-of-today")
+    assert page.kind == "article"
+    assert page.article_links == []
+
+
+def test_short_last_page_of_a_split_article_is_still_an_article():
+    body = '<h1>A long story (page 3)</h1><p>The end, at last.</p><div class="pages"><a href="/stories/a-long-story/2/">« Page 2</a></div>'
+    page = analyse_page(page_html(body), "https://example.com/stories/a-long-story/3/")
+    assert page.kind == "article"
+    assert page.continuation is None and page.next_pages == []
+
+
+@pytest.mark.parametrize("title", ["Page not found – My Blog", "404 - Not Found", "Seite nicht gefunden", "Oops! That page can’t be found. Nothing was found"])
+def test_soft_404_pages_are_not_articles(title):
+    head = f'<title>{title}</title><meta property="og:type" content="article">'
+    page = analyse_page(page_html(f"<h1>{title}</h1>{PROSE}{PROSE}", head), "https://example.com/2024/05/a-deleted-post/")
+    assert page.kind == "other"
+
+
+def test_rel_hints_on_links():
+    items = "".join(
+        f'<div class="entry"><span><a rel="bookmark" href="/p/{n}">Entry {n}</a></span> '
+        f'<a rel="tag" href="/topic-{n}/">topic {n}</a> <a rel="author" href="/writers/w{n}">Writer number {n} here</a></div>'
+        for n in range(2)
+    )
+    menu = '<nav><a href="/topic-0/">Topic 0</a><a rel="category tag" href="/food/">Food</a></nav>'
+    page = analyse_page(page_html(menu + items), "https://example.com/")
+    assert urls(page.article_links) == ["https://example.com/p/0", "https://example.com/p/1"]
+    assert page.section_links == ["https://example.com/food/"]
+
+
+def test_wordpress_static_page_body_class_is_not_an_article():
+    html = f'<html><body class="page-template-default page page-id-12"><h1>Our books</h1>{PROSE}{PROSE}</body></html>'
+    assert analyse_page(html, "https://example.com/our-books-and-more/").kind == "other"
+    html = f'<html><body class="post-template-default single single-post postid-41"><h1>A post</h1>{PROSE}{PROSE}</body></html>'
+    assert analyse_page(html, "https://example.com/a-post-here/").kind == "article"
+
+
+@pytest.mark.parametrize("text", ["Next 10 »", "Next page (2 of 5)", "Older Entries »", "« Newer posts", "Weiter »", "Volgende pagina"])
+def test_pagination_texts_with_counts_and_arrows(text):
+    teasers = STORY_TEASERS
+    page = analyse_page(page_html(teasers + f'<a href="/list/?start=10">{text}</a>'), "https://example.com/list/")
+    assert page.next_pages == ["https://example.com/list/?start=10"]
+
+
+# --------------------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_tags = st.sampled_from(["div", "p", "article", "nav", "h2", "ul", "li", "a", "span", "table", "tr", "td", "main", "aside"])
+_hrefs = st.sampled_from(
+    ["/", "/a-b-c/", "/category/x/", "/page/2/", "?page=3", "#top", "mailto:x@y.z", "https://other.example/x-y-z/",
+     "/2024/05/slug-here/", "javascript:void(0)", "/file.pdf", "../up-one-level/", "//cdn.example.com/x-y-z/", "/essays/x-y-z/2/"]
+)
+_texts = st.sampled_from(["", "Read more", "Next »", "2", "A title of words", "…", "About", "Weiterlesen", "x" * 80])
+
+
+@st.composite
+def html_pages(draw, depth=3):
+    def node(level):
+        tag = draw(_tags)
+        if tag == "a" or level == 0:
+            return f'<a href="{draw(_hrefs)}">{draw(_texts)}</a>'
+        children = "".join(node(level - 1) for _ in range(draw(st.integers(0, 3))))
+        return f"<{tag}>{draw(_texts)}{children}</{tag}>"
+
+    return "<html><body>" + "".join(node(depth) for _ in range(draw(st.integers(1, 4)))) + "</body></html>"
+
+
+@settings(max_examples=150, deadline=None)
+@given(html_pages())
+def test_analyse_page_holds_its_promises_on_generated_pages(html):
+    page = analyse_page(html, "https://example.com/list/")
+    assert page.kind in ("article", "index", "other")
+    assert_clean(page)
+    found = urls(page.article_links) + page.next_pages + page.section_links
+    for url in found + ([page.continuation] if page.continuation else []):
+        assert same_site(url, ["example.com"])  # subdomains included, as same_site says
+        assert "other.example" not in url and not url.endswith(".pdf")
+        assert url != "https://example.com/list/"
+
+
+def test_cards_linked_only_through_their_image():
+    cards = "".join(
+        f'<div class="card"><a href="/gallery/photo-story-{n}"><img src="/p{n}.jpg" alt=""></a>'
+        f"<h3>Photo story {n}</h3><p>What photo story {n} shows.</p></div>"
+        for n in range(3)
+    )
+    page = analyse_page(page_html(cards), "https://example.com/gallery/")
+    assert page.kind == "index"
+    assert page.article_links[0] == ArticleLink("https://example.com/gallery/photo-story-0", "Photo story 0", "What photo story 0 shows.", None)
+
+
+def test_pagination_inside_noscript_is_found():
+    teasers = STORY_TEASERS
+    more = '<button class="load-more">Load more</button><noscript><a href="/list/page/2/">Next page</a></noscript>'
+    page = analyse_page(page_html(teasers + more), "https://example.com/list/")
+    assert page.next_pages == ["https://example.com/list/page/2/"]
+
+
+def test_title_and_read_more_in_two_table_rows():
+    rows = "".join(
+        f'<tr><td><b><a href="show.asp?id={n}">Article title number {n}</a></b></td></tr>'
+        f'<tr><td>The teaser of article number {n}, in its own row. <a href="show.asp?id={n}">Read more...</a></td></tr>'
+        for n in range(2)
+    )
+    page = analyse_page(page_html(f"<table>{rows}</table>"), "http://old.example/list.asp")
+    assert page.article_links == [
+        ArticleLink(f"http://old.example/show.asp?id={n}", f"Article title number {n}", f"The teaser of article number {n}, in its own row.", None)
+        for n in range(2)
+    ]
+
+
+def test_jekyll_post_list():
+    items = "".join(
+        f'<li><span class="post-meta">May {n + 1}, 2024</span><h3><a class="post-link" href="/blog/2024/05/0{n + 1}/post-{n}.html">Post {n}</a></h3></li>'
+        for n in range(3)
+    )
+    pager = '<div class="pagination"><span class="previous">Previous</span><span class="page_number">Page: 1 of 4</span><a href="/blog/page2/" class="next">Next</a></div>'
+    page = analyse_page(page_html(f'<ul class="post-list">{items}</ul>{pager}'), "https://example.github.io/blog/")
+    assert page.kind == "index"
+    assert [(a.url, a.published) for a in page.article_links] == [
+        (f"https://example.github.io/blog/2024/05/0{n + 1}/post-{n}.html", f"2024-05-0{n + 1}") for n in range(3)
+    ]
+    assert page.next_pages == ["https://example.github.io/blog/page2/"]
+    second = analyse_page(page_html(f"<h1>Blog</h1>{PROSE}"), "https://example.github.io/blog/page2/")
+    assert second.kind != "article"
+
+
+# --------------------------------------------------------------------------- magazine
+
+MAG = "https://fieldandhearth.example"
+MAG_SECTIONS = [f"{MAG}/woodwork/", f"{MAG}/textiles/", f"{MAG}/garden/", f"{MAG}/kitchen/", f"{MAG}/issues/"]
+
+
+def test_magazine_home_page():
+    page = analyse("magazine/home.html", f"{MAG}/")
+    assert_clean(page)
+    assert page.kind == "index"
+    # hero slides, whole-card links, video tiles (image alt as title) and the trending
+    # list; not the partner content on another host, not the section labels
+    assert urls(page.article_links) == [
+        f"{MAG}/woodwork/the-chairmaker-of-high-wycombe/",
+        f"{MAG}/garden/a-year-of-growing-dye-plants/",
+        f"{MAG}/kitchen/sourdough-without-the-fuss/",
+        f"{MAG}/textiles/mending-as-a-public-art/",
+        f"{MAG}/woodwork/spoon-carving-for-beginners/",
+        f"{MAG}/video/how-to-sharpen-a-chisel/",
+        f"{MAG}/video/weaving-on-a-backstrap-loom/",
+        f"{MAG}/kitchen/the-perfect-omelette-is-a-myth/",
+        f"{MAG}/garden/why-we-should-let-lawns-grow/",
+    ]
+    sourdough = page.article_links[2]
+    assert sourdough == ArticleLink(
+        sourdough.url, "Sourdough without the fuss", "A starter that forgives you for forgetting it.", "2024-05-02"
+    )
+    assert page.next_pages == [f"{MAG}/latest/?page=2"]
+    # menu sections; not the newsletter, sign-in or shop links, nor the legal footer
+    assert page.section_links == MAG_SECTIONS
+
+
+def test_magazine_article_page():
+    url = f"{MAG}/woodwork/the-chairmaker-of-high-wycombe/"
+    page = analyse("magazine/article.html", url)
+    assert_clean(page)
+    assert page.kind == "article"
+    # "More from Woodwork" without itself; not the inline link in the text, the tags,
+    # the contributor, the commenters or the print view
+    assert urls(page.article_links) == [
+        f"{MAG}/woodwork/spoon-carving-for-beginners/",
+        f"{MAG}/woodwork/what-a-windsor-chair-is-made-of/",
+    ]
+    assert page.section_links == MAG_SECTIONS
+    assert page.canonical_url == url
+
+
+def test_teaser_dates_come_from_datelines_not_from_the_text():
+    items = "".join(
+        f'<div class="item"><h2><a href="/history/story-{n}-of-the-war">Story {n} of the war</a></h2>'
+        f"<p>On 8 May 1945 the war in Europe ended, and story {n} begins on that day.</p>{extra}</div>"
+        for n, extra in ((0, ""), (1, "<p>Posted 3 May 2024</p>"), (2, '<span itemprop="datePublished" content="2024-04-30">last week</span>'))
+    )
+    page = analyse_page(page_html(items), "https://example.com/history/")
+    assert [a.published for a in page.article_links] == [None, "2024-05-03", "2024-04-30"]
+
+
+def test_more_links_to_a_section_are_neither_articles_nor_pagination():
+    body = STORY_TEASERS + '<a href="/woodwork/">More stories</a> <a href="/garden/">Read more garden stories</a>'
+    page = analyse_page(page_html(body), "https://example.com/")
+    assert page.next_pages == []
+    assert "https://example.com/woodwork/" not in urls(page.article_links)
+    assert "https://example.com/garden/" not in urls(page.article_links)
+
+
+def test_icon_links_take_their_title_from_aria_label():
+    cards = "".join(
+        f'<div class="card"><a href="/notes/note-number-{n}" aria-label="Note number {n}"><svg></svg></a><p>The text of note {n} is here.</p></div>'
+        for n in range(2)
+    )
+    page = analyse_page(page_html(cards), "https://example.com/notes/")
+    assert [a.title for a in page.article_links] == ["Note number 0", "Note number 1"]
+
+
+@pytest.mark.parametrize("title", ["La suite des événements", "Full story of a shipwreck", "Read on the train"])
+def test_titles_that_start_like_read_more_links_are_titles(title):
+    items = "".join(
+        f'<li><a href="/notes/{n}-{title.lower().replace(" ", "-")}">{title if n == 0 else "Another long title here"}</a></li>'
+        for n in range(2)
+    )
+    page = analyse_page(page_html(f"<ul>{items}</ul>"), "https://example.com/notes/")
+    assert page.article_links[0].title == title
+
+
+def test_flat_listing_without_an_element_per_teaser():
+    posts = "".join(
+        f'<h2><a href="/posts/flat-post-{n}/">Flat post {n}</a></h2><p class="meta">May {n + 1}, 2024</p>'
+        f'<p>The teaser of flat post {n}, in a paragraph after the title.</p><p><a href="/posts/flat-post-{n}/">Read more</a></p>'
+        for n in range(3)
+    )
+    page = analyse_page(page_html(f'<div class="content">{posts}</div>'), "https://example.com/posts/")
+    assert page.kind == "index"
+    assert page.article_links == [
+        ArticleLink(f"https://example.com/posts/flat-post-{n}/", f"Flat post {n}", f"The teaser of flat post {n}, in a paragraph after the title.", f"2024-05-0{n + 1}")
+        for n in range(3)
+    ]
+
+
+def test_definition_list_of_articles():
+    items = "".join(f'<dt><a href="/papers/paper-{n}-title">Paper {n} title</a></dt><dd>What paper {n} is about, briefly.</dd>' for n in range(2))
+    page = analyse_page(page_html(f"<dl>{items}</dl>"), "https://example.com/papers/")
+    assert [(a.title, a.teaser) for a in page.article_links] == [
+        (f"Paper {n} title", f"What paper {n} is about, briefly.") for n in range(2)
+    ]
+
+
+def test_comment_pages_of_a_post_are_nothing_to_follow():
+    url = "https://example.com/2024/05/a-post-with-comments/"
+    body = f'<h1>A post</h1>{PROSE}<div class="comment-navigation"><a href="{url}comment-page-2/#comments">Older Comments</a></div>'
+    page = analyse_page(page_html(body, '<meta property="og:type" content="article">'), url)
+    assert page.kind == "article"
+    assert page.article_links == [] and page.continuation is None
+
+
+def test_german_article_with_post_navigation_and_related_posts():
+    base = "https://www.mein-reiseblog.de"
+    page = analyse("german/article.html", f"{base}/2024/05/ein-wochenende-in-goerlitz/")
+    assert_clean(page)
+    assert page.kind == "article"
+    # the neighbouring posts are articles too, but "« Vorheriger Beitrag" is no title
+    assert page.article_links == [
+        ArticleLink(f"{base}/2024/04/mit-dem-rad-an-der-elbe/", None, None, None),
+        ArticleLink(f"{base}/2024/06/auf-dem-malerweg-durch-die-saechsische-schweiz/", None, None, None),
+        ArticleLink(f"{base}/2023/10/herbst-in-bautzen/", "Herbst in Bautzen", None, None),
+        ArticleLink(f"{base}/2023/08/mit-der-schmalspurbahn-nach-oybin/", "Mit der Schmalspurbahn nach Oybin", None, None),
+    ]
+    # rel=prev/next to other posts: not the continuation of this one
+    assert page.continuation is None and page.next_pages == []
+    assert page.section_links == [f"{base}/rubrik/wandern/", f"{base}/rubrik/staedtereisen/"]
+
+
+def test_french_split_article_second_page():
+    base = "https://carnet.example.fr"
+    page = analyse("french/article-page-2.html", f"{base}/trois-jours-a-lisbonne/2/")
+    assert_clean(page)
+    assert page.kind == "article"
+    assert page.continuation == f"{base}/trois-jours-a-lisbonne/3/"
+    # page 1 of the same article is not another article
+    assert urls(page.article_links) == [f"{base}/le-train-des-pignes/", f"{base}/porto-sous-la-pluie/"]
+    assert page.article_links[1].teaser == "Neuf jours de pluie, et la ville n'en était que plus belle."
+    assert page.next_pages == []
+    assert page.section_links == [f"{base}/categorie/voyages/", f"{base}/categorie/cuisine/"]
+
+
+def test_listing_with_a_long_introduction_or_sidebar_text_is_no_article():
+    intro = f'<div class="intro"><h1>Essays</h1>{PROSE}{PROSE}</div>'
+    page = analyse_page(page_html(intro + STORY_TEASERS), "https://example.com/essays/")
+    assert page.kind == "index"
+    aside = f'<aside class="sidebar"><h3>About this blog</h3>{PROSE}{PROSE}</aside>'
+    page = analyse_page(page_html(STORY_TEASERS + aside), "https://example.com/the-blog-home-page")
+    assert page.kind == "index"
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        '<div class="post"><header class="post-header"><h2><a href="/{slug}/">{title}</a></h2></header><p>{text}</p></div>',
+        '<div class="item"><header><h2><a href="/{slug}/">{title}</a></h2></header><p>{text}</p></div>',
+        '<section><header><h2><a href="/{slug}/">{title}</a></h2></header><p>{text}</p><footer><a href="/{slug}/">Read more</a></footer></section>',
+    ],
+)
+def test_headers_and_footers_of_teasers_are_not_site_chrome(item):
+    page_header = '<header class="site-header"><a href="/">Home</a><a href="/the-about-us-story-page/">The about us story page</a></header>'
+    items = "".join(item.format(slug=f"teaser-number-{n}-here", title=f"Teaser number {n}", text="The text of the teaser.") for n in range(2))
+    page = analyse_page(page_html(page_header + f"<div id='content'>{items}</div>"), "https://example.com/")
+    assert urls(page.article_links) == [f"https://example.com/teaser-number-{n}-here/" for n in range(2)]
+
+
+def test_drupal_view_listing():
+    rows = "".join(
+        f'<div class="views-row views-row-{n + 1} views-row-{"odd" if n % 2 == 0 else "even"}">'
+        f'<div class="views-field views-field-title"><span class="field-content"><a href="/node/{100 + n}">Council news item {n}</a></span></div>'
+        f'<div class="views-field views-field-body"><div class="field-content"><p>What the council decided about item {n} this week.</p></div></div>'
+        f'<div class="views-field views-field-view-node"><span class="field-content"><a href="/node/{100 + n}">Read more</a></span></div></div>'
+        for n in range(3)
+    )
+    pager = '<ul class="pager"><li class="pager-current">1</li><li class="pager-item"><a href="/news?page=1">2</a></li><li class="pager-next"><a href="/news?page=1">next ›</a></li></ul>'
+    page = analyse_page(page_html(f'<div class="view-content">{rows}</div>{pager}'), "https://council.example/news")
+    assert page.kind == "index"
+    assert [(a.url, a.title, a.teaser) for a in page.article_links] == [
+        (f"https://council.example/node/{100 + n}", f"Council news item {n}", f"What the council decided about item {n} this week.")
+        for n in range(3)
+    ]
+    assert page.next_pages == ["https://council.example/news?page=1"]
+
+
+def test_labels_inside_headings_are_not_part_of_titles():
+    cards = "".join(
+        f'<div class="card"><h3><a href="/news/storm-update-number-{n}"><span class="kicker">Live</span> Storm update {n}</a></h3></div>'
+        for n in range(2)
+    )
+    page = analyse_page(page_html(cards), "https://example.com/news/")
+    assert [a.title for a in page.article_links] == ["Storm update 0", "Storm update 1"]
+
+
+def test_later_pages_of_other_articles_are_not_article_links():
+    items = "".join(
+        f'<li><a href="/essays/essay-number-{n}/">Essay number {n}</a> (<a href="/essays/essay-number-{n}/2/">continued on page two</a>)</li>'
+        for n in range(2)
+    )
+    page = analyse_page(page_html(f"<ul>{items}</ul>"), "https://example.com/essays/")
+    assert urls(page.article_links) == [f"https://example.com/essays/essay-number-{n}/" for n in range(2)]

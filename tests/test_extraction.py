@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archive_spider.extraction import Article, extract_article, merge_pages
 
@@ -79,6 +82,30 @@ def test_to_dict_is_json(essay):
     assert data["title"] == essay.title and data["tags"] == essay.tags
 
 
+def test_blog_leftovers_are_cleaned():
+    article = extract_article(read_page("blog-leftovers.html"), url="https://crumb.example/notes/")
+    assert article.text.startswith("A sourdough starter is a small, living culture")
+    assert article.text.endswith("ready to raise a loaf.")
+    assert "50 g rye, 50 g water" in article.text  # a real table stays
+    for leftover in ("Tweet", "Related posts", "Rye Bread", "Subscribe", "nail varnish",
+                     "thoughts on", "|", "March 15", "Tess"):
+        assert leftover not in article.text, leftover
+    assert "<img" not in article.html  # pixel, data:text and empty images are gone
+    assert "<a " not in article.html  # the only link wrapped an empty image
+    assert article.author == "Tess Albright"
+    assert article.title == "Notes on Sourdough Starters"
+
+
+def test_old_table_layout_with_br_paragraphs():
+    article = extract_article(read_page("table-layout.html"), url="https://hobby.example/article.php?id=88")
+    assert article.title == "Keeping Bees in a Small Garden"  # site part named by the logo link
+    assert article.author == "Ruth Okonkwo"
+    assert article.text.startswith("A single hive fits in a surprisingly small garden.")
+    assert len(article.text.split("\n\n")) >= 3  # <br><br> separates paragraphs
+    for furniture in ("Topics", "Woodwork", "Write for us", "Posted", "Copyright"):
+        assert furniture not in article.text, furniture
+
+
 # --- metadata --------------------------------------------------------------------------------
 
 
@@ -91,6 +118,36 @@ def test_meta_tags_without_json_ld():
     assert article.lang == "de-DE"
     assert article.tags == ["Fluss", "Abend"]
     assert "Fledermaus" in article.text
+
+
+def test_json_ld_graph_article_wins_over_webpage_and_meta():
+    article = extract_article(read_page("json-ld-graph.html"))
+    assert article.title == "Dijken die meebewegen"
+    assert article.author == "Sanne de Vries, Pieter Bakker"
+    assert (article.published, article.modified) == ("2022-09-30", "2022-10-02")
+    assert article.site_name == "De Rivierkrant"
+    assert article.tags == ["water", "klimaat"]
+    assert article.image == "https://rivierkrant.example/dijk.jpg"
+    assert article.lang == "nl"
+    assert article.text.startswith("Langs de grote rivieren")
+    assert "Door" not in article.text
+
+
+@pytest.mark.parametrize(
+    "byline, expected",
+    [
+        ('<p>By <a href="/author.php?id=7">Jim Waters</a> in <a href="/cat/3">Garden</a> | Added: 12.03.2009</p>', "Jim Waters"),
+        ('<p class="entry-meta">Publié le 3 mai 2024 par <a href="/auteur/claire/">Claire</a></p>', "Claire"),
+        ('<span class="post-author vcard">Publicado por <span class="fn">Lucía</span></span>', "Lucía"),
+        ('<div class="byline">Von Katrin Lehmann und Jonas Weber, 4. Mai 2024</div>', "Katrin Lehmann, Jonas Weber"),
+        ('<p class="byline">By JANE ROE March 11, 2015 3:46 PM</p>', "JANE ROE"),
+    ],
+)
+def test_byline_without_metadata(byline, expected):
+    page = ("<html><body><article><h1>A Title Here</h1>" + byline
+            + "<p>Body text that is long enough to be the article, with several words in it. " * 5
+            + "</p></article></body></html>")
+    assert extract_article(page).author == expected
 
 
 def test_byline_and_time_element():
@@ -125,6 +182,20 @@ def test_dangerous_markup_is_removed():
     assert "a bad link" in article.text
 
 
+def test_lazy_images_get_their_real_source():
+    page = (
+        "<html><body><article><h1>Harbours</h1>"
+        + "<p>The harbour wakes before the town does, with engines and gulls and the smell of diesel. " * 3 + "</p>"
+        + '<figure><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="/photos/harbour.jpg" '
+        'alt="Boats at dawn"><figcaption>Boats at dawn</figcaption></figure>'
+        + "<p>By seven the first catches are on the quay, sorted into crates and weighed for the auction. " * 3
+        + "</p></article></body></html>"
+    )
+    article = extract_article(page, url="https://example.org/harbours/")
+    assert '<img src="https://example.org/photos/harbour.jpg" alt="Boats at dawn">' in article.html
+    assert "data:image/gif" not in article.html
+
+
 # --- teaser ----------------------------------------------------------------------------------
 
 
@@ -134,6 +205,20 @@ def test_teaser_found_and_not_found():
     assert "teaser-not-found" not in found.warnings
     missing = extract_article(html, teaser="Penguins huddle together through the long polar night.")
     assert "teaser-not-found" in missing.warnings
+
+
+def test_teaser_anchors_the_start_of_the_body():
+    page = (
+        "<html><body><article><h1>Salt Roads</h1>"
+        "<p>Kicker: Trade routes</p><p>Filed under history, 4 min read</p>"
+        "<p>Salt moved along the oldest roads of Europe long before silver did.</p>"
+        + "<p>Merchants carried blocks of salt over the passes, trading them for grain and wool. " * 6
+        + "</p></article></body></html>"
+    )
+    article = extract_article(page, teaser="Salt moved along the oldest roads of Europe long before silver did.")
+    assert article.text.startswith("Salt moved along the oldest roads")
+    assert "Kicker" not in article.text
+    assert "teaser-not-found" not in article.warnings
 
 
 # --- multi-page ------------------------------------------------------------------------------
@@ -147,6 +232,12 @@ def test_merge_pages_joins_body_and_keeps_first_metadata():
     assert merged.text == "One two.\n\nThree."
     assert merged.html == "<p>One two.</p>\n<p>Three.</p>"
     assert merged.word_count == 3
+
+
+def test_merge_pages_keeps_only_the_first_pages_teaser_verdict():
+    first = Article(text="Opening words of the essay.", word_count=5, warnings=[])
+    second = Article(text="The rest.", word_count=2, warnings=["teaser-not-found", "short-text"])
+    assert merge_pages(first, second).warnings == ["short-text"]
 
 
 # --- bad input -------------------------------------------------------------------------------
@@ -186,6 +277,31 @@ def test_bytes_in_declared_legacy_encoding():
     assert "crème épaisse" in article.text
 
 
+def test_utf8_read_as_windows_1252_is_repaired():
+    page = ("<html><head><title>Caf\u00e9 cr\u00e8me</title></head><body><article><p>"
+            + "Le caf\u00e9 est servi avec une cr\u00e8me \u00e9paisse et un petit g\u00e2teau. " * 8
+            + "</p></article></body></html>").encode("utf-8").decode("cp1252")
+    article = extract_article(page)
+    assert article.title == "Café crème"
+    assert "crème épaisse" in article.text
+    assert "repaired-encoding" in article.warnings
+
+
+def test_entities_in_metadata_are_decoded():
+    page = ('<html><head><meta property="og:title" content="Salt &amp;amp; Pepper">'
+            '<meta name="keywords" content="food &amp;amp; drink, spices"></head><body><article>'
+            + "<p>Pepper and salt have sat side by side on tables for centuries of meals. " * 6
+            + "</p></article></body></html>")
+    article = extract_article(page)
+    assert article.title == "Salt & Pepper"
+    assert article.tags == ["food & drink", "spices"]
+
+
+def test_html_has_no_source_indentation(essay):
+    assert "  " not in essay.html
+    assert essay.html.startswith("<p>A dry stone wall")
+
+
 def test_huge_input_is_capped_and_fast():
     paragraph = "<p>" + "Words in a very long page that goes on and on. " * 20 + "</p>"
     page = "<html><body><article>" + paragraph * 25000 + "</article></body></html>"
@@ -194,3 +310,50 @@ def test_huge_input_is_capped_and_fast():
     article = extract_article(page)
     assert time.perf_counter() - start < 30
     assert "truncated" in article.warnings
+
+
+# --- the bundled demo site: exactly the essay's text -----------------------------------------
+
+
+def test_demo_site_articles_extract_exactly():
+    site_module = pytest.importorskip("archive_spider.demo.site")
+    essays = site_module.load_essays()
+    base = "http://127.0.0.1:8000"
+    site = site_module.build_site(essays, base_url=base)
+    for essay in essays:
+        pages = [
+            extract_article(site[essay.page_path(n)].body, url=base + essay.page_path(n), teaser=essay.teaser)
+            for n in range(1, len(essay.pages) + 1)
+        ]
+        article = merge_pages(*pages)
+        assert article.text == "\n\n".join(essay.paragraphs), essay.slug
+        assert (article.title, article.author, article.published) == (essay.title, essay.author, essay.published)
+
+
+def test_pathological_markup_is_cut_and_bounded_in_time():
+    page = "<html><body><table>" + "<tr><td>cell</td><td>value</td></tr>" * 60000 + "</table></body></html>"
+    start = time.perf_counter()
+    article = extract_article(page)
+    assert time.perf_counter() - start < 30
+    assert "truncated" in article.warnings
+
+
+# --- property: any input gives a consistent Article ----------------------------------------
+
+MARKUP_PIECES = st.sampled_from(
+    ["<p>", "</p>", "<div class='share'>", "</div>", "<article>", "<br>", "<br><br>", "<h1>",
+     "</h1>", "<a href='javascript:x()'>", "<a href='/x'>", "</a>", "<img src=''>", "<script>",
+     "</script>", "<table><tr><td>", "|", "![](x)", "Advertisement", "By Jane Roe", "&amp;",
+     "<math><mi>x</mi></math>", "<p hidden>", "\x00", "\ufeff", "Ã©"]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(MARKUP_PIECES, st.text(max_size=40)), max_size=60), st.sampled_from([None, "Jane Roe"]))
+def test_any_input_gives_a_consistent_article(pieces, teaser):
+    article = extract_article("".join(pieces), teaser=teaser)
+    assert isinstance(article, Article)
+    assert article.word_count == len(re.findall(r"\w+", article.text))
+    assert "<script" not in article.html and "javascript:" not in article.html
+    assert "\n\n\n" not in article.text and article.text == article.text.strip()
+    json.dumps(article.to_dict())

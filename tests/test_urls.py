@@ -20,7 +20,13 @@ from archive_spider.urls import has_binary_extension, is_followable, normalise_u
         ),
         ("https://example.com/a?gclid=1&mc_cid=2&mc_eid=3&_ga=4&yclid=5&ref_src=6", "https://example.com/a"),
         ("https://example.com/article.php?id=12&PHPSESSID=a81f0e", "https://example.com/article.php?id=12"),
-        ("https://example.com/a?sid=9&b=1", "https://example.com/a?b=1"),
+        ("https://example.com/a?sid=a81f0e77c2d94b1e&b=1", "https://example.com/a?b=1"),
+        # ... but a numeric sid is a story id in PHP-Nuke
+        (
+            "http://example.com/modules.php?name=News&file=article&sid=123",
+            "http://example.com/modules.php?file=article&name=News&sid=123",
+        ),
+        ("https://example.com/a/?ref=home&_hsenc=x&xtor=RSS-1&mkt_tok=y", "https://example.com/a/"),
         ("https://example.com/page.jsp;jsessionid=ABC123?x=1", "https://example.com/page.jsp?x=1"),
         # repeated names keep their order; blank values are kept
         ("https://example.com/?b=2&a=1&b=1&c=", "https://example.com/?a=1&b=2&b=1&c="),
@@ -105,3 +111,36 @@ def test_binary_files_are_not_followable():
     assert is_followable("https://example.com/a.html")
     assert not is_followable("https://example.com/archive.zip")
     assert not is_followable("javascript:void(0)")
+
+
+# --------------------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_segment = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#"), max_size=12)
+_param = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_ABC%20é+=", min_size=1, max_size=8)
+_host = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?(\.[a-z]{2,6}){1,2}", fullmatch=True) | st.sampled_from(
+    ["bücher.example", "WWW.Example.COM", "127.0.0.1", "xn--bcher-kva.example"]
+)
+
+
+@st.composite
+def urls(draw):
+    scheme = draw(st.sampled_from(["http", "https", "HTTP"]))
+    port = draw(st.sampled_from(["", ":80", ":443", ":8080"]))
+    path = "/".join(draw(st.lists(_segment, max_size=4)))
+    pairs = draw(st.lists(st.tuples(_param, _param), max_size=4))
+    query = "&".join(f"{k}={v}" for k, v in pairs)
+    fragment = draw(st.sampled_from(["", "#top", "#"]))
+    return f"{scheme}://{draw(_host)}{port}/{path}" + (f"?{query}" if query else "") + fragment
+
+
+@settings(max_examples=300, deadline=None)
+@given(urls())
+def test_normalise_url_is_idempotent_on_generated_urls(url):
+    once = normalise_url(url)
+    assert normalise_url(once) == once
+    assert "#" not in once
+    assert once.startswith(("http://", "https://"))
+    assert " " not in once and once.isascii()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import lxml.html
 from lxml.html import HtmlElement
 
 from . import heuristics as h
@@ -19,33 +20,109 @@ from .text import normalize_space
 TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+")
 HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 PROTECTED_TAGS = frozenset({"html", "body", "article", "main"})
+INLINE_TAGS = frozenset({"a", "span", "em", "strong", "b", "i", "u", "font", "abbr", "sup", "sub",
+                         "small", "mark", "cite", "q", "time", "code", "label"})
+LINK_BLOCK_TAGS = frozenset({"td", "div", "section", "ul", "ol", "table", "p", "dl"})
+LINE_TAGS = ("h1", "h2", "b", "strong", "font", "span", "div", "p", "small", "address", "header")
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
-# A furniture block holding more than this share of the page's text is probably the
-# article itself wearing an unlucky class name ("has-sidebar", "comments-open").
-MAX_FURNITURE_TEXT_SHARE = 0.35
 
-# Class names and ids with more parts than this are slugs of headings, not layout names.
-MAX_FURNITURE_NAME_TOKENS = 4
+def prune_page(tree: HtmlElement, title: str | None = None, author: str | None = None) -> None:
+    """Remove non-article furniture from a whole parsed page, in place.
 
-
-def prune_page(tree: HtmlElement) -> None:
-    """Remove non-article furniture from a whole parsed page, in place."""
+    ``title`` and ``author`` (from the metadata) let title lines and bylines written without
+    any markup be recognised and removed too.
+    """
     for element in list(tree.iter(*h.UNWANTED_TAGS)):
         drop(element)
-    page_length = len(normalize_space(tree.text_content())) or 1
+    flatten_math(tree)
+    rename_custom_elements(tree)
+    unwrap_script_links(tree)
+    stats = TextStats(tree)
+    verdicts: dict[tuple, bool] = {}  # class/id strings repeat a lot within one page
     for element in list(tree.iter()):
         if not isinstance(element.tag, str) or element.getparent() is None:
             continue
-        if is_hidden(element) or is_furniture(element, page_length):
+        if is_hidden(element) or is_furniture(element, stats, verdicts):
             drop(element)
+        elif element.tag in INLINE_TAGS:
+            # the finders drop inline elements by class ("menu", "popup", "tweet") and
+            # take the sentence's words with them; inline names carry no layout meaning
+            element.attrib.pop("class", None)
+            element.attrib.pop("id", None)
     remove_teaser_sections(tree)
+    remove_title_and_byline_lines(tree, title, author)
+
+
+def remove_title_and_byline_lines(tree: HtmlElement, title: str | None, author: str | None) -> None:
+    """Remove unmarked title lines (``<b>Title</b><br>``) and bylines ("By Jim Waters in
+    Garden | Added: 2009"): the Article carries both apart from the text."""
+    wanted_title = normalize_space(title or "").casefold()
+    names = [name.casefold() for name in (author or "").split(", ") if name]
+    if not wanted_title and not names:
+        return
+    for element in list(tree.iter(*LINE_TAGS)):
+        if element.getparent() is None or element.find(".//p") is not None:
+            continue
+        text = read_short_text(element)
+        if not text:
+            continue
+        folded = text.casefold()
+        is_title = len(wanted_title.split()) >= h.MIN_TITLE_WORDS and folded == wanted_title
+        is_byline = bool(names) and h.BYLINE_PREFIX_RE.match(text) and any(n in folded for n in names)
+        if is_title or is_byline:
+            drop(element)
+
+
+def flatten_math(tree: HtmlElement) -> None:
+    """Replace MathML with its plain text, which the finders and sanitiser would drop."""
+    for math in list(tree.iter("math", "{http://www.w3.org/1998/Math/MathML}math")):
+        if math.getparent() is None:
+            continue
+        text = " ".join(part.strip() for part in math.itertext() if part.strip())
+        replacement = lxml.html.Element("span")
+        replacement.text = text
+        replacement.tail = math.tail
+        math.getparent().replace(math, replacement)
+
+
+def unwrap_script_links(tree: HtmlElement) -> None:
+    """Keep the words of javascript: links (popups, notes) as text; finders drop the links."""
+    for link in list(tree.iter("a")):
+        if (link.get("href") or "").strip().lower().startswith("javascript:"):
+            link.drop_tag()
+
+
+def rename_custom_elements(tree: HtmlElement) -> None:
+    """Turn custom elements (<story-body>, <mjx-container>) into div/span the finders know."""
+    for element in tree.iter():
+        tag = element.tag
+        if isinstance(tag, str) and "-" in tag:
+            has_blocks = element.find(".//p") is not None or element.find(".//div") is not None
+            element.tag = "div" if has_blocks else "span"
+
+
+def promote_lazy_images(tree: HtmlElement) -> None:
+    """Give lazy-loaded images their real source (data-src, srcset) in place of a placeholder."""
+    for image in tree.iter("img"):
+        src = (image.get("src") or "").strip()
+        if src and not h.PLACEHOLDER_SRC_RE.search(src):
+            continue
+        for attribute in h.LAZY_SRC_ATTRIBUTES:
+            value = (image.get(attribute) or "").strip()
+            if attribute.endswith("srcset") and value:
+                value = value.split(",")[0].split()[0]
+            if value and not value.startswith("data:"):
+                image.set("src", value)
+                break
 
 
 def remove_sourceless_images(tree: HtmlElement) -> None:
-    """Remove images with an empty src, before resolving links turns "" into the page URL."""
+    """Remove images without a usable src (empty, or a data: URL that is not an image),
+    before resolving links turns "" into the page URL."""
     for image in list(tree.iter("img")):
-        if not (image.get("src") or "").strip() and not image.get("data-src"):
+        src = (image.get("src") or "").strip().lower()
+        if (not src and not image.get("data-src")) or (src.startswith("data:") and not src.startswith("data:image/")):
             drop(image)
 
 
@@ -60,24 +137,95 @@ def is_hidden(element: HtmlElement) -> bool:
     return bool(style and HIDDEN_STYLE_RE.search(style))
 
 
-def is_furniture(element: HtmlElement, page_length: int) -> bool:
-    """True for share bars, comment sections, ad rows, author boxes and similar blocks."""
+class TextStats:
+    """Characters, link characters and links below each element, counted in one pass.
+
+    Measured once before pruning; later removals leave the ancestors' figures a little high,
+    which only makes the furniture tests more careful.
+    """
+
+    def __init__(self, tree: HtmlElement) -> None:
+        self.counts: dict[HtmlElement, tuple[int, int, int]] = {}
+        counts = self.counts
+        # reversed document order visits every child before its parent, without recursion
+        for element in reversed(list(tree.iter())):
+            text = element.text if isinstance(element.tag, str) else None
+            chars = len(text.strip()) if text else 0
+            link_chars = links = 0
+            for child in element:
+                child_chars, child_link_chars, child_links = counts[child]
+                tail = child.tail
+                chars += child_chars + (len(tail.strip()) if tail else 0)
+                link_chars += child_link_chars
+                links += child_links
+            if element.tag == "a":
+                link_chars, links = chars, links + 1
+            counts[element] = (chars, link_chars, links)
+        self.page_chars = counts[tree][0] or 1
+
+    def chars(self, element: HtmlElement) -> int:
+        return self.counts.get(element, (0, 0, 0))[0]
+
+    def is_small_share(self, element: HtmlElement) -> bool:
+        """True when the element holds only a small part of the page's text."""
+        return self.chars(element) < h.MAX_FURNITURE_TEXT_SHARE * self.page_chars
+
+    def is_link_list(self, element: HtmlElement) -> bool:
+        """True for menus and link columns: many links, nearly all of the text link text."""
+        chars, link_chars, links = self.counts.get(element, (0, 0, 0))
+        if links < h.MIN_LINK_LIST_LINKS or element.find(".//h1") is not None:
+            return False
+        return link_chars >= h.MIN_LINK_LIST_DENSITY * max(chars, 1)
+
+
+def is_furniture(element: HtmlElement, stats: TextStats, verdicts: dict | None = None) -> bool:
+    """True for share bars, comment sections, ad rows, author boxes and similar blocks.
+
+    ``verdicts`` memoises the class/id test for the page being pruned.
+    """
     tag = element.tag
     if tag in PROTECTED_TAGS or tag in ("head", "title", "meta", "link"):
         return False
     if tag in ("nav", "aside") or element.get("role") in h.BOILERPLATE_ROLES:
-        return is_small_share(element, page_length)
-    names = [name for name in (element.get("class") or "").lower().split()]
-    names += (element.get("id") or "").lower().split()
-    if names and names_furniture(names):
+        return stats.is_small_share(element)
+    if tag in INLINE_TAGS:  # a "popup" link or "tag" span inside a sentence is still text
+        return False
+    key = (element.get("class"), element.get("id"))
+    if key == (None, None):
+        named_furniture = False
+    elif verdicts is not None and key in verdicts:
+        named_furniture = verdicts[key]
+    else:
+        names = " ".join(filter(None, key)).lower().split()
+        named_furniture = names_furniture(names)
+        if verdicts is not None:
+            verdicts[key] = named_furniture
+    if named_furniture:
         if element.find(".//h1") is not None:  # an article header is not furniture
             return False
-        return is_small_share(element, page_length)
-    if tag in ("p", "div", "span", "li", "section", "aside", "center", "font") and len(element) <= 3:
-        text = normalize_space(element.text_content())
+        return stats.is_small_share(element)
+    if tag in LINK_BLOCK_TAGS and stats.is_link_list(element) and stats.is_small_share(element):
+        return True
+    if (
+        tag in ("p", "div", "span", "li", "section", "aside", "center", "font")
+        and len(element) <= 3
+        and stats.chars(element) <= h.MAX_FURNITURE_LINE_CHARS
+    ):
+        text = read_short_text(element)
         if text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text)):
             return True
     return False
+
+
+def read_short_text(element: HtmlElement) -> str | None:
+    """Return the element's text if it is a short line (furniture-sized), else None."""
+    length, parts = 0, []
+    for part in element.itertext():
+        length += len(part)
+        if length > h.MAX_FURNITURE_LINE_CHARS:
+            return None
+        parts.append(part)
+    return normalize_space("".join(parts))
 
 
 def names_furniture(names: list[str]) -> bool:
@@ -87,16 +235,11 @@ def names_furniture(names: list[str]) -> bool:
     """
     for name in names:
         tokens = TOKEN_SPLIT_RE.split(name)
-        if len(tokens) > MAX_FURNITURE_NAME_TOKENS:
+        if len(tokens) > h.MAX_FURNITURE_NAME_TOKENS:
             continue
         if h.BOILERPLATE_TOKENS.intersection(tokens) or h.BOILERPLATE_JOINED_RE.search(name):
             return True
     return False
-
-
-def is_small_share(element: HtmlElement, page_length: int) -> bool:
-    """True when the element holds only a small part of the page's text."""
-    return len(normalize_space(element.text_content())) < MAX_FURNITURE_TEXT_SHARE * page_length
 
 
 def is_share_text(text: str) -> bool:
@@ -163,13 +306,22 @@ def clean_article(root: HtmlElement) -> None:
         text = normalize_space(element.text_content())
         if h.PIPES_ONLY_RE.match(text) and element.find(".//img") is None:
             drop(element)
-        elif text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text)):
+        elif text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text) or is_link_row(element, text)):
             drop(element)
     for link in list(root.iter("a")):
         if not normalize_space(link.text_content()) and link.find(".//img") is None:
             drop(link)
     remove_teaser_sections(root)
     remove_empty_blocks(root)
+
+
+def is_link_row(element: HtmlElement, text: str) -> bool:
+    """True for short rows made only of links ("Print this article | Send to a friend")."""
+    links = element.findall(".//a")
+    if len(links) < 2 or len(text.split()) > h.MAX_LINK_ROW_WORDS:
+        return False
+    link_text = sum(len(normalize_space(a.text_content())) for a in links)
+    return link_text >= h.MIN_LINK_ROW_DENSITY * len(text.replace(" ", "").replace("|", "")) * 0.9
 
 
 def is_spacer_image(image: HtmlElement) -> bool:

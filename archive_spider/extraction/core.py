@@ -5,28 +5,32 @@ from __future__ import annotations
 import logging
 from copy import deepcopy
 
-import lxml.html
 from lxml.html import HtmlElement
 
 from . import heuristics as h
 from .article import Article
 from .cleaning import (
     clean_article,
+    promote_lazy_images,
     prune_page,
     remove_sourceless_images,
     remove_title_heading,
     unwrap_dead_links,
 )
-from .content import (
-    Candidate,
-    choose_body,
-    find_body_with_readability,
-    find_body_with_trafilatura,
+from .content import Candidate, anchor_on_teaser, choose_body, merge_missing_blocks, prefer_teaser_holder
+from .finders import find_body_with_readability, find_body_with_trafilatura
+from .fragments import (
+    inner_html,
     parse_fragment,
+    serialize_block,
+    split_at_double_breaks,
+    tidy_whitespace,
+    wrap_loose_inline,
 )
-from .loading import decode_input, parse_page
-from .metadata import extract_metadata
+from .loading import decode_input, parse_page, truncate_tree
+from .metadata import Metadata, extract_metadata
 from .sanitizing import sanitize_html
+from .shingles import contains_teaser
 from .text import count_words, render_text
 
 LOGGER = logging.getLogger(__name__)
@@ -52,23 +56,23 @@ def extract_article(html: str | bytes, url: str | None = None, teaser: str | Non
 
 
 def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Article:
+    """Do the work of extract_article (which only adds the safety net)."""
     text, warnings = decode_input(html)
     if not text:
         return Article(warnings=warnings)
     tree = parse_page(text)
     if tree is None:
         return Article(warnings=warnings + ["not-html"])
+    if truncate_tree(tree, h.MAX_PAGE_ELEMENTS):
+        warnings.append("truncated")
+    promote_lazy_images(tree)
     remove_sourceless_images(tree)
     if url:
         make_links_absolute(tree, url)
     metadata = extract_metadata(tree, url)
-
-    page = deepcopy(tree)
-    prune_page(page)
-    candidates = find_candidates(page, url, metadata.title)
-    chosen = choose_body(candidates, metadata.article_body)
-    body_html = chosen.html if chosen else ""
-    body_text = chosen.text if chosen else ""
+    body = find_body(tree, metadata, url, teaser)
+    body_html = body.html if body else ""
+    body_text = body.text if body else ""
 
     article = Article(
         title=metadata.title,
@@ -90,25 +94,75 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
     return article
 
 
-def find_candidates(page: HtmlElement, url: str | None, title: str | None) -> list[Candidate]:
-    """Run the body finders on the pruned page; return their cleaned, sanitised results."""
-    roots = [("trafilatura", find_body_with_trafilatura(page, url))]
-    if roots[0][1] is None:
-        roots.append(("trafilatura", find_body_with_trafilatura(page, url, favor_recall=True)))
-    if sum(1 for _ in page.iter()) <= h.MAX_ELEMENTS_FOR_SECOND_OPINION:
-        roots.append(("readability", find_body_with_readability(page, url)))
-    candidates = []
-    for name, root in roots:
-        if root is None:
-            continue
-        clean_article(root)
-        remove_title_heading(root, title)
-        unwrap_dead_links(root)
-        html = sanitize_html(inner_html(root))
-        if html:
-            fragment = parse_fragment(html)
-            candidates.append(Candidate(name, fragment, render_text(fragment), html))
+def find_body(tree: HtmlElement, metadata: Metadata, url: str | None, teaser: str | None) -> Candidate | None:
+    """Find, choose, complete and anchor the article body of the parsed page ``tree``."""
+    page = deepcopy(tree)
+    prune_page(page, metadata.title, metadata.author)
+    truncate_tree(page, h.MAX_FINDER_ELEMENTS)
+    candidates = find_candidates(page, url, metadata.title, unpruned=tree)
+    chosen = choose_body(candidates, metadata.article_body)
+    if chosen is None:
+        return None
+    has_teaser = bool(teaser and teaser.strip())
+    if has_teaser:
+        chosen = prefer_teaser_holder(chosen, candidates, teaser)
+    for other in [c for c in candidates if c is not chosen]:
+        chosen = merge_missing_blocks(chosen, other)
+    if has_teaser:
+        chosen = anchor_on_teaser(chosen, teaser)
+    return chosen
+
+
+def find_candidates(
+    page: HtmlElement, url: str | None, title: str | None, unpruned: HtmlElement
+) -> list[Candidate]:
+    """Run the body finders on the pruned page; return their cleaned, sanitised results.
+
+    When every finder comes back with almost nothing, trafilatura runs once more in its
+    full mode (with its own fallback finders) on the unpruned page, as a last resort:
+    our pruning may have mistaken the content of an unusual page for furniture.
+    """
+    found = [("trafilatura", run_finder(find_body_with_trafilatura, page, url)),
+             ("readability", run_finder(find_body_with_readability, page))]
+    candidates = [c for c in (build_candidate(name, root, title) for name, root in found) if c]
+    is_small_page = sum(1 for _ in unpruned.iter()) <= h.MAX_ELEMENTS_FOR_FALLBACKS
+    if is_small_page and max((c.words for c in candidates), default=0) < h.SHORT_TEXT_WORDS:
+        root = run_finder(find_body_with_trafilatura, unpruned, url, fast=False)
+        generous = build_candidate("trafilatura-full", root, title)
+        if generous:
+            candidates.append(generous)
     return candidates
+
+
+def run_finder(finder, *args, **kwargs) -> HtmlElement | None:
+    """Run one body finder; a finder that fails (or is not installed) just finds nothing."""
+    try:
+        return finder(*args, **kwargs)
+    except ImportError:
+        return None
+    except Exception as error:  # one finder's bug must not cost the whole article
+        LOGGER.debug("%s failed: %r", finder.__name__, error)
+        return None
+
+
+def build_candidate(name: str, root: HtmlElement | None, title: str | None) -> Candidate | None:
+    """Clean and sanitise one finder's body; None when nothing is left."""
+    if root is None:
+        return None
+    remove_title_heading(root, title)
+    unwrap_dead_links(root)
+    html = sanitize_html(inner_html(root))
+    if not html:
+        return None
+    fragment = parse_fragment(html)
+    wrap_loose_inline(fragment)
+    split_at_double_breaks(fragment)
+    clean_article(fragment)  # after the splits, so that furniture rows stand alone
+    tidy_whitespace(fragment)
+    html = "\n".join(serialize_block(block) for block in fragment)
+    if not html:
+        return None
+    return Candidate(name, fragment, render_text(fragment), html)
 
 
 def add_quality_warnings(article: Article, teaser: str | None) -> None:
@@ -119,11 +173,8 @@ def add_quality_warnings(article: Article, teaser: str | None) -> None:
         article.warnings.append("empty")
     elif article.word_count < h.SHORT_TEXT_WORDS:
         article.warnings.append("short-text")
-    if teaser and teaser.strip():
-        from .content import contains_teaser
-
-        if not contains_teaser(article.text, teaser):
-            article.warnings.append("teaser-not-found")
+    if teaser and teaser.strip() and not contains_teaser(article.text, teaser):
+        article.warnings.append("teaser-not-found")
 
 
 def merge_pages(first: Article, *rest: Article) -> Article:
@@ -135,7 +186,10 @@ def merge_pages(first: Article, *rest: Article) -> Article:
     merged.text = "\n\n".join(texts)
     merged.html = "\n".join(htmls)
     merged.word_count = sum(page.word_count for page in pages)
-    warnings = [w for page in pages for w in page.warnings if w not in ("short-text", "empty")]
+    # length warnings are recomputed; whether the teaser was found is page 1's business
+    warnings = [w for w in first.warnings if w not in ("short-text", "empty")]
+    warnings += [w for page in rest for w in page.warnings
+                 if w not in ("short-text", "empty", "teaser-not-found")]
     if not merged.text:
         warnings.append("empty")
     elif merged.word_count < h.SHORT_TEXT_WORDS:
@@ -150,10 +204,3 @@ def make_links_absolute(tree: HtmlElement, url: str) -> None:
         tree.make_links_absolute(url, resolve_base_href=True, handle_failures="discard")
     except ValueError:
         pass
-
-
-def inner_html(element: HtmlElement) -> str:
-    """Return the serialised children of ``element``."""
-    parts = [element.text or ""]
-    parts.extend(lxml.html.tostring(child, encoding="unicode") for child in element)
-    return "".join(parts)

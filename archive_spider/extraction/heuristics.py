@@ -14,12 +14,21 @@ import re
 # and parsing 20 MB of markup would stall a crawler worker for seconds.
 MAX_INPUT_BYTES = 3_000_000
 
-# Pages with more elements than this skip the second opinion (readability scorer), to
-# keep the time per page bounded on pathological markup.
-MAX_ELEMENTS_FOR_SECOND_OPINION = 30_000
+# Element budgets that keep the time per page bounded on pathological markup (a page of
+# 200,000 spans, a table of 60,000 rows). Pages are cut after this many elements, in
+# document order, before pruning (the article comes early; comments and feeds come late),
+# and again before the finders run; the slowest fallbacks only run on pages below the
+# last budget. The largest page of the development corpus has ~10,000 elements raw.
+MAX_PAGE_ELEMENTS = 25_000
+MAX_FINDER_ELEMENTS = 12_000
+MAX_ELEMENTS_FOR_FALLBACKS = 6_000
 
 # A share of NUL or other control bytes above this means the input is not text at all.
 MAX_BINARY_BYTE_RATIO = 0.01
+
+# UTF-8 decoded as Windows-1252/Latin-1 leaves these pairs ("CafÃ©", "â€™"); their presence
+# sends the page through ftfy, their absence spares every other page the cost.
+MOJIBAKE_RE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|\u00e2\u20ac[\u0080-\u00bf\u2018-\u203a\u0153\u017e\u2122]")
 
 # Body texts shorter than this (in words) earn the 'short-text' warning.
 SHORT_TEXT_WORDS = 50
@@ -36,9 +45,28 @@ MIN_READABILITY_SHARE = 0.2
 # JSON-LD articleBody acts as referee between candidates only when it is this long.
 MIN_REFERENCE_SHINGLES = 30
 
+# Merging: a block of the second finder is "covered" by the chosen body when this share of
+# its shingles is there; uncovered blocks are added only if they are prose (a paragraph or
+# list of at least this many words, mostly not link text), and only while the additions
+# stay below this share of the chosen body (more means a list of other stories).
+MIN_COVERED_SHARE = 0.5
+MIN_MERGED_BLOCK_WORDS = 12
+MIN_MERGED_WORDS_PER_LINE = 8
+MIN_INNER_BLOCK_WORDS = 4  # blocks between two covered blocks need only this many words
+MAX_MERGED_LINK_DENSITY = 0.5
+MAX_MERGED_SHARE = 0.8
+MIN_MERGE_AGREEMENT = 0.3  # shingle F1 between the two finders' bodies
+PROSE_TAGS = frozenset({"p", "blockquote", "ul", "ol", "pre", "table", "h2", "h3", "h4", "figure"})
+INLINE_TAGS = frozenset({"a", "em", "strong", "b", "i", "sub", "sup", "br", "code", "img", "span"})
+
 # Teasers are often an edited first sentence: this share of the teaser's shingles (or,
 # for short teasers, tokens) found in the body counts as "the body contains it".
 TEASER_MIN_OVERLAP = 0.5
+
+# The body is made to start at the teaser when at most this many words come before it
+# (kicker, dateline, "4 min read"); the teaser's first shingles locate it.
+MAX_TEASER_LEAD_WORDS = 40
+TEASER_ANCHOR_SHINGLES = 4
 
 # --- patterns of page furniture -----------------------------------------------------------
 
@@ -70,6 +98,13 @@ BOILERPLATE_JOINED_RE = re.compile(
     re.IGNORECASE,
 )
 
+# A furniture block holding more than this share of the page's text is probably the
+# article itself wearing an unlucky class name ("has-sidebar", "comments-open").
+MAX_FURNITURE_TEXT_SHARE = 0.35
+
+# Class names and ids with more parts than this are slugs of headings, not layout names.
+MAX_FURNITURE_NAME_TOKENS = 4
+
 # Elements removed outright before extraction: never article text.
 UNWANTED_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed",
                  "form", "button", "input", "select", "textarea", "svg", "canvas", "dialog")
@@ -84,6 +119,19 @@ ADVERTISEMENT_TEXT_RE = re.compile(
     r"( content)?|ad|ads|pub)\s*:?\s*$",
     re.IGNORECASE,
 )
+
+# Menus and link columns: a block with at least this many links whose text is nearly all
+# link text (Categories / Business / Health / ...). Article paragraphs with links stay far
+# below this density.
+MIN_LINK_LIST_LINKS = 5
+MIN_LINK_LIST_DENSITY = 0.8
+
+# Utility rows left in an article body: at most this many words, nearly all link text.
+MAX_LINK_ROW_WORDS = 10
+MIN_LINK_ROW_DENSITY = 0.9
+
+# Ad rows and share bars are short lines; longer blocks are not tested against the patterns.
+MAX_FURNITURE_LINE_CHARS = 160
 
 # Share bars: "Share this: Twitter | Facebook | Email", "Share on Facebook", ...
 SHARE_TEXT_RE = re.compile(
@@ -110,8 +158,18 @@ PIPES_ONLY_RE = re.compile(r"^[\s|:\-]*\|[\s|:\-]*$")
 
 # Byline furniture to strip from author strings.
 BYLINE_PREFIX_RE = re.compile(
-    r"^\s*((written|posted|words|text|story|reported)\s+by|by|von|par|por|di|door|av|af)\s*[:\-]?\s+",
+    r"^\s*((written|posted|words|text|story|reported|published)\s+by|by|"
+    r"(publicado|escrito)\s+por|por|(publié|écrit)\s+par|par|(geschrieben\s+)?von|"
+    r"scritto\s+da|door|av|af|przez|автор)\s*[:\-]?\s+",
     re.IGNORECASE,
+)
+# A line that is just a byline word and a link: "By <a>Name</a>", "par <a>Nom</a>".
+BYLINE_WORD_BEFORE_RE = re.compile(r"^\s*(by|von|par|por|door|av|af)\s*:?\s*$", re.IGNORECASE)
+
+# Words that appear in author-ish links and boxes but never in a name.
+NOT_NAME_WORDS = frozenset(
+    {"login", "log", "sign", "signin", "author", "authors", "profile", "posts", "view", "follow",
+     "contact", "about", "more", "all", "staff", "page", "archive", "subscribe", "home"}
 )
 AUTHOR_ROLE_RE = re.compile(
     r"\b(staff writer|contributing (writer|editor)|senior (writer|editor|reporter|correspondent)|"
@@ -126,7 +184,12 @@ TRACKING_IMAGE_RE = re.compile(
     r"[?&](utm_|pixel)|doubleclick|/b\.gif|/t\.gif",
     re.IGNORECASE,
 )
-MAX_SPACER_IMAGE_SIZE = 2  # width or height in px at or below which an image is a spacer
+MAX_SPACER_IMAGE_SIZE = 2
+
+# Lazy loading: attributes holding an image's real source, tried in turn, and the look of
+# the placeholder src they replace (a data: URI, or a file named like a placeholder).
+LAZY_SRC_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "data-url", "data-srcset", "srcset")
+PLACEHOLDER_SRC_RE = re.compile(r"^data:|placeholder|blank|lazy|spacer|loading|1x1", re.IGNORECASE)  # width or height in px at or below which an image is a spacer
 
 # Title suffixes/prefixes: "Article title | Site", "Site - Article title".
 TITLE_SEPARATORS_RE = re.compile(r"\s+(?:\||-|–|—|::|·|»|/|:)\s+")
@@ -136,6 +199,7 @@ TITLE_SEPARATORS_RE = re.compile(r"\s+(?:\||-|–|—|::|·|»|/|:)\s+")
 # A plain hyphen is too common inside real titles to count.
 SITE_SEPARATORS = frozenset({"|", "–", "—", "·", "»", "::"})
 MAX_SITE_NAME_WORDS = 3
+MAX_HOME_LINKS = 10  # links to the home page read for the site's name
 MIN_TITLE_WORDS = 3
 
 # Bylines: how far to look, and what a name can look like.

@@ -42,9 +42,19 @@ def decode_input(data: str | bytes | None) -> tuple[str, list[str]]:
         return "", ["not-html"]
     if not text.strip():
         return "", warnings + ["empty"]
+    if h.MOJIBAKE_RE.search(text):
+        text = repair_mojibake(text)
+        warnings.append("repaired-encoding")
     if not MARKUP_RE.search(text[:65536]):
         return "", warnings + ["not-html"]
     return text, warnings
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 read as Windows-1252 ("CafÃ©" -> "Café") with ftfy."""
+    import ftfy
+
+    return ftfy.fix_text(text, unescape_html=False, fix_line_breaks=False, uncurl_quotes=False)
 
 
 def looks_binary(data: bytes) -> bool:
@@ -81,3 +91,18 @@ def parse_page(text: str) -> HtmlElement | None:
     except (lxml.etree.ParserError, ValueError):
         return None
     return tree if tree is not None and len(tree) else None
+
+
+def truncate_tree(tree: HtmlElement, max_elements: int) -> bool:
+    """Remove every element after the first ``max_elements`` (document order), in place.
+
+    Returns True when something was cut.
+    """
+    elements = list(tree.iter())
+    if len(elements) <= max_elements:
+        return False
+    for element in elements[max_elements:]:
+        parent = element.getparent()
+        if parent is not None:
+            parent.remove(element)
+    return True

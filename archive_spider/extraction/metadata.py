@@ -7,16 +7,22 @@ for the publication date.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
 from . import heuristics as h
-from .text import normalize_space
+from .text import normalize_space as normalize_text
+
+
+def normalize_space(value: str) -> str:
+    """Whitespace-normalise a metadata value and decode entities left in it ("&amp;")."""
+    return normalize_text(html.unescape(value)) if "&" in value else normalize_text(value)
 
 ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "blogposting", "reportagenewsarticle", "report", "posting",
@@ -47,8 +53,16 @@ MULTI_VALUE_META_KEYS = frozenset({"article:tag", "article:author"})
 # Inside a byline, the element that holds just the name.
 BYLINE_NAME_XPATH = (
     ".//*[@rel='author' or @itemprop='author' or @itemprop='name' or contains(@class, 'author')"
-    " or contains(@class, 'name')] | .//a"
+    " or contains(@class, 'name') or contains(concat(' ', @class, ' '), ' fn ')] | .//a"
 )
+# Links to an author's page ("/author/tess/", "author.php?id=7", "/auteur/claire/"): the
+# last resort for bylines written without any markup.
+AUTHOR_LINK_XPATH = (
+    "//body//a[contains(@href, '/author') or contains(@href, 'author.') or contains(@href, 'author=')"
+    " or contains(@href, '/auteur')"
+    " or contains(@href, '/autor') or contains(@href, '/redacteur') or contains(@href, '/journalist')]"
+)
+HOME_PATH_RE = re.compile(r"^/?(index\.\w+)?$")
 AUTHOR_MARKUP_XPATH = "//*[@rel='author' or @itemprop='author']"
 BYLINE_XPATH = (
     "//*[@rel='author' or @itemprop='author' or contains(concat(' ', normalize-space(@class), ' '), ' byline ')"
@@ -77,7 +91,7 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> Metadata:
     meta = read_meta_tags(tree)
     metadata = Metadata()
     metadata.site_name = first_text(linked.get("site_name"), meta.get("og:site_name"),
-                                    meta.get("application-name"), meta.get("twitter:site"))
+                                    meta.get("application-name"))
     metadata.title = extract_title(tree, linked, meta, metadata.site_name)
     metadata.author = extract_author(tree, linked, meta)
     metadata.published = first_date(linked.get("datePublished"),
@@ -85,7 +99,7 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> Metadata:
                                     *read_time_elements(tree))
     metadata.modified = first_date(linked.get("dateModified"),
                                    *(meta.get(k) for k in META_MODIFIED_KEYS))
-    if metadata.published is None:
+    if metadata.published is None and sum(1 for _ in tree.iter()) <= h.MAX_ELEMENTS_FOR_FALLBACKS:
         metadata.published = guess_date(tree, url)
     metadata.lang = extract_language(tree, meta, linked)
     metadata.canonical_url = extract_canonical_url(tree, meta, url)
@@ -117,7 +131,8 @@ def read_json_ld(tree: HtmlElement) -> dict[str, Any]:
             types = [types] if isinstance(types, str) else (types or [])
             type_names = {str(t).lower() for t in types}
             if "website" in type_names or "organization" in type_names:
-                found.setdefault("site_name", name_of(item))
+                if name_of(item):
+                    found.setdefault("site_name", name_of(item))
                 continue
             if not type_names & ARTICLE_TYPES:
                 continue
@@ -126,7 +141,7 @@ def read_json_ld(tree: HtmlElement) -> dict[str, Any]:
                 continue
             if is_real_article and not found.get("_is_article"):
                 # a real article object beats a WebPage object seen earlier
-                found = {"site_name": found.get("site_name"), "_is_article": True}
+                found = {"_is_article": True, **({"site_name": found["site_name"]} if found.get("site_name") else {})}
             collect_json_ld_fields(item, found)
     return found
 
@@ -236,7 +251,19 @@ def extract_title(tree: HtmlElement, linked: dict, meta: dict, site_name: str | 
     headings = [heading for heading in headings if heading]
     if not candidates:
         return headings[0] if headings else None
-    return strip_site_name(candidates[0], site_name, headings)
+    return strip_site_name(candidates[0], site_name, headings, lambda: read_home_link_names(tree))
+
+
+def read_home_link_names(tree: HtmlElement) -> set[str]:
+    """Return the (folded) texts and logo alts of links to the site's home page."""
+    names: set[str] = set()
+    home_links = [link for link in tree.iterfind(".//body//a") if is_home_link(link)]
+    for link in home_links[: h.MAX_HOME_LINKS]:
+        for text in [link.text_content(), *link.xpath(".//img/@alt")]:
+            text = normalize_space(text).casefold()
+            if text:
+                names.add(text)
+    return names
 
 
 def order_json_ld_titles(linked: dict, page_title: str) -> list[str]:
@@ -247,15 +274,31 @@ def order_json_ld_titles(linked: dict, page_title: str) -> list[str]:
     titles = [t for t in (linked.get("headline"), linked.get("name")) if isinstance(t, str)]
     if len(titles) == 2 and titles[0] != titles[1]:
         words = set(page_title.casefold().split())
-        titles.sort(key=lambda t: -len(words & set(t.casefold().split())) / (len(t.split()) or 1))
+        titles.sort(key=lambda t: -len(words & set(t.casefold().split())))
     return titles
 
 
-def strip_site_name(title: str, site_name: str | None, headings: list[str] = ()) -> str:
+def is_home_link(link: HtmlElement) -> bool:
+    """True for a link to the site's home page ("/", "index.php", rel=home)."""
+    if "home" in (link.get("rel") or "").split():
+        return True
+    parts = urlsplit((link.get("href") or "").strip())
+    return not parts.query and not parts.fragment and bool(HOME_PATH_RE.match(parts.path)) and (
+        bool(parts.path) or bool(parts.netloc)
+    )
+
+
+def strip_site_name(
+    title: str,
+    site_name: str | None,
+    headings: list[str] = (),
+    read_home_names: Callable[[], set[str]] = set,
+) -> str:
     """Remove a leading or trailing part that names the site ("Title | Site").
 
-    The part is recognised by the site name, by the rest matching a visible h1, or by
-    being short and set off with a separator that is rare inside titles.
+    The part is recognised by the site name, by the text or logo of the link to the home
+    page (``read_home_names``, read only when needed), by the rest matching a visible h1,
+    or by being short and set off with a separator that is rare inside titles.
     """
     separators = list(h.TITLE_SEPARATORS_RE.finditer(title))
     if not separators:
@@ -267,6 +310,8 @@ def strip_site_name(title: str, site_name: str | None, headings: list[str] = ())
         return head
     if site and title[: first.start()].casefold().strip() == site:
         return title[first.end():].strip()
+    if len(head.split()) >= h.MIN_TITLE_WORDS and tail.casefold() in read_home_names():
+        return head
     folded_headings = {heading.casefold() for heading in headings}
     for separator in separators:  # "Title | Section | Site" with h1 "Title"
         if title[: separator.start()].strip().casefold() in folded_headings:
@@ -319,6 +364,20 @@ def find_byline_names(tree: HtmlElement) -> list[str]:
                 names = [n for n in split_author_names(text) if looks_like_name(n)]
             if names:
                 return names
+    for link in tree.iterfind(".//body//a"):
+        # "By <a>Name</a>": a link right after a byline word, written without markup
+        previous = link.getprevious()
+        if previous is not None and previous.tag != "br":
+            continue
+        before = (previous.tail if previous is not None else link.getparent().text) or ""
+        if h.BYLINE_WORD_BEFORE_RE.match(before):
+            name = normalize_space(link.text_content())
+            if looks_like_name(name):
+                return [name]
+    for link in tree.xpath(AUTHOR_LINK_XPATH)[: h.MAX_BYLINE_ELEMENTS]:
+        name = normalize_space(link.text_content())
+        if looks_like_name(name):
+            return [name]
     return []
 
 
@@ -330,6 +389,8 @@ def looks_like_name(text: str) -> bool:
     if any(ch.isdigit() for ch in text) or "@" in text or "://" in text:
         return False
     if words[0].casefold() in h.SOCIAL_NETWORK_WORDS or h.DATE_WORD_RE.search(text):
+        return False
+    if any(word.casefold() in h.NOT_NAME_WORDS for word in words):
         return False
     return not text.isascii() or any(word[:1].isupper() for word in words)
 

@@ -9,6 +9,7 @@ article's text is found in extraction/.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any, AsyncIterator, Iterable
 from urllib.parse import urlsplit
@@ -16,10 +17,11 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import HtmlResponse, Response
 
-from archive_spider import discovery
+from archive_spider import discovery, feeds, sites
 from archive_spider.extraction import extract_article, merge_pages
 from archive_spider.items import ArticleItem
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
+from archive_spider.spiders.routing import SiteRoutingMixin
 from archive_spider.urls import normalise_url
 
 logger = logging.getLogger(__name__)
@@ -46,21 +48,31 @@ def teaser_quality(link: discovery.ArticleLink) -> tuple[bool, bool, int]:
     return (bool(text), not text.endswith(("…", "...")), len(text))
 
 
-class ArticlesSpider(scrapy.Spider):
-    """Crawls article sites from their index pages into the archive.
+class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
+    """Crawls article sites from their index pages, feeds and sitemaps into the archive.
 
     Arguments (``-a`` with ``scrapy crawl``): ``url`` / ``urls``: start URLs (index pages,
-    front pages or single articles); ``allowed_hosts``: more hosts the crawl may visit.
+    front pages, single articles, feeds, sitemaps); ``allowed_hosts``: more hosts the crawl
+    may visit; ``config``: a sites.toml, ``site``: the names of its sites to crawl (all by
+    default); ``discover``: also try each site's robots.txt, sitemaps and feeds.
     """
 
     name = "articles"
 
-    def __init__(self, url: str | None = None, urls: Any = None, allowed_hosts: Any = None, **kwargs):
+    def __init__(self, url: str | None = None, urls: Any = None, allowed_hosts: Any = None,
+                 config: Any = None, site: Any = None, discover: Any = False, **kwargs):
         super().__init__(**kwargs)
-        self.start_urls = [normalise_url(u) for u in split_urls(url) + split_urls(urls)]
+        self._extra_hosts = split_urls(allowed_hosts)
+        discover = discover not in (False, None, "", "0", "false", "no")
+        self.sites = sites.sites_for_urls(split_urls(url) + split_urls(urls), self._extra_hosts, discover)
+        if config:
+            configured = sites.select_sites(sites.load_sites(config), split_urls(site), str(config))
+            if discover:
+                configured = [s if s.discover else dataclasses.replace(s, discover=True) for s in configured]
+            self.sites += configured
+        self.start_urls = [u for s in self.sites for u in s.start_urls]
         if not self.start_urls:
             raise ValueError("ArticlesSpider needs at least one start URL (-a url=https://...)")
-        self._extra_hosts = split_urls(allowed_hosts)
         self.teasers: dict[str, discovery.ArticleLink] = {}
 
     @classmethod
@@ -72,30 +84,42 @@ class ArticlesSpider(scrapy.Spider):
         # Scrapy's OffsiteMiddleware reads allowed_domains; it also stops redirects off-site.
         spider.allowed_domains = list(spider.allowed_hosts)
         spider.max_article_pages = crawler.settings.getint("ARCHIVE_MAX_ARTICLE_PAGES")
+        spider.setup_sites(crawler)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.crawler.stats.set_value("archive/start_urls", len(self.start_urls))
-        for url in self.start_urls:
-            yield scrapy.Request(
-                url, callback=self.parse_page, errback=self.start_failed,
-                meta={ROLE: ROLE_START}, dont_filter=True,
-            )
+        for request in self.site_start_requests():
+            yield request
 
     # --- callbacks ------------------------------------------------------------------------
 
     def parse_page(self, response: Response):
-        """Any page: route it by what discovery says it is."""
+        """Any page: route it by what discovery says it is (feeds and sitemaps by what
+        feeds.py reads in them)."""
+        site = self.site_of(response.url, response.meta)
+        if site is not None and response.meta.get(ROLE) == ROLE_START:
+            self.learn_origin(site, response.url)
+        source = feeds.detect_source(response.body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"))
+        if source is not None:
+            yield from self.parse_source(response, source)
+            return
         if not isinstance(response, HtmlResponse):
             self.crawler.stats.inc_value("archive/skipped")
             logger.info("Not HTML, skipped: %s", response.url)
             return
-        analysis = discovery.analyse_page(response.text, response.url, self.allowed_hosts)
+        analysis = discovery.analyse_page(response.text, response.url, self.hosts_for(response))
+        analysis = self.apply_link_selectors(response, analysis)
         role = response.meta.get(ROLE)
         self.crawler.stats.inc_value(f"archive/pages/{analysis.kind}")
+        new_links = self.count_new_links(analysis.article_links)
+        yield from self.discover_feeds(response, analysis)
 
         if analysis.kind == "article":
             yield from self.follow_article_links(response, analysis.article_links)
+            handled, requests = self.follow_canonical(response, analysis)
+            if handled:
+                yield from requests
+                return
             teaser = response.meta.get("teaser")
             pages = [(response.url, response.text)]
             yield from self.continue_or_extract(response, analysis, pages, teaser)
@@ -106,8 +130,7 @@ class ArticlesSpider(scrapy.Spider):
             self.crawler.stats.inc_value("archive/not_article")
             logger.info("Listed as an article but is %s, not archived: %s", analysis.kind, response.url)
         yield from self.follow_article_links(response, analysis.article_links)
-        for url in analysis.next_pages + analysis.section_links:
-            yield response.follow(url, callback=self.parse_page, meta={ROLE: ROLE_INDEX})
+        yield from self.index_requests(response, analysis.next_pages + analysis.section_links, new_links)
 
     def parse_continuation(self, response: Response):
         """Page 2, 3... of a multi-page article: collect it, then go on or extract."""
@@ -134,11 +157,7 @@ class ArticlesSpider(scrapy.Spider):
             yield item
 
     def follow_article_links(self, response: Response, links: Iterable[discovery.ArticleLink]):
-        for link in links:
-            self.remember_teaser(link)
-            yield response.follow(
-                link.url, callback=self.parse_page, meta={ROLE: ROLE_ARTICLE, "teaser": link},
-            )
+        yield from self.article_requests(response, links, self.forced_meta(response))
 
     def remember_teaser(self, link: discovery.ArticleLink) -> None:
         """Keep the fullest teaser seen for each article: the same essay is often listed
@@ -152,6 +171,7 @@ class ArticlesSpider(scrapy.Spider):
     def start_failed(self, failure):
         self.crawler.stats.inc_value("archive/start_failed")
         logger.error("Start URL failed: %s (%s)", failure.request.url, failure.getErrorMessage())
+        yield from self.discovery_step_done(failure.request)
 
     def continuation_failed(self, failure):
         """A later page of an article failed: archive what was collected, with a warning."""
@@ -170,7 +190,7 @@ class ArticlesSpider(scrapy.Spider):
         teaser_text = teaser.teaser if teaser else None
         try:
             articles = [extract_article(html, url=url, teaser=teaser_text if i == 0 else None)
-                        for i, (url, html) in enumerate(pages)]
+                        for i, (url, html) in enumerate(self.prepare_pages(pages))]
         except Exception:  # extraction promises not to raise; if it does, count and go on
             self.crawler.stats.inc_value("archive/errors")
             logger.exception("Extraction failed: %s", first_url)
@@ -178,7 +198,7 @@ class ArticlesSpider(scrapy.Spider):
         article = merge_pages(*articles) if len(articles) > 1 else articles[0]
         canonical = analysis.canonical_url if analysis else None
         url = normalise_url(first_url)
-        return ArticleItem(
+        return self.apply_item_selectors(ArticleItem(
             url=url,
             canonical_url=canonical if canonical and canonical != url else None,
             title=article.title or (teaser.title if teaser else None),
@@ -195,4 +215,4 @@ class ArticlesSpider(scrapy.Spider):
             tags=list(article.tags or []),
             extraction_warnings=list(article.warnings or []) + list(warnings),
             pages=len(pages),
-        )
+        ), pages)

@@ -1,0 +1,54 @@
+"""The body finders: trafilatura and readability-lxml, each returning simple article HTML."""
+
+from __future__ import annotations
+
+import logging
+from copy import deepcopy
+
+import lxml.etree
+import lxml.html
+from lxml.html import HtmlElement
+
+# Both libraries log a warning for every page they give up on; for us that is a normal
+# outcome (the other finder or the fallback takes over), not news for the crawl log.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+logging.getLogger("readability").setLevel(logging.CRITICAL)
+
+
+def find_body_with_trafilatura(tree: HtmlElement, url: str | None, fast: bool = True) -> HtmlElement | None:
+    """Return trafilatura's main content as simple HTML (a ``<body>``), or None.
+
+    ``fast`` skips trafilatura's own fallback finders (readability is our second opinion).
+    """
+    import trafilatura
+    from trafilatura.htmlprocessing import convert_to_html
+
+    document = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        include_comments=False,
+        include_formatting=True,
+        include_links=True,
+        include_images=True,
+        include_tables=True,
+        with_metadata=False,
+        fast=fast,
+    )
+    if document is None or document.body is None or not len(document.body):
+        return None
+    html_root = convert_to_html(deepcopy(document.body))
+    # trafilatura builds plain etree elements; reparse to get lxml.html's API
+    markup = lxml.etree.tostring(html_root.find("body"), encoding="unicode")
+    return lxml.html.fragment_fromstring(markup, create_parent="div")
+
+
+def find_body_with_readability(tree: HtmlElement) -> HtmlElement | None:
+    """Return readability-lxml's article (a ``<div>``), or None. Modifies ``tree``."""
+    from readability import Document
+
+    # no url: links are already absolute, and readability would turn the src="" it
+    # leaves after removing a javascript:/data: link into the page URL
+    summary = Document(tree).summary(html_partial=True)
+    if not summary or not summary.strip():
+        return None
+    return lxml.html.fragment_fromstring(summary, create_parent="div")

@@ -1,0 +1,486 @@
+"""Crawl-level routing for ArticlesSpider: sites, sources, limits and traps.
+
+``articles.py`` routes one page at a time by what discovery says about it; this mixin
+holds what spans pages:
+
+* **Sites** (``sites.py``): every request belongs to one site, whose hosts, include and
+  exclude patterns, selectors and limits apply. Start URLs given without a config form
+  one site per host.
+* **One spelling per site**: once a site's first start URL answers, links to the same
+  host with or without ``www.``, over http or https, are requested in the spelling that
+  answered (after its redirects), so one article cannot be stored under two origins.
+* **Sources** (``feeds.py``): feeds, sitemaps and robots.txt are recognised by content and
+  turned into article requests; ``discover`` asks a site's front page, robots.txt and the
+  usual feed and sitemap paths.
+* **Limits**: per-site page cap (requests scheduled), depth cap (links from a start URL),
+  a delay through a download slot of its own, and the stale-index rule: a chain of index
+  pages that brings no article link the crawl has not seen for ``stale_index_pages``
+  pages in a row is followed no further (endless calendars, filter combinations).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+import parsel
+import scrapy
+from scrapy import signals
+from scrapy.http import Response
+
+from archive_spider import discovery, feeds
+from archive_spider.middlewares import ROLE, ROLE_ARTICLE
+from archive_spider.sites import SiteConfig
+from archive_spider.urls import normalise_url
+
+logger = logging.getLogger(__name__)
+
+ROLE_SOURCE = "source"  # a feed, sitemap or robots.txt
+ROLE_PROBE = "probe"  # a guessed feed or sitemap address (--discover): may not exist
+
+# Request.meta keys of our own.
+SITE = "archive_site"
+DEPTH = "archive_depth"  # links from a start URL (continuation pages do not count)
+STALE = "archive_stale"  # index pages in a row, up to this one, that brought nothing new
+FORCED = "archive_forced"  # listed by a site's article_links selector: archive it
+VIA_CANONICAL = "archive_via_canonical"  # asked for as another page's canonical URL
+SLOT_PREFIX = "archive-site:"
+
+
+class SiteRoutingMixin:
+    """Mixed into ArticlesSpider; needs ``self.crawler``, ``self.teasers`` and
+    ``self.parse_page``."""
+
+    sites: list[SiteConfig]
+
+    def setup_sites(self, crawler) -> None:
+        """Read the crawl-wide limits and register per-site download slots. Called from
+        ``from_crawler``, while the settings may still change."""
+        settings = crawler.settings
+        self.default_max_depth = settings.getint("ARCHIVE_MAX_DEPTH")
+        self.default_stale_pages = settings.getint("ARCHIVE_STALE_INDEX_PAGES")
+        self.default_site_max_pages = settings.getint("ARCHIVE_SITE_MAX_PAGES")
+        self.origins: dict[str, tuple[str, str]] = {}
+        self.discovery: dict[str, DiscoveryState] = {}
+        self.fetched_starts: set[str] = set(self.start_urls)
+        # start URLs count against a site's page cap too
+        self.site_requests: dict[str, set[str]] = {site.name: set(site.start_urls) for site in self.sites}
+        self.sites_by_name = {site.name: site for site in self.sites}
+        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+        for site in self.sites:
+            if site.limits.delay is not None:
+                # A slot of the site's own: its delay holds whatever --concurrency lifted.
+                slots[SLOT_PREFIX + site.name] = {"delay": site.limits.delay, "concurrency": 1}
+        if slots and settings.frozen:
+            logger.warning("Settings are frozen: per-site delays are not applied (set DOWNLOAD_SLOTS instead)")
+        elif slots:
+            settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        crawler.signals.connect(self.watch_start_redirects, signal=signals.request_scheduled)
+        hosts = {host for site in self.sites for host in site.allowed_hosts}
+        self.allowed_hosts = sorted(hosts)
+        # Scrapy's OffsiteMiddleware matches host names (and their subdomains), no ports;
+        # it also checks every redirect.
+        names = {urlsplit("//" + host).hostname for host in hosts}
+        self.allowed_domains = sorted(n.removeprefix("www.") for n in names if n)
+
+    def watch_start_redirects(self, request, spider=None) -> None:
+        """A start URL that redirects off the allowed hosts is dropped, silently, by
+        Scrapy's offsite check: say so, and count it as a failed start URL."""
+        if request.meta.get(ROLE) != "start" or not request.meta.get("redirect_urls"):
+            return
+        site = self.site_of(request.meta["redirect_urls"][0], request.meta)
+        if site is not None and not site.owns(request.url):
+            self.crawler.stats.inc_value("archive/start_failed")
+            logger.error("Start URL %s redirects off the site, to %s: not followed (add --allow-host %s "
+                         "or start from there)", request.meta["redirect_urls"][0], request.url,
+                         urlsplit(request.url).hostname)
+
+    # --- which site -----------------------------------------------------------------------
+
+    def site_of(self, url: str, meta: dict | None = None) -> SiteConfig | None:
+        """The site a request or response belongs to: the one named in its meta, else the
+        first whose hosts hold ``url``."""
+        name = (meta or {}).get(SITE)
+        if name in self.sites_by_name:
+            return self.sites_by_name[name]
+        for site in self.sites:
+            if site.owns(url):
+                return site
+        return None
+
+    def hosts_for(self, response: Response) -> list[str]:
+        site = self.site_of(response.url, response.meta)
+        return list(site.allowed_hosts) if site else self.allowed_hosts
+
+    def learn_origin(self, site: SiteConfig, url: str) -> None:
+        """Remember the scheme and host a site answered on (its first start URL, after
+        redirects): other spellings of that host are requested this way from now on."""
+        # Start requests bypass the duplicate filter: links back to them must not refetch.
+        self.fetched_starts.add(normalise_url(url))
+        if site.name not in self.origins:
+            parts = urlsplit(url)
+            self.origins[site.name] = (parts.scheme, parts.netloc)
+
+    def respell(self, url: str, site: SiteConfig | None) -> str:
+        """``url`` in the site's own spelling when it differs only by ``www.`` or http/https."""
+        origin = self.origins.get(site.name) if site else None
+        if origin is None:
+            return url
+        return respell_url(url, *origin)
+
+    # --- requests -------------------------------------------------------------------------
+
+    def site_start_requests(self):
+        """Start requests for every site, then (for sites that ask) its feeds and sitemaps."""
+        stats = self.crawler.stats
+        stats.set_value("archive/start_urls", len(self.start_urls))
+        for site in self.sites:
+            for url in site.start_urls:
+                yield scrapy.Request(
+                    url, callback=self.parse_page, errback=self.start_failed,
+                    meta={ROLE: "start", SITE: site.name, DEPTH: 0, STALE: 0, **self.slot_meta(site)},
+                )
+        for site in self.sites:
+            if site.discover:
+                # robots.txt first; the usual sitemap and feed paths are guessed only if it
+                # and the start pages name none (see discovery_step_done)
+                self.discovery[site.name] = DiscoveryState(waiting=len(site.start_urls) + 1)
+                robots = feeds.well_known_sources(site.start_urls[0])[0]
+                yield self.probe_request(site, robots)
+
+    def probe_request(self, site: SiteConfig, url: str) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=self.parse_page, errback=self.probe_failed,
+            meta={ROLE: ROLE_PROBE, SITE: site.name, DEPTH: 0, STALE: 0, **self.slot_meta(site)},
+        )
+
+    def discovery_step_done(self, response_or_request, found_sitemaps: bool = False, found_feeds: bool = False):
+        """Count off robots.txt and the start pages of a site crawled with ``discover``;
+        once all have answered, guess the sitemap and feed paths they did not name."""
+        meta = response_or_request.meta
+        site = self.site_of(response_or_request.url, meta)
+        state = self.discovery.get(site.name) if site else None
+        if state is None or meta.get(ROLE) not in (ROLE_PROBE, "start") or meta.get("archive_guess"):
+            return
+        state.sitemaps |= found_sitemaps
+        state.feeds |= found_feeds
+        state.waiting -= 1
+        if state.waiting:
+            return
+        for url in feeds.well_known_sources(site.start_urls[0])[1:]:
+            is_feed = not urlsplit(url).path.startswith("/sitemap")
+            if (state.feeds if is_feed else state.sitemaps) or not site.allows(url):
+                continue
+            request = self.probe_request(site, url)
+            request.meta["archive_guess"] = True
+            yield request
+
+    def slot_meta(self, site: SiteConfig) -> dict:
+        return {"download_slot": SLOT_PREFIX + site.name} if site.limits.delay is not None else {}
+
+    def site_request(
+        self, response: Response, url: str, *, role: str, meta: dict | None = None,
+        stale: int = 0, errback=None,
+    ) -> scrapy.Request | None:
+        """A request for ``url`` found on ``response``, or ``None`` when the site's patterns
+        or limits say no (each refusal counted in the stats)."""
+        stats = self.crawler.stats
+        site = self.site_of(response.url, response.meta) or self.site_of(url)
+        if site is None:
+            stats.inc_value("archive/refused/offsite")
+            return None
+        url = self.respell(url, site)
+        if url in self.fetched_starts:
+            return None
+        if not site.allows(url):
+            stats.inc_value("archive/refused/pattern" if site.owns(url) else "archive/refused/offsite")
+            return None
+        depth = response.meta.get(DEPTH, 0) + 1
+        max_depth = first_set(site.limits.max_depth, self.default_max_depth)
+        if max_depth and depth > max_depth:
+            stats.inc_value("archive/refused/depth")
+            return None
+        if not self.count_request(site, url):
+            stats.inc_value("archive/refused/site_max_pages")
+            return None
+        request_meta = {ROLE: role, SITE: site.name, DEPTH: depth, STALE: stale, **self.slot_meta(site)}
+        request_meta.update(meta or {})
+        return scrapy.Request(url, callback=self.parse_page, errback=errback, meta=request_meta)
+
+    def count_request(self, site: SiteConfig, url: str) -> bool:
+        """Count a request against the site's page cap; a URL asked for twice counts once
+        (Scrapy's duplicate filter drops the second)."""
+        requested = self.site_requests.setdefault(site.name, set())
+        if url in requested:
+            return True
+        cap = first_set(site.limits.max_pages, self.default_site_max_pages)
+        if cap and len(requested) >= cap:
+            return False
+        requested.add(url)
+        return True
+
+    def article_requests(self, response: Response, links, extra_meta: dict | None = None):
+        """Requests for the article links of a page (or feed, or sitemap), teasers kept."""
+        site = self.site_of(response.url, response.meta)
+        for link in links:
+            url = self.respell(link.url, site)
+            if url != link.url:
+                link = dataclasses.replace(link, url=url)
+            self.remember_teaser(link)
+            request = self.site_request(response, url, role=ROLE_ARTICLE, meta={"teaser": link, **(extra_meta or {})})
+            if request is not None:
+                yield request
+
+    def index_requests(self, response: Response, urls, new_links: int):
+        """Requests for the next pages and sections of an index page, unless the chain it
+        is part of has brought nothing new for too long."""
+        site = self.site_of(response.url, response.meta)
+        stale = 0 if new_links else response.meta.get(STALE, 0) + 1
+        limit = first_set(site.limits.stale_index_pages if site else None, self.default_stale_pages)
+        urls = list(urls)
+        if limit and stale >= limit and urls:
+            self.crawler.stats.inc_value("archive/stale_index_stopped")
+            logger.info("%d index pages in a row brought no new article; not following the %d links of %s",
+                        stale, len(urls), response.url)
+            return
+        for url in urls:
+            request = self.site_request(response, url, role="index", stale=stale)
+            if request is not None:
+                yield request
+
+    def count_new_links(self, links) -> int:
+        site_links = [link.url for link in links]
+        return sum(1 for url in site_links if url not in self.teasers)
+
+    def follow_canonical(self, response: Response, analysis) -> tuple[bool, list]:
+        """An article page whose on-site canonical names another article URL is treated
+        like a redirect: the canonical URL is archived instead (fetched, unless already
+        asked for), so the row's URL is the one the site calls canonical whatever link
+        led to it. Returns (handled, requests)."""
+        canonical = analysis.canonical_url
+        url = normalise_url(response.url)
+        if (not canonical or canonical == url or response.meta.get(VIA_CANONICAL)
+                or discovery.is_non_article_url(canonical) or discovery.page_base(canonical) == discovery.page_base(url)):
+            return False, []
+        site = self.site_of(response.url, response.meta)
+        canonical = self.respell(canonical, site)
+        self.crawler.stats.inc_value("archive/canonical_elsewhere")
+        if site and canonical in self.site_requests.get(site.name, ()):
+            return True, []  # the canonical URL is archived on its own
+        teaser = response.meta.get("teaser")
+        link = dataclasses.replace(teaser, url=canonical) if teaser else discovery.ArticleLink(canonical, None, None, None)
+        requests = list(self.article_requests(response, [link], {VIA_CANONICAL: True, DEPTH: response.meta.get(DEPTH, 0)}))
+        return bool(requests), requests
+
+    # --- sources --------------------------------------------------------------------------
+
+    def parse_source(self, response: Response, kind: str):
+        """A feed, sitemap or robots.txt: requests for what it lists."""
+        stats = self.crawler.stats
+        stats.inc_value(f"archive/sources/{kind}")
+        hosts = self.hosts_for(response)
+        if kind in feeds.FEED_KINDS:
+            result = feeds.parse_feed(response.body, response.url, hosts)
+            logger.info("Feed %s: %d entries", response.url, len(result.links))
+            new_links = self.count_new_links(result.links)
+            yield from self.article_requests(response, result.links)
+            if result.next_page:
+                yield from self.index_requests(response, [result.next_page], new_links)
+        elif kind in feeds.SITEMAP_KINDS:
+            result = feeds.parse_sitemap(response.body, response.url, hosts)
+            logger.info("Sitemap %s: %d pages, %d sitemaps", response.url, len(result.pages), len(result.sitemaps))
+            for url in result.sitemaps:
+                request = self.site_request(response, url, role=ROLE_SOURCE)
+                if request is not None:
+                    yield request
+            links = []
+            for entry in result.pages:
+                # Sitemaps list every page of a site; listings and service pages are not
+                # fetched, the articles they list are in the sitemap too.
+                if discovery.is_non_article_url(entry.url):
+                    stats.inc_value("archive/sitemap_non_articles")
+                    continue
+                links.append(discovery.ArticleLink(entry.url, entry.title, None, None))
+            yield from self.article_requests(response, links)
+        elif kind == feeds.SOURCE_ROBOTS:
+            text = response.body.decode("utf-8", "replace")
+            sitemaps = feeds.parse_robots_sitemaps(text, response.url, hosts)
+            for url in sitemaps:
+                request = self.site_request(response, url, role=ROLE_SOURCE)
+                if request is not None:
+                    yield request
+            yield from self.discovery_step_done(response, found_sitemaps=bool(sitemaps))
+            return
+        if response.meta.get(ROLE) in (ROLE_PROBE, "start"):
+            yield from self.discovery_step_done(response, found_sitemaps=kind in feeds.SITEMAP_KINDS,
+                                                found_feeds=kind in feeds.FEED_KINDS)
+
+    def discover_feeds(self, response: Response, analysis) -> list:
+        """The feeds a start page announces, for sites crawled with ``discover``."""
+        site = self.site_of(response.url, response.meta)
+        if not (site and site.discover and response.meta.get(ROLE) == "start"):
+            return []
+        requests = [self.site_request(response, url, role=ROLE_SOURCE) for url in analysis.feeds]
+        requests += list(self.discovery_step_done(response, found_feeds=bool(analysis.feeds)))
+        return [r for r in requests if r is not None]
+
+    def probe_failed(self, failure):
+        """A guessed feed or sitemap address that does not exist: normal, not an error."""
+        self.crawler.stats.inc_value("archive/probes_missing")
+        logger.debug("No source at %s (%s)", failure.request.url, failure.getErrorMessage())
+        yield from self.discovery_step_done(failure.request)
+
+    # --- selectors --------------------------------------------------------------------------
+
+    def apply_link_selectors(self, response: Response, analysis):
+        """A site's ``article_links`` and ``next_page`` selectors, over what discovery found.
+
+        Where the article-links selector matches, its links replace discovery's (keeping
+        discovery's teasers for the same URLs) and are archived as articles whatever their
+        pages look like; ``next_page`` links are followed as index pages.
+        """
+        site = self.site_of(response.url, response.meta)
+        if site is None:
+            return analysis
+        if response.meta.get(FORCED) and analysis.kind != "article":
+            analysis.kind = "article"
+            analysis.continuation = analysis.continuation or (analysis.next_pages[0] if analysis.next_pages else None)
+            analysis.next_pages = []
+        selectors = site.selectors
+        if not (selectors.article_links or selectors.next_page):
+            return analysis
+        page = parsel.Selector(text=response.text)
+        if selectors.article_links:
+            urls = self.selected_urls(response, page, selectors.article_links, site)
+            if urls:
+                found = {link.url: link for link in analysis.article_links}
+                analysis.article_links = [found.get(url) or discovery.ArticleLink(url, text, None, None)
+                                          for url, text in urls.items()]
+        if selectors.next_page:
+            urls = self.selected_urls(response, page, selectors.next_page, site)
+            analysis.next_pages = list(dict.fromkeys([*urls, *analysis.next_pages]))
+        return analysis
+
+    def selected_urls(self, response, page, selector, site) -> dict[str, str | None]:
+        """URL -> link text of the links a selector picks (``<a>`` or elements holding them)."""
+        urls: dict[str, str | None] = {}
+        for element in selector.select(page):
+            anchors = [element] if element.root.tag == "a" else element.css("a[href]")
+            for anchor in anchors:
+                href = anchor.attrib.get("href")
+                if not href:
+                    continue
+                try:
+                    url = normalise_url(href, response.url)
+                except ValueError:
+                    continue
+                if site.owns(url) and url != normalise_url(response.url):
+                    text = " ".join(" ".join(anchor.css("::text").getall()).split())
+                    urls.setdefault(url, text or None)
+        return urls
+
+    def forced_meta(self, response: Response) -> dict:
+        site = self.site_of(response.url, response.meta)
+        return {FORCED: True} if site and site.selectors.article_links else {}
+
+    def prepare_pages(self, pages: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The pages of an article as extraction should see them: with a ``body`` selector,
+        only the selected element inside the page's own ``<head>`` (metadata stays)."""
+        site = self.site_of(pages[0][0])
+        if site is None or site.selectors.body is None:
+            return pages
+        prepared = []
+        for url, html in pages:
+            page = parsel.Selector(text=html)
+            bodies = site.selectors.body.select(page).getall()
+            if not bodies:
+                self.crawler.stats.inc_value("archive/selector_missed/body")
+                prepared.append((url, html))
+                continue
+            head = page.css("head").get() or "<head></head>"
+            lang = page.xpath("/html/@lang").get()
+            lang_attr = f' lang="{lang}"' if lang else ""
+            prepared.append((url, f"<html{lang_attr}>{head}<body><article>{''.join(bodies)}</article></body></html>"))
+        return prepared
+
+    def apply_item_selectors(self, item, pages: list[tuple[str, str]]):
+        """A site's ``title``, ``author`` and ``date`` selectors override what extraction
+        found, where they match."""
+        if item is None:
+            return item
+        site = self.site_of(pages[0][0])
+        if site is None:
+            return item
+        selectors = site.selectors
+        if not (selectors.title or selectors.author or selectors.date):
+            return item
+        page = parsel.Selector(text=pages[0][1])
+        for name in ("title", "author", "date"):
+            selector = getattr(selectors, name)
+            if selector is None:
+                continue
+            value = selected_value(page, selector, name)
+            if value:
+                setattr(item, "published" if name == "date" else name, value)
+            else:
+                self.crawler.stats.inc_value(f"archive/selector_missed/{name}")
+        return item
+
+
+@dataclasses.dataclass
+class DiscoveryState:
+    """What ``discover`` has learnt about one site so far."""
+
+    waiting: int  # robots.txt and start pages not answered yet
+    sitemaps: bool = False  # robots.txt named sitemaps
+    feeds: bool = False  # a start page announced feeds
+
+
+def selected_value(page: parsel.Selector, selector, name: str) -> str | None:
+    """The text of the first element a selector picks (a date: its ``datetime`` or
+    ``content`` attribute first, as 'YYYY-MM-DD')."""
+    for element in selector.select(page):
+        if isinstance(element.root, str):  # an XPath picking text or an attribute
+            text = element.root
+        else:
+            if name == "date":
+                for attribute in ("datetime", "content"):
+                    value = element.attrib.get(attribute)
+                    if value and discovery.parse_date(value):
+                        return discovery.parse_date(value)
+            text = " ".join(element.xpath(".//text()").getall())
+        text = re.sub(r"\s+", " ", text).strip()
+        if not text:
+            continue
+        if name == "date":
+            parsed = feeds.parse_feed_date(text)
+            if parsed:
+                return parsed
+            continue
+        if name == "author":
+            text = re.sub(r"^(?:by|von|par|por|di|door)\s+", "", text, flags=re.I)
+        return text
+    return None
+
+
+def respell_url(url: str, scheme: str, netloc: str) -> str:
+    """``url`` on ``scheme://netloc`` when it names the same host up to a leading ``www.``
+    and http/https (default ports only); other URLs unchanged."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or (parts.scheme, parts.netloc) == (scheme, netloc):
+        return url
+    if ":" in parts.netloc or ":" in netloc:  # explicit ports: another server, perhaps
+        return url
+    if parts.netloc.removeprefix("www.") != netloc.removeprefix("www."):
+        return url
+    return urlunsplit((scheme, netloc, parts.path, parts.query, ""))
+
+
+def first_set(*values):
+    """The first value that is not None."""
+    for value in values:
+        if value is not None:
+            return value
+    return None

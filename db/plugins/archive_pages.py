@@ -1,0 +1,245 @@
+"""Datasette plugin for the archive: safe article pages and friendlier search.
+
+Loaded from ``db/plugins/`` (``datasette db/`` and ``archive-spider serve`` both do), so it
+depends only on Datasette and nh3. It:
+
+- adds the Jinja filter ``sanitised_html``: the article page renders stored HTML only
+  through it, so even an archive written by another tool cannot inject markup that runs;
+- adds the SQL function ``fts_query(text)``: turns what a person types into a safe FTS5
+  query (each word quoted), so the canned search never fails on ``C++`` or a stray quote;
+- renders the ``snippet`` column of queries as escaped text with only ``<mark>`` kept;
+- gives the article page its revisions (``article_revisions``);
+- sends a Content-Security-Policy with article pages that forbids inline scripts;
+- refuses every request that is not a read (POST, PUT, DELETE...) with 405;
+- leaves the heavy text and html columns out of the articles table page (by redirecting
+  to ``?_nocol=text&_nocol=html``), while its JSON and CSV keep them;
+- skips facets and counts for CSV (Datasette computes them per streamed page otherwise);
+- redirects a sort of the articles by ``published`` to the unique ``newest_first`` key,
+  which Datasette can page through without skipping articles.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import markupsafe
+import nh3
+from datasette import hookimpl
+from datasette.utils import escape_fts
+
+# Attributes kept on top of nh3's defaults, which already drop every event handler,
+# script, style element and javascript: URL.
+EXTRA_ATTRIBUTES = {"img": {"src", "alt", "title", "width", "height", "loading"}}
+LINK_REL = "noopener noreferrer nofollow"
+
+# What an article page may load: its own stylesheet and Datasette's static scripts, images
+# from anywhere (articles embed them), no inline script, no plugins, no frames.
+ARTICLE_PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src * data:; media-src *; object-src 'none'; frame-src 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+# /<database>/articles/<primary key>, the row page (and its .json twin, harmlessly).
+ARTICLE_PAGE_PATH = re.compile(r"^/[^/]+/articles/[^/]+$")
+# The articles table page (HTML only: .json and .csv keep every column).
+ARTICLES_TABLE_PATH = re.compile(r"^/[^/]+/articles$")
+# The archive is published read-only: any other method is refused before Datasette sees it
+# (it has no write endpoints, but some views answer a POST with an error page).
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+# The articles table and its .json/.csv.
+ARTICLES_DATA_PATH = re.compile(r"^/[^/]+/articles(\.[a-z]+)?$")
+# Sorting by published goes through newest_first (published, then id) instead: Datasette 0.65
+# pages through a sort column with ties inconsistently, skipping or repeating articles that
+# share a date (in ?_stream=on CSV too), but pages through a unique column correctly.
+SORT_REPLACEMENTS = {("_sort", "published"): "newest_first", ("_sort_desc", "published"): "newest_first"}
+# Columns too heavy for a table page; each article's own page shows them.
+HEAVY_COLUMNS = ("text", "html")
+
+MARK_OPEN, MARK_CLOSE = "&lt;mark&gt;", "&lt;/mark&gt;"
+
+
+def sanitise_html(html: str | None, base_url: str | None = None) -> markupsafe.Markup:
+    """Stored article HTML made safe to render; relative links resolved against
+    ``base_url`` (the article's address) when it is an http(s) URL."""
+    if not html:
+        return markupsafe.Markup("")
+    attributes = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
+    for tag, attrs in EXTRA_ATTRIBUTES.items():
+        attributes.setdefault(tag, set()).update(attrs)
+    options = {"attributes": attributes, "link_rel": LINK_REL}
+    if base_url and urlsplit(base_url).scheme in ("http", "https"):
+        options["url_relative"] = ("rewrite_with_base", base_url)
+    try:
+        cleaned = nh3.clean(html, **options)
+    except TypeError:  # an nh3 without url_relative: keep relative URLs as they are
+        options.pop("url_relative", None)
+        cleaned = nh3.clean(html, **options)
+    return markupsafe.Markup(cleaned)
+
+
+def fts_query(text: str | None) -> str:
+    """A person's search words as an FTS5 query that always parses (every word must
+    match); an empty search matches nothing instead of failing."""
+    return escape_fts(text or "") or '""'
+
+
+def render_snippet(value: str) -> markupsafe.Markup:
+    """Escape a snippet, then let only the <mark> highlights through."""
+    escaped = str(markupsafe.escape(value))
+    return markupsafe.Markup(escaped.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>"))
+
+
+def http_url(url: str | None) -> str | None:
+    """``url`` if it is an http(s) address, else None: a stored URL is only ever made a
+    link when following it cannot run anything."""
+    if url and urlsplit(url.strip()).scheme in ("http", "https"):
+        return url.strip()
+    return None
+
+
+def text_paragraphs(text: str | None) -> list[str]:
+    """Plain article text split into its paragraphs (separated by blank lines)."""
+    return [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.filters["sanitised_html"] = sanitise_html
+    env.filters["http_url"] = http_url
+    env.filters["text_paragraphs"] = text_paragraphs
+
+
+@hookimpl
+def prepare_connection(conn):
+    conn.create_function("fts_query", 1, fts_query, deterministic=True)
+
+
+def article_link(datasette, database: str, pk, title) -> markupsafe.Markup:
+    href = datasette.urls.row(database, "articles", str(pk))
+    return markupsafe.Markup('<a href="{}">{}</a>').format(href, title or "(untitled)")
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if column != "title" and (table is not None or column != "snippet"):
+        return None
+    keys = row.keys()
+    # Headlines link to the article page: in the articles table, and in query results
+    # that name their article (article_id).
+    if table == "articles" and "id" in keys:
+        return article_link(datasette, database, row["id"], value)
+    if table is None and column == "title" and "article_id" in keys and row["article_id"] is not None:
+        return article_link(datasette, database, row["article_id"], value)
+    if table is None and column == "snippet" and isinstance(value, str):
+        return render_snippet(value)
+    return None
+
+
+@hookimpl
+def extra_template_vars(view_name, database, table, request, datasette):
+    if view_name != "row" or table != "articles" or request is None:
+        return {}
+
+    async def article_revisions():
+        pk = request.url_vars.get("pks", "")
+        db = datasette.get_database(database)
+        result = await db.execute(
+            "select id, captured, title, word_count, words_changed from revisions "
+            "where article_id = ? order by captured, id",
+            [pk],
+        )
+        return {"article_revisions": [dict(row) for row in result.rows]}
+
+    return article_revisions
+
+
+def with_unique_sort(query_string: str) -> str | None:
+    """The query string with a sort by published replaced by newest_first, or None if
+    it does not sort by published."""
+    pairs = parse_qsl(query_string, keep_blank_values=True)
+    if not any(pair in SORT_REPLACEMENTS for pair in pairs):
+        return None
+    return urlencode([(name, SORT_REPLACEMENTS.get((name, value), value)) for name, value in pairs])
+
+
+def without_facets_or_count(scope) -> bytes:
+    """A CSV request's query string telling Datasette to skip facets and the row count,
+    which a CSV does not show but which Datasette would otherwise compute for every page
+    of a ?_stream=on export."""
+    pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    names = {name for name, _ in pairs}
+    pairs += [(name, "1") for name in ("_nofacet", "_nocount") if name not in names]
+    return urlencode(pairs).encode("latin-1")
+
+
+def without_heavy_columns(query_string: str) -> str | None:
+    """The query string for the articles table page with the heavy columns left out,
+    or None when the visitor already chose columns (``_col``/``_nocol``)."""
+    pairs = parse_qsl(query_string, keep_blank_values=True)
+    if any(name in ("_col", "_nocol") for name, _ in pairs):
+        return None
+    return urlencode(pairs + [("_nocol", column) for column in HEAVY_COLUMNS])
+
+
+async def refuse_write(send) -> None:
+    body = b"This archive is published read-only.\n"
+    await send({"type": "http.response.start", "status": 405,
+                "headers": [(b"allow", b"GET, HEAD, OPTIONS"),
+                            (b"content-type", b"text/plain; charset=utf-8")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def redirect(send, location: str) -> None:
+    await send({"type": "http.response.start", "status": 302,
+                "headers": [(b"location", location.encode("latin-1")),
+                            (b"content-type", b"text/plain; charset=utf-8")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def redirect_target(path: str, query_string: str) -> str | None:
+    """Where a request for the articles table should go instead, if anywhere."""
+    if not ARTICLES_DATA_PATH.match(path):
+        return None
+    query = with_unique_sort(query_string)
+    if query is None and ARTICLES_TABLE_PATH.match(path):
+        query = without_heavy_columns(query_string)
+    return None if query is None else f"{path}?{query}"
+
+
+def with_csp(send):
+    """``send`` with the article page's Content-Security-Policy added to the response."""
+    async def send_with_csp(event):
+        if event["type"] == "http.response.start":
+            headers = [h for h in event.get("headers", []) if h[0].lower() != b"content-security-policy"]
+            headers.append((b"content-security-policy", ARTICLE_PAGE_CSP.encode()))
+            event = {**event, "headers": headers}
+        await send(event)
+
+    return send_with_csp
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def archive_pages(scope, receive, send):
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
+                return
+            if scope.get("method") not in READ_METHODS:
+                await refuse_write(send)
+                return
+            path = scope.get("path", "")
+            target = redirect_target(path, scope.get("query_string", b"").decode("latin-1"))
+            if target is not None:
+                await redirect(send, scope.get("root_path", "") + target)
+                return
+            if path.endswith(".csv"):
+                scope = {**scope, "query_string": without_facets_or_count(scope)}
+            if ARTICLE_PAGE_PATH.match(path):
+                send = with_csp(send)
+            await app(scope, receive, send)
+
+        return archive_pages
+
+    return wrap

@@ -1,0 +1,374 @@
+"""The published archive, tested in-process through Datasette's own client.
+
+Each test builds a small archive in tmp_path with storage.store_articles and publishes it
+with publish.build_datasette, exactly as `archive-spider serve` does.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+from xml.etree import ElementTree
+
+import pytest
+
+from archive_spider import publish, storage
+
+HOSTILE_HTML = (
+    '<p>Before the trap.</p>'
+    '<script>window.pwned = 1</script>'
+    '<img src="x.png" onerror="window.pwned = 2">'
+    '<a href="javascript:window.pwned=3">a javascript link</a>'
+    '<iframe src="https://evil.example/"></iframe>'
+    '<p style="color:red" onclick="window.pwned=4">After the trap.</p>'
+)
+
+ARTICLES = [
+    {
+        "url": "https://news.example/2024/05/crawling-politely",
+        "title": "Crawling politely at scale",
+        "author": "Ada Lovelace",
+        "published": "2024-05-02",
+        "lang": "en",
+        "word_count": 420,
+        "summary": "How to crawl without hurting anyone.",
+        "text": "Crawlers should respect robots.txt.\n\nThey should slow down when a server struggles.",
+        "html": "<p>Crawlers should respect <code>robots.txt</code>.</p>"
+                "<p>They should slow down when a server struggles.</p>"
+                '<p><img src="/img/snail.png" alt="a snail"></p>',
+    },
+    {
+        "url": "https://news.example/2023/11/sqlite-everywhere",
+        "title": "SQLite everywhere",
+        "author": "Grace Hopper",
+        "published": "2023-11-20",
+        "lang": "en",
+        "word_count": 300,
+        "text": "One file holds the whole archive.\n\nSearch is built in.",
+        "html": "<p>One file holds the whole archive.</p><p>Search is built in.</p>",
+    },
+    {
+        "url": "https://blog.example/posts/hostile",
+        "title": "A page with <script>alert('title')</script> in its title",
+        "author": "<b>Mallory</b>",
+        "published": "2024-01-09",
+        "lang": "en",
+        "word_count": 12,
+        "text": "Before the trap. <script>alert(1)</script> After the trap.",
+        "html": HOSTILE_HTML,
+        "extraction_warnings": ["no date in the page"],
+    },
+    {
+        "url": "https://blog.example/posts/untitled",
+        "title": None,
+        "author": None,
+        "published": None,
+        "lang": "de",
+        "word_count": 8,
+        "text": "Ein sehr kurzer Text ohne Titel, der crawling erwähnt.",
+        "html": None,
+    },
+]
+
+
+def make_archive(path, articles=ARTICLES):
+    """An archive file at ``path`` holding ``articles`` and one finished crawl."""
+    db = storage.open_db(path)
+    crawl_id = storage.start_crawl(db, ["https://news.example/"])
+    storage.store_articles(db, articles, crawl_id=crawl_id, now="2024-06-01T10:00:00+00:00")
+    storage.finish_crawl(db, crawl_id, "finished", {"requests": 9, "new": len(articles)})
+    db.close()
+    return path
+
+
+@pytest.fixture
+def archive_path(tmp_path):
+    return make_archive(tmp_path / "some-name.db")
+
+
+@pytest.fixture
+def ds(archive_path):
+    return publish.build_datasette(archive_path)
+
+
+def article_id(path, url):
+    db = storage.open_db(path)
+    try:
+        return db.execute("select id from articles where url = ?", [url]).fetchone()[0]
+    finally:
+        db.close()
+
+
+async def test_home_page_offers_search_and_ways_in(ds):
+    response = await ds.client.get("/")
+    assert response.status_code == 200
+    assert 'action="/archive/search"' in response.text
+    assert "Latest articles" in response.text
+    assert "Crawl history" in response.text
+
+
+async def test_metadata_applies_whatever_the_file_is_called(ds):
+    response = await ds.client.get("/archive/articles.json?_shape=objects&_size=1&_extra=facet_results")
+    data = response.json()
+    assert response.status_code == 200
+    # Sorted by published date, newest first.
+    assert data["rows"][0]["title"] == "Crawling politely at scale"
+    facets = data["facet_results"]
+    assert set(facets) >= {"site", "author", "lang", "year"}
+    years = {item["value"]: item["count"] for item in facets["year"]["results"]}
+    assert years == {2024: 2, 2023: 1}
+
+
+async def test_table_page_leaves_heavy_columns_out_but_exports_keep_them(ds):
+    response = await ds.client.get("/archive/articles?site=news.example")
+    assert response.status_code == 302
+    location = response.headers["location"]
+    assert location.startswith("/archive/articles?site=news.example&")
+    assert "_nocol=text" in location and "_nocol=html" in location
+    page = await ds.client.get(location)
+    assert page.status_code == 200
+    assert 'data-column="title"' in page.text
+    assert 'data-column="html"' not in page.text
+    assert 'data-column="text"' not in page.text
+    # The JSON and CSV of the table are complete.
+    rows = (await ds.client.get("/archive/articles.json?_shape=array")).json()
+    assert all("html" in row and "text" in row for row in rows)
+    # A visitor who picks columns is not redirected.
+    chosen = await ds.client.get("/archive/articles?_col=title")
+    assert chosen.status_code == 200
+
+
+async def test_sorting_by_published_goes_through_the_unique_key(ds):
+    response = await ds.client.get("/archive/articles.csv?_sort_desc=published&_stream=on")
+    assert response.status_code == 302
+    assert response.headers["location"] == "/archive/articles.csv?_sort_desc=newest_first&_stream=on"
+    ascending = await ds.client.get("/archive/articles.json?_sort=published")
+    assert ascending.headers["location"] == "/archive/articles.json?_sort=newest_first"
+
+
+async def test_table_search_finds_stemmed_words(ds):
+    location = (await ds.client.get("/archive/articles?_search=crawl")).headers["location"]
+    page = await ds.client.get(location)
+    assert "Crawling politely at scale" in page.text
+
+
+async def test_canned_search_ranks_titles_first_with_snippets(ds):
+    data = (await ds.client.get("/archive/search.json?q=crawling&_shape=objects")).json()
+    titles = [row["title"] for row in data["rows"]]
+    # The title match ranks above a passing mention in a text.
+    assert titles[0] == "Crawling politely at scale"
+    assert None in titles
+    assert all("<mark>" in row["snippet"] for row in data["rows"])
+
+
+async def test_canned_search_survives_awkward_input(ds):
+    for q in ['C++', '"unbalanced', "AND OR NOT", "", "robots.txt -x:y"]:
+        response = await ds.client.get("/archive/search.json", params={"q": q})
+        assert response.status_code == 200, (q, response.text)
+
+
+async def test_search_page_escapes_snippets_but_keeps_highlights(ds):
+    page = await ds.client.get("/archive/search", params={"q": "trap"})
+    assert page.status_code == 200
+    assert "<mark>trap</mark>" in page.text
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    # Titles link to the article page.
+    hostile_id = page.text.split('href="/archive/articles/')[1].split('"')[0]
+    assert hostile_id.isdigit()
+
+
+@pytest.mark.parametrize("query", [
+    "latest", "feed", "per_site_per_month", "duplicates", "suspect_extractions", "crawl_history",
+])
+async def test_every_canned_query_runs(ds, query):
+    response = await ds.client.get(f"/archive/{query}.json?_shape=objects")
+    assert response.status_code == 200, response.text
+    page = await ds.client.get(f"/archive/{query}")
+    assert page.status_code == 200
+
+
+async def test_canned_queries_find_what_they_say(ds, archive_path):
+    latest = (await ds.client.get("/archive/latest.json?_shape=objects")).json()["rows"]
+    # Undated articles count as published when first seen (here 2024-06-01).
+    assert [r["published"] for r in latest] == [None, "2024-05-02", "2024-01-09", "2023-11-20"]
+
+    per_month = (await ds.client.get("/archive/per_site_per_month.json?_shape=objects")).json()["rows"]
+    assert {"site": "news.example", "month": "2024-05", "articles": 1, "words": 420} in per_month
+
+    suspect = (await ds.client.get("/archive/suspect_extractions.json?_shape=objects")).json()["rows"]
+    problems = {r["url"]: r["problems"] for r in suspect}
+    assert problems["https://blog.example/posts/untitled"] == "no title; short text"
+    assert problems["https://blog.example/posts/hostile"] == "short text; extraction warnings"
+    assert "https://news.example/2024/05/crawling-politely" not in problems
+    stricter = (await ds.client.get("/archive/suspect_extractions.json?_shape=objects&min_words=350")).json()["rows"]
+    assert "https://news.example/2023/11/sqlite-everywhere" in {r["url"] for r in stricter}
+
+    crawls = (await ds.client.get("/archive/crawl_history.json?_shape=objects")).json()["rows"]
+    assert crawls[0]["status"] == "finished" and crawls[0]["new"] == len(ARTICLES)
+
+
+async def test_duplicates_query_finds_same_text_and_same_title(tmp_path):
+    twin = dict(ARTICLES[1], url="https://mirror.example/sqlite-everywhere")
+    retitled = dict(ARTICLES[0], url="https://news.example/2024/06/crawling-politely-again",
+                    text="A different text under the same headline.")
+    path = make_archive(tmp_path / "archive.db", ARTICLES + [twin, retitled])
+    ds = publish.build_datasette(path)
+    rows = (await ds.client.get("/archive/duplicates.json?_shape=objects")).json()["rows"]
+    reasons = {(r["reason"], r["url"]) for r in rows}
+    assert ("same title and text", "https://mirror.example/sqlite-everywhere") in reasons
+    assert ("same title and text", ARTICLES[1]["url"]) in reasons
+    assert ("same title on one site", ARTICLES[0]["url"]) in reasons
+    assert len(rows) == 4
+
+
+async def test_revisions_query_by_id_or_url(tmp_path):
+    path = make_archive(tmp_path / "archive.db")
+    db = storage.open_db(path)
+    changed = dict(ARTICLES[1], text="One file holds the whole archive, and its history.")
+    storage.store_articles(db, [changed], now="2024-07-01T10:00:00+00:00")
+    db.close()
+    ds = publish.build_datasette(path)
+    pk = article_id(path, ARTICLES[1]["url"])
+    for article in (str(pk), ARTICLES[1]["url"]):
+        rows = (await ds.client.get("/archive/revisions.json",
+                                    params={"article": article, "_shape": "objects"})).json()["rows"]
+        assert [r["captured"][:10] for r in rows] == ["2024-06-01", "2024-07-01"]
+        assert rows[1]["words_changed"] > 0
+
+
+async def test_article_page_reads_like_an_article(ds, archive_path):
+    pk = article_id(archive_path, ARTICLES[0]["url"])
+    page = await ds.client.get(f"/archive/articles/{pk}")
+    assert page.status_code == 200
+    html = page.text
+    assert '<h1 class="headline">Crawling politely at scale</h1>' in html
+    assert '<span class="author">Ada Lovelace</span>' in html
+    assert '<time class="published" datetime="2024-05-02">2024-05-02</time>' in html
+    assert 'href="https://news.example/2024/05/crawling-politely"' in html
+    assert "<p>Crawlers should respect <code>robots.txt</code>.</p>" in html
+    # Relative images resolve against the article's own address.
+    assert 'src="https://news.example/img/snail.png"' in html
+    assert "Revisions" in html and "2024-06-01T10:00:00+00:00" in html
+    assert page.headers["content-security-policy"].startswith("default-src 'self'; script-src 'self'")
+
+
+async def test_article_page_renders_only_sanitised_html_and_escapes_the_rest(ds, archive_path):
+    pk = article_id(archive_path, "https://blog.example/posts/hostile")
+    html = (await ds.client.get(f"/archive/articles/{pk}")).text
+    body = html.split('<div class="article-body">')[1].split("</div>")[0]
+    assert "<p>Before the trap.</p>" in body
+    for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe", "style="):
+        assert bad not in body, bad
+    # Title, author and the plain text elsewhere on the page are escaped, never markup.
+    assert "<script>alert('title')</script>" not in html
+    assert "A page with &lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt; in its title" in html
+    assert "&lt;b&gt;Mallory&lt;/b&gt;" in html
+
+
+async def test_article_without_html_shows_its_text_escaped(ds, archive_path):
+    pk = article_id(archive_path, "https://blog.example/posts/untitled")
+    html = (await ds.client.get(f"/archive/articles/{pk}")).text
+    assert "Untitled article" in html
+    assert "<p>Ein sehr kurzer Text ohne Titel, der crawling erwähnt.</p>" in html
+
+
+async def test_publication_is_read_only(ds, archive_path):
+    before = storage.open_db(archive_path)["articles"].count
+    attempts = [
+        ds.client.get("/archive.json", params={"sql": "delete from articles"}),
+        ds.client.post("/archive", data={"sql": "delete from articles"}),
+        ds.client.post("/archive/search", data={"q": "x"}),
+        ds.client.get("/archive.json", params={"sql": "select 1; delete from articles"}),
+        ds.client.get("/archive.json", params={"sql": "attach database ':memory:' as x"}),
+    ]
+    for attempt in attempts:
+        response = await attempt
+        assert response.status_code in (400, 405), response.text
+    for method in ("post", "put", "delete", "patch"):
+        response = await ds.client.request(method, "/archive/articles/1", data={"title": "x"})
+        assert response.status_code == 405
+    assert storage.open_db(archive_path)["articles"].count == before
+    settings = (await ds.client.get("/-/settings.json")).json()
+    assert settings["sql_time_limit_ms"] == 3000
+
+
+async def test_slow_sql_is_cut_off(ds):
+    slow = ("with recursive n(i) as (select 1 union all select i + 1 from n) "
+            "select count(*) from n")
+    response = await ds.client.get("/archive.json", params={"sql": slow})
+    assert response.status_code == 400
+    assert "time limit" in response.text.lower() or "interrupted" in response.text.lower()
+
+
+async def test_immutable_publication_sees_committed_articles(archive_path):
+    publish.checkpoint(archive_path)
+    ds = publish.build_datasette(archive_path, immutable=True)
+    rows = (await ds.client.get("/archive/articles.json?_shape=array")).json()
+    assert len(rows) == len(ARTICLES)
+    assert not ds.get_database("archive").is_mutable
+
+
+async def test_exports_from_the_browser(ds):
+    csv_text = (await ds.client.get("/archive/articles.csv?_stream=on&_size=max")).text
+    lines = csv_text.strip().splitlines()
+    assert lines[0].startswith("id,url,")
+    assert len([l for l in lines if "://" in l]) >= len(ARTICLES)
+    query_csv = await ds.client.get("/archive/latest.csv?_stream=on")
+    assert query_csv.status_code == 200 and "article_id,title" in query_csv.text
+    rows = (await ds.client.get("/archive/latest.json?_shape=array")).json()
+    assert len(rows) == len(ARTICLES)
+
+
+async def test_atom_feed_and_sitemap(ds, archive_path):
+    feed = await ds.client.get("/archive/feed.atom")
+    assert feed.status_code == 200
+    assert "<title>Crawling politely at scale</title>" in feed.text
+    # Entry content is HTML that feed readers render: no script may survive in it.
+    atom = "{http://www.w3.org/2005/Atom}"
+    contents = [c.text or "" for c in ElementTree.fromstring(feed.content).iter(f"{atom}content")]
+    assert any("Before the trap." in c for c in contents)
+    for bad in ("<script", "onerror", "javascript:", "<iframe"):
+        assert not any(bad in c for c in contents), bad
+    sitemap = await ds.client.get("/sitemap.xml")
+    assert sitemap.status_code == 200
+    pk = article_id(archive_path, ARTICLES[0]["url"])
+    assert f"/archive/articles/{pk}</loc>" in sitemap.text
+
+
+def copy_config_dir(target):
+    """A copy of this checkout's db/ config (without any archive.db)."""
+    target.mkdir()
+    shutil.copy(publish.REPO_DB_DIR / "metadata.yml", target)
+    shutil.copy(publish.REPO_DB_DIR / "settings.json", target)
+    shutil.copytree(publish.REPO_DB_DIR / "templates", target / "templates")
+    shutil.copytree(publish.REPO_DB_DIR / "plugins", target / "plugins")
+    return target
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("/", 'action="/archive/search"'),
+    ("/archive/search?q=crawling", "<mark>Crawling</mark>"),
+    ("/archive/articles/1", '<h1 class="headline">'),
+    ("/-/settings.json", '"sql_time_limit_ms": 3000'),
+])
+def test_datasette_serves_db_folder_as_config_directory(tmp_path, path, expected):
+    folder = copy_config_dir(tmp_path / "db")
+    make_archive(folder / "archive.db")
+    result = subprocess.run(
+        [sys.executable, "-m", "datasette", str(folder), "--get", path],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert expected in result.stdout
+
+
+def test_serve_refuses_a_missing_archive(tmp_path):
+    from click.testing import CliRunner
+
+    from archive_spider import cli
+
+    result = CliRunner().invoke(cli.cli, ["serve", "--db", str(tmp_path / "missing.db")])
+    assert result.exit_code == 1
+    assert "no archive at" in result.output
+    assert not (tmp_path / "missing.db").exists()
