@@ -26,8 +26,9 @@ from archive_spider.items import ArticleItem
 from .conftest import ROOT, run_cli
 from .redisserver import LocalRedis
 
-# Columns that say when and by which crawl a row was written, not what it holds.
-BOOKKEEPING = {"id", "first_seen", "last_seen", "last_changed", "crawl_id"}
+# Columns that say when, in which order and by which crawl a row was written, not what it
+# holds (newest_first is the published date plus the row id, a sort key).
+BOOKKEEPING = {"id", "first_seen", "last_seen", "last_changed", "crawl_id", "newest_first"}
 
 
 @pytest.fixture(scope="module")
@@ -249,7 +250,7 @@ def test_ingest_cli_reports_an_unreachable_redis(tmp_path):
 def test_crawl_needs_urls_unless_distributed():
     result = run_cli("crawl")
     assert result.returncode == 2
-    assert "give at least one URL" in result.stderr
+    assert "only a worker joining a --redis crawl may omit" in result.stderr
 
 
 # --- end to end: real workers and ingester over the demo site ---------------------------------
