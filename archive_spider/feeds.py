@@ -80,6 +80,7 @@ class SitemapEntry:
     url: str  # absolute, normalised
     lastmod: str | None = None  # 'YYYY-MM-DD'
     title: str | None = None  # from a Google News sitemap
+    published: str | None = None  # 'YYYY-MM-DD', from a Google News sitemap
 
 
 @dataclass
@@ -371,11 +372,12 @@ def parse_sitemap(body: bytes, url: str, allowed_hosts: Iterable[str] | None = N
             result.sitemaps.append(location)
         elif kind == "urlset" and name == "url":
             news = next(iter(children(entry, "news")), None)
-            title = child_text(news, "title") if news is not None else None
-            lastmod = child_text(entry, "lastmod")
-            if news is not None and not lastmod:
-                lastmod = child_text(news, "publication_date")
-            result.pages.append(SitemapEntry(location, parse_date(lastmod or ""), title))
+            title = published = None
+            if news is not None:
+                title = child_text(news, "title")
+                published = parse_date(child_text(news, "publication_date") or "")
+            lastmod = parse_date(child_text(entry, "lastmod") or "") or published
+            result.pages.append(SitemapEntry(location, lastmod, title, published))
     result.pages = unique_entries(result.pages)
     result.sitemaps = list(dict.fromkeys(result.sitemaps))
     return result

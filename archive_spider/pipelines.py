@@ -6,6 +6,7 @@ archive, through storage.py, in batches of ARCHIVE_BATCH_SIZE articles per trans
 
 from __future__ import annotations
 
+import json
 import logging
 
 from itemadapter import ItemAdapter
@@ -13,6 +14,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from archive_spider import storage
+from archive_spider.extraction import teaser_matches
 from archive_spider.items import ArticleItem
 
 logger = logging.getLogger(__name__)
@@ -126,14 +128,22 @@ class StorePipeline:
 
     def store_better_teasers(self) -> None:
         """An article may be fetched before the index page that shows its full teaser
-        (a sidebar listed it first, cut short): store the fullest teaser the crawl saw.
-        The spider's ``teasers`` maps article URLs to the best listing found."""
+        (a sidebar listed it first, cut short): store the fullest teaser the crawl saw,
+        and judge 'teaser-not-found' again by it. The spider's ``teasers`` maps article
+        URLs to the best listing found."""
         teasers = getattr(self.crawler.spider, "teasers", {})
         better = {}
         for url, used in self.summaries.items():
             link = teasers.get(url)
-            if link is not None and link.teaser and link.teaser != used:
-                better[url] = link.teaser
+            if link is None or not link.teaser or link.teaser == used:
+                continue
+            stored = storage.find_article(self.db, url)
+            if stored is None:
+                continue
+            warnings = [w for w in json.loads(stored["extraction_warnings"] or "[]") if w != "teaser-not-found"]
+            if not teaser_matches(stored["text"] or "", link.teaser):
+                warnings.append("teaser-not-found")
+            better[url] = (link.teaser, warnings)
         if better:
             storage.update_summaries(self.db, better)
 

@@ -313,11 +313,15 @@ def store_articles(
     return result
 
 
-def update_summaries(db: sqlite_utils.Database, summaries: dict[str, str]) -> None:
-    """Set the teaser (``summary``) of articles by URL; the text is not touched."""
+def update_summaries(db: sqlite_utils.Database, summaries: dict[str, tuple[str, list[str]]]) -> None:
+    """Set the teaser (``summary``) and extraction warnings of articles by URL; the text
+    is not touched."""
     with db.conn:
-        for url, summary in summaries.items():
-            db.execute("update articles set summary = ? where url = ?", [summary, url])
+        for url, (summary, warnings) in summaries.items():
+            db.execute(
+                "update articles set summary = ?, extraction_warnings = ? where url = ?",
+                [summary, json.dumps(warnings, ensure_ascii=False) if warnings else None, url],
+            )
 
 
 # --- crawls -------------------------------------------------------------------------------

@@ -83,6 +83,7 @@ def test_article_text_is_the_essay_and_nothing_else(crawled):
         for furniture in BOILERPLATE:
             assert furniture not in row["text"], (essay.slug, furniture)
         assert "\n\n" in row["text"]
+        assert row["extraction_warnings"] is None, (essay.slug, row["extraction_warnings"])
 
 
 def test_two_page_essay_is_one_article_with_both_pages(crawled):

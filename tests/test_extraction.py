@@ -106,6 +106,43 @@ def test_old_table_layout_with_br_paragraphs():
         assert furniture not in article.text, furniture
 
 
+def test_furniture_without_class_names():
+    article = extract_article(read_page("unmarked-furniture.html"))
+    assert article.text.startswith("Before 1822, lighthouses relied on mirrors")
+    assert article.text.endswith("some of them still turn today.")
+    for furniture in ("About the author", "Maud Ferreira", "newsletter", "no spam", "Read more",
+                      "fog signals", "Comments", "grandfather", "Fresnel museum"):
+        assert furniture not in article.text, furniture
+
+
+LONG_PARAGRAPH = "<p>" + "The river rose through the night and the town watched it from the bridge. " * 5 + "</p>"
+
+
+@pytest.mark.parametrize(
+    "leftover, html",
+    [
+        ("Follow Backchannel", '<p>Follow Backchannel: <a href="https://twitter.com/x">Twitter</a> | '
+                               '<a href="https://facebook.com/x">Facebook</a></p>'),
+        ("[Docs]", '<p>[<a href="https://a.example/d">Docs</a>] [<a href="https://a.example/t">txt</a>|'
+                   '<a href="https://a.example/p">pdf</a>] [<a href="https://a.example/tr">Tracker</a>]</p>'),
+        ("By Nathan", "<p>By Nathan Willis<br>March 25, 2015</p>"),
+        ("Advertisement", "<p>ADVERTISEMENT</p>"),
+    ],
+)
+def test_leftover_lines_are_removed(leftover, html):
+    article = extract_article("<html><body><article>" + html + LONG_PARAGRAPH * 2 + "</article></body></html>")
+    assert "The river rose" in article.text
+    assert leftover not in article.text
+
+
+def test_sentences_that_look_like_furniture_stay():
+    html = ("<p>By 1850 the river had been straightened twice, and the floods came faster.</p>"
+            "<p>Share prices of the canal company fell sharply after the flood of that spring.</p>")
+    article = extract_article("<html><body><article>" + LONG_PARAGRAPH + html + LONG_PARAGRAPH + "</article></body></html>")
+    assert "By 1850 the river" in article.text
+    assert "Share prices of the canal company" in article.text
+
+
 # --- metadata --------------------------------------------------------------------------------
 
 
@@ -205,6 +242,12 @@ def test_teaser_found_and_not_found():
     assert "teaser-not-found" not in found.warnings
     missing = extract_article(html, teaser="Penguins huddle together through the long polar night.")
     assert "teaser-not-found" in missing.warnings
+
+
+def test_teaser_written_as_a_summary_is_not_flagged():
+    html = read_page("furnished-essay.html")
+    summary = extract_article(html, teaser="Why walls of stacked stones, with no mortar at all, stand for centuries.")
+    assert "teaser-not-found" not in summary.warnings
 
 
 def test_teaser_anchors_the_start_of_the_body():

@@ -102,6 +102,8 @@ def test_entities_are_not_expanded_and_broken_feeds_yield_nothing():
     (b"\xef\xbb\xbf\n" + ATOM.encode(), "/notes", "application/octet-stream", "atom"),
     (RDF.encode(), "/index.rdf", "", "rdf"),
     (b'<?xml version="1.0"?><!-- generated --><urlset xmlns="x"></urlset>', "/s", "text/xml", "sitemap"),
+    (b'<?xml version="1.0"?><?xml-stylesheet type="text/xsl" href="/main-sitemap.xsl"?>\n<sitemapindex>',
+     "/sitemap_index.xml", "text/xml", "sitemapindex"),  # Yoast's styled sitemaps
     (gzip.compress(b"<sitemapindex><sitemap><loc>x</loc></sitemap></sitemapindex>"), "/s.gz", "application/x-gzip",
      "sitemapindex"),
     (b"User-agent: *\nDisallow: /private/\n", "/robots.txt", "text/plain", "robots"),
@@ -133,7 +135,7 @@ def test_sitemap_pages_with_lastmod_and_news_titles():
     assert result.sitemaps == []
     assert result.pages == [
         feeds.SitemapEntry(f"{SITE}/2024/05/a-b-c/", "2024-05-04"),
-        feeds.SitemapEntry(f"{SITE}/news/x-y-z", "2024-05-01", "Harbour reopens"),
+        feeds.SitemapEntry(f"{SITE}/news/x-y-z", "2024-05-01", "Harbour reopens", "2024-05-01"),
     ]
 
 

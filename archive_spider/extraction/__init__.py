@@ -7,6 +7,6 @@ Example:
 """
 
 from .article import Article
-from .core import extract_article, merge_pages
+from .core import extract_article, merge_pages, teaser_matches
 
-__all__ = ["Article", "extract_article", "merge_pages"]
+__all__ = ["Article", "extract_article", "merge_pages", "teaser_matches"]

@@ -15,13 +15,11 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from . import heuristics as h
-from .text import normalize_space
+from .text import INLINE_TAGS, normalize_space
 
 TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+")
 HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 PROTECTED_TAGS = frozenset({"html", "body", "article", "main"})
-INLINE_TAGS = frozenset({"a", "span", "em", "strong", "b", "i", "u", "font", "abbr", "sup", "sub",
-                         "small", "mark", "cite", "q", "time", "code", "label"})
 LINK_BLOCK_TAGS = frozenset({"td", "div", "section", "ul", "ol", "table", "p", "dl"})
 LINE_TAGS = ("h1", "h2", "b", "strong", "font", "span", "div", "p", "small", "address", "header")
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -252,11 +250,20 @@ def is_share_text(text: str) -> bool:
 
 
 def remove_teaser_sections(tree: HtmlElement) -> None:
-    """Remove "Read More" / "Comments" / "Related" headings with the lists they introduce."""
+    """Remove "Read More" / "Comments" / "Related" headings with the lists they introduce,
+    or with the small box they head (author bio, newsletter sign-up)."""
     for heading in list(tree.iter(*HEADING_TAGS)):
         if heading.getparent() is None:
             continue
         if not h.FURNITURE_HEADING_RE.match(normalize_space(heading.text_content())):
+            continue
+        box = heading.getparent()
+        if (
+            box.tag not in PROTECTED_TAGS
+            and box.find(".//h1") is None
+            and len(normalize_space(box.text_content())) <= h.MAX_FURNITURE_BOX_CHARS
+        ):
+            drop(box)
             continue
         following = heading.getnext()
         while following is not None and following.tag in ("ul", "ol", "div", "section", "p"):
@@ -276,7 +283,7 @@ def is_link_heavy(element: HtmlElement) -> bool:
     """True when most of the element's text is link text."""
     text = len(normalize_space(element.text_content()))
     links = sum(len(normalize_space(a.text_content())) for a in element.iterfind(".//a"))
-    return text > 0 and links / text > 0.5
+    return text > 0 and links / text > h.LINK_HEAVY_DENSITY
 
 
 def drop(element: HtmlElement) -> None:
@@ -312,7 +319,18 @@ def clean_article(root: HtmlElement) -> None:
         if not normalize_space(link.text_content()) and link.find(".//img") is None:
             drop(link)
     remove_teaser_sections(root)
+    remove_leading_byline(root)
     remove_empty_blocks(root)
+
+
+def remove_leading_byline(root: HtmlElement) -> None:
+    """Remove a byline block among the first blocks of the body ("By Nathan Willis ...")."""
+    for block in list(root)[: h.MAX_LEADING_BLOCKS_CHECKED]:
+        text = normalize_space(block.text_content())
+        words = text.split()
+        if len(words) <= h.MAX_BYLINE_BLOCK_WORDS and h.LEADING_BYLINE_RE.match(text) and words[1][:1].isupper():
+            drop(block)
+            return
 
 
 def is_link_row(element: HtmlElement, text: str) -> bool:
@@ -320,8 +338,9 @@ def is_link_row(element: HtmlElement, text: str) -> bool:
     links = element.findall(".//a")
     if len(links) < 2 or len(text.split()) > h.MAX_LINK_ROW_WORDS:
         return False
-    link_text = sum(len(normalize_space(a.text_content())) for a in links)
-    return link_text >= h.MIN_LINK_ROW_DENSITY * len(text.replace(" ", "").replace("|", "")) * 0.9
+    link_chars = sum(len("".join(a.text_content().split())) for a in links)
+    row_chars = len(h.ROW_SEPARATORS_RE.sub("", text))
+    return link_chars >= h.MIN_LINK_ROW_DENSITY * row_chars
 
 
 def is_spacer_image(image: HtmlElement) -> bool:
@@ -329,9 +348,9 @@ def is_spacer_image(image: HtmlElement) -> bool:
     src = (image.get("src") or "").strip()
     if not src or src in ("#", "about:blank"):
         return True
-    if src.startswith("data:") and not src.startswith("data:image/") or (
-        src.startswith("data:image/gif") and len(src) < 200
-    ):
+    if src.startswith("data:") and not src.startswith("data:image/"):
+        return True
+    if src.startswith("data:image/gif") and len(src) < h.MAX_PLACEHOLDER_DATA_URI:
         return True
     if h.TRACKING_IMAGE_RE.search(src):
         return True

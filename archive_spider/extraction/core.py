@@ -30,7 +30,7 @@ from .fragments import (
 from .loading import decode_input, parse_page, truncate_tree
 from .metadata import Metadata, extract_metadata
 from .sanitizing import sanitize_html
-from .shingles import contains_teaser
+from .shingles import contains_teaser, summarises
 from .text import count_words, render_text
 
 LOGGER = logging.getLogger(__name__)
@@ -173,8 +173,18 @@ def add_quality_warnings(article: Article, teaser: str | None) -> None:
         article.warnings.append("empty")
     elif article.word_count < h.SHORT_TEXT_WORDS:
         article.warnings.append("short-text")
-    if teaser and teaser.strip() and not contains_teaser(article.text, teaser):
+    if teaser and teaser.strip() and not teaser_matches(article.text, teaser):
         article.warnings.append("teaser-not-found")
+
+
+def teaser_matches(text: str, teaser: str) -> bool:
+    """Whether ``text`` is the article an index page's ``teaser`` describes: the teaser is
+    quoted in it (fuzzily), or is a summary of it in other words. A teaser cut short with
+    an ellipsis is compared without its last, possibly broken, word."""
+    teaser = teaser.strip()
+    if teaser.endswith(("…", "...")):
+        teaser = teaser.rstrip(".…").rsplit(None, 1)[0] if " " in teaser else teaser
+    return contains_teaser(text, teaser) or summarises(text, teaser)
 
 
 def merge_pages(first: Article, *rest: Article) -> Article:

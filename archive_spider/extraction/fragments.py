@@ -5,8 +5,7 @@ from __future__ import annotations
 import lxml.html
 from lxml.html import HtmlElement
 
-from . import heuristics as h
-from .text import BLOCK_TAGS, CELL_TAGS, SPACE_RE, normalize_space
+from .text import BLOCK_TAGS, CELL_TAGS, INLINE_TAGS, SPACE_RE, normalize_space
 
 
 def parse_fragment(html: str) -> HtmlElement:
@@ -27,7 +26,7 @@ def wrap_loose_inline(root: HtmlElement) -> None:
         current.append(root.text)
     root.text = None
     for child in list(root):
-        if child.tag in h.INLINE_TAGS:
+        if child.tag in INLINE_TAGS:
             current.append(child)
             tail, child.tail = child.tail, None
             if tail and tail.strip():

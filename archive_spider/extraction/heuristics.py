@@ -57,11 +57,28 @@ MAX_MERGED_LINK_DENSITY = 0.5
 MAX_MERGED_SHARE = 0.8
 MIN_MERGE_AGREEMENT = 0.3  # shingle F1 between the two finders' bodies
 PROSE_TAGS = frozenset({"p", "blockquote", "ul", "ol", "pre", "table", "h2", "h3", "h4", "figure"})
-INLINE_TAGS = frozenset({"a", "em", "strong", "b", "i", "sub", "sup", "br", "code", "img", "span"})
 
-# Teasers are often an edited first sentence: this share of the teaser's shingles (or,
-# for short teasers, tokens) found in the body counts as "the body contains it".
+# Teasers are often an edited first sentence: this share of the teaser's shingles found in
+# the body counts as "the body contains it" (a teaser under four words is one shingle).
 TEASER_MIN_OVERLAP = 0.5
+# Teasers are just as often a summary in the editor's own words: then this share of its
+# content words (of at least TEASER_MIN_WORD_LETTERS letters, compared by their first
+# TEASER_STEM_LETTERS) found in the body still counts. Summaries of other articles of the
+# same site rarely reach it, so 'teaser-not-found' still flags a body that is not the one
+# the index page described.
+TEASER_MIN_STEM_OVERLAP = 0.35
+TEASER_MIN_WORD_LETTERS = 4
+TEASER_STEM_LETTERS = 5
+# English function words long enough to pass TEASER_MIN_WORD_LETTERS: they occur in any
+# body and say nothing about whether it is the teaser's. (Other languages go without, so
+# the check is more lenient there: fewer warnings, never more.)
+TEASER_IGNORED_WORDS = frozenset("""
+about above after again against also among another because been before being below between
+both could does doing down during each either every from further have having here however
+into itself just more most much must neither never only other ours over same should since
+some such than that their theirs them then there these they this those through together
+under until upon very were what when where which while whom whose will with within without
+would your yours""".split())
 
 # The body is made to start at the teaser when at most this many words come before it
 # (kicker, dateline, "4 min read"); the teaser's first shingles locate it.
@@ -128,14 +145,19 @@ MIN_LINK_LIST_DENSITY = 0.8
 
 # Utility rows left in an article body: at most this many words, nearly all link text.
 MAX_LINK_ROW_WORDS = 10
-MIN_LINK_ROW_DENSITY = 0.9
+MIN_LINK_ROW_DENSITY = 0.8  # link characters over all characters but spaces and separators
+ROW_SEPARATORS_RE = re.compile(r"[\s|·•/\[\]()]+")
+
+# A block whose link text is more than this share of its text is a link list, not prose
+# (used for what follows a "Read More" heading).
+LINK_HEAVY_DENSITY = 0.5
 
 # Ad rows and share bars are short lines; longer blocks are not tested against the patterns.
 MAX_FURNITURE_LINE_CHARS = 160
 
 # Share bars: "Share this: Twitter | Facebook | Email", "Share on Facebook", ...
 SHARE_TEXT_RE = re.compile(
-    r"^\s*(share( this( (article|story|post))?)?( on)?|tweet|follow us)\b[^.!?]{0,120}$",
+    r"^\s*(share( this( (article|story|post))?)?( on)?|tweet|follow( us| [\w.-]+)?( on)?)\b[^.!?]{0,120}$",
     re.IGNORECASE,
 )
 SOCIAL_NETWORK_WORDS = frozenset(
@@ -145,12 +167,19 @@ SOCIAL_NETWORK_WORDS = frozenset(
 
 # Headings that introduce teaser lists, comment sections, newsletter and author boxes.
 FURNITURE_HEADING_RE = re.compile(
-    r"^\s*(read more|more (stories|articles|from|on)|related( (articles|stories|posts|reading))?|"
-    r"you (may|might) also like|recommended( for you)?|popular( now)?|most read|"
-    r"trending|comments?|\d+ comments?|leave a (comment|reply)|join the discussion|"
-    r"about the author|subscribe|sign up|newsletter|share this( article| story)?)\s*:?\s*$",
+    r"^\s*(read more|more (stories|articles|from|on)\b.*|other (articles|stories|posts)\b.*|"
+    r"related( (articles|stories|posts|reading|content))?|"
+    r"you (may|might) also (like|enjoy)|recommended( for you)?|popular( now)?|most (read|popular)|"
+    r"trending|comments?|\d+ (comments?|responses?|replies)|\d+ thoughts? on\b.*|"
+    r"leave a (comment|reply)|join the (discussion|conversation)|"
+    r"about the (author|writer)|(subscribe|sign up|get our|join our)\b.{0,60}|.{0,40}\bnewsletter\b.{0,30}|"
+    r"share this( article| story| post)?)\s*:?\s*$",
     re.IGNORECASE,
 )
+
+# A furniture heading's enclosing box is removed whole when it holds at most this many
+# characters (an author bio, a newsletter sign-up), else only the heading and what follows.
+MAX_FURNITURE_BOX_CHARS = 600
 
 # Leftovers of markdown-ish converters: "![](...)" and lines made only of table pipes.
 MARKDOWN_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -165,6 +194,12 @@ BYLINE_PREFIX_RE = re.compile(
 )
 # A line that is just a byline word and a link: "By <a>Name</a>", "par <a>Nom</a>".
 BYLINE_WORD_BEFORE_RE = re.compile(r"^\s*(by|von|par|por|door|av|af)\s*:?\s*$", re.IGNORECASE)
+
+# A leading block of at most this many words that starts with a byline word and a
+# capitalised name ("By Nathan Willis March 25, 2015") is a byline, not article text.
+MAX_BYLINE_BLOCK_WORDS = 12
+MAX_LEADING_BLOCKS_CHECKED = 3
+LEADING_BYLINE_RE = re.compile(r"^\s*(by|von|par|por|door)\s+[A-ZÀ-ÖØ-Þ]", re.IGNORECASE)
 
 # Words that appear in author-ish links and boxes but never in a name.
 NOT_NAME_WORDS = frozenset(
@@ -185,6 +220,7 @@ TRACKING_IMAGE_RE = re.compile(
     re.IGNORECASE,
 )
 MAX_SPACER_IMAGE_SIZE = 2
+MAX_PLACEHOLDER_DATA_URI = 200  # a data:image/gif shorter than this is a 1x1 placeholder
 
 # Lazy loading: attributes holding an image's real source, tried in turn, and the look of
 # the placeholder src they replace (a data: URI, or a file named like a placeholder).

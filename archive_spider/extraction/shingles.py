@@ -37,3 +37,15 @@ def contains_teaser(text: str, teaser: str) -> bool:
         return True
     found = count_shingles(tokenize(text)) & teaser_shingles
     return sum(found.values()) / sum(teaser_shingles.values()) >= h.TEASER_MIN_OVERLAP
+
+
+def summarises(text: str, teaser: str) -> bool:
+    """True when the teaser reads like an editor's summary of ``text``: most of its content
+    words (by their first letters, so "measuring" meets "measurement") occur in the text,
+    though not its phrases."""
+    stems = {word[: h.TEASER_STEM_LETTERS] for word in tokenize(teaser)
+             if len(word) >= h.TEASER_MIN_WORD_LETTERS and word not in h.TEASER_IGNORED_WORDS}
+    if not stems:
+        return True
+    found = stems & {word[: h.TEASER_STEM_LETTERS] for word in tokenize(text)}
+    return len(found) / len(stems) >= h.TEASER_MIN_STEM_OVERLAP

@@ -13,6 +13,11 @@ BLOCK_TAGS = frozenset(
      "tbody", "tfoot", "tr", "caption", "header", "footer", "aside", "hr", "address", "body"}
 )
 CELL_TAGS = frozenset({"td", "th"})
+# Elements that sit inside a line of text.
+INLINE_TAGS = frozenset(
+    {"a", "span", "em", "strong", "b", "i", "u", "font", "abbr", "sup", "sub", "small", "mark",
+     "cite", "q", "time", "code", "label", "br", "img"}
+)
 
 SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 ZERO_WIDTH_RE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")

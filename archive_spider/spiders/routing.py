@@ -302,7 +302,7 @@ class SiteRoutingMixin:
                 if discovery.is_non_article_url(entry.url):
                     stats.inc_value("archive/sitemap_non_articles")
                     continue
-                links.append(discovery.ArticleLink(entry.url, entry.title, None, None))
+                links.append(discovery.ArticleLink(entry.url, entry.title, None, entry.published))
             yield from self.article_requests(response, links)
         elif kind == feeds.SOURCE_ROBOTS:
             text = response.body.decode("utf-8", "replace")
