@@ -716,6 +716,16 @@ class IngestOutcome:
         )
 
 
+def judge_teaser(text: str | None, warnings: list[str], teaser: str) -> list[str]:
+    """``warnings`` with 'teaser-not-found' set by whether ``text`` matches ``teaser``."""
+    from archive_spider.extraction import teaser_matches
+
+    judged = [w for w in warnings if w != "teaser-not-found"]
+    if not teaser_matches(text or "", teaser):
+        judged.append("teaser-not-found")
+    return judged
+
+
 class AnotherIngesterRunning(storage.ArchiveError):
     pass
 
@@ -889,7 +899,7 @@ class Ingester:
         self.apply_shared_teasers(articles)
         result = storage.store_articles(self.db, articles, crawl_id=self.crawl_id)
         if teasers:
-            storage.update_summaries(self.db, teasers)
+            self.store_better_teasers(teasers)
         self.stats.inc_value("archive/new", len(result.new))
         self.stats.inc_value("archive/updated", len(result.updated))
         self.stats.inc_value("archive/unchanged", len(result.unchanged))
@@ -927,10 +937,24 @@ class Ingester:
             return
         raws = self.redis.hmget(self.keys.teasers, [a["url"] for a in articles])
         for article, raw in zip(articles, raws):
-            if raw is not None:
-                teaser = json.loads(raw).get("teaser")
-                if teaser:
-                    article["summary"] = teaser
+            teaser = json.loads(raw).get("teaser") if raw is not None else None
+            if teaser and teaser != article.get("summary"):
+                article["summary"] = teaser
+                article["extraction_warnings"] = judge_teaser(
+                    article.get("text"), article.get("extraction_warnings") or [], teaser)
+
+    def store_better_teasers(self, teasers: dict[str, str]) -> None:
+        """A better teaser for an article already stored: store it and judge
+        'teaser-not-found' again by it (what StorePipeline does at the end of a crawl)."""
+        better = {}
+        for url, teaser in teasers.items():
+            stored = storage.find_article(self.db, url)
+            if stored is None or stored["summary"] == teaser:
+                continue
+            warnings = json.loads(stored["extraction_warnings"] or "[]")
+            better[url] = (teaser, judge_teaser(stored["text"], warnings, teaser))
+        if better:
+            storage.update_summaries(self.db, better)
 
     def add_report(self, message: dict) -> None:
         for name, value in (message.get("counts") or {}).items():

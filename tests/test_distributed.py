@@ -223,6 +223,19 @@ def test_ingester_forever_records_one_crawl_per_burst_until_stopped(client, redi
     assert [(c["status"], c["new"]) for c in db["crawls"].rows] == [("ok", 1), ("ok", 1)]
 
 
+def test_a_better_teaser_after_the_article_updates_its_summary_and_warning(client, redis_url, tmp_path):
+    keys = RedisKeys()
+    text = "The tide comes in twice a day. " * 12
+    client.lpush(keys.items, article_message("https://ex.com/t/", text=text, summary="Unrelated words…",
+                                             extraction_warnings=["teaser-not-found"]))
+    client.lpush(keys.items, json.dumps({"kind": "teaser", "url": "https://ex.com/t/",
+                                         "teaser": "The tide comes in twice a day."}))
+    make_ingester(redis_url, tmp_path / "a.db").run()
+    row = rows(tmp_path / "a.db")["https://ex.com/t/"]
+    assert row["summary"] == "The tide comes in twice a day."
+    assert row["extraction_warnings"] is None
+
+
 def test_ingester_publishes_the_archive_known_urls(client, redis_url, tmp_path):
     db = storage.open_db(tmp_path / "a.db")
     storage.store_articles(db, [{"url": "https://ex.com/old/", "canonical_url": "https://ex.com/canon/",
