@@ -3,4 +3,4 @@
 from archive_spider.cli import cli
 
 if __name__ == "__main__":
-    cli()
+    cli(prog_name="archive-spider")

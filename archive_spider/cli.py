@@ -39,7 +39,29 @@ def open_existing(db_path: str):
         raise click.ClickException(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """Click group whose usage errors are one line (click prints the usage block too):
+    ``Error: No such option: --fast (try 'archive-spider crawl --help')``."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            hint = f" (try '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archive-spider")
 def cli():
     """Turn article sites into a clean, searchable SQLite archive.
@@ -85,14 +107,16 @@ def redis_options(fn):
                    "Only for sites you own or may crawl fast.")
 @click.option("--allow-host", "allowed_hosts", multiple=True, metavar="HOST",
               help="Another host the crawl may visit (repeatable). Default: the start URLs' hosts.")
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), metavar="SECONDS",
+              help="Give up on a page after this long (DOWNLOAD_TIMEOUT; default 20).")
 @click.option("-s", "--set", "setting_pairs", multiple=True, metavar="NAME=VALUE",
               help="Set a Scrapy or ARCHIVE_ setting for this crawl (repeatable), "
-                   "e.g. -s ARCHIVE_STALE_INDEX_PAGES=5.")
+                   "e.g. -s ARCHIVE_STALE_INDEX_PAGES=5; unknown names are refused.")
 @click.option("-v", "--verbose", count=True, help="Log more: -v for progress, -vv for every request.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file.")
 @redis_options
-def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, allowed_hosts, setting_pairs,
-          verbose, log_file, redis_url, redis_key, idle_timeout, lease):
+def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, allowed_hosts, timeout,
+          setting_pairs, verbose, log_file, redis_url, redis_key, idle_timeout, lease):
     """Crawl article sites from their index pages, feeds and sitemaps into the archive.
 
     URLS are index pages (front page, category pages), single articles, RSS/Atom feeds,
@@ -110,6 +134,7 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
 
     Example: archive-spider crawl https://example.com/blog/ --redis redis://10.0.0.5:6379/0
     """
+    from archive_spider.config import ConfigError, check_start_urls, parse_settings
     from archive_spider.crawl import CrawlOptions, run_crawl
     from archive_spider.sites import SiteConfigError
 
@@ -118,12 +143,13 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
                                "(only a worker joining a --redis crawl may omit both)")
     if site_names and not config:
         raise click.UsageError("--site names a site of a --config file")
-    extra_settings = {}
-    for pair in setting_pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise click.UsageError(f"--set takes NAME=VALUE, not {pair!r}")
-        extra_settings[name.strip()] = value
+    try:
+        urls = check_start_urls(urls)
+        extra_settings = parse_settings(setting_pairs)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    if timeout:
+        extra_settings["DOWNLOAD_TIMEOUT"] = timeout
     options = CrawlOptions(
         db_path=db_path, max_pages=max_pages, concurrency=concurrency,
         allowed_hosts=tuple(allowed_hosts), log_file=log_file,
@@ -146,7 +172,7 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
         outcome = run_crawl(urls, options)
     except SiteConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    except storage.ArchiveError as exc:
+    except (storage.ArchiveError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(outcome.summary(), err=not outcome.ok)
     sys.exit(EXIT_OK if outcome.ok else EXIT_CRAWL_FAILED)
@@ -274,14 +300,16 @@ def export(db_path, fmt, output, site, since, search, columns):
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--crawls", "last_crawls", default=5, show_default=True, help="How many recent crawls to list.")
-def stats(db_path, as_json, last_crawls):
+@click.option("--failures", "last_failures", default=10, show_default=True, type=click.IntRange(min=0),
+              help="How many recent failures (pages not archived, and why) to list.")
+def stats(db_path, as_json, last_crawls, last_failures):
     """What is in the archive, per site, and how the last crawls went.
 
     Example: archive-spider stats --db db/archive.db
     """
     db = open_existing(db_path)
     try:
-        figures = storage.archive_stats(db, last_crawls)
+        figures = storage.archive_stats(db, last_crawls, last_failures)
     finally:
         db.close()
     if as_json:
@@ -297,6 +325,15 @@ def stats(db_path, as_json, last_crawls):
         click.echo(f"  #{c['id']} {c['started']} {c['status']}: {c['new']} new, {c['updated']} updated, "
                    f"{c['unchanged']} unchanged, {c['skipped']} skipped, {c['errors']} errors, "
                    f"{c['requests']} requests")
+        if c["failures"]:
+            reasons = ", ".join(f"{reason} {count}" for reason, count in c["failures"].items())
+            click.echo(f"    {sum(c['failures'].values())} failures: {reasons}")
+    if figures["recent_failures"]:
+        click.echo("Recent failures (not archived):")
+    for f in figures["recent_failures"]:
+        status = f" {f['status']}" if f["status"] else ""
+        detail = f" - {f['detail']}" if f["detail"] else ""
+        click.echo(f"  #{f['crawl_id']} {f['reason']}{status}: {f['url']}{detail}")
 
 
 @cli.command()

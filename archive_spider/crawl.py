@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from archive_spider import sites, storage
+from archive_spider import config, sites, storage
 
 
 @dataclass
@@ -79,6 +79,10 @@ def build_settings(options: CrawlOptions) -> Settings:
         overrides["ARCHIVE_ALLOWED_HOSTS"] = list(options.allowed_hosts)
     overrides.update(options.extra_settings or {})
     settings.setdict(overrides, priority="cmdline")
+    # ARCHIVE_MAX_PAGES (e.g. -s ARCHIVE_MAX_PAGES=100) is --max-pages by another name.
+    max_pages = settings.get("ARCHIVE_MAX_PAGES")
+    if max_pages and not options.max_pages and str(max_pages).isdigit():
+        settings.set("CLOSESPIDER_PAGECOUNT", int(max_pages), priority="cmdline")
     return settings
 
 
@@ -101,6 +105,7 @@ def run_crawl(start_urls: Iterable[str], options: CrawlOptions | None = None) ->
     options = options or CrawlOptions()
     settings = build_settings(options)
     db_path = settings.get("ARCHIVE_DB_PATH")
+    config.check_settings(settings)  # a bad value ends here, before the archive is touched
     arguments = spider_arguments(options)
     # Fail before Scrapy starts if the archive cannot be used (corrupt, newer, unwritable).
     storage.open_db(db_path).close()

@@ -16,6 +16,7 @@ from scrapy.exceptions import DropItem
 from archive_spider import storage
 from archive_spider.extraction import teaser_matches
 from archive_spider.items import ArticleItem
+from archive_spider.wordcount import count_words_any_script
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,8 @@ class ValidatePipeline:
 
     def process_item(self, item: ArticleItem):
         adapter = ItemAdapter(item)
-        words = adapter.get("word_count") or 0
+        # A Chinese or Japanese article is one "word" per sentence to a \w+ count.
+        words = max(adapter.get("word_count") or 0, count_words_any_script(adapter.get("text")))
         if not (adapter.get("text") or "").strip():
             self.stats.inc_value("archive/skipped")
             raise DropItem(f"no article text at {adapter['url']}")
@@ -173,13 +175,12 @@ def crawl_status(reason: str, stats: dict) -> str:
 
 def crawl_counts(stats: dict) -> dict[str, int]:
     """The crawls-table counts, from Scrapy's stats of the run."""
-    # A request a middleware chose not to send (known article, robots.txt) is no error.
-    ignored = stats.get("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest", 0)
+    # Pages that failed for good (failures.py records each once, after its retries),
+    # plus code that raised; a 503 that succeeded on retry is no error.
     errors = (
-        stats.get("downloader/exception_count", 0) - ignored
+        stats.get("archive/failures/error", 0)
         + stats.get("spider_exceptions/count", 0)
         + stats.get("archive/errors", 0)
-        + sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/5"))
     )
     return {
         "requests": stats.get("downloader/request_count", 0),
@@ -187,7 +188,8 @@ def crawl_counts(stats: dict) -> dict[str, int]:
         "new": stats.get("archive/new", 0),
         "updated": stats.get("archive/updated", 0),
         "unchanged": stats.get("archive/unchanged", 0),
-        "skipped": stats.get("archive/skipped", 0) + stats.get("archive/known_skipped", 0),
+        "skipped": (stats.get("archive/skipped", 0) + stats.get("archive/known_skipped", 0)
+                    + stats.get("archive/failures/skipped", 0)),
         "duplicates": stats.get("archive/duplicates", 0),
         "errors": errors,
     }

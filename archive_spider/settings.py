@@ -14,6 +14,9 @@ NEWSPIDER_MODULE = "archive_spider.spiders"
 USER_AGENT = f"archive-spider/{__version__} (+https://github.com/archive-spider/archive-spider)"
 ROBOTSTXT_OBEY = True
 
+# Scrapy's caching resolver, refusing internal addresses for names found on pages (safety.py).
+TWISTED_DNS_RESOLVER = "archive_spider.safety.GuardedResolver"
+
 # An archiver must not open code-execution ports (both are on by default in Scrapy 2.19).
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
@@ -29,7 +32,8 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 # Scrapy's 180 s default timeout lets one slow server hold a crawl for minutes.
-DOWNLOAD_TIMEOUT = 30
+# `crawl --timeout`; it bounds the whole download, so a server trickling bytes ends too.
+DOWNLOAD_TIMEOUT = 20
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
@@ -46,6 +50,19 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 DOWNLOADER_MIDDLEWARES = {
     "archive_spider.middlewares.IncrementalMiddleware": 50,
+    # Before OffsiteMiddleware (50): hosts, private addresses, schemes, size cap.
+    "archive_spider.safety.SafetyMiddleware": 40,
+    # Sees every final outcome, after retries: failures recorded, bodies checked and decoded.
+    "archive_spider.responses.ResponseCheckMiddleware": 540,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "archive_spider.retry.BackoffRetryMiddleware": 550,
+    # Scrapy's, but recording what they give up on (redirect chains, decompression bombs).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "archive_spider.responses.MetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "archive_spider.responses.HttpCompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "archive_spider.responses.RedirectMiddleware": 600,
 }
 
 ITEM_PIPELINES = {
@@ -71,11 +88,21 @@ ARCHIVE_MAX_ARTICLE_PAGES = 20
 ARCHIVE_MAX_PAGES = 0
 # Revisit policy for articles already in the archive: "never" skips them.
 ARCHIVE_REVISIT = "never"
+# Largest page body downloaded (bytes, after decompression); larger ones are cancelled
+# and recorded as `too-large` failures. 0: no limit beyond DOWNLOAD_MAXSIZE.
+ARCHIVE_MAX_PAGE_BYTES = 5 * 1024 * 1024
+# First wait before retrying a 5xx, 429 or network error (seconds, doubled per attempt),
+# unless the server sends Retry-After.
+ARCHIVE_RETRY_BACKOFF = 1.0
+# Longest wait before a retry (seconds); a Retry-After asking for more is not retried.
+ARCHIVE_MAX_RETRY_DELAY = 60.0
 # Index pages in a row that bring no article link the crawl has not seen before the
-# chain is followed no further (endless calendars, filters); 0: no limit.
+# chain is followed no further (endless calendars, filters, an endless "Next"); 0: no limit.
 ARCHIVE_STALE_INDEX_PAGES = 3
-# Links away from a start URL a page may be (start URLs are 0); 0: no limit.
-ARCHIVE_MAX_DEPTH = 0
+# Links away from a start URL a page may be (start URLs are 0); 0: no limit. The default
+# ends a "Next" chain that invents a new article on every page, which nothing else can
+# tell from a real archive, without cutting any real site's pagination.
+ARCHIVE_MAX_DEPTH = 1000
 # Requests per site (sites.toml's limits.max_pages for one site); 0: no limit.
 ARCHIVE_SITE_MAX_PAGES = 0
 

@@ -168,6 +168,10 @@ def parse_sites(data: dict[str, Any], source: str = "sites.toml") -> list[SiteCo
     return [parse_site(name, table, source) for name, table in sites.items()]
 
 
+# A host name, IPv4 or [IPv6] address, with an optional port.
+HOST_RE = re.compile(r"[A-Za-z0-9._\-]+(:\d+)?|\[[0-9A-Fa-f:.]+\](:\d+)?")
+
+
 def parse_site(name: str, table: Any, source: str) -> SiteConfig:
     where = f"{source}: site {name!r}"
 
@@ -182,6 +186,9 @@ def parse_site(name: str, table: Any, source: str) -> SiteConfig:
 
     start_urls = []
     for value in string_list(table.get("start_urls"), "start_urls", fail, required=True):
+        scheme = urlsplit(value).scheme.lower()
+        if scheme and scheme not in ("http", "https"):
+            fail("start_urls", f"{value!r} is not an http(s) URL")
         try:
             url = normalise_url(value)
         except ValueError:
@@ -192,7 +199,8 @@ def parse_site(name: str, table: Any, source: str) -> SiteConfig:
 
     hosts = string_list(table.get("allowed_hosts"), "allowed_hosts", fail)
     for host in hosts:
-        if "/" in host.split("://", 1)[-1].rstrip("/") or not host.strip():
+        bare = host.split("://", 1)[-1].rstrip("/")
+        if "/" in bare or not HOST_RE.fullmatch(bare):
             fail("allowed_hosts", f"{host!r} is not a host name (write example.com, not a URL path)")
     all_hosts = tuple(dict.fromkeys([urlsplit(u).netloc for u in start_urls] + hosts))
     include = compile_patterns(table.get("include"), "include", fail)

@@ -143,12 +143,34 @@ def _migration_4_facet_indexes(db: sqlite_utils.Database) -> None:
         db.execute(f"create index idx_articles_{column} on articles ({column})")
 
 
+def _migration_5_failures(db: sqlite_utils.Database) -> None:
+    # Every page a crawl could not archive, and why (see failures.py for the reasons).
+    db["failures"].create(
+        {
+            "id": int,
+            "crawl_id": int,
+            "failed_at": str,
+            "url": str,
+            "reason": str,
+            "kind": str,
+            "status": int,
+            "detail": str,
+            "referer": str,
+        },
+        pk="id",
+        not_null={"url", "reason"},
+    )
+    db["failures"].create_index(["crawl_id", "reason"])
+    db["failures"].create_index(["url"])
+
+
 # Append only: each function upgrades the schema by one version.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1_initial,
     _migration_2_published_year,
     _migration_3_newest_first_order,
     _migration_4_facet_indexes,
+    _migration_5_failures,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -157,14 +179,20 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(db: sqlite_utils.Database) -> None:
-    """Bring the schema up to SCHEMA_VERSION, one migration per transaction."""
+def refuse_newer_schema(db: sqlite_utils.Database) -> int:
+    """The schema version of ``db``; raises ArchiveError if a newer archive-spider wrote it."""
     version = schema_version(db)
     if version > SCHEMA_VERSION:
         raise ArchiveError(
             f"{db_path_of(db)} was written by a newer archive-spider (schema version "
             f"{version}; this version knows up to {SCHEMA_VERSION}): upgrade archive-spider"
         )
+    return version
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Bring the schema up to SCHEMA_VERSION, one migration per transaction."""
+    version = refuse_newer_schema(db)
     for number in range(version + 1, SCHEMA_VERSION + 1):
         with db.conn:
             MIGRATIONS[number - 1](db)
@@ -199,6 +227,8 @@ def open_db(path: str | os.PathLike | None, *, create: bool = True) -> sqlite_ut
         conn = sqlite3.connect(path, timeout=30)
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA busy_timeout = 30000")
+        # Before anything writes (switching to WAL does): a newer archive is left untouched.
+        refuse_newer_schema(db)
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")
@@ -350,8 +380,9 @@ def finish_crawl(
         })
 
 
-def archive_stats(db: sqlite_utils.Database, last_crawls: int = 5) -> dict[str, Any]:
-    """What is in the archive (per site) and how the last crawls went."""
+def archive_stats(db: sqlite_utils.Database, last_crawls: int = 5, last_failures: int = 10) -> dict[str, Any]:
+    """What is in the archive (per site), how the last crawls went (with their failures
+    by reason), and the latest failures."""
     sites = list(db.query(
         "select site, count(*) as articles, sum(word_count) as words, "
         "min(published) as oldest, max(published) as newest, max(last_seen) as last_seen "
@@ -362,9 +393,51 @@ def archive_stats(db: sqlite_utils.Database, last_crawls: int = 5) -> dict[str, 
         "from crawls order by id desc limit ?",
         [last_crawls],
     ))
+    for crawl in crawls:
+        crawl["failures"] = failure_counts(db, crawl["id"])
     return {
         "articles": db["articles"].count,
         "revisions": db["revisions"].count,
         "sites": sites,
         "crawls": crawls,
+        "recent_failures": recent_failures(db, last_failures),
     }
+
+
+# --- failures -----------------------------------------------------------------------------
+
+FAILURE_FIELDS = ("failed_at", "url", "reason", "kind", "status", "detail", "referer")
+
+
+def record_failures(db: sqlite_utils.Database, crawl_id: int | None, failures: Iterable[dict[str, Any]]) -> int:
+    """Append failures of a crawl (dicts with the keys of FAILURE_FIELDS) in one
+    transaction; returns how many were written."""
+    rows = [{"crawl_id": crawl_id, **{name: f.get(name) for name in FAILURE_FIELDS}} for f in failures]
+    for row in rows:
+        row["failed_at"] = row["failed_at"] or utc_now()
+    if rows:
+        with db.conn:
+            db["failures"].insert_all(rows)
+    return len(rows)
+
+
+def failure_counts(db: sqlite_utils.Database, crawl_id: int) -> dict[str, int]:
+    """How many failures of each reason a crawl had, most frequent first."""
+    return {
+        reason: count
+        for reason, count in db.execute(
+            "select reason, count(*) as n from failures where crawl_id = ? group by reason "
+            "order by n desc, reason",
+            [crawl_id],
+        )
+    }
+
+
+def recent_failures(db: sqlite_utils.Database, limit: int = 10, crawl_id: int | None = None) -> list[dict]:
+    """The latest failures (of one crawl, or of any), newest first."""
+    where, params = ("where crawl_id = ?", [crawl_id]) if crawl_id is not None else ("", [])
+    return list(db.query(
+        f"select crawl_id, failed_at, url, reason, status, detail from failures {where} "
+        "order by id desc limit ?",
+        params + [limit],
+    ))

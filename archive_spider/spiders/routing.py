@@ -31,6 +31,7 @@ from scrapy import signals
 from scrapy.http import Response
 
 from archive_spider import discovery, feeds
+from archive_spider.failures import FailureLog
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
 from archive_spider.sites import SiteConfig
 from archive_spider.urls import normalise_url
@@ -201,6 +202,10 @@ class SiteRoutingMixin:
         max_depth = first_set(site.limits.max_depth, self.default_max_depth)
         if max_depth and depth > max_depth:
             stats.inc_value("archive/refused/depth")
+            if role == "index":
+                FailureLog.of(self.crawler).record(
+                    url, "listing-stopped", referer=response.url,
+                    detail=f"{depth} links from the start URL (ARCHIVE_MAX_DEPTH={max_depth})")
             return None
         if not self.count_request(site, url):
             stats.inc_value("archive/refused/site_max_pages")
@@ -244,6 +249,9 @@ class SiteRoutingMixin:
             self.crawler.stats.inc_value("archive/stale_index_stopped")
             logger.info("%d index pages in a row brought no new article; not following the %d links of %s",
                         stale, len(urls), response.url)
+            FailureLog.of(self.crawler).record(
+                response.url, "listing-stopped",
+                detail=f"{stale} index pages in a row without a new article (ARCHIVE_STALE_INDEX_PAGES={limit})")
             return
         for url in urls:
             request = self.site_request(response, url, role="index", stale=stale)

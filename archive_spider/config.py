@@ -1,0 +1,138 @@
+"""Checking what the user asked for before anything runs or is written.
+
+Bad input ends the command with one line naming the problem: a start URL that is not an
+http(s) URL, a ``-s NAME=VALUE`` that names no setting or has a bad value, a setting
+out of range. The archive is not opened (let alone created) until these checks pass.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable, Iterable
+from urllib.parse import urlsplit
+
+from scrapy.settings import BaseSettings, default_settings
+
+
+class ConfigError(ValueError):
+    """The user's configuration cannot work; the message says why, in one line."""
+
+
+_SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def check_start_urls(urls: Iterable[str]) -> list[str]:
+    """The start URLs, stripped; raises ConfigError for one that is not an absolute
+    http(s) URL with a host (``file://``, ``ftp://``, a bare word, a bad port)."""
+    checked = []
+    for raw in urls:
+        url = raw.strip()
+        try:
+            parts = urlsplit(url)
+            port_ok = parts.port is None or 0 < parts.port < 65536
+        except ValueError:
+            port_ok = False
+            parts = None
+        if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname or not port_ok:
+            raise ConfigError(f"not an http(s) URL: {raw!r} (start URLs look like https://example.com/blog/)")
+        checked.append(url)
+    return checked
+
+
+def known_setting_names() -> set[str]:
+    from archive_spider import settings as project
+
+    names = {n for n in dir(default_settings) if _SETTING_NAME.match(n)}
+    return names | {n for n in dir(project) if _SETTING_NAME.match(n)}
+
+
+def parse_value(text: str) -> Any:
+    """A -s value: JSON when it reads as JSON (numbers, true/false, lists), else the string."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        lowered = text.strip().lower()
+        if lowered in ("true", "yes", "on"):
+            return True
+        if lowered in ("false", "no", "off"):
+            return False
+        return text
+
+
+def parse_settings(pairs: Iterable[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` strings as a dict; raises ConfigError for an unknown name."""
+    known = None
+    result: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not _SETTING_NAME.match(name):
+            raise ConfigError(f"-s expects NAME=VALUE with an upper-case setting name, not {pair!r}")
+        known = known if known is not None else known_setting_names()
+        if name not in known:
+            raise ConfigError(f"unknown setting {name} (see the README for ARCHIVE_ settings; "
+                              "Scrapy's are at docs.scrapy.org/en/latest/topics/settings.html)")
+        result[name] = parse_value(value)
+    return result
+
+
+def _number(minimum: float, whole: bool) -> Callable[[BaseSettings, str], str | None]:
+    def check(settings: BaseSettings, name: str) -> str | None:
+        value = settings.get(name)
+        try:
+            number = int(value) if whole else float(value)
+            if whole and isinstance(value, float) and not value.is_integer():
+                raise ValueError
+        except (TypeError, ValueError):
+            return f"expected a {'whole ' if whole else ''}number >= {minimum:g}"
+        return None if number >= minimum else f"expected a {'whole ' if whole else ''}number >= {minimum:g}"
+    return check
+
+
+def _revisit_policy(settings: BaseSettings, name: str) -> str | None:
+    from archive_spider.middlewares import REVISIT_POLICIES
+
+    if settings.get(name) in REVISIT_POLICIES:
+        return None
+    return f"expected one of {', '.join(REVISIT_POLICIES)}"
+
+
+def _hosts(settings: BaseSettings, name: str) -> str | None:
+    for host in settings.getlist(name):
+        if not re.fullmatch(r"[A-Za-z0-9.\-\[\]:_]+", str(host)):
+            return f"{host!r} is not a host name"
+    return None
+
+
+# Settings whose values are checked before a crawl starts, with what they must be.
+CHECKS: dict[str, Callable[[BaseSettings, str], str | None]] = {
+    "DOWNLOAD_TIMEOUT": _number(0.1, whole=False),
+    "DOWNLOAD_DELAY": _number(0, whole=False),
+    "RETRY_TIMES": _number(0, whole=True),
+    "CONCURRENT_REQUESTS": _number(1, whole=True),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": _number(1, whole=True),
+    "REDIRECT_MAX_TIMES": _number(0, whole=True),
+    "ARCHIVE_BATCH_SIZE": _number(1, whole=True),
+    "ARCHIVE_MIN_WORDS": _number(0, whole=True),
+    "ARCHIVE_MAX_ARTICLE_PAGES": _number(1, whole=True),
+    "ARCHIVE_MAX_PAGES": _number(0, whole=True),
+    "ARCHIVE_MAX_PAGE_BYTES": _number(0, whole=True),
+    "ARCHIVE_RETRY_BACKOFF": _number(0, whole=False),
+    "ARCHIVE_MAX_RETRY_DELAY": _number(0, whole=False),
+    "ARCHIVE_STALE_INDEX_PAGES": _number(0, whole=True),
+    "ARCHIVE_MAX_DEPTH": _number(0, whole=True),
+    "ARCHIVE_SITE_MAX_PAGES": _number(0, whole=True),
+    "ARCHIVE_REVISIT": _revisit_policy,
+    "ARCHIVE_ALLOWED_HOSTS": _hosts,
+}
+
+
+def check_settings(settings: BaseSettings) -> None:
+    """Raise ConfigError naming the first setting whose value cannot work."""
+    for name, check in CHECKS.items():
+        if settings.get(name) is None:
+            continue
+        problem = check(settings, name)
+        if problem:
+            raise ConfigError(f"bad value for {name}: {settings.get(name)!r} ({problem})")

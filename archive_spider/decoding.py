@@ -1,0 +1,144 @@
+"""Bytes to text: the character encoding of a fetched page, found and applied once.
+
+Sites label their encodings wrongly all the time: ``latin-1`` for Windows-1252 (curly
+quotes become control characters), no label at all on Shift_JIS or GB18030 pages, a
+``utf-8`` header on a page saved in Windows-1252, text that was already mis-decoded once
+before it was published ("cafÃ©"). :func:`decode_html` settles the encoding in this order:
+
+1. a byte-order mark (it cannot be wrong);
+2. the ``charset`` of the Content-Type header, then the ``<meta>`` declaration, each with
+   the WHATWG aliases browsers apply (``latin-1`` -> cp1252, ``gb2312`` -> gb18030,
+   ``shift_jis`` -> cp932), used only if the body decodes with it;
+3. UTF-8 if the body is valid UTF-8, else detection (charset-normalizer);
+4. cp1252 with replacement characters, the last resort that never fails.
+
+Mojibake left in the result is then repaired with ftfy. :func:`looks_binary` tells a
+binary body served as ``text/html`` from a page.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+import ftfy
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
+
+# Bytes of the body looked at to detect an undeclared encoding or a binary body.
+DETECTION_SAMPLE_BYTES = 64 * 1024
+# Share of control characters (other than tab, newline, carriage return, form feed) in the
+# sample above which a body is binary, not text.
+BINARY_CONTROL_SHARE = 0.02
+# Byte-order marks, longest first (UTF-32 LE starts with the UTF-16 LE mark).
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# File signatures of formats that are never pages, whatever the Content-Type says.
+BINARY_SIGNATURES = (
+    b"%PDF-", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"BZh",
+    b"\x7fELF", b"RIFF", b"OggS", b"\x00\x00\x01\x00", b"wOFF", b"wOF2", b"7z\xbc\xaf",
+)
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+# What mis-decoded UTF-8 looks like: a lead byte read as Latin-1/cp1252, then a
+# continuation byte. ftfy is only asked when this occurs (it is cheap to look for).
+_MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u20ac\u2122]")
+
+
+@dataclass(frozen=True)
+class DecodedPage:
+    """A page's text and how it was decoded.
+
+    ``source`` is one of ``bom``, ``header``, ``meta``, ``utf-8``, ``detected`` or
+    ``fallback``; ``repaired`` says whether mojibake was fixed.
+    """
+
+    text: str
+    encoding: str
+    source: str
+    repaired: bool = False
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> DecodedPage:
+    """Decode a page's ``body`` given its Content-Type header; never raises."""
+    text, encoding, source = _decode(body, content_type)
+    repaired = False
+    if _MOJIBAKE_HINT.search(text):
+        fixed = ftfy.fix_encoding(text)
+        repaired = fixed != text
+        text = fixed
+    return DecodedPage(text=text, encoding=encoding, source=source, repaired=repaired)
+
+
+def _decode(body: bytes, content_type: str | None) -> tuple[str, str, str]:
+    for bom, encoding in BOMS:
+        if body.startswith(bom):
+            return body[len(bom):].decode(encoding, "replace"), encoding, "bom"
+    declared = [
+        (_resolve(http_content_type_encoding(content_type or "")), "header"),
+        (_resolve(html_body_declared_encoding(body[:DETECTION_SAMPLE_BYTES])), "meta"),
+    ]
+    for encoding, source in declared:
+        if encoding and (text := _strict(body, encoding)) is not None:
+            return text, encoding, source
+    if (text := _strict(body, "utf-8")) is not None:
+        return text, "utf-8", "utf-8"
+    detected = _detect(body)
+    if detected and (text := _strict(body, detected)) is not None:
+        return text, detected, "detected"
+    # Nothing decodes cleanly: a declared encoding with a few bad bytes beats a guess.
+    encoding = next((e for e, _ in declared if e), "cp1252")
+    return body.decode(encoding, "replace"), encoding, "fallback"
+
+
+def _resolve(label: str | None) -> str | None:
+    """The Python codec for an encoding label, with the browsers' aliases; None if unknown."""
+    if not label:
+        return None
+    try:
+        return resolve_encoding(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def _strict(body: bytes, encoding: str) -> str | None:
+    try:
+        return body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _detect(body: bytes) -> str | None:
+    """The most likely encoding of an undeclared body (charset-normalizer), as a codec name."""
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(body[:DETECTION_SAMPLE_BYTES])
+    best = matches.best()
+    if best is None:
+        return None
+    # Short Western text fits cp1250, cp1252 and cp1257 equally well; the web's most
+    # common legacy encoding wins such a tie (as browsers' default does).
+    tied = [m.encoding for m in matches
+            if m.chaos <= best.chaos + 0.01 and m.coherence >= best.coherence - 0.01]
+    return _resolve("cp1252" if "cp1252" in tied else best.encoding)
+
+
+def looks_binary(body: bytes) -> bool:
+    """Tell whether ``body`` is a binary file rather than text of any encoding.
+
+    A known file signature, or more than a few control bytes in the first 64 KB (UTF-16
+    and UTF-32 pages with a byte-order mark are text, whatever their zero bytes).
+    """
+    sample = body[:DETECTION_SAMPLE_BYTES]
+    if not sample:
+        return False
+    if any(sample.startswith(bom) for bom, _ in BOMS):
+        return False
+    if sample.startswith(BINARY_SIGNATURES):
+        return True
+    controls = len(_CONTROL_BYTES.findall(sample))
+    return controls > max(4, BINARY_CONTROL_SHARE * len(sample))
