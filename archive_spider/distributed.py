@@ -60,6 +60,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, DropItem, IgnoreRequest, NotConfigured
 from scrapy.settings import BaseSettings, Settings
+from scrapy.utils.misc import load_object
 from scrapy_redis.scheduler import Scheduler as ScrapyRedisScheduler
 from twisted.internet import task
 
@@ -266,7 +267,8 @@ class RedisScheduler(ScrapyRedisScheduler):
     - A worker whose parser is behind (ARCHIVE_REDIS_BACKLOG responses waiting for it)
       takes no more requests, so that idle workers get them: extraction is CPU-bound, and a
       worker that grabbed all it could download would keep the others idle.
-    - Stats are counted without the ``spider`` argument Scrapy 2.19 deprecates.
+    - Stats are counted without the ``spider`` argument, and nothing logs through
+      ``Spider.log()``: both are deprecated in Scrapy 2.19.
     """
 
     def __init__(self, *args, **kwargs):
@@ -296,7 +298,18 @@ class RedisScheduler(ScrapyRedisScheduler):
         return self.config.keys
 
     def open(self, spider):
-        super().open(spider)
+        # scrapy-redis's open(), without its Spider.log() call (deprecated in Scrapy 2.19).
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(
+            server=self.server, spider=spider, key=self.queue_key % {"spider": spider.name},
+            serializer=self.serializer,
+        )
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
+        if self.flush_on_start:
+            self.flush()
+        if waiting := len(self.queue):
+            logger.info("Resuming crawl (%d requests waiting)", waiting)
         keys = self.keys
         join = self.server.register_script(JOIN_SCRIPT)
         new, number, requeued = join(

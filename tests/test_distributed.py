@@ -131,6 +131,22 @@ def test_first_worker_starts_a_new_crawl_and_forgets_the_last_seen_set(client):
     assert client.smembers(keys.workers) == {b"w1", b"w2"}
 
 
+def test_a_worker_joining_a_busy_frontier_logs_no_deprecation(client, redis_url, tmp_path, demo_site):
+    # scrapy-redis's own open() calls Spider.log() when the frontier is not empty.
+    from scrapy import Request
+    from scrapy_redis import picklecompat
+
+    waiting = Request(f"{demo_site.url}/", dont_filter=True).to_dict()
+    waiting["callback"] = "parse_page"
+    client.zadd(RedisKeys().requests, {picklecompat.dumps(waiting): 0})
+    client.sadd(RedisKeys().start_urls, f"{demo_site.url}/")
+    worker = start_cli(tmp_path / "worker.log", "crawl", "--redis", redis_url, "--idle-timeout", "0",
+                       "--max-pages", "1", "-v")
+    code, log = finish(worker, tmp_path / "worker.log", timeout=120)
+    assert "Resuming crawl (1 requests waiting)" in log, log[-3000:]
+    assert "Deprecation" not in log, log[-3000:]
+
+
 def test_requests_of_a_dead_worker_go_back_to_the_frontier(client):
     keys = RedisKeys("t")
     take = client.register_script(TAKE_SCRIPT)
