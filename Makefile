@@ -25,5 +25,10 @@ bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) benchmarks/extraction.py --corpus ../shared/corpus/readability
 
+# 1 vs 2 worker processes over Redis on a generated site (needs redis-server).
+.PHONY: bench-distributed
+bench-distributed: $(STAMP)
+	$(PY) benchmarks/distributed.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -97,6 +97,25 @@ def say_waiting(holder: str) -> None:
         click.echo(f"Waiting for {holder} to finish with the archive...", err=True)
 
 
+def lease_option(fn):
+    return click.option("--lease", type=click.FloatRange(min=1), default=60, show_default=True,
+                        envvar="ARCHIVE_REDIS_LEASE", metavar="SECONDS",
+                        help="With --redis: a process silent this long is taken for dead; its work is "
+                             "given to others.")(fn)
+
+
+def redis_options(fn):
+    """--redis, --redis-key and --idle-timeout: shared by `crawl` (workers) and `ingest`."""
+    fn = click.option("--idle-timeout", type=click.FloatRange(min=0), default=30, show_default=True,
+                      help="With --redis: stop once there has been no work in Redis for this many seconds.")(fn)
+    fn = lease_option(fn)
+    fn = click.option("--redis-key", default="archive", show_default=True, metavar="PREFIX",
+                      help="With --redis: prefix of the crawl's Redis keys (one per independent crawl).")(fn)
+    return click.option("--redis", "redis_url", envvar="ARCHIVE_REDIS_URL", metavar="URL",
+                        help="Distributed crawl through Redis, e.g. redis://host:6379/0 "
+                             "(env ARCHIVE_REDIS_URL).")(fn)
+
+
 @cli.command()
 @click.argument("urls", nargs=-1)
 @db_option
@@ -130,8 +149,9 @@ def say_waiting(holder: str) -> None:
 @wait_option
 @click.option("--progress/--no-progress", default=None,
               help="A live progress line on standard error.  [default: on when it is a terminal]")
+@redis_options
 def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, allowed_hosts, timeout,
-          setting_pairs, verbose, log_file, revisit, wait, progress):
+          setting_pairs, verbose, log_file, revisit, wait, progress, redis_url, redis_key, idle_timeout, lease):
     """Crawl article sites from their index pages, feeds and sitemaps into the archive.
 
     URLS are index pages (front page, category pages), single articles, RSS/Atom feeds,
@@ -143,14 +163,22 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
 
     Exit status: 0 ok, 1 the crawl failed, 2 bad usage, 3 another run holds the archive.
 
+    With --redis, this process is one worker of a distributed crawl: the frontier and
+    the seen-set live in Redis, articles go to a Redis queue that `archive-spider ingest`
+    writes to the archive (--db is not used), and the worker stops once there has been no
+    work for --idle-timeout seconds. Workers after the first may omit URLS.
+
     Example: archive-spider crawl https://example.com/blog/ --discover --db db/archive.db
+
+    Example: archive-spider crawl https://example.com/blog/ --redis redis://10.0.0.5:6379/0
     """
     from archive_spider.config import ConfigError, check_start_urls, parse_settings
     from archive_spider.crawl import CrawlOptions, run_crawl
     from archive_spider.sites import SiteConfigError
 
-    if not urls and not config:
-        raise click.UsageError("give start URLs, or sites with --config sites.toml")
+    if not urls and not config and not redis_url:
+        raise click.UsageError("give start URLs, or sites with --config sites.toml "
+                               "(only a worker joining a --redis crawl may omit both)")
     if site_names and not config:
         raise click.UsageError("--site names a site of a --config file")
     try:
@@ -171,6 +199,18 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
         config=config, sites=tuple(site_names), discover=discover, extra_settings=extra_settings,
         revisit=revisit, wait=wait, progress=progress,
     )
+    if redis_url:
+        from archive_spider.distributed import RedisConfig, run_worker
+
+        redis_config = RedisConfig(url=redis_url, key=redis_key, idle_timeout=idle_timeout, lease=lease)
+        try:
+            worker = run_worker(urls, options, redis_config)
+        except SiteConfigError as exc:
+            raise click.UsageError(str(exc)) from None
+        except storage.ArchiveError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(worker.summary(), err=not worker.ok)
+        sys.exit(EXIT_OK if worker.ok else EXIT_CRAWL_FAILED)
     try:
         outcome = run_crawl(urls, options, on_wait=say_waiting)
     except ArchiveLocked as exc:
@@ -179,6 +219,43 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
     except SiteConfigError as exc:
         raise click.UsageError(str(exc)) from None
     except (storage.ArchiveError, ConfigError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(outcome.summary(), err=not outcome.ok)
+    sys.exit(EXIT_OK if outcome.ok else EXIT_CRAWL_FAILED)
+
+
+@cli.command()
+@click.option("--redis", "redis_url", envvar="ARCHIVE_REDIS_URL", required=True, metavar="URL",
+              help="The Redis of the distributed crawl, e.g. redis://host:6379/0 (env ARCHIVE_REDIS_URL).")
+@click.option("--redis-key", default="archive", show_default=True, metavar="PREFIX",
+              help="Prefix of the crawl's Redis keys, as given to the workers.")
+@db_option
+@click.option("--idle-timeout", type=click.FloatRange(min=0), default=30, show_default=True,
+              help="Finish the crawl once no worker, request or article has been left for this many seconds.")
+@click.option("--forever", is_flag=True, help="Keep running after a crawl finishes, for the next (stop with SIGTERM).")
+@lease_option
+@click.option("-v", "--verbose", count=True, help="Log more: -v for each batch, -vv for each article.")
+def ingest(redis_url, redis_key, db_path, idle_timeout, forever, lease, verbose):
+    """Write what distributed workers extract into the archive: SQLite's single writer.
+
+    Drains the workers' Redis queue in batches through the same validate, dedupe and
+    store steps as `crawl`, acknowledging each batch only once it is committed (a killed
+    ingester loses nothing; restarted, it stores what it had taken again). Publishes the
+    archive's known URLs to Redis so that workers skip them. One ingester per archive.
+    Exit status: 0 ok, 1 the crawl failed or was interrupted, 2 bad usage.
+
+    Example: archive-spider ingest --redis redis://10.0.0.5:6379/0 --db db/archive.db
+    """
+    import logging
+
+    from archive_spider.distributed import RedisConfig, run_ingester
+
+    logging.basicConfig(level=("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
+                        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    config = RedisConfig(url=redis_url, key=redis_key, idle_timeout=idle_timeout, lease=lease)
+    try:
+        outcome = run_ingester(config, db_path, forever=forever)
+    except storage.ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(outcome.summary(), err=not outcome.ok)
     sys.exit(EXIT_OK if outcome.ok else EXIT_CRAWL_FAILED)

@@ -120,3 +120,17 @@ ARCHIVE_STALE_INDEX_PAGES = 3
 ARCHIVE_MAX_DEPTH = 1000
 # Requests per site (sites.toml's limits.max_pages for one site); 0: no limit.
 ARCHIVE_SITE_MAX_PAGES = 0
+
+# --- distributed crawls (archive_spider/distributed.py, docs/distributed.md) -------------
+# Redis of a distributed crawl; empty: the ARCHIVE_REDIS_URL environment variable, if set.
+# Only the articles_redis spider (`crawl --redis`) uses it.
+ARCHIVE_REDIS_URL = ""
+# Prefix of the crawl's Redis keys: one per independent crawl sharing a Redis.
+ARCHIVE_REDIS_KEY = "archive"
+# A worker stops once there has been no work in Redis for this many seconds.
+ARCHIVE_REDIS_IDLE_TIMEOUT = 30
+# A worker silent this long is taken for dead and its in-flight requests are requeued.
+ARCHIVE_REDIS_LEASE = 60
+# A worker with this many responses waiting for its parser takes no more requests from
+# Redis, leaving them to idle workers (extraction is CPU-bound).
+ARCHIVE_REDIS_BACKLOG = 2
