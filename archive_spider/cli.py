@@ -60,7 +60,9 @@ def cli():
               help="Another host the crawl may visit (repeatable). Default: the start URLs' hosts.")
 @click.option("-v", "--verbose", count=True, help="Log more: -v for progress, -vv for every request.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file.")
-def crawl(urls, db_path, max_pages, concurrency, allowed_hosts, verbose, log_file):
+@click.option("--workers", "extract_workers", type=click.IntRange(min=0),
+              help="Extraction worker processes. Default: one per core; 0 extracts inline.")
+def crawl(urls, db_path, max_pages, concurrency, allowed_hosts, verbose, log_file, extract_workers):
     """Crawl article sites from their index pages into the archive.
 
     URLS are index pages (front page, category pages) or single articles. Only their
@@ -75,6 +77,7 @@ def crawl(urls, db_path, max_pages, concurrency, allowed_hosts, verbose, log_fil
         db_path=db_path, max_pages=max_pages, concurrency=concurrency,
         allowed_hosts=tuple(allowed_hosts), log_file=log_file,
         log_level=("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
+        extract_workers=extract_workers,
     )
     try:
         outcome = run_crawl(urls, options)

@@ -15,6 +15,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from archive_spider import storage
+from archive_spider.workers import close_all_pools
 
 
 @dataclass
@@ -28,6 +29,7 @@ class CrawlOptions:
     log_level: str = "WARNING"
     log_file: str | None = None
     extra_settings: dict[str, Any] | None = None
+    extract_workers: int | None = None
 
 
 @dataclass
@@ -72,6 +74,8 @@ def build_settings(options: CrawlOptions) -> Settings:
             DOWNLOAD_DELAY=0,
             DOWNLOAD_DELAY_JITTER=0,
         )
+    if options.extract_workers is not None:
+        overrides["ARCHIVE_EXTRACT_WORKERS"] = options.extract_workers
     if options.allowed_hosts:
         overrides["ARCHIVE_ALLOWED_HOSTS"] = list(options.allowed_hosts)
     overrides.update(options.extra_settings or {})
@@ -93,7 +97,11 @@ def run_crawl(start_urls: Iterable[str], options: CrawlOptions | None = None) ->
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ArticlesSpider)
     process.crawl(crawler, urls=list(start_urls))
-    process.start()
+    try:
+        process.start()
+    finally:
+        # A forced stop (a second Ctrl-C) skips the spider's close: kill what is left.
+        close_all_pools(force=True)
     seconds = time.monotonic() - started
 
     crawl_id = crawler.stats.get_value("archive/crawl_id")

@@ -71,3 +71,10 @@ ARCHIVE_MAX_ARTICLE_PAGES = 20
 ARCHIVE_MAX_PAGES = 0
 # Revisit policy for articles already in the archive: "never" skips them.
 ARCHIVE_REVISIT = "never"
+# Extraction worker processes (workers.py): None, one per core; 0, extract inline on the
+# crawl's own thread (slower: fetching waits for every extraction).
+ARCHIVE_EXTRACT_WORKERS = None
+# Extractions in flight at most (0: four per worker); beyond it, fetching waits.
+ARCHIVE_EXTRACT_QUEUE = 0
+# Seconds an extraction may take before its worker is killed and the page counted an error.
+ARCHIVE_EXTRACT_TIMEOUT = 60

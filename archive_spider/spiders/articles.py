@@ -17,10 +17,10 @@ import scrapy
 from scrapy.http import HtmlResponse, Response
 
 from archive_spider import discovery
-from archive_spider.extraction import extract_article, merge_pages
 from archive_spider.items import ArticleItem
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
 from archive_spider.urls import normalise_url
+from archive_spider.workers import ExtractionFailed, ExtractionPool
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,8 @@ class ArticlesSpider(scrapy.Spider):
         # Scrapy's OffsiteMiddleware reads allowed_domains; it also stops redirects off-site.
         spider.allowed_domains = list(spider.allowed_hosts)
         spider.max_article_pages = crawler.settings.getint("ARCHIVE_MAX_ARTICLE_PAGES")
+        # Extraction runs in worker processes, so fetching goes on meanwhile (workers.py).
+        spider.extraction_pool = ExtractionPool.from_crawler(crawler)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -84,7 +86,7 @@ class ArticlesSpider(scrapy.Spider):
 
     # --- callbacks ------------------------------------------------------------------------
 
-    def parse_page(self, response: Response):
+    async def parse_page(self, response: Response):
         """Any page: route it by what discovery says it is."""
         if not isinstance(response, HtmlResponse):
             self.crawler.stats.inc_value("archive/skipped")
@@ -95,21 +97,24 @@ class ArticlesSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"archive/pages/{analysis.kind}")
 
         if analysis.kind == "article":
-            yield from self.follow_article_links(response, analysis.article_links)
+            for request in self.follow_article_links(response, analysis.article_links):
+                yield request
             teaser = response.meta.get("teaser")
             pages = [(response.url, response.text)]
-            yield from self.continue_or_extract(response, analysis, pages, teaser)
+            async for output in self.continue_or_extract(response, analysis, pages, teaser):
+                yield output
             return
 
         if role == ROLE_ARTICLE:
             # Listed like an article, but the page says otherwise (an index, a form...).
             self.crawler.stats.inc_value("archive/not_article")
             logger.info("Listed as an article but is %s, not archived: %s", analysis.kind, response.url)
-        yield from self.follow_article_links(response, analysis.article_links)
+        for request in self.follow_article_links(response, analysis.article_links):
+            yield request
         for url in analysis.next_pages + analysis.section_links:
             yield response.follow(url, callback=self.parse_page, meta={ROLE: ROLE_INDEX})
 
-    def parse_continuation(self, response: Response):
+    async def parse_continuation(self, response: Response):
         """Page 2, 3... of a multi-page article: collect it, then go on or extract."""
         pages = response.meta["pages"] + [(response.url, response.text)]
         if not isinstance(response, HtmlResponse):
@@ -117,9 +122,10 @@ class ArticlesSpider(scrapy.Spider):
             analysis = None
         else:
             analysis = discovery.analyse_page(response.text, response.url, self.allowed_hosts)
-        yield from self.continue_or_extract(response, analysis, pages, response.meta.get("teaser"))
+        async for output in self.continue_or_extract(response, analysis, pages, response.meta.get("teaser")):
+            yield output
 
-    def continue_or_extract(self, response, analysis, pages, teaser):
+    async def continue_or_extract(self, response, analysis, pages, teaser):
         seen = {normalise_url(u) for u, _ in pages}
         nxt = analysis.continuation if analysis else None
         if nxt and normalise_url(nxt) not in seen and len(pages) < self.max_article_pages:
@@ -129,7 +135,7 @@ class ArticlesSpider(scrapy.Spider):
             )
             return
         first_analysis = response.meta.get("first") or analysis
-        item = self.build_item(pages, first_analysis, teaser)
+        item = await self.build_item(pages, first_analysis, teaser)
         if item is not None:
             yield item
 
@@ -153,29 +159,31 @@ class ArticlesSpider(scrapy.Spider):
         self.crawler.stats.inc_value("archive/start_failed")
         logger.error("Start URL failed: %s (%s)", failure.request.url, failure.getErrorMessage())
 
-    def continuation_failed(self, failure):
+    async def continuation_failed(self, failure):
         """A later page of an article failed: archive what was collected, with a warning."""
         request = failure.request
         logger.warning("Article continuation failed: %s (%s)", request.url, failure.getErrorMessage())
-        item = self.build_item(request.meta["pages"], request.meta.get("first"), request.meta.get("teaser"),
+        item = await self.build_item(request.meta["pages"], request.meta.get("first"), request.meta.get("teaser"),
                                warnings=["continuation-failed"])
         if item is not None:
             yield item
 
     # --- items ----------------------------------------------------------------------------
 
-    def build_item(self, pages, analysis, teaser: discovery.ArticleLink | None, warnings=()) -> ArticleItem | None:
+    async def build_item(self, pages, analysis, teaser: discovery.ArticleLink | None, warnings=()) -> ArticleItem | None:
         first_url = pages[0][0]
         teaser = self.teasers.get(normalise_url(first_url)) or teaser
         teaser_text = teaser.teaser if teaser else None
         try:
-            articles = [extract_article(html, url=url, teaser=teaser_text if i == 0 else None)
-                        for i, (url, html) in enumerate(pages)]
+            article = await self.extraction_pool.extract(pages, teaser_text)
+        except ExtractionFailed as exc:  # a crashed or hung worker: count it and go on
+            self.crawler.stats.inc_value("archive/errors")
+            logger.error("Extraction failed: %s", exc)
+            return None
         except Exception:  # extraction promises not to raise; if it does, count and go on
             self.crawler.stats.inc_value("archive/errors")
             logger.exception("Extraction failed: %s", first_url)
             return None
-        article = merge_pages(*articles) if len(articles) > 1 else articles[0]
         canonical = analysis.canonical_url if analysis else None
         url = normalise_url(first_url)
         return ArticleItem(
