@@ -156,6 +156,29 @@ def extract_all(groups, workers: int) -> float:
         return time.monotonic() - started
 
 
+def cpu_breakdown(site_dir: Path, groups, sample: int) -> dict[str, float]:
+    """CPU milliseconds per page, one core, for the two CPU-bound steps of a crawl:
+    discovery (on the crawl's own thread, every page) and extraction (in the workers)."""
+    from archive_spider import discovery
+
+    pages = [(url, html) for group in groups[:sample] for url, html in group]
+    hosts = sorted({url.split("/")[2].split(":")[0] for url, _ in pages})
+    started = time.process_time()
+    for url, html in pages:
+        discovery.analyse_page(html, url, hosts)
+    analyse = (time.process_time() - started) * 1000 / len(pages)
+    started = time.process_time()
+    for group in groups[:sample]:
+        extract_pages(group)
+    extract = (time.process_time() - started) * 1000 / len(pages)
+    return {"analyse_ms": analyse, "extract_ms": extract}
+
+
+def crawl_command(url: str, db_path: Path, concurrency: int, workers: int) -> list[str]:
+    return [sys.executable, "-m", "archive_spider", "crawl", f"{url}/", "--db", str(db_path),
+            "--concurrency", str(concurrency), "--workers", str(workers)]
+
+
 def count_articles(db_path: Path) -> int:
     conn = sqlite3.connect(db_path)
     try:
@@ -180,6 +203,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="extraction workers (default: one per core)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of (a), (b), (c) to take medians of (default 3)")
     parser.add_argument("--no-rerun", action="store_true", help="skip (d), the rerun over the unchanged site")
+    parser.add_argument("--breakdown", type=int, default=100,
+                        help="articles to time discovery and extraction on, one core (default 100; 0: skip)")
+    parser.add_argument("--also-inline", action="store_true",
+                        help="also time one end-to-end crawl with --workers 0 (extraction inline)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
 
@@ -208,8 +235,7 @@ def main() -> None:
                  "--concurrency", str(args.concurrency)], env=env)
             fetch.append(seconds)
             db_path = work / f"archive-{run}.db"
-            command = [sys.executable, "-m", "archive_spider", "crawl", f"{url}/", "--db", str(db_path),
-                       "--concurrency", str(args.concurrency), "--workers", str(workers)]
+            command = crawl_command(url, db_path, args.concurrency, workers)
             result, seconds, peak = run_measured(command, env=env, cwd=work)
             crawl.append(seconds)
             crawl_cpu.append(result.cpu_seconds)
@@ -223,6 +249,10 @@ def main() -> None:
         rerun = rerun_peak = None
         if not args.no_rerun:
             _, rerun, rerun_peak = run_measured(command, env=env, cwd=work)
+        inline = None
+        if args.also_inline:
+            inline_command = crawl_command(url, work / "archive-inline.db", args.concurrency, 0)
+            _, inline, _ = run_measured(inline_command, env=env, cwd=work)
     finally:
         server.kill()
         server.wait()
@@ -235,7 +265,7 @@ def main() -> None:
         "fetch_s": a, "extract_s": b, "crawl_s": c, "ratio": max(a, b) / c,
         "peak_rss_mb": statistics.median(memory) / 2**20, "peak_rss_max_mb": max(memory) / 2**20,
         "crawl_cpu_s": statistics.median(crawl_cpu), "load_average": os.getloadavg(),
-        "rerun_s": rerun, "rerun_share": (rerun / c) if rerun else None,
+        "rerun_s": rerun, "rerun_share": (rerun / c) if rerun else None, "inline_crawl_s": inline,
         "machine": machine(),
     }
     print(f"\n{articles} articles, {len(paths)} pages; concurrency {args.concurrency}, {workers} extraction "
@@ -247,6 +277,8 @@ def main() -> None:
     print(f"| (c) archive-spider crawl     | {c:7.1f} | {articles / c:10.1f} |")
     if rerun:
         print(f"| (d) rerun, unchanged site    | {rerun:7.1f} |            |")
+    if inline:
+        print(f"| (c) with --workers 0 (inline)| {inline:7.1f} | {articles / inline:10.1f} |")
     print()
     print(f"ratio max(a, b) / c:        {figures['ratio']:.2f}   (target >= 0.8)")
     print(f"CPU seconds of the crawl tree: {figures['crawl_cpu_s']:.1f} for {c:.1f} s of wall time "
@@ -254,6 +286,10 @@ def main() -> None:
     print(f"peak RSS of the crawl tree: {figures['peak_rss_mb']:.0f} MB median, {figures['peak_rss_max_mb']:.0f} MB max   (target <= 400 MB)")
     if rerun:
         print(f"rerun / first crawl:        {figures['rerun_share']:.1%}   (target <= 5%); rerun peak RSS {rerun_peak / 2**20:.0f} MB")
+    if args.breakdown:
+        figures.update(cpu_breakdown(site_dir, groups, args.breakdown))
+        print(f"CPU per article page, one core: discovery {figures['analyse_ms']:.1f} ms (crawl thread), "
+              f"extraction {figures['extract_ms']:.1f} ms (workers)")
     if stored != articles:
         print(f"note: the crawl stored {stored} articles")
     if args.json:
