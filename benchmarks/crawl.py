@@ -120,15 +120,16 @@ def html_paths(directory: Path) -> list[str]:
     return paths
 
 
-def article_groups(directory: Path, db_path: Path) -> list[list[tuple[str, str]]]:
-    """The articles the crawl stored, each as its pages' (url, html): what (b) extracts."""
+def article_groups(directory: Path, db_path: Path) -> list[tuple[list[tuple[str, str]], str | None]]:
+    """The articles the crawl stored, each as its pages' (url, html) and the teaser the
+    crawl had for it: what (b) extracts."""
     conn = sqlite3.connect(db_path)
     try:
-        urls = [row[0] for row in conn.execute("select url from articles order by id")]
+        rows = list(conn.execute("select url, summary from articles order by id"))
     finally:
         conn.close()
     groups = []
-    for url in urls:
+    for url, teaser in rows:
         path = "/" + url.split("/", 3)[3] if url.count("/") >= 3 else "/"
         pages, number = [], 1
         while True:
@@ -139,7 +140,7 @@ def article_groups(directory: Path, db_path: Path) -> list[list[tuple[str, str]]
             pages.append((url if number == 1 else url + f"{number}/", file.read_text(encoding="utf-8")))
             number += 1
         if pages:
-            groups.append(pages)
+            groups.append((pages, teaser))
     return groups
 
 
@@ -151,7 +152,8 @@ def extract_all(groups, workers: int) -> float:
                                                 initializer=init_worker) as pool:
         list(pool.map(warm_up, range(workers)))
         started = time.monotonic()
-        for _ in pool.map(extract_pages, groups, chunksize=4):
+        pages, teasers = [g[0] for g in groups], [g[1] for g in groups]
+        for _ in pool.map(extract_pages, pages, teasers, chunksize=4):
             pass
         return time.monotonic() - started
 
@@ -161,15 +163,15 @@ def cpu_breakdown(site_dir: Path, groups, sample: int) -> dict[str, float]:
     discovery (on the crawl's own thread, every page) and extraction (in the workers)."""
     from archive_spider import discovery
 
-    pages = [(url, html) for group in groups[:sample] for url, html in group]
+    pages = [(url, html) for group, _ in groups[:sample] for url, html in group]
     hosts = sorted({url.split("/")[2].split(":")[0] for url, _ in pages})
     started = time.process_time()
     for url, html in pages:
         discovery.analyse_page(html, url, hosts)
     analyse = (time.process_time() - started) * 1000 / len(pages)
     started = time.process_time()
-    for group in groups[:sample]:
-        extract_pages(group)
+    for group, teaser in groups[:sample]:
+        extract_pages(group, teaser)
     extract = (time.process_time() - started) * 1000 / len(pages)
     return {"analyse_ms": analyse, "extract_ms": extract}
 
@@ -203,6 +205,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="extraction workers (default: one per core)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of (a), (b), (c) to take medians of (default 3)")
     parser.add_argument("--no-rerun", action="store_true", help="skip (d), the rerun over the unchanged site")
+    parser.add_argument("--crawl-only", action="store_true",
+                        help="measure (c) and (d) only: memory and rerun time on a large site")
     parser.add_argument("--breakdown", type=int, default=100,
                         help="articles to time discovery and extraction on, one core (default 100; 0: skip)")
     parser.add_argument("--also-inline", action="store_true",
@@ -230,10 +234,11 @@ def main() -> None:
         db_path = None
         stored = 0
         for run in range(1, args.repeat + 1):
-            result, seconds, _ = run_measured(
-                [sys.executable, str(ROOT / "benchmarks" / "bare_fetch.py"), str(url_file),
-                 "--concurrency", str(args.concurrency)], env=env)
-            fetch.append(seconds)
+            if not args.crawl_only:
+                result, seconds, _ = run_measured(
+                    [sys.executable, str(ROOT / "benchmarks" / "bare_fetch.py"), str(url_file),
+                     "--concurrency", str(args.concurrency)], env=env)
+                fetch.append(seconds)
             db_path = work / f"archive-{run}.db"
             command = crawl_command(url, db_path, args.concurrency, workers)
             result, seconds, peak = run_measured(command, env=env, cwd=work)
@@ -243,8 +248,9 @@ def main() -> None:
             stored = count_articles(db_path)
             if run == 1:
                 groups = article_groups(site_dir, db_path)
-            extract.append(extract_all(groups, workers))
-            print(f"run {run}: fetch {fetch[-1]:.1f} s, extract {extract[-1]:.1f} s, "
+            if not args.crawl_only:
+                extract.append(extract_all(groups, workers))
+            print(f"run {run}: fetch {(fetch or [0])[-1]:.1f} s, extract {(extract or [0])[-1]:.1f} s, "
                   f"crawl {crawl[-1]:.1f} s ({crawl_cpu[-1]:.1f} CPU s, {stored} articles), peak {peak / 2**20:.0f} MB", file=sys.stderr)
         rerun = rerun_peak = None
         if not args.no_rerun:
@@ -257,7 +263,8 @@ def main() -> None:
         server.kill()
         server.wait()
 
-    a, b, c = statistics.median(fetch), statistics.median(extract), statistics.median(crawl)
+    c = statistics.median(crawl)
+    a, b = (statistics.median(fetch), statistics.median(extract)) if fetch else (float("nan"), float("nan"))
     articles = len(groups)
     figures = {
         "articles": articles, "pages": len(paths), "stored": stored, "workers": workers,
@@ -272,15 +279,17 @@ def main() -> None:
           f"workers; medians of {args.repeat} runs\n{figures['machine']}\n")
     print(f"| measurement                  | seconds | articles/s |")
     print(f"|------------------------------|--------:|-----------:|")
-    print(f"| (a) fetch only (bare Scrapy) | {a:7.1f} | {articles / a:10.1f} |")
-    print(f"| (b) extraction only, {workers} cores | {b:7.1f} | {articles / b:10.1f} |")
+    if fetch:
+        print(f"| (a) fetch only (bare Scrapy) | {a:7.1f} | {articles / a:10.1f} |")
+        print(f"| (b) extraction only, {workers} cores | {b:7.1f} | {articles / b:10.1f} |")
     print(f"| (c) archive-spider crawl     | {c:7.1f} | {articles / c:10.1f} |")
     if rerun:
         print(f"| (d) rerun, unchanged site    | {rerun:7.1f} |            |")
     if inline:
         print(f"| (c) with --workers 0 (inline)| {inline:7.1f} | {articles / inline:10.1f} |")
     print()
-    print(f"ratio max(a, b) / c:        {figures['ratio']:.2f}   (target >= 0.8)")
+    if fetch:
+        print(f"ratio max(a, b) / c:        {figures['ratio']:.2f}   (target >= 0.8)")
     print(f"CPU seconds of the crawl tree: {figures['crawl_cpu_s']:.1f} for {c:.1f} s of wall time "
           f"(load average after the runs: {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
     print(f"peak RSS of the crawl tree: {figures['peak_rss_mb']:.0f} MB median, {figures['peak_rss_max_mb']:.0f} MB max   (target <= 400 MB)")
