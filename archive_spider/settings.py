@@ -78,3 +78,8 @@ ARCHIVE_EXTRACT_WORKERS = None
 ARCHIVE_EXTRACT_QUEUE = 0
 # Seconds an extraction may take before its worker is killed and the page counted an error.
 ARCHIVE_EXTRACT_TIMEOUT = 60
+# Callbacks await their extraction, so responses wait in Scrapy's scraper meanwhile: keep
+# that queue short (bytes of responses; Scrapy's default is 5 MB, some 300 pages), and do
+# not start 100 item tasks per response (CONCURRENT_ITEMS) for pages that yield one article.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
+CONCURRENT_ITEMS = 16
