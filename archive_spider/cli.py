@@ -149,9 +149,12 @@ def redis_options(fn):
 @wait_option
 @click.option("--progress/--no-progress", default=None,
               help="A live progress line on standard error.  [default: on when it is a terminal]")
+@click.option("--workers", "extract_workers", type=click.IntRange(min=0),
+              help="Extraction worker processes. Default: one per core; 0 extracts inline.")
 @redis_options
 def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, allowed_hosts, timeout,
-          setting_pairs, verbose, log_file, revisit, wait, progress, redis_url, redis_key, idle_timeout, lease):
+          setting_pairs, verbose, log_file, revisit, wait, progress, extract_workers, redis_url, redis_key,
+          idle_timeout, lease):
     """Crawl article sites from their index pages, feeds and sitemaps into the archive.
 
     URLS are index pages (front page, category pages), single articles, RSS/Atom feeds,
@@ -198,6 +201,7 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
         log_level=("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
         config=config, sites=tuple(site_names), discover=discover, extra_settings=extra_settings,
         revisit=revisit, wait=wait, progress=progress,
+        extract_workers=extract_workers,
     )
     if redis_url:
         from archive_spider.distributed import RedisConfig, run_worker

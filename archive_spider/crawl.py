@@ -16,6 +16,7 @@ from scrapy.settings import Settings
 
 from archive_spider import config, sites, storage
 from archive_spider.locking import archive_lock
+from archive_spider.workers import close_all_pools
 
 
 @dataclass
@@ -38,6 +39,7 @@ class CrawlOptions:
     config: str | None = None  # a sites.toml
     sites: tuple[str, ...] = ()  # names of its sites to crawl (default: all)
     discover: bool = False  # also try robots.txt sitemaps, /sitemap.xml, feeds
+    extract_workers: int | None = None
 
 
 @dataclass
@@ -85,6 +87,8 @@ def build_settings(options: CrawlOptions) -> Settings:
             DOWNLOAD_DELAY=0,
             DOWNLOAD_DELAY_JITTER=0,
         )
+    if options.extract_workers is not None:
+        overrides["ARCHIVE_EXTRACT_WORKERS"] = options.extract_workers
     if options.allowed_hosts:
         overrides["ARCHIVE_ALLOWED_HOSTS"] = list(options.allowed_hosts)
     if options.revisit:
@@ -170,7 +174,11 @@ def _run_locked(
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ArticlesSpider)
     process.crawl(crawler, urls=list(start_urls), **arguments)
-    process.start()
+    try:
+        process.start()
+    finally:
+        # A forced stop (a second Ctrl-C) skips the spider's close: kill what is left.
+        close_all_pools(force=True)
     seconds = time.monotonic() - started
 
     crawl_id = crawler.stats.get_value("archive/crawl_id")

@@ -514,18 +514,19 @@ class RedisWorkerMixin:
         self._better_teaser(keys=[keys.teasers, keys.teaser_ranks, keys.items],
                             args=[link.url, link_to_json(link), teaser_rank(link), message])
 
-    def build_item(self, pages, analysis, teaser, warnings=()):
+    def best_teaser(self, first_url, teaser):
+        """The fullest teaser any worker of the crawl has seen for this article."""
         from archive_spider.spiders.articles import teaser_quality
         from archive_spider.urls import normalise_url
 
-        url = normalise_url(pages[0][0])
+        url = normalise_url(first_url)
         raw = self.redis.hget(self.redis_keys.teasers, url)
         if raw is not None:
             shared = link_from_json(raw)
             local = self.teasers.get(url)
             if local is None or teaser_quality(shared) > teaser_quality(local):
                 self.teasers[url] = shared
-        return super().build_item(pages, analysis, teaser, warnings=warnings)
+        return super().best_teaser(first_url, teaser)
 
     # --- idle and close -------------------------------------------------------------------
 

@@ -134,3 +134,17 @@ ARCHIVE_REDIS_LEASE = 60
 # A worker with this many responses waiting for its parser takes no more requests from
 # Redis, leaving them to idle workers (extraction is CPU-bound).
 ARCHIVE_REDIS_BACKLOG = 2
+
+# --- extraction workers (archive_spider/workers.py) ----------------------------------------
+# Extraction worker processes (workers.py): None, one per core; 0, extract inline on the
+# crawl's own thread (slower: fetching waits for every extraction).
+ARCHIVE_EXTRACT_WORKERS = None
+# Extractions in flight at most (0: four per worker); beyond it, fetching waits.
+ARCHIVE_EXTRACT_QUEUE = 0
+# Seconds an extraction may take before its worker is killed and the page counted an error.
+ARCHIVE_EXTRACT_TIMEOUT = 60
+# Callbacks await their extraction, so responses wait in Scrapy's scraper meanwhile: keep
+# that queue short (bytes of responses; Scrapy's default is 5 MB, some 300 pages), and do
+# not start 100 item tasks per response (CONCURRENT_ITEMS) for pages that yield one article.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
+CONCURRENT_ITEMS = 16

@@ -339,6 +339,8 @@ def _words_changed(old: str | None, new: str | None) -> int:
     """A cheap size of change: words in one version and not the other (multiset)."""
     from collections import Counter
 
+    if not old:  # a first version: every word is new (and counting them needs no Counter)
+        return len((new or "").split())
     before, after = Counter((old or "").split()), Counter((new or "").split())
     return sum(((before - after) + (after - before)).values())
 

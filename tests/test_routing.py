@@ -1,5 +1,7 @@
 """Crawl-level routing of ArticlesSpider, offline: sites, spellings, limits, selectors."""
 
+import asyncio
+
 import pytest
 from scrapy.http import HtmlResponse, Request, TextResponse
 from scrapy.utils.test import get_crawler
@@ -11,6 +13,13 @@ from archive_spider.spiders.routing import DEPTH, SITE, STALE, respell_url
 from .conftest import ROOT
 
 SITE_URL = "https://www.example.org"
+
+
+def collect(outputs):
+    """What a spider callback (an async generator since extraction is awaited) yields."""
+    async def drain():
+        return [output async for output in outputs]
+    return asyncio.run(drain())
 
 
 def make_spider(tmp_path=None, config_text=None, settings=None, **kwargs):
@@ -142,7 +151,7 @@ next_page = "a.nxt"
     index = response("https://old.example/", """<html><body><table><tr><td class="list">
 <a class="t" href="/show.php?n=1">First</a><a class="t" href="/show.php?n=2">Second</a></td></tr></table>
 <a href="/about/">About</a><a class="nxt" href="/list.php?from=20">more</a></body></html>""", {SITE: "old"})
-    requests = list(spider.parse_page(index))
+    requests = collect(spider.parse_page(index))
     articles = [(r.url, r.meta["teaser"].title, r.meta.get("archive_forced")) for r in requests if r.meta["archive_role"] == "article"]
     assert articles == [("https://old.example/show.php?n=1", "First", True), ("https://old.example/show.php?n=2", "Second", True)]
     assert "https://old.example/list.php?from=20" in [r.url for r in requests if r.meta["archive_role"] == "index"]
@@ -154,7 +163,7 @@ def test_feed_start_url_becomes_article_requests_with_teasers():
 <description>Teaser one.</description><pubDate>Tue, 02 Jan 2024 10:00:00 GMT</pubDate></item>
 <item><title>Away</title><link>https://elsewhere.example/x-y-z/</link></item></channel></rss>"""
     feed = response("https://example.org/feed", rss, {"archive_role": "start", SITE: "example.org"}, cls=TextResponse)
-    requests = list(spider.parse_page(feed))
+    requests = collect(spider.parse_page(feed))
     assert [(r.url, r.meta["teaser"]) for r in requests] == [(
         "https://example.org/2024/01/one-two-three/",
         ArticleLink("https://example.org/2024/01/one-two-three/", "One", "Teaser one.", "2024-01-02"))]

@@ -18,11 +18,11 @@ import scrapy
 from scrapy.http import HtmlResponse, Response
 
 from archive_spider import discovery, feeds, sites
-from archive_spider.extraction import extract_article, merge_pages
 from archive_spider.items import ArticleItem
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
 from archive_spider.spiders.routing import SiteRoutingMixin
 from archive_spider.urls import normalise_url
+from archive_spider.workers import ExtractionFailed, ExtractionPool, extract_pages
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,8 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         spider.allowed_domains = list(spider.allowed_hosts)
         spider.max_article_pages = crawler.settings.getint("ARCHIVE_MAX_ARTICLE_PAGES")
         spider.setup_sites(crawler)
+        # Extraction runs in worker processes, so fetching goes on meanwhile (workers.py).
+        spider.extraction_pool = ExtractionPool.from_crawler(crawler)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -93,7 +95,7 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
 
     # --- callbacks ------------------------------------------------------------------------
 
-    def parse_page(self, response: Response):
+    async def parse_page(self, response: Response):
         """Any page: route it by what discovery says it is (feeds and sitemaps by what
         feeds.py reads in them)."""
         site = self.site_of(response.url, response.meta)
@@ -101,7 +103,8 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
             self.learn_origin(site, response.url)
         source = feeds.detect_source(response.body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"))
         if source is not None:
-            yield from self.parse_source(response, source)
+            for output in self.parse_source(response, source):
+                yield output
             return
         if not isinstance(response, HtmlResponse):
             self.crawler.stats.inc_value("archive/skipped")
@@ -112,27 +115,33 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         role = response.meta.get(ROLE)
         self.crawler.stats.inc_value(f"archive/pages/{analysis.kind}")
         new_links = self.count_new_links(analysis.article_links)
-        yield from self.discover_feeds(response, analysis)
+        for request in self.discover_feeds(response, analysis):
+            yield request
 
         if analysis.kind == "article":
-            yield from self.follow_article_links(response, analysis.article_links)
+            for request in self.follow_article_links(response, analysis.article_links):
+                yield request
             handled, requests = self.follow_canonical(response, analysis)
             if handled:
-                yield from requests
+                for request in requests:
+                    yield request
                 return
             teaser = response.meta.get("teaser")
             pages = [(response.url, response.text)]
-            yield from self.continue_or_extract(response, analysis, pages, teaser)
+            async for output in self.continue_or_extract(response, analysis, pages, teaser):
+                yield output
             return
 
         if role == ROLE_ARTICLE:
             # Listed like an article, but the page says otherwise (an index, a form...).
             self.crawler.stats.inc_value("archive/not_article")
             logger.info("Listed as an article but is %s, not archived: %s", analysis.kind, response.url)
-        yield from self.follow_article_links(response, analysis.article_links)
-        yield from self.index_requests(response, analysis.next_pages + analysis.section_links, new_links)
+        for request in self.follow_article_links(response, analysis.article_links):
+            yield request
+        for request in self.index_requests(response, analysis.next_pages + analysis.section_links, new_links):
+            yield request
 
-    def parse_continuation(self, response: Response):
+    async def parse_continuation(self, response: Response):
         """Page 2, 3... of a multi-page article: collect it, then go on or extract."""
         pages = response.meta["pages"] + [(response.url, response.text)]
         if not isinstance(response, HtmlResponse):
@@ -140,9 +149,10 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
             analysis = None
         else:
             analysis = discovery.analyse_page(response.text, response.url, self.allowed_hosts)
-        yield from self.continue_or_extract(response, analysis, pages, response.meta.get("teaser"))
+        async for output in self.continue_or_extract(response, analysis, pages, response.meta.get("teaser")):
+            yield output
 
-    def continue_or_extract(self, response, analysis, pages, teaser):
+    async def continue_or_extract(self, response, analysis, pages, teaser):
         seen = {normalise_url(u) for u, _ in pages}
         nxt = analysis.continuation if analysis else None
         if nxt and normalise_url(nxt) not in seen and len(pages) < self.max_article_pages:
@@ -152,7 +162,7 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
             )
             return
         first_analysis = response.meta.get("first") or analysis
-        item = self.build_item(pages, first_analysis, teaser)
+        item = await self.extract_item(pages, first_analysis, teaser)
         if item is not None:
             yield item
 
@@ -173,29 +183,51 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         logger.error("Start URL failed: %s (%s)", failure.request.url, failure.getErrorMessage())
         yield from self.discovery_step_done(failure.request)
 
-    def continuation_failed(self, failure):
+    async def continuation_failed(self, failure):
         """A later page of an article failed: archive what was collected, with a warning."""
         request = failure.request
         logger.warning("Article continuation failed: %s (%s)", request.url, failure.getErrorMessage())
-        item = self.build_item(request.meta["pages"], request.meta.get("first"), request.meta.get("teaser"),
-                               warnings=["continuation-failed"])
+        item = await self.extract_item(request.meta["pages"], request.meta.get("first"), request.meta.get("teaser"),
+                                       warnings=["continuation-failed"])
         if item is not None:
             yield item
 
     # --- items ----------------------------------------------------------------------------
 
-    def build_item(self, pages, analysis, teaser: discovery.ArticleLink | None, warnings=()) -> ArticleItem | None:
-        first_url = pages[0][0]
-        teaser = self.teasers.get(normalise_url(first_url)) or teaser
+    def best_teaser(self, first_url: str, teaser: discovery.ArticleLink | None) -> discovery.ArticleLink | None:
+        """The fullest teaser known for the article at ``first_url`` (see remember_teaser)."""
+        return self.teasers.get(normalise_url(first_url)) or teaser
+
+    async def extract_item(self, pages, analysis, teaser: discovery.ArticleLink | None, warnings=()) -> ArticleItem | None:
+        """The crawl's way to an item: extraction in the worker pool, off the event loop."""
+        teaser = self.best_teaser(pages[0][0], teaser)
         teaser_text = teaser.teaser if teaser else None
         try:
-            articles = [extract_article(html, url=url, teaser=teaser_text if i == 0 else None)
-                        for i, (url, html) in enumerate(self.prepare_pages(pages))]
+            article = await self.extraction_pool.extract(self.prepare_pages(pages), teaser_text)
+        except ExtractionFailed as exc:  # a crashed or hung worker: count it and go on
+            self.crawler.stats.inc_value("archive/errors")
+            logger.error("Extraction failed: %s", exc)
+            return None
         except Exception:  # extraction promises not to raise; if it does, count and go on
             self.crawler.stats.inc_value("archive/errors")
-            logger.exception("Extraction failed: %s", first_url)
+            logger.exception("Extraction failed: %s", pages[0][0])
             return None
-        article = merge_pages(*articles) if len(articles) > 1 else articles[0]
+        return self.make_item(pages, analysis, teaser, article, warnings)
+
+    def build_item(self, pages, analysis, teaser: discovery.ArticleLink | None, warnings=()) -> ArticleItem | None:
+        """The same item, extracted in this thread (``reextract`` uses it: no crawl runs)."""
+        teaser = self.best_teaser(pages[0][0], teaser)
+        try:
+            article = extract_pages(self.prepare_pages(pages), teaser.teaser if teaser else None)
+        except Exception:  # extraction promises not to raise; if it does, count and go on
+            self.crawler.stats.inc_value("archive/errors")
+            logger.exception("Extraction failed: %s", pages[0][0])
+            return None
+        return self.make_item(pages, analysis, teaser, article, warnings)
+
+    def make_item(self, pages, analysis, teaser, article, warnings=()) -> ArticleItem:
+        first_url = pages[0][0]
+        teaser_text = teaser.teaser if teaser else None
         canonical = analysis.canonical_url if analysis else None
         url = normalise_url(first_url)
         return self.apply_item_selectors(ArticleItem(

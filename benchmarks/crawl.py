@@ -1,0 +1,309 @@
+"""Crawl speed and memory: can the archive keep up with the wire and use every core?
+
+Generates a site of N articles (the demo site's theme and boilerplate, 20 teasers per
+index page), serves it from a separate process on 127.0.0.1, and measures in one run:
+
+  (a) fetch      a bare Scrapy crawl that fetches every page of the site, nothing else
+  (b) extract    extraction alone of every article, on all cores (a process pool)
+  (c) crawl      ``archive-spider crawl URL --concurrency 16`` end to end, fresh archive
+  (d) rerun      the same crawl again over the unchanged site, same archive
+
+(a), (b) and (c) are repeated ``--repeat`` times and their medians reported, with the
+ratio max(a, b) / c of times (1.0: the crawl is as fast as the slower of fetching and
+extracting; the target is >= 0.8) and the peak RSS of the crawl's whole process tree
+(the crawl, its extraction workers and their fork server; not the site's server).
+
+Examples:
+    python benchmarks/crawl.py --articles 1500
+    python benchmarks/crawl.py --site-dir /path/to/generated/site   # a site of your own
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from archive_spider.demo.generated import build_generated_site, file_for, write_site  # noqa: E402
+from archive_spider.workers import cpu_count, extract_pages, warm_up  # noqa: E402
+
+# Seconds between two samples of the process tree's memory.
+SAMPLE_EVERY = 0.05
+
+
+class PeakMemory:
+    """Samples the RSS of a process and all its descendants in a thread; keeps the peak."""
+
+    def __init__(self, pid: int):
+        self.root = psutil.Process(pid)
+        self.peak = 0
+        self.peak_processes = 0
+        self.cpu: dict[int, float] = {}  # pid -> CPU seconds (user + system) last seen
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                processes = [self.root] + self.root.children(recursive=True)
+            except psutil.NoSuchProcess:
+                return
+            total = 0
+            for process in processes:
+                try:
+                    total += process.memory_info().rss
+                    times = process.cpu_times()
+                    self.cpu[process.pid] = times.user + times.system
+                except psutil.NoSuchProcess:
+                    pass
+            if total > self.peak:
+                self.peak, self.peak_processes = total, len(processes)
+            self._stop.wait(SAMPLE_EVERY)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_measured(command: list[str], **kwargs) -> tuple[subprocess.CompletedProcess, float, int]:
+    """Run a command; returns (result, wall seconds, peak RSS bytes of its process tree).
+
+    The CPU seconds its process tree used (as last sampled) are in ``result.cpu_seconds``.
+    """
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    with PeakMemory(process.pid) as memory:
+        stdout, stderr = process.communicate()
+    seconds = time.monotonic() - started
+    result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+    result.cpu_seconds = sum(memory.cpu.values())
+    if result.returncode != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{stderr[-3000:]}")
+    return result, seconds, memory.peak
+
+
+def serve(directory: Path) -> tuple[subprocess.Popen, str]:
+    server = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "serve_site.py"), str(directory)],
+                              stdout=subprocess.PIPE, text=True)
+    url = server.stdout.readline().strip()
+    if not url.startswith("http"):
+        server.kill()
+        sys.exit("the site server did not start")
+    return server, url
+
+
+def html_paths(directory: Path) -> list[str]:
+    """URL paths of the site's HTML pages (what a bare crawl fetches)."""
+    paths = []
+    for file in sorted(directory.rglob("*.html")):
+        relative = file.relative_to(directory).as_posix()
+        paths.append("/" + (relative[: -len("index.html")] if relative.endswith("index.html") else relative))
+    return paths
+
+
+def article_groups(directory: Path, db_path: Path) -> list[tuple[list[tuple[str, str]], str | None]]:
+    """The articles the crawl stored, each as its pages' (url, html) and the teaser the
+    crawl had for it: what (b) extracts."""
+    conn = sqlite3.connect(db_path)
+    try:
+        rows = list(conn.execute("select url, summary from articles order by id"))
+    finally:
+        conn.close()
+    groups = []
+    for url, teaser in rows:
+        path = "/" + url.split("/", 3)[3] if url.count("/") >= 3 else "/"
+        pages, number = [], 1
+        while True:
+            page_path = path if number == 1 else f"{path}{number}/"
+            file = directory / file_for(page_path)
+            if not file.exists():
+                break
+            pages.append((url if number == 1 else url + f"{number}/", file.read_text(encoding="utf-8")))
+            number += 1
+        if pages:
+            groups.append((pages, teaser))
+    return groups
+
+
+def extract_all(groups, workers: int) -> float:
+    """Seconds to extract every group on ``workers`` processes (started beforehand)."""
+    from archive_spider.workers import init_worker, process_context
+
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=process_context(),
+                                                initializer=init_worker) as pool:
+        list(pool.map(warm_up, range(workers)))
+        started = time.monotonic()
+        pages, teasers = [g[0] for g in groups], [g[1] for g in groups]
+        for _ in pool.map(extract_pages, pages, teasers, chunksize=4):
+            pass
+        return time.monotonic() - started
+
+
+def cpu_breakdown(site_dir: Path, groups, sample: int) -> dict[str, float]:
+    """CPU milliseconds per page, one core, for the two CPU-bound steps of a crawl:
+    discovery (on the crawl's own thread, every page) and extraction (in the workers)."""
+    from archive_spider import discovery
+
+    pages = [(url, html) for group, _ in groups[:sample] for url, html in group]
+    hosts = sorted({url.split("/")[2].split(":")[0] for url, _ in pages})
+    started = time.process_time()
+    for url, html in pages:
+        discovery.analyse_page(html, url, hosts)
+    analyse = (time.process_time() - started) * 1000 / len(pages)
+    started = time.process_time()
+    for group, teaser in groups[:sample]:
+        extract_pages(group, teaser)
+    extract = (time.process_time() - started) * 1000 / len(pages)
+    return {"analyse_ms": analyse, "extract_ms": extract}
+
+
+def crawl_command(url: str, db_path: Path, concurrency: int, workers: int) -> list[str]:
+    return [sys.executable, "-m", "archive_spider", "crawl", f"{url}/", "--db", str(db_path),
+            "--concurrency", str(concurrency), "--workers", str(workers)]
+
+
+def count_articles(db_path: Path) -> int:
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute("select count(*) from articles").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def machine() -> str:
+    import scrapy
+
+    memory = psutil.virtual_memory().total / 2**30
+    return (f"{cpu_count()} cores ({platform.processor() or platform.machine()}), {memory:.0f} GiB, "
+            f"Python {platform.python_version()}, Scrapy {scrapy.__version__}, {platform.system()} {platform.release()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=1500, help="articles to generate (default 1500)")
+    parser.add_argument("--site-dir", type=Path, help="crawl this static site directory instead of generating one")
+    parser.add_argument("--concurrency", type=int, default=16, help="requests at once (default 16)")
+    parser.add_argument("--workers", type=int, help="extraction workers (default: one per core)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of (a), (b), (c) to take medians of (default 3)")
+    parser.add_argument("--no-rerun", action="store_true", help="skip (d), the rerun over the unchanged site")
+    parser.add_argument("--crawl-only", action="store_true",
+                        help="measure (c) and (d) only: memory and rerun time on a large site")
+    parser.add_argument("--breakdown", type=int, default=100,
+                        help="articles to time discovery and extraction on, one core (default 100; 0: skip)")
+    parser.add_argument("--also-inline", action="store_true",
+                        help="also time one end-to-end crawl with --workers 0 (extraction inline)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = parser.parse_args()
+
+    workers = args.workers if args.workers is not None else cpu_count()
+    work = Path(tempfile.mkdtemp(prefix="archive-spider-bench-"))
+    if args.site_dir:
+        site_dir = args.site_dir
+    else:
+        site_dir = work / "site"
+        started = time.monotonic()
+        write_site(build_generated_site(args.articles), site_dir)
+        print(f"generated {args.articles} articles in {time.monotonic() - started:.1f} s: {site_dir}", file=sys.stderr)
+
+    server, url = serve(site_dir)
+    try:
+        url_file = work / "urls.txt"
+        paths = html_paths(site_dir)
+        url_file.write_text("".join(f"{url}{p}\n" for p in paths), encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        fetch, extract, crawl, memory, crawl_cpu = [], [], [], [], []
+        db_path = None
+        stored = 0
+        for run in range(1, args.repeat + 1):
+            if not args.crawl_only:
+                result, seconds, _ = run_measured(
+                    [sys.executable, str(ROOT / "benchmarks" / "bare_fetch.py"), str(url_file),
+                     "--concurrency", str(args.concurrency)], env=env)
+                fetch.append(seconds)
+            db_path = work / f"archive-{run}.db"
+            command = crawl_command(url, db_path, args.concurrency, workers)
+            result, seconds, peak = run_measured(command, env=env, cwd=work)
+            crawl.append(seconds)
+            crawl_cpu.append(result.cpu_seconds)
+            memory.append(peak)
+            stored = count_articles(db_path)
+            if run == 1:
+                groups = article_groups(site_dir, db_path)
+            if not args.crawl_only:
+                extract.append(extract_all(groups, workers))
+            print(f"run {run}: fetch {(fetch or [0])[-1]:.1f} s, extract {(extract or [0])[-1]:.1f} s, "
+                  f"crawl {crawl[-1]:.1f} s ({crawl_cpu[-1]:.1f} CPU s, {stored} articles), peak {peak / 2**20:.0f} MB", file=sys.stderr)
+        rerun = rerun_peak = None
+        if not args.no_rerun:
+            _, rerun, rerun_peak = run_measured(command, env=env, cwd=work)
+        inline = None
+        if args.also_inline:
+            inline_command = crawl_command(url, work / "archive-inline.db", args.concurrency, 0)
+            _, inline, _ = run_measured(inline_command, env=env, cwd=work)
+    finally:
+        server.kill()
+        server.wait()
+
+    c = statistics.median(crawl)
+    a, b = (statistics.median(fetch), statistics.median(extract)) if fetch else (float("nan"), float("nan"))
+    articles = len(groups)
+    figures = {
+        "articles": articles, "pages": len(paths), "stored": stored, "workers": workers,
+        "concurrency": args.concurrency, "repeat": args.repeat,
+        "fetch_s": a, "extract_s": b, "crawl_s": c, "ratio": max(a, b) / c,
+        "peak_rss_mb": statistics.median(memory) / 2**20, "peak_rss_max_mb": max(memory) / 2**20,
+        "crawl_cpu_s": statistics.median(crawl_cpu), "load_average": os.getloadavg(),
+        "rerun_s": rerun, "rerun_share": (rerun / c) if rerun else None, "inline_crawl_s": inline,
+        "machine": machine(),
+    }
+    print(f"\n{articles} articles, {len(paths)} pages; concurrency {args.concurrency}, {workers} extraction "
+          f"workers; medians of {args.repeat} runs\n{figures['machine']}\n")
+    print(f"| measurement                  | seconds | articles/s |")
+    print(f"|------------------------------|--------:|-----------:|")
+    if fetch:
+        print(f"| (a) fetch only (bare Scrapy) | {a:7.1f} | {articles / a:10.1f} |")
+        print(f"| (b) extraction only, {workers} cores | {b:7.1f} | {articles / b:10.1f} |")
+    print(f"| (c) archive-spider crawl     | {c:7.1f} | {articles / c:10.1f} |")
+    if rerun:
+        print(f"| (d) rerun, unchanged site    | {rerun:7.1f} |            |")
+    if inline:
+        print(f"| (c) with --workers 0 (inline)| {inline:7.1f} | {articles / inline:10.1f} |")
+    print()
+    if fetch:
+        print(f"ratio max(a, b) / c:        {figures['ratio']:.2f}   (target >= 0.8)")
+    print(f"CPU seconds of the crawl tree: {figures['crawl_cpu_s']:.1f} for {c:.1f} s of wall time "
+          f"(load average after the runs: {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
+    print(f"peak RSS of the crawl tree: {figures['peak_rss_mb']:.0f} MB median, {figures['peak_rss_max_mb']:.0f} MB max   (target <= 400 MB)")
+    if rerun:
+        print(f"rerun / first crawl:        {figures['rerun_share']:.1%}   (target <= 5%); rerun peak RSS {rerun_peak / 2**20:.0f} MB")
+    if args.breakdown:
+        figures.update(cpu_breakdown(site_dir, groups, args.breakdown))
+        print(f"CPU per article page, one core: discovery {figures['analyse_ms']:.1f} ms (crawl thread), "
+              f"extraction {figures['extract_ms']:.1f} ms (workers)")
+    if stored != articles:
+        print(f"note: the crawl stored {stored} articles")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
