@@ -350,11 +350,14 @@ def serve(db_path, host, port, immutable):
 @click.option("--search", metavar="QUERY",
               help="Only articles matching this full-text query (SQLite FTS5 syntax), best first.")
 @click.option("--columns", help="Comma-separated columns (default: all but html and the bookkeeping).")
-def export(db_path, fmt, output, site, since, search, columns):
+@click.option("--with-duplicates", is_flag=True,
+              help="Include articles recorded as copies of others (duplicate_of set).")
+def export(db_path, fmt, output, site, since, search, columns, with_duplicates):
     """Export articles as CSV, JSON or JSON Lines, streaming.
 
     Rows are written as they are read, so an archive of any size exports in constant
-    memory. Newest first; with --search, best match first.
+    memory. Newest first; with --search, best match first. Copies of other articles
+    (exact or near duplicates) are left out unless --with-duplicates.
 
     Example: archive-spider export --format csv --since 2025-01-01 -o articles.csv
     """
@@ -364,7 +367,7 @@ def export(db_path, fmt, output, site, since, search, columns):
     db = open_existing(db_path)
     try:
         rows = exporter.select_articles(db, cols, site=site, since=since and since.date().isoformat(),
-                                        search=search)
+                                        search=search, duplicates=with_duplicates)
         count = exporter.write_rows(rows, fmt, output, cols)
     except (ValueError, storage.sqlite3.OperationalError) as exc:
         raise click.ClickException(str(exc)) from None

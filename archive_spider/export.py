@@ -38,8 +38,11 @@ def select_articles(
     site: str | None = None,
     since: str | None = None,
     search: str | None = None,
+    duplicates: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Articles matching the filters, newest first (by published date, then first seen).
+
+    Copies of other articles (``duplicate_of`` set) are left out unless ``duplicates``.
 
     ``since`` is an ISO date: articles published (or, without a date, first seen) on or
     after it. ``search`` is words that must all appear in the title or text (as in the
@@ -53,6 +56,8 @@ def select_articles(
         raise ValueError(f"unknown column(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     cols = ", ".join(f"articles.[{c}]" for c in columns)
     where, params = [], []
+    if not duplicates:
+        where.append("articles.duplicate_of is null")
     if site:
         where.append("articles.site = ?")
         params.append(site)

@@ -150,3 +150,12 @@ async def test_datasette_streams_every_row_as_csv(tmp_path):
     assert "text" in rows[0] and "html" not in rows[0]
     page = (await ds.client.get("/archive/articles.json?_shape=objects&_size=max")).json()
     assert len(page["rows"]) == 1_000 and page["next"]
+
+
+def test_copies_are_left_out_unless_asked_for(tmp_path):
+    twin = dict(ARTICLES[1], url="https://mirror.example/sqlite-everywhere")
+    path = make_archive(tmp_path / "archive.db", ARTICLES + [twin])
+    default = [json.loads(line)["url"] for line in run_export("--db", path).output.splitlines()]
+    assert "https://mirror.example/sqlite-everywhere" not in default and ARTICLES[1]["url"] in default
+    everything = run_export("--db", path, "--with-duplicates").output.splitlines()
+    assert len(everything) == len(default) + 1

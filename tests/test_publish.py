@@ -133,9 +133,10 @@ async def test_table_page_leaves_heavy_columns_out_but_exports_keep_them(ds):
     # The JSON and CSV of the table are complete.
     rows = (await ds.client.get("/archive/articles.json?_shape=array")).json()
     assert all("html" in row and "text" in row for row in rows)
-    # A visitor who picks columns is not redirected.
+    # A visitor who picks columns keeps them (only copies of other articles are hidden).
     chosen = await ds.client.get("/archive/articles?_col=title")
-    assert chosen.status_code == 200
+    assert chosen.headers["location"] == "/archive/articles?_col=title&duplicate_of__isnull=1"
+    assert (await ds.client.get("/archive/articles?_col=title&_duplicates=1")).status_code == 200
 
 
 async def test_sorting_by_published_goes_through_the_unique_key(ds):
@@ -208,7 +209,7 @@ async def test_canned_queries_find_what_they_say(ds, archive_path):
     assert crawls[0]["status"] == "finished" and crawls[0]["new"] == len(ARTICLES)
 
 
-async def test_duplicates_query_finds_same_text_and_same_title(tmp_path):
+async def test_duplicates_are_listed_with_their_original_and_hidden_elsewhere(tmp_path):
     twin = dict(ARTICLES[1], url="https://mirror.example/sqlite-everywhere")
     retitled = dict(ARTICLES[0], url="https://news.example/2024/06/crawling-politely-again",
                     text="A different text under the same headline.")
@@ -216,10 +217,23 @@ async def test_duplicates_query_finds_same_text_and_same_title(tmp_path):
     ds = publish.build_datasette(path)
     rows = (await ds.client.get("/archive/duplicates.json?_shape=objects")).json()["rows"]
     reasons = {(r["reason"], r["url"]) for r in rows}
-    assert ("same title and text", "https://mirror.example/sqlite-everywhere") in reasons
-    assert ("same title and text", ARTICLES[1]["url"]) in reasons
+    assert ("copy of an earlier article", "https://mirror.example/sqlite-everywhere") in reasons
+    copy = next(r for r in rows if r["url"] == "https://mirror.example/sqlite-everywhere")
+    assert copy["original_url"] == ARTICLES[1]["url"]
     assert ("same title on one site", ARTICLES[0]["url"]) in reasons
-    assert len(rows) == 4
+    assert len(rows) == 3
+    # The copy is kept, but the table page, search and the latest list leave it out.
+    page = await ds.client.get("/archive/articles")
+    assert "duplicate_of__isnull=1" in page.headers["location"]
+    shown = (await ds.client.get(page.headers["location"].replace("/archive/articles?", "/archive/articles.json?")
+                                 + "&_shape=array")).json()
+    assert "https://mirror.example/sqlite-everywhere" not in {r["url"] for r in shown}
+    everything = (await ds.client.get("/archive/articles.json?_shape=array&_size=max")).json()
+    assert "https://mirror.example/sqlite-everywhere" in {r["url"] for r in everything}
+    latest = (await ds.client.get("/archive/latest.json?_shape=array")).json()
+    assert "https://mirror.example/sqlite-everywhere" not in {r["url"] for r in latest}
+    found = (await ds.client.get("/archive/search.json?_shape=array&q=sqlite")).json()
+    assert len(found) == len({r["article_id"] for r in found}) and found
 
 
 async def test_revisions_query_by_id_or_url(tmp_path):

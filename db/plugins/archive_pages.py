@@ -11,6 +11,8 @@ depends only on Datasette and nh3. It:
 - gives the article page its revisions (``article_revisions``);
 - sends a Content-Security-Policy with article pages that forbids inline scripts;
 - refuses every request that is not a read (POST, PUT, DELETE...) with 405;
+- hides copies of other articles (``duplicate_of`` set) from the articles table page,
+  unless the visitor filters on ``duplicate_of`` or adds ``_duplicates=1``;
 - leaves the heavy text and html columns out of the articles table page (by redirecting
   to ``?_nocol=text&_nocol=html``), while its JSON and CSV keep them;
 - skips facets and counts for CSV (Datasette computes them per streamed page otherwise);
@@ -197,13 +199,26 @@ async def redirect(send, location: str) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
+def without_duplicates(query_string: str) -> str | None:
+    """The query string for the articles table page with copies of other articles
+    (``duplicate_of`` set) filtered out, or None when the visitor already filters on
+    ``duplicate_of`` or asked for every row with ``_duplicates=1``."""
+    pairs = parse_qsl(query_string, keep_blank_values=True)
+    if any(name.startswith("duplicate_of") or name == "_duplicates" for name, _ in pairs):
+        return None
+    return urlencode(pairs + [("duplicate_of__isnull", "1")])
+
+
 def redirect_target(path: str, query_string: str) -> str | None:
     """Where a request for the articles table should go instead, if anywhere."""
     if not ARTICLES_DATA_PATH.match(path):
         return None
     query = with_unique_sort(query_string)
     if query is None and ARTICLES_TABLE_PATH.match(path):
-        query = without_heavy_columns(query_string)
+        changed = query_string
+        for step in (without_heavy_columns, without_duplicates):
+            changed = step(changed) or changed
+        query = changed if changed != query_string else None
     return None if query is None else f"{path}?{query}"
 
 
