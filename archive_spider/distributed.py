@@ -64,7 +64,7 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.scheduler import Scheduler as ScrapyRedisScheduler
 from twisted.internet import task
 
-from archive_spider import storage
+from archive_spider import boilerplate, storage
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
 
 logger = logging.getLogger(__name__)
@@ -774,6 +774,8 @@ class Ingester:
         self.worker_statuses: list[str] = []
         self.start_urls: set[str] = set()
         self.outcome = IngestOutcome(db_path=db_path)
+        # Paragraph counts of the articles this crawl stored new (boilerplate.py).
+        self.block_counts: dict[tuple[str, str], tuple[str, int]] = {}
 
     @classmethod
     def from_settings(cls, settings: BaseSettings, config: RedisConfig, db_path: str, forever: bool = False):
@@ -915,6 +917,8 @@ class Ingester:
                 logger.error("Unknown message kind %r, dropped", kind)
         self.apply_shared_teasers(articles)
         result = storage.store_articles(self.db, articles, crawl_id=self.crawl_id)
+        new = set(result.new)
+        boilerplate.merge_counts(self.block_counts, boilerplate.count_blocks(a for a in articles if a["url"] in new))
         if teasers:
             self.store_better_teasers(teasers)
         self.stats.inc_value("archive/new", len(result.new))
@@ -1015,6 +1019,8 @@ class Ingester:
         for name in ("requests", "pages", "errors", "skipped"):
             counts[name] = counts.get(name, 0) + self.worker_counts.get(name, 0)
         message = f"{len(self.worker_statuses)} workers reported" if self.worker_statuses else None
+        storage.add_boilerplate_sightings(self.db, self.block_counts)
+        self.block_counts = {}
         storage.finish_crawl(self.db, self.crawl_id, status, counts, message)
         for name, value in counts.items():
             self.outcome.counts[name] = self.outcome.counts.get(name, 0) + value

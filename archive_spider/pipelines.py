@@ -14,7 +14,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from archive_spider import revisit, storage, warc
+from archive_spider import boilerplate, revisit, storage, warc
 from archive_spider.extraction import teaser_matches
 from archive_spider.items import ArticleItem
 from archive_spider.wordcount import count_words_any_script
@@ -94,6 +94,8 @@ class StorePipeline:
         self.fetches: dict[str, dict] = {}
         self.not_modified: dict[str, dict] = {}
         self.warc_records: list[dict] = []
+        # Paragraph counts of the articles this crawl stored new (boilerplate.py).
+        self.block_counts: dict[tuple[str, str], tuple[str, int]] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -143,6 +145,8 @@ class StorePipeline:
             return
         batch, self.buffer = self.buffer, []
         result = storage.store_articles(self.db, batch, crawl_id=self.crawl_id)
+        new = set(result.new)
+        boilerplate.merge_counts(self.block_counts, boilerplate.count_blocks(a for a in batch if a["url"] in new))
         self.stats.inc_value("archive/new", len(result.new))
         self.stats.inc_value("archive/updated", len(result.updated))
         self.stats.inc_value("archive/unchanged", len(result.unchanged))
@@ -155,6 +159,8 @@ class StorePipeline:
     def close_spider(self):
         self.flush()
         self.store_better_teasers()
+        storage.add_boilerplate_sightings(self.db, self.block_counts)
+        self.block_counts = {}
 
     def store_better_teasers(self) -> None:
         """An article may be fetched before the index page that shows its full teaser

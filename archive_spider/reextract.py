@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from archive_spider import discovery, storage, warc
 from archive_spider.decoding import decode_html
+from archive_spider.extraction.heuristics import MAX_BOILERPLATE_BLOCKS
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,7 @@ def reextract(db_path: str, site: str | None = None, min_words: int = 30) -> Ree
             "select count(*) from articles" + (" where site = ?" if site else ""), [site] if site else []
         ).fetchone()[0]
         items: list[dict] = []
+        boilerplate: dict[str, frozenset[str]] = {}  # each site's known boilerplate paragraphs
 
         def store(batch: list[dict]) -> None:
             result = storage.store_articles(db, batch, crawl_id=crawl_id, seen=False)
@@ -119,7 +121,11 @@ def reextract(db_path: str, site: str | None = None, min_words: int = 30) -> Ree
             teaser = discovery.ArticleLink(url=row["url"], title=row["title"], teaser=row["summary"],
                                            published=row["published"])
             try:
-                item = spider.build_item(pages, analysis, teaser)
+                known = row["site"] or storage.site_of(row["url"])
+                if known not in boilerplate:
+                    boilerplate[known] = storage.site_boilerplate(db, known, spider.boilerplate_min_pages,
+                                                                  MAX_BOILERPLATE_BLOCKS)
+                item = spider.build_item(pages, analysis, teaser, boilerplate=boilerplate[known])
             except Exception:  # the spider counts extraction failures on its crawler; we have none
                 item = None
                 counts["errors"] += 1

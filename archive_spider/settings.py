@@ -87,6 +87,9 @@ ARCHIVE_DB_PATH = "db/archive.db"
 ARCHIVE_BATCH_SIZE = 50
 # Extractions with fewer words than this are not stored (counted as skipped).
 ARCHIVE_MIN_WORDS = 30
+# A short paragraph found in at least this many archived articles of a site is that
+# site's boilerplate, left out of its later extractions; 0: never leave any out.
+ARCHIVE_BOILERPLATE_MIN_PAGES = 4
 # Hosts the crawl may visit besides those of the start URLs.
 ARCHIVE_ALLOWED_HOSTS = []
 # Pages of one multi-page article followed at most.

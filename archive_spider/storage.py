@@ -208,6 +208,24 @@ def _migration_6_revisits_warc_duplicates(db: sqlite_utils.Database) -> None:
     db["warc_records"].create_index(["url"])
 
 
+def _migration_7_site_boilerplate(db: sqlite_utils.Database) -> None:
+    # Paragraphs seen on several articles of a site (boilerplate.py learns them): in how
+    # many distinct articles each occurred, so that later extractions can leave them out.
+    db["site_boilerplate"].create(
+        {
+            "site": str,
+            "block_hash": str,
+            "sample": str,
+            "articles": int,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk=("site", "block_hash"),
+        not_null={"site", "block_hash"},
+    )
+    db["site_boilerplate"].create_index(["site", "articles"])
+
+
 # Append only: each function upgrades the schema by one version.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1_initial,
@@ -216,6 +234,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_4_facet_indexes,
     _migration_5_failures,
     _migration_6_revisits_warc_duplicates,
+    _migration_7_site_boilerplate,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -493,6 +512,45 @@ def update_summaries(db: sqlite_utils.Database, summaries: dict[str, tuple[str, 
                 "update articles set summary = ?, extraction_warnings = ? where url = ?",
                 [summary, json.dumps(warnings, ensure_ascii=False) if warnings else None, url],
             )
+
+
+# --- site boilerplate ---------------------------------------------------------------------
+
+def add_boilerplate_sightings(
+    db: sqlite_utils.Database, sightings: dict[tuple[str, str], tuple[str, int]], *, min_new: int = 2,
+    now: str | None = None,
+) -> None:
+    """Add to the counts of ``site_boilerplate``: ``sightings`` maps (site, block hash) to
+    (sample text, number of articles the block occurred in). A block not yet in the table
+    is added only when seen in at least ``min_new`` articles: most paragraphs occur once,
+    and keeping them all would copy every article into the table."""
+    if not sightings:
+        return
+    now = now or utc_now()
+    rows = [(site, block, sample, count) for (site, block), (sample, count) in sightings.items()]
+    with db.conn:
+        db.conn.executemany(
+            "insert into site_boilerplate (site, block_hash, sample, articles, first_seen, last_seen) "
+            "values (?, ?, ?, ?, ?, ?) on conflict (site, block_hash) do update set "
+            "articles = articles + excluded.articles, last_seen = excluded.last_seen",
+            [(site, block, sample, count, now, now) for site, block, sample, count in rows if count >= min_new],
+        )
+        db.conn.executemany(
+            "update site_boilerplate set articles = articles + ?, last_seen = ? where site = ? and block_hash = ?",
+            [(count, now, site, block) for site, block, _, count in rows if count < min_new],
+        )
+
+
+def site_boilerplate(db: sqlite_utils.Database, site: str, min_articles: int, limit: int) -> frozenset[str]:
+    """The hashes of the paragraphs seen in at least ``min_articles`` articles of ``site``,
+    at most ``limit`` of them (the most widespread). ``min_articles`` below 1: none."""
+    if min_articles < 1 or "site_boilerplate" not in db.table_names():
+        return frozenset()
+    rows = db.execute(
+        "select block_hash from site_boilerplate where site = ? and articles >= ? "
+        "order by articles desc, block_hash limit ?", [site, min_articles, limit],
+    )
+    return frozenset(row[0] for row in rows)
 
 
 # --- crawls -------------------------------------------------------------------------------

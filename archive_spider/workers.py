@@ -58,15 +58,17 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def extract_pages(pages: Pages, teaser: str | None = None):
+def extract_pages(pages: Pages, teaser: str | None = None, boilerplate: frozenset[str] | None = None):
     """Extract every page of one article and join them into one Article.
 
     ``pages`` are (url, html) pairs in reading order; the teaser helps find the body of
-    the first page only. This is what a worker runs, and what inline mode runs.
+    the first page only; ``boilerplate`` holds the hashes of the site's known boilerplate
+    paragraphs (see extraction/boilerplate.py). This is what a worker runs, and what
+    inline mode runs.
     """
     from archive_spider.extraction import extract_article, merge_pages
 
-    articles = [extract_article(html, url=url, teaser=teaser if i == 0 else None)
+    articles = [extract_article(html, url=url, teaser=teaser if i == 0 else None, boilerplate=boilerplate)
                 for i, (url, html) in enumerate(pages)]
     return merge_pages(*articles) if len(articles) > 1 else articles[0]
 
@@ -228,19 +230,23 @@ class ExtractionPool:
 
     # --- extraction -----------------------------------------------------------------------
 
-    async def extract(self, pages: Pages, teaser: str | None = None):
+    async def extract(self, pages: Pages, teaser: str | None = None, boilerplate: frozenset[str] | None = None):
         """Extract one article (one or more pages) without blocking the event loop.
+
+        ``boilerplate`` (the site's known boilerplate hashes) is passed on to the worker
+        function only when there is some, so functions taking ``(pages, teaser)`` still work.
 
         Raises ExtractionFailed when the page kills its worker or runs past the timeout;
         extraction's own errors propagate as they would inline.
         """
         pages = [(url, html) for url, html in pages]
+        extra = (boilerplate,) if boilerplate else ()
         if self.workers and not asyncio_loop_running():
             logger.warning("The extraction pool needs Scrapy's asyncio reactor "
                            "(TWISTED_REACTOR); extracting inline instead")
             self.workers = 0
         if not self.workers:
-            return self.function(pages, teaser)
+            return self.function(pages, teaser, *extra)
         if self.closed:
             raise ExtractionFailed("the extraction pool is closed")
         if self._slots is None:
@@ -249,15 +255,15 @@ class ExtractionPool:
         async with self._slots:
             generation = self._generation
             try:
-                return await self._run(self._pool(), pages, teaser)
+                return await self._run(self._pool(), pages, teaser, *extra)
             except (BrokenProcessPool, asyncio.TimeoutError) as exc:
                 self._replace_pool(generation, exc, pages[0][0])
             # Maybe this page broke the pool, maybe another one in flight did: find out
             # alone, in a worker of its own.
-            return await self._extract_isolated(pages, teaser)
+            return await self._extract_isolated(pages, teaser, *extra)
 
-    async def _run(self, executor, pages, teaser):
-        future = asyncio.wrap_future(executor.submit(self.function, pages, teaser))
+    async def _run(self, executor, pages, teaser, *extra):
+        future = asyncio.wrap_future(executor.submit(self.function, pages, teaser, *extra))
         if self.timeout is None:
             return await future
         return await asyncio.wait_for(future, self.timeout)
@@ -276,7 +282,7 @@ class ExtractionPool:
             kill_workers(executor)
             executor.shutdown(wait=False, cancel_futures=True)
 
-    async def _extract_isolated(self, pages, teaser):
+    async def _extract_isolated(self, pages, teaser, *extra):
         url = pages[0][0]
         async with self._isolation_lock:
             if self.closed:
@@ -284,7 +290,7 @@ class ExtractionPool:
             if self._isolated is None:
                 self._isolated = self._new_executor(1)
             try:
-                return await self._run(self._isolated, pages, teaser)
+                return await self._run(self._isolated, pages, teaser, *extra)
             except (BrokenProcessPool, asyncio.TimeoutError) as exc:
                 executor, self._isolated = self._isolated, None
                 kill_workers(executor)

@@ -24,6 +24,7 @@ class Article:
     description: str | None = None
     tags: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    boilerplate_blocks: int = 0  # paragraphs left out as the site's known boilerplate
 
     def to_dict(self) -> dict[str, Any]:
         """Return the article as a JSON-serialisable dict."""

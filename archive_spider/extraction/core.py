@@ -9,6 +9,7 @@ from lxml.html import HtmlElement
 
 from . import heuristics as h
 from .article import Article
+from .boilerplate import remove_boilerplate_elements, remove_boilerplate_text
 from .cleaning import (
     clean_article,
     promote_lazy_images,
@@ -36,7 +37,13 @@ from .text import count_words, render_text
 LOGGER = logging.getLogger(__name__)
 
 
-def extract_article(html: str | bytes, url: str | None = None, teaser: str | None = None) -> Article:
+def extract_article(
+    html: str | bytes,
+    url: str | None = None,
+    teaser: str | None = None,
+    *,
+    boilerplate: frozenset[str] | None = None,
+) -> Article:
     """Extract the article of one page.
 
     Args:
@@ -44,18 +51,23 @@ def extract_article(html: str | bytes, url: str | None = None, teaser: str | Non
         url: the page URL, used to resolve relative links and images.
         teaser: the teaser shown for this article on an index page, if known; the body is
             expected to contain it ('teaser-not-found' in warnings when it does not).
+        boilerplate: hashes (``boilerplate.block_hash``) of paragraphs known to recur on
+            this page's site; they are left out of text and html, and counted in
+            ``boilerplate_blocks``.
 
     Returns:
         An Article. Never raises: unusable input gives empty fields and a warning.
     """
     try:
-        return build_article(html, url, teaser)
+        return build_article(html, url, teaser, boilerplate)
     except Exception as error:  # the crawler must never die on one bad page
         LOGGER.warning("extraction failed for %s: %r", url, error)
         return Article(warnings=["error"])
 
 
-def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Article:
+def build_article(
+    html: str | bytes, url: str | None, teaser: str | None, boilerplate: frozenset[str] | None = None
+) -> Article:
     """Do the work of extract_article (which only adds the safety net)."""
     text, warnings = decode_input(html)
     if not text:
@@ -73,6 +85,9 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
     body = find_body(tree, metadata, url, teaser)
     body_html = body.html if body else ""
     body_text = body.text if body else ""
+    removed = 0
+    if body is not None and boilerplate:
+        body_text, body_html, removed = remove_site_boilerplate(body, boilerplate)
 
     article = Article(
         title=metadata.title,
@@ -89,6 +104,7 @@ def build_article(html: str | bytes, url: str | None, teaser: str | None) -> Art
         description=metadata.description,
         tags=metadata.tags,
         warnings=warnings,
+        boilerplate_blocks=removed,
     )
     add_quality_warnings(article, teaser)
     return article
@@ -111,6 +127,19 @@ def find_body(tree: HtmlElement, metadata: Metadata, url: str | None, teaser: st
     if has_teaser:
         chosen = anchor_on_teaser(chosen, teaser)
     return chosen
+
+
+def remove_site_boilerplate(body: Candidate, hashes: frozenset[str]) -> tuple[str, str, int]:
+    """The body's text and html without the site's known boilerplate paragraphs, and how
+    many paragraphs were removed. Elements go from the html; a boilerplate paragraph
+    that shares an element with article text goes from the text only."""
+    root = deepcopy(body.root)
+    removed = remove_boilerplate_elements(root, hashes)
+    text, also_removed = remove_boilerplate_text(render_text(root), hashes)
+    if not removed and not also_removed:
+        return body.text, body.html, 0
+    html = "\n".join(serialize_block(block) for block in root if isinstance(block.tag, str))
+    return text, html, removed + also_removed
 
 
 def find_candidates(
@@ -196,6 +225,7 @@ def merge_pages(first: Article, *rest: Article) -> Article:
     merged.text = "\n\n".join(texts)
     merged.html = "\n".join(htmls)
     merged.word_count = sum(page.word_count for page in pages)
+    merged.boilerplate_blocks = sum(page.boilerplate_blocks for page in pages)
     # length warnings are recomputed; whether the teaser was found is page 1's business
     warnings = [w for w in first.warnings if w not in ("short-text", "empty")]
     warnings += [w for page in rest for w in page.warnings

@@ -249,3 +249,12 @@ DATE_WORD_RE = re.compile(
     r"oct(ober)?|nov(ember)?|dec(ember)?)\.?\s+\d|\b(today|yesterday|ago|updated|published)\b",
     re.IGNORECASE,
 )
+
+# Site boilerplate (boilerplate.py): a paragraph repeated across a site's articles is
+# dropped only when it is at most this many words long. A long repeated block is more
+# likely a syndicated or quoted passage than furniture, and losing text is worse than
+# keeping a footer.
+MAX_BOILERPLATE_WORDS = 60
+# At most this many known boilerplate blocks are handed to one extraction per site (the
+# most widespread first): they travel to the worker processes with every page.
+MAX_BOILERPLATE_BLOCKS = 500

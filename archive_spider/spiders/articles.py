@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from typing import Any, AsyncIterator, Iterable
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import HtmlResponse, Response
 
-from archive_spider import discovery, feeds, sites
+from archive_spider import discovery, feeds, sites, storage
+from archive_spider.extraction.heuristics import MAX_BOILERPLATE_BLOCKS
 from archive_spider.items import ArticleItem
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
 from archive_spider.spiders.routing import SiteRoutingMixin
@@ -74,6 +76,8 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         if not self.start_urls:
             raise ValueError("ArticlesSpider needs at least one start URL (-a url=https://...)")
         self.teasers: dict[str, discovery.ArticleLink] = {}
+        # Each site's known boilerplate paragraphs, read from the archive at first use.
+        self.boilerplate: dict[str, frozenset[str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -84,6 +88,8 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         # Scrapy's OffsiteMiddleware reads allowed_domains; it also stops redirects off-site.
         spider.allowed_domains = list(spider.allowed_hosts)
         spider.max_article_pages = crawler.settings.getint("ARCHIVE_MAX_ARTICLE_PAGES")
+        spider.boilerplate_min_pages = crawler.settings.getint("ARCHIVE_BOILERPLATE_MIN_PAGES", 4)
+        spider.db_path = crawler.settings.get("ARCHIVE_DB_PATH")
         spider.setup_sites(crawler)
         # Extraction runs in worker processes, so fetching goes on meanwhile (workers.py).
         spider.extraction_pool = ExtractionPool.from_crawler(crawler)
@@ -194,6 +200,30 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
 
     # --- items ----------------------------------------------------------------------------
 
+    def site_boilerplate(self, url: str) -> frozenset[str]:
+        """The hashes of the known boilerplate paragraphs of the site of ``url``, as the
+        archive held them when this crawl first extracted an article of that site (the
+        counts of this crawl are added when it ends, so its extractions agree)."""
+        site = storage.site_of(url)
+        if site not in self.boilerplate:
+            self.boilerplate[site] = frozenset()
+            if self.boilerplate_min_pages > 0 and self.db_path and os.path.exists(self.db_path):
+                try:
+                    db = storage.open_db(self.db_path, create=False)
+                except storage.ArchiveError as exc:
+                    logger.warning("Site boilerplate not read: %s", exc)
+                else:
+                    try:
+                        self.boilerplate[site] = storage.site_boilerplate(
+                            db, site, self.boilerplate_min_pages, MAX_BOILERPLATE_BLOCKS)
+                    finally:
+                        db.close()
+        return self.boilerplate[site]
+
+    def count_boilerplate(self, article) -> None:
+        if getattr(article, "boilerplate_blocks", 0):
+            self.crawler.stats.inc_value("archive/boilerplate_blocks_removed", article.boilerplate_blocks)
+
     def best_teaser(self, first_url: str, teaser: discovery.ArticleLink | None) -> discovery.ArticleLink | None:
         """The fullest teaser known for the article at ``first_url`` (see remember_teaser)."""
         return self.teasers.get(normalise_url(first_url)) or teaser
@@ -203,7 +233,8 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         teaser = self.best_teaser(pages[0][0], teaser)
         teaser_text = teaser.teaser if teaser else None
         try:
-            article = await self.extraction_pool.extract(self.prepare_pages(pages), teaser_text)
+            article = await self.extraction_pool.extract(self.prepare_pages(pages), teaser_text,
+                                                         self.site_boilerplate(pages[0][0]))
         except ExtractionFailed as exc:  # a crashed or hung worker: count it and go on
             self.crawler.stats.inc_value("archive/errors")
             logger.error("Extraction failed: %s", exc)
@@ -212,13 +243,16 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
             self.crawler.stats.inc_value("archive/errors")
             logger.exception("Extraction failed: %s", pages[0][0])
             return None
+        self.count_boilerplate(article)
         return self.make_item(pages, analysis, teaser, article, warnings)
 
-    def build_item(self, pages, analysis, teaser: discovery.ArticleLink | None, warnings=()) -> ArticleItem | None:
-        """The same item, extracted in this thread (``reextract`` uses it: no crawl runs)."""
+    def build_item(self, pages, analysis, teaser: discovery.ArticleLink | None, warnings=(),
+                   boilerplate: frozenset[str] | None = None) -> ArticleItem | None:
+        """The same item, extracted in this thread (``reextract`` uses it: no crawl runs);
+        ``boilerplate``: the site's known boilerplate hashes, if any."""
         teaser = self.best_teaser(pages[0][0], teaser)
         try:
-            article = extract_pages(self.prepare_pages(pages), teaser.teaser if teaser else None)
+            article = extract_pages(self.prepare_pages(pages), teaser.teaser if teaser else None, boilerplate)
         except Exception:  # extraction promises not to raise; if it does, count and go on
             self.crawler.stats.inc_value("archive/errors")
             logger.exception("Extraction failed: %s", pages[0][0])
