@@ -429,7 +429,7 @@ def demo(db_path, port, site_port, no_serve):
     """Crawl the bundled demo site into the archive and open it in Datasette.
 
     Serves the demo site on 127.0.0.1 (no internet needed), crawls it, then starts
-    Datasette and prints its URL. Run it again: nothing is fetched twice.
+    Datasette and prints its URL. Run it again: no essay is downloaded twice (304 Not Modified).
 
     Example: archive-spider demo
     """
