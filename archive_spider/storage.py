@@ -258,7 +258,7 @@ def migrate(db: sqlite_utils.Database) -> None:
     """Bring the schema up to SCHEMA_VERSION, one migration per transaction."""
     version = refuse_newer_schema(db)
     for number in range(version + 1, SCHEMA_VERSION + 1):
-        with db.conn:
+        with db.atomic():
             MIGRATIONS[number - 1](db)
             db.execute(f"PRAGMA user_version = {number}")
 
@@ -387,7 +387,7 @@ def store_articles(
     now = now or utc_now()
     result = StoreResult()
     table = db["articles"]
-    with db.conn:
+    with db.atomic():
         for article in articles:
             row = _as_row(article)
             fetch = {name: article.get(name) for name in FETCH_FIELDS} if article.get("last_fetched") else {}
@@ -482,7 +482,7 @@ def mark_not_modified(
     articles were touched."""
     now = now or utc_now()
     touched = 0
-    with db.conn:
+    with db.atomic():
         for url, fetch in fetches.items():
             cursor = db.execute(
                 "update articles set last_seen = ?, last_fetched = ?, crawl_id = ?, "
@@ -499,14 +499,14 @@ def add_warc_records(db: sqlite_utils.Database, records: Iterable[dict[str, Any]
     """Index WARC records already written (and flushed) to their files."""
     records = list(records)
     if records:
-        with db.conn:
+        with db.atomic():
             db["warc_records"].insert_all(records)
 
 
 def update_summaries(db: sqlite_utils.Database, summaries: dict[str, tuple[str, list[str]]]) -> None:
     """Set the teaser (``summary``) and extraction warnings of articles by URL; the text
     is not touched."""
-    with db.conn:
+    with db.atomic():
         for url, (summary, warnings) in summaries.items():
             db.execute(
                 "update articles set summary = ?, extraction_warnings = ? where url = ?",
@@ -528,7 +528,7 @@ def add_boilerplate_sightings(
         return
     now = now or utc_now()
     rows = [(site, block, sample, count) for (site, block), (sample, count) in sightings.items()]
-    with db.conn:
+    with db.atomic():
         db.conn.executemany(
             "insert into site_boilerplate (site, block_hash, sample, articles, first_seen, last_seen) "
             "values (?, ?, ?, ?, ?, ?) on conflict (site, block_hash) do update set "
@@ -557,7 +557,7 @@ def site_boilerplate(db: sqlite_utils.Database, site: str, min_articles: int, li
 
 def start_crawl(db: sqlite_utils.Database, start_urls: Iterable[str]) -> int:
     """Record a crawl as running; returns its id."""
-    with db.conn:
+    with db.atomic():
         return db["crawls"].insert({
             "started": utc_now(),
             "status": "running",
@@ -571,7 +571,7 @@ def close_interrupted_crawls(db: sqlite_utils.Database) -> int:
 
     Call only while holding the archive's lock: then no crawl of this archive is running.
     """
-    with db.conn:
+    with db.atomic():
         cursor = db.execute(
             "update crawls set status = 'interrupted', "
             "message = coalesce(message, 'the process ended before the crawl finished') "
@@ -584,7 +584,7 @@ def finish_crawl(
     db: sqlite_utils.Database, crawl_id: int, status: str, counts: dict[str, int], message: str | None = None
 ) -> None:
     """Record how a crawl ended: its status, counts and an optional one-line message."""
-    with db.conn:
+    with db.atomic():
         db["crawls"].update(crawl_id, {
             "finished": utc_now(),
             "status": status,
@@ -630,7 +630,7 @@ def record_failures(db: sqlite_utils.Database, crawl_id: int | None, failures: I
     for row in rows:
         row["failed_at"] = row["failed_at"] or utc_now()
     if rows:
-        with db.conn:
+        with db.atomic():
             db["failures"].insert_all(rows)
     return len(rows)
 

@@ -103,3 +103,25 @@ def test_file_database_uses_wal(tmp_path):
     db = storage.open_db(tmp_path / "archive.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert storage.schema_version(db) == storage.SCHEMA_VERSION
+
+
+def test_an_article_and_its_revision_are_written_together_or_not_at_all(tmp_path, monkeypatch):
+    # sqlite-utils commits each write of its own unless it runs inside Database.atomic():
+    # a crash between the two inserts must not leave an article without its revision.
+    import sqlite_utils.db
+
+    db = storage.open_db(tmp_path / "archive.db")
+    real_insert = sqlite_utils.db.Table.insert
+
+    def failing_insert(table, record, *args, **kwargs):
+        if table.name == "revisions":
+            raise RuntimeError("killed between the two writes")
+        return real_insert(table, record, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite_utils.db.Table, "insert", failing_insert)
+    with pytest.raises(RuntimeError):
+        storage.store_articles(db, [article()])
+    monkeypatch.undo()
+    assert db["articles"].count == 0 and db["revisions"].count == 0
+    storage.store_articles(db, [article()])
+    assert db["articles"].count == 1 and db["revisions"].count == 1
