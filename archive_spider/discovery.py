@@ -199,7 +199,21 @@ def resolve(href: str | None, base: str, hosts: list[str]) -> str | None:
     if not href:
         return None
     href = href.strip()
-    if not href or href.startswith("#") or link_scheme(href) in h.UNFOLLOWABLE_SCHEMES:
+    if not href or href.startswith("#"):
+        return None
+    # Menus, sidebars and footers repeat the same links on every page of a site: a link
+    # written from the site's root, or whole, resolves alike against any page of it.
+    if href.startswith("/") and not href.startswith("//"):
+        parts = urlsplit(base)
+        base = f"{parts.scheme}://{parts.netloc}/"
+    elif link_scheme(href):
+        base = ""
+    return _resolve(href, base, tuple(hosts))
+
+
+@functools.lru_cache(maxsize=8192)
+def _resolve(href: str, base: str, hosts: tuple[str, ...]) -> str | None:
+    if link_scheme(href) in h.UNFOLLOWABLE_SCHEMES:
         return None
     try:
         url = normalise_url(href, base)
@@ -214,6 +228,10 @@ def resolve(href: str | None, base: str, hosts: list[str]) -> str | None:
 
 def visible_text(element: lxml.html.HtmlElement) -> str:
     """The text of ``element`` a sighted reader sees, whitespace collapsed."""
+    if not len(element) and isinstance(element.tag, str):  # no children: most links
+        if h.HIDDEN_TEXT_CLASS_RE.search(element.get("class", "")) or element.get("hidden") is not None:
+            return ""
+        return collapse_space(element.text or "")
     return " ".join(text_lines(element))
 
 
@@ -257,8 +275,11 @@ def text_lines(
     return lines
 
 
+SPACE_RE = re.compile(r"\s+")
+
+
 def collapse_space(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip()
+    return SPACE_RE.sub(" ", text.replace("\xa0", " ")).strip()
 
 
 def clean_link_text(text: str) -> str:
@@ -366,7 +387,7 @@ def collect_links(root: lxml.html.HtmlElement, base: str, hosts: list[str]) -> l
             continue
         text = visible_text(element)
         link = _Link(element, url, text, clean_link_text(text), rel_values(element))
-        link.has_image = bool(element.xpath(".//img|.//picture"))
+        link.has_image = next(element.iter("img", "picture"), None) is not None
         if not text:  # an image link, or an icon: what it says to a screen reader
             alt = " ".join(element.xpath(".//img/@alt"))
             link.text = collapse_space(alt or element.get("aria-label") or element.get("title") or "")
@@ -430,7 +451,7 @@ def mark_regions(link: _Link, cache: dict) -> None:
     link.in_sidebar = region.in_sidebar
     link.in_pagination = region.in_pagination
     link.in_tag_cloud = region.in_tag_cloud
-    link.in_heading = region.in_heading or bool(link.element.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"))
+    link.in_heading = region.in_heading or next(link.element.iter(*h.HEADING_TAGS), None) is not None
 
 
 # --------------------------------------------------------------------------- URL shapes
@@ -709,8 +730,8 @@ def teaser_block(link: _Link, targets: dict) -> lxml.html.HtmlElement:
 
 
 def count_headings(element: lxml.html.HtmlElement) -> int:
-    own = 1 if element.tag in h.HEADING_TAGS else 0
-    return own + len(element.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"))
+    """Headings in ``element``, itself included."""
+    return sum(1 for _ in element.iter(*h.HEADING_TAGS))
 
 
 def stands_alone(link: _Link, block: lxml.html.HtmlElement) -> bool:

@@ -11,7 +11,9 @@ class ArticleItem:
 
     ``url`` is the normalised address the article was fetched from (after redirects);
     ``canonical_url`` what the page names as its canonical address, when on the same site.
-    ``summary`` is the teaser the index page showed for it.
+    ``summary`` is the teaser the index page showed for it. ``simhash`` is the
+    fingerprint of ``text`` when the extraction worker computed it (storage computes it
+    otherwise).
     """
 
     url: str
@@ -31,3 +33,4 @@ class ArticleItem:
     tags: list[str] = field(default_factory=list)
     extraction_warnings: list[str] = field(default_factory=list)
     pages: int = 1
+    simhash: int | None = None

@@ -395,7 +395,7 @@ def store_articles(
             existing = find_article(db, row["url"], row["canonical_url"])
             if existing is None:
                 row.update(first_seen=now, last_seen=now, last_changed=now, crawl_id=crawl_id, **fetch)
-                row["simhash"] = similarity.simhash(row["text"])
+                row["simhash"] = fingerprint_of(article, row["text"])
                 row["duplicate_of"] = find_duplicate(db, row)
                 article_id = table.insert(row).last_pk
                 (result.duplicates if row["duplicate_of"] else result.new).append(row["url"])
@@ -406,7 +406,7 @@ def store_articles(
             else:
                 article_id = existing["id"]
                 row["url"] = existing["url"]
-                row.update(last_changed=now, crawl_id=crawl_id, simhash=similarity.simhash(row["text"]),
+                row.update(last_changed=now, crawl_id=crawl_id, simhash=fingerprint_of(article, row["text"]),
                            **seen_now, **fetch)
                 table.update(article_id, row)
                 result.updated.append(existing["url"])
@@ -421,6 +421,14 @@ def store_articles(
                 "words_changed": _words_changed(existing["text"] if existing else "", row["text"]),
             })
     return result
+
+
+def fingerprint_of(article: dict[str, Any], text: str | None) -> int | None:
+    """The SimHash of the article's text: the one computed with its extraction (off the
+    crawl's thread) if given, else computed now."""
+    if article.get("simhash") is not None:
+        return article["simhash"]
+    return similarity.simhash(text)
 
 
 def find_duplicate(db: sqlite_utils.Database, row: dict[str, Any]) -> int | None:

@@ -1,9 +1,11 @@
-"""Extraction off the crawl's event loop, in a pool of worker processes.
+"""Discovery and extraction off the crawl's event loop, in a pool of worker processes.
 
-Extraction is CPU-bound (about 20 ms a page) and Scrapy runs one event loop: done inline,
-every extraction stalls fetching, and the machine's other cores stay idle. The spider
-awaits :meth:`ExtractionPool.extract` instead, which runs the extraction in a worker
-process and lets the event loop go on fetching meanwhile.
+Both are CPU-bound (a few ms a page for discovery, about 10 to 20 for extraction) and
+Scrapy runs one event loop: done inline, they stall fetching, and the machine's other
+cores stay idle. The spider awaits :meth:`ExtractionPool.process_page` (discovery, and
+the extraction of a one-page article in the same trip) and :meth:`ExtractionPool.extract`
+(an article of several pages) instead, which run in a worker process and let the event
+loop go on fetching meanwhile.
 
 - Back-pressure: at most ``ARCHIVE_EXTRACT_QUEUE`` extractions are in flight; a callback
   waiting for a slot keeps its response in Scrapy's scraper, whose size limit
@@ -31,6 +33,7 @@ import signal
 import sys
 import threading
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 logger = logging.getLogger(__name__)
@@ -73,6 +76,37 @@ def extract_pages(pages: Pages, teaser: str | None = None, boilerplate: frozense
     return merge_pages(*articles) if len(articles) > 1 else articles[0]
 
 
+@dataclass
+class PageResult:
+    """What a worker found on one page: discovery's analysis, and the article when the
+    page was a whole article by itself and extraction was asked for, with the SimHash of
+    its text (storage's near-duplicate check needs it; computed here, off the crawl's
+    thread)."""
+
+    analysis: Any  # discovery.PageAnalysis
+    article: Any = None  # extraction.Article
+    simhash: int | None = None
+    teaser: Any = None  # the spider notes here the teaser it asked extraction to use
+
+
+def process_page(url: str, html: str, hosts: Sequence[str],
+                 extract: tuple[str | None, frozenset[str] | None] | None = None) -> PageResult:
+    """Discovery on one page and, if it is an article that continues on no further page,
+    its extraction with ``extract`` = (teaser, boilerplate hashes); what a worker runs for
+    every HTML page the crawl fetches.
+
+    Extracting here, in the same round trip, saves sending the page to a worker twice; the
+    spider may still discard the article (an on-site canonical names another URL)."""
+    from archive_spider import discovery, similarity
+
+    analysis = discovery.analyse_page(html, url, hosts)
+    if extract is None or analysis.kind != "article" or analysis.continuation:
+        return PageResult(analysis)
+    teaser, boilerplate = extract
+    article = extract_pages([(url, html)], teaser, boilerplate)
+    return PageResult(analysis, article, similarity.simhash(article.text))
+
+
 def init_worker() -> None:
     """Runs first in each worker process."""
     # Ctrl-C reaches the whole process group; the crawl stops its workers itself, after
@@ -103,6 +137,7 @@ def init_worker() -> None:
 def warm_up(*_: Any) -> int:
     """A no-op task that makes a worker start (and import the extractors) early."""
     import archive_spider.extraction  # noqa: F401
+    import archive_spider.discovery  # noqa: F401
 
     return os.getpid()
 
@@ -113,7 +148,7 @@ def process_context():
     open sockets a plain fork would copy."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["archive_spider.workers", "archive_spider.extraction"])
+        context.set_forkserver_preload(["archive_spider.workers", "archive_spider.extraction", "archive_spider.discovery"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -241,12 +276,24 @@ class ExtractionPool:
         """
         pages = [(url, html) for url, html in pages]
         extra = (boilerplate,) if boilerplate else ()
+        return await self.run(pages[0][0], self.function, pages, teaser, *extra)
+
+    async def process_page(self, url: str, html: str, hosts: Sequence[str],
+                           extract: tuple[str | None, frozenset[str] | None] | None = None) -> "PageResult":
+        """Discovery on one fetched page and, when it is a whole article by itself and
+        ``extract`` = (teaser, boilerplate) is given, its extraction too: one round trip
+        to a worker, with the same failure handling as :meth:`extract`."""
+        return await self.run(url, process_page, url, html, list(hosts), extract)
+
+    async def run(self, url: str, function, *args):
+        """``function(*args)`` in a worker (inline when ``workers`` is 0); ``url`` names
+        the page in logs and errors."""
         if self.workers and not asyncio_loop_running():
             logger.warning("The extraction pool needs Scrapy's asyncio reactor "
                            "(TWISTED_REACTOR); extracting inline instead")
             self.workers = 0
         if not self.workers:
-            return self.function(pages, teaser, *extra)
+            return function(*args)
         if self.closed:
             raise ExtractionFailed("the extraction pool is closed")
         if self._slots is None:
@@ -255,15 +302,15 @@ class ExtractionPool:
         async with self._slots:
             generation = self._generation
             try:
-                return await self._run(self._pool(), pages, teaser, *extra)
+                return await self._run(self._pool(), function, *args)
             except (BrokenProcessPool, asyncio.TimeoutError) as exc:
-                self._replace_pool(generation, exc, pages[0][0])
+                self._replace_pool(generation, exc, url)
             # Maybe this page broke the pool, maybe another one in flight did: find out
             # alone, in a worker of its own.
-            return await self._extract_isolated(pages, teaser, *extra)
+            return await self._run_isolated(url, function, *args)
 
-    async def _run(self, executor, pages, teaser, *extra):
-        future = asyncio.wrap_future(executor.submit(self.function, pages, teaser, *extra))
+    async def _run(self, executor, function, *args):
+        future = asyncio.wrap_future(executor.submit(function, *args))
         if self.timeout is None:
             return await future
         return await asyncio.wait_for(future, self.timeout)
@@ -282,15 +329,14 @@ class ExtractionPool:
             kill_workers(executor)
             executor.shutdown(wait=False, cancel_futures=True)
 
-    async def _extract_isolated(self, pages, teaser, *extra):
-        url = pages[0][0]
+    async def _run_isolated(self, url: str, function, *args):
         async with self._isolation_lock:
             if self.closed:
                 raise ExtractionFailed("the extraction pool is closed")
             if self._isolated is None:
                 self._isolated = self._new_executor(1)
             try:
-                return await self._run(self._isolated, pages, teaser, *extra)
+                return await self._run(self._isolated, function, *args)
             except (BrokenProcessPool, asyncio.TimeoutError) as exc:
                 executor, self._isolated = self._isolated, None
                 kill_workers(executor)

@@ -90,6 +90,39 @@ async def test_zero_workers_extracts_inline_without_processes(articles):
     assert {p.pid for p in psutil.Process().children(recursive=True)} == before
     assert pool.worker_pids() == []
 
+async def test_a_worker_analyses_every_page_and_extracts_a_whole_article_in_the_same_trip(articles):
+    from archive_spider import discovery, similarity
+
+    site = build_site(base_url=BASE)
+    index_url = BASE + "/"
+    index_html = site["/"].body.decode("utf-8")
+    (first_url, first_html), (second_url, second_html) = articles[0][0]
+    single_url, single_html = articles[1][0][0]
+    hosts = ["127.0.0.1"]
+    pool = ExtractionPool(workers=2)
+    try:
+        index, split, single, no_extraction = await asyncio.gather(
+            pool.process_page(index_url, index_html, hosts, (None, None)),
+            pool.process_page(first_url, first_html, hosts, (articles[0][1], None)),
+            pool.process_page(single_url, single_html, hosts, (articles[1][1], None)),
+            pool.process_page(single_url, single_html, hosts),
+        )
+    finally:
+        pool.close()
+    # the worker's analysis is discovery's
+    assert index.analysis == discovery.analyse_page(index_html, index_url, hosts)
+    assert index.analysis.kind == "index" and index.article is None
+    # an article that goes on over a second page is extracted later, with all its pages
+    assert split.analysis.kind == "article" and split.analysis.continuation == second_url
+    assert split.article is None
+    # a whole article comes back extracted, with the fingerprint of its text
+    assert single.analysis.kind == "article"
+    assert single.article.to_dict() == extract_pages([(single_url, single_html)], articles[1][1]).to_dict()
+    assert single.simhash == similarity.simhash(single.article.text) is not None
+    # extraction only when asked for
+    assert no_extraction.analysis.kind == "article" and no_extraction.article is None
+
+
 
 async def test_close_leaves_no_worker_processes(articles):
     pool = ExtractionPool(workers=2)
@@ -149,9 +182,9 @@ async def test_in_flight_extractions_are_bounded(articles, monkeypatch):
     submitted = []
     original = pool._run
 
-    async def counting_run(executor, pages, teaser):
+    async def counting_run(executor, function, *args):
         submitted.append(len(submitted) - sum(1 for _ in done))
-        return await original(executor, pages, teaser)
+        return await original(executor, function, *args)
 
     done = []
     monkeypatch.setattr(pool, "_run", counting_run)

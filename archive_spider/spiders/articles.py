@@ -1,7 +1,8 @@
 """ArticlesSpider: the one generic spider. It routes; it does not parse.
 
 Every fetched page goes to discovery.analyse_page, which says what the page is and which
-links to follow. Index pages lead to articles and further index pages; article pages are
+links to follow; it runs in a worker process (workers.ExtractionPool.process_page), which
+also extracts a one-page article in the same trip. Index pages lead to articles and further index pages; article pages are
 extracted (joined across their "Page 2 »" continuations) and lead to the articles they
 list in turn. What a page is and what a link means is decided in discovery.py, how an
 article's text is found in extraction/.
@@ -116,8 +117,10 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
             self.crawler.stats.inc_value("archive/skipped")
             logger.info("Not HTML, skipped: %s", response.url)
             return
-        analysis = discovery.analyse_page(response.text, response.url, self.hosts_for(response))
-        analysis = self.apply_link_selectors(response, analysis)
+        result = await self.process_page(response, self.hosts_for(response), extract=True)
+        if result is None:
+            return
+        analysis = self.apply_link_selectors(response, result.analysis)
         role = response.meta.get(ROLE)
         self.crawler.stats.inc_value(f"archive/pages/{analysis.kind}")
         new_links = self.count_new_links(analysis.article_links)
@@ -134,7 +137,7 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
                 return
             teaser = response.meta.get("teaser")
             pages = [(response.url, response.text)]
-            async for output in self.continue_or_extract(response, analysis, pages, teaser):
+            async for output in self.continue_or_extract(response, analysis, pages, teaser, result):
                 yield output
             return
 
@@ -154,11 +157,29 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
             pages = pages[:-1]
             analysis = None
         else:
-            analysis = discovery.analyse_page(response.text, response.url, self.allowed_hosts)
+            result = await self.process_page(response, self.allowed_hosts)
+            analysis = result.analysis if result is not None else None
         async for output in self.continue_or_extract(response, analysis, pages, response.meta.get("teaser")):
             yield output
 
-    async def continue_or_extract(self, response, analysis, pages, teaser):
+    async def process_page(self, response: HtmlResponse, hosts, extract: bool = False):
+        """Discovery on the page in a worker process and, with ``extract``, the extraction
+        of a page that is a whole article by itself in the same round trip (not for sites
+        whose ``body`` selector must first cut the page). None if the worker failed."""
+        extract_args = teaser = None
+        if extract and not self.has_body_selector(response.url):
+            teaser = self.best_teaser(response.url, response.meta.get("teaser"))
+            extract_args = (teaser.teaser if teaser else None, self.site_boilerplate(response.url))
+        try:
+            result = await self.extraction_pool.process_page(response.url, response.text, hosts, extract_args)
+        except ExtractionFailed as exc:  # a crashed or hung worker: count it and go on
+            self.crawler.stats.inc_value("archive/errors")
+            logger.error("Page analysis failed: %s", exc)
+            return None
+        result.teaser = teaser  # the one the article was extracted with, if it was
+        return result
+
+    async def continue_or_extract(self, response, analysis, pages, teaser, result=None):
         seen = {normalise_url(u) for u, _ in pages}
         nxt = analysis.continuation if analysis else None
         if nxt and normalise_url(nxt) not in seen and len(pages) < self.max_article_pages:
@@ -168,6 +189,13 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
             )
             return
         first_analysis = response.meta.get("first") or analysis
+        if result is not None and result.article is not None and len(pages) == 1:
+            # Extracted by the worker along with the analysis.
+            self.count_boilerplate(result.article)
+            item = self.make_item(pages, first_analysis, result.teaser, result.article)
+            item.simhash = result.simhash
+            yield item
+            return
         item = await self.extract_item(pages, first_analysis, teaser)
         if item is not None:
             yield item

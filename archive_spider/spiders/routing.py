@@ -393,6 +393,10 @@ class SiteRoutingMixin:
         site = self.site_of(response.url, response.meta)
         return {FORCED: True} if site and site.selectors.article_links else {}
 
+    def has_body_selector(self, url: str) -> bool:
+        site = self.site_of(url)
+        return site is not None and site.selectors.body is not None
+
     def prepare_pages(self, pages: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """The pages of an article as extraction should see them: with a ``body`` selector,
         only the selected element inside the page's own ``<head>`` (metadata stays)."""
