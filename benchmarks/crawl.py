@@ -96,6 +96,7 @@ def run_measured(command: list[str], **kwargs) -> tuple[subprocess.CompletedProc
     seconds = time.monotonic() - started
     result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     result.cpu_seconds = sum(memory.cpu.values())
+    result.cpu_own = memory.cpu.get(process.pid, 0.0)  # the command's own process, no children
     if result.returncode != 0:
         sys.exit(f"failed: {' '.join(command)}\n{stderr[-3000:]}")
     return result, seconds, memory.peak
@@ -160,7 +161,7 @@ def extract_all(groups, workers: int) -> float:
 
 def cpu_breakdown(site_dir: Path, groups, sample: int) -> dict[str, float]:
     """CPU milliseconds per page, one core, for the two CPU-bound steps of a crawl:
-    discovery (on the crawl's own thread, every page) and extraction (in the workers)."""
+    discovery (every page) and extraction (every article), both in the crawl's workers."""
     from archive_spider import discovery
 
     pages = [(url, html) for group, _ in groups[:sample] for url, html in group]
@@ -179,6 +180,12 @@ def cpu_breakdown(site_dir: Path, groups, sample: int) -> dict[str, float]:
 def crawl_command(url: str, db_path: Path, concurrency: int, workers: int) -> list[str]:
     return [sys.executable, "-m", "archive_spider", "crawl", f"{url}/", "--db", str(db_path),
             "--concurrency", str(concurrency), "--workers", str(workers)]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far."""
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
 
 
 def count_articles(db_path: Path) -> int:
@@ -230,7 +237,7 @@ def main() -> None:
         paths = html_paths(site_dir)
         url_file.write_text("".join(f"{url}{p}\n" for p in paths), encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        fetch, extract, crawl, memory, crawl_cpu = [], [], [], [], []
+        fetch, extract, crawl, memory, crawl_cpu, own_cpu, server_cpu = [], [], [], [], [], [], []
         db_path = None
         stored = 0
         for run in range(1, args.repeat + 1):
@@ -241,9 +248,12 @@ def main() -> None:
                 fetch.append(seconds)
             db_path = work / f"archive-{run}.db"
             command = crawl_command(url, db_path, args.concurrency, workers)
+            served_before = cpu_seconds(server.pid)
             result, seconds, peak = run_measured(command, env=env, cwd=work)
+            server_cpu.append(cpu_seconds(server.pid) - served_before)
             crawl.append(seconds)
             crawl_cpu.append(result.cpu_seconds)
+            own_cpu.append(result.cpu_own)
             memory.append(peak)
             stored = count_articles(db_path)
             if run == 1:
@@ -271,7 +281,8 @@ def main() -> None:
         "concurrency": args.concurrency, "repeat": args.repeat,
         "fetch_s": a, "extract_s": b, "crawl_s": c, "ratio": max(a, b) / c,
         "peak_rss_mb": statistics.median(memory) / 2**20, "peak_rss_max_mb": max(memory) / 2**20,
-        "crawl_cpu_s": statistics.median(crawl_cpu), "load_average": os.getloadavg(),
+        "crawl_cpu_s": statistics.median(crawl_cpu), "crawl_own_cpu_s": statistics.median(own_cpu),
+        "server_cpu_s": statistics.median(server_cpu), "load_average": os.getloadavg(),
         "rerun_s": rerun, "rerun_share": (rerun / c) if rerun else None, "inline_crawl_s": inline,
         "machine": machine(),
     }
@@ -292,13 +303,16 @@ def main() -> None:
         print(f"ratio max(a, b) / c:        {figures['ratio']:.2f}   (target >= 0.8)")
     print(f"CPU seconds of the crawl tree: {figures['crawl_cpu_s']:.1f} for {c:.1f} s of wall time "
           f"(load average after the runs: {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
+    print(f"  of which the crawl's own process {figures['crawl_own_cpu_s']:.1f}, its workers "
+          f"{figures['crawl_cpu_s'] - figures['crawl_own_cpu_s']:.1f}; the site's server used "
+          f"{figures['server_cpu_s']:.1f} CPU s meanwhile")
     print(f"peak RSS of the crawl tree: {figures['peak_rss_mb']:.0f} MB median, {figures['peak_rss_max_mb']:.0f} MB max   (target <= 400 MB)")
     if rerun:
         print(f"rerun / first crawl:        {figures['rerun_share']:.1%}   (target <= 5%); rerun peak RSS {rerun_peak / 2**20:.0f} MB")
     if args.breakdown:
         figures.update(cpu_breakdown(site_dir, groups, args.breakdown))
-        print(f"CPU per article page, one core: discovery {figures['analyse_ms']:.1f} ms (crawl thread), "
-              f"extraction {figures['extract_ms']:.1f} ms (workers)")
+        print(f"CPU per article page, one core: discovery {figures['analyse_ms']:.1f} ms, "
+              f"extraction {figures['extract_ms']:.1f} ms (both in the workers)")
     if stored != articles:
         print(f"note: the crawl stored {stored} articles")
     if args.json:

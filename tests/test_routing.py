@@ -97,10 +97,13 @@ limits = { max_depth = 2, max_pages = 3 }
     deep = response("https://example.org/y/", "<html></html>", {SITE: "blog", DEPTH: 2})
     assert spider.site_request(deep, "https://example.org/d-e-f/", role="article") is None
     assert spider.site_request(page, "https://example.org/g-h-i/", role="article") is not None  # 3 with the start
-    assert spider.site_request(page, "https://example.org/a-b-c/", role="article") is not None  # asked before
+    # asked for before: no second request (the menus of every page list the same links),
+    # and no count against the cap
+    assert spider.site_request(page, "https://example.org/a-b-c/", role="article") is None
     assert spider.site_request(page, "https://example.org/j-k-l/", role="article") is None
     stats = crawler.stats.get_stats()
     assert (stats["archive/refused/depth"], stats["archive/refused/site_max_pages"]) == (1, 1)
+    assert stats["archive/refused/seen"] == 1
 
 
 def test_stale_index_chain_is_left_after_n_pages_with_nothing_new():

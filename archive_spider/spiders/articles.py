@@ -25,7 +25,7 @@ from archive_spider.items import ArticleItem
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
 from archive_spider.spiders.routing import SiteRoutingMixin
 from archive_spider.urls import normalise_url
-from archive_spider.workers import ExtractionFailed, ExtractionPool, extract_pages
+from archive_spider.workers import ExtractionFailed, ExtractionPool, PageResult, extract_pages
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +165,13 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
     async def process_page(self, response: HtmlResponse, hosts, extract: bool = False):
         """Discovery on the page in a worker process and, with ``extract``, the extraction
         of a page that is a whole article by itself in the same round trip (not for sites
-        whose ``body`` selector must first cut the page). None if the worker failed."""
+        whose ``body`` selector must first cut the page). None if the worker failed.
+
+        Pages reached as index pages (start URLs, next pages, sections) are read here, on
+        the crawl's thread: the links they hold are what keeps the downloader busy, so they
+        wait behind no extraction, and a rerun that finds nothing new starts no worker."""
+        if response.meta.get(ROLE) not in (ROLE_ARTICLE, ROLE_CONTINUATION):
+            return PageResult(discovery.analyse_page(response.text, response.url, hosts))
         extract_args = teaser = None
         if extract and not self.has_body_selector(response.url):
             teaser = self.best_teaser(response.url, response.meta.get("teaser"))

@@ -195,6 +195,11 @@ class SiteRoutingMixin:
         url = self.respell(url, site)
         if url in self.fetched_starts:
             return None
+        if url in self.site_requests.get(site.name, ()):
+            # Asked for already (menus and sidebars list the same links on every page):
+            # Scrapy's duplicate filter would drop it, after its middlewares had run.
+            stats.inc_value("archive/refused/seen")
+            return None
         if not site.allows(url):
             stats.inc_value("archive/refused/pattern" if site.owns(url) else "archive/refused/offsite")
             return None
