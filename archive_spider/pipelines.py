@@ -35,8 +35,11 @@ class ValidatePipeline:
 
     def process_item(self, item: ArticleItem):
         adapter = ItemAdapter(item)
-        # A Chinese or Japanese article is one "word" per sentence to a \w+ count.
-        words = max(adapter.get("word_count") or 0, count_words_any_script(adapter.get("text")))
+        # A Chinese or Japanese article is one "word" per sentence to a \w+ count: count
+        # again, script by script, only when the first count says too short.
+        words = adapter.get("word_count") or 0
+        if words < self.min_words:
+            words = max(words, count_words_any_script(adapter.get("text")))
         if not (adapter.get("text") or "").strip():
             self.stats.inc_value("archive/skipped")
             raise DropItem(f"no article text at {adapter['url']}")
