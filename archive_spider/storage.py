@@ -489,18 +489,33 @@ def mark_not_modified(
     and ``last_fetched`` move, new validators (if sent) replace the old. Returns how many
     articles were touched."""
     now = now or utc_now()
-    touched = 0
+    if not fetches:
+        return 0
+    # Each URL's article: the one fetched from it, else the one that names it canonical.
+    ids: dict[str, int] = {}
+    urls = list(fetches)
+    for start in range(0, len(urls), 400):  # SQLite's limit on parameters, with room
+        chunk = urls[start:start + 400]
+        marks = ", ".join("?" * len(chunk))
+        for article_id, url, canonical in db.execute(
+            f"select id, url, canonical_url from articles where url in ({marks}) or canonical_url in ({marks}) "
+            "order by id", chunk + chunk,
+        ):
+            if url in fetches:
+                ids[url] = article_id
+            if canonical in fetches:
+                ids.setdefault(canonical, article_id)
+    rows = [
+        (now, fetch.get("last_fetched") or now, crawl_id, fetch.get("http_etag"), fetch.get("http_last_modified"), ids[url])
+        for url, fetch in fetches.items() if url in ids
+    ]
     with db.atomic():
-        for url, fetch in fetches.items():
-            cursor = db.execute(
-                "update articles set last_seen = ?, last_fetched = ?, crawl_id = ?, "
-                "http_etag = coalesce(?, http_etag), http_last_modified = coalesce(?, http_last_modified) "
-                "where id = (select id from articles where url = ? or canonical_url = ? order by url != ? limit 1)",
-                [now, fetch.get("last_fetched") or now, crawl_id, fetch.get("http_etag"),
-                 fetch.get("http_last_modified"), url, url, url],
-            )
-            touched += cursor.rowcount
-    return touched
+        db.conn.executemany(
+            "update articles set last_seen = ?, last_fetched = ?, crawl_id = ?, "
+            "http_etag = coalesce(?, http_etag), http_last_modified = coalesce(?, http_last_modified) "
+            "where id = ?", rows,
+        )
+    return len(rows)
 
 
 def add_warc_records(db: sqlite_utils.Database, records: Iterable[dict[str, Any]]) -> None:

@@ -102,6 +102,27 @@ def test_validators_are_kept_and_a_304_moves_last_seen_only(fresh_db):
     assert fresh_db["revisions"].count == 1
 
 
+def test_a_304_finds_its_article_by_url_or_canonical(fresh_db):
+    storage.store_articles(fresh_db, [
+        article("https://a.example/1/", "First words here."),
+        article("https://a.example/2/", "Second words here.", canonical_url="https://a.example/two/"),
+        article("https://a.example/3/", "Third words here."),
+    ], now="2025-01-01T00:00:00+00:00")
+    later = "2025-02-01T00:00:00+00:00"
+    touched = storage.mark_not_modified(fresh_db, {
+        "https://a.example/1/": {"last_fetched": later},
+        "https://a.example/two/": {"http_etag": '"t"', "last_fetched": later},  # its canonical URL
+        "https://a.example/unknown/": {"last_fetched": later},
+    }, now=later)
+    assert touched == 2
+    seen = {r["url"]: (r["last_seen"], r["http_etag"]) for r in fresh_db.query("select * from articles")}
+    assert seen == {
+        "https://a.example/1/": (later, None),
+        "https://a.example/2/": (later, '"t"'),
+        "https://a.example/3/": ("2025-01-01T00:00:00+00:00", None),
+    }
+
+
 def test_reextraction_does_not_move_last_seen(fresh_db):
     storage.store_articles(fresh_db, [article("https://a.example/1/", "Old words.")], now="2025-01-01T00:00:00+00:00")
     storage.store_articles(fresh_db, [article("https://a.example/1/", "New words.")], now="2025-03-01T00:00:00+00:00",
