@@ -233,6 +233,24 @@ def test_lazy_images_get_their_real_source():
     assert "data:image/gif" not in article.html
 
 
+def test_links_resolve_against_base_and_a_broken_link_becomes_text():
+    page = (
+        '<html><head><base href="https://media.example.net/letters/"></head><body><article>'
+        "<h1>Letters from the lighthouse</h1>"
+        + "<p>The keeper wrote every week, and the letters came ashore with the supply boat. " * 3
+        + '<a href="1901.html">The letter of 1901</a> survives, and so does '
+        '<a href="http://[broken">a torn envelope</a>.</p>'
+        + '<p><img src="stamp.jpg" alt="A penny stamp"></p>'
+        + "<p>His daughter kept the rest in a biscuit tin until she gave them to the museum. " * 3
+        + "</p></article></body></html>"
+    )
+    article = extract_article(page, url="https://lighthouse.example.org/keepers/")
+    assert '<a href="https://media.example.net/letters/1901.html"' in article.html
+    assert '<img src="https://media.example.net/letters/stamp.jpg" alt="A penny stamp">' in article.html
+    assert "http://[broken" not in article.html
+    assert "and so does a torn envelope." in article.text
+
+
 # --- teaser ----------------------------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ MAX_BINARY_BYTE_RATIO = 0.01
 # UTF-8 decoded as Windows-1252/Latin-1 leaves these pairs ("CafÃ©", "â€™"); their presence
 # sends the page through ftfy, their absence spares every other page the cost.
 MOJIBAKE_RE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|\u00e2\u20ac[\u0080-\u00bf\u2018-\u203a\u0153\u017e\u2122]")
+MOJIBAKE_LEAD_CHARS = ("\u00c2", "\u00c3", "\u00e2")  # the first letter of every pair above
 
 # Body texts shorter than this (in words) earn the 'short-text' warning.
 SHORT_TEXT_WORDS = 50
