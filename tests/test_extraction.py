@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from archive_spider.extraction import Article, extract_article, merge_pages
@@ -418,3 +418,19 @@ def test_any_input_gives_a_consistent_article(pieces, teaser):
     assert "<script" not in article.html and "javascript:" not in article.html
     assert "\n\n\n" not in article.text and article.text == article.text.strip()
     json.dumps(article.to_dict())
+
+
+# --- readability-lxml's text helper, replaced by a linear one ---------------------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([" ", "\t", "\n", "\r", "\xa0", "\u2003", "\x0b", "a", "b c", " " * 254,
+                                 "\n" + " " * 300]), max_size=12))
+@example(["a", " " * 254, " ", "\n", "b"])  # a run with a line break, long enough to be shortened
+@example(["a", "\n" + " " * 300, "b", " \t\t", "c", "\t ", "d"])
+def test_linear_clean_gives_what_readability_clean_gives(pieces):
+    from archive_spider.extraction.finders import clean_like_readability, use_linear_readability_clean
+
+    use_linear_readability_clean()
+    text = "".join(pieces)
+    assert clean_like_readability(text) == clean_like_readability.replaces(text)

@@ -207,7 +207,7 @@ def is_furniture(element: HtmlElement, stats: TextStats, verdicts: dict | None =
     if (
         tag in ("p", "div", "span", "li", "section", "aside", "center", "font")
         and len(element) <= 3
-        and stats.chars(element) <= h.MAX_FURNITURE_LINE_CHARS
+        and 0 < stats.chars(element) <= h.MAX_FURNITURE_LINE_CHARS
     ):
         text = read_short_text(element)
         if text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text)):

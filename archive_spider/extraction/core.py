@@ -155,8 +155,8 @@ def find_candidates(
     found = [("trafilatura", run_finder(find_body_with_trafilatura, page, url)),
              ("readability", run_finder(find_body_with_readability, page))]
     candidates = [c for c in (build_candidate(name, root, title) for name, root in found) if c]
-    is_small_page = sum(1 for _ in unpruned.iter()) <= h.MAX_ELEMENTS_FOR_FALLBACKS
-    if is_small_page and max((c.words for c in candidates), default=0) < h.SHORT_TEXT_WORDS:
+    found_little = max((c.words for c in candidates), default=0) < h.SHORT_TEXT_WORDS
+    if found_little and sum(1 for _ in unpruned.iter()) <= h.MAX_ELEMENTS_FOR_FALLBACKS:
         root = run_finder(find_body_with_trafilatura, unpruned, url, fast=False)
         generous = build_candidate("trafilatura-full", root, title)
         if generous:
