@@ -251,6 +251,46 @@ def test_links_resolve_against_base_and_a_broken_link_becomes_text():
     assert "and so does a torn envelope." in article.text
 
 
+def test_each_picture_once_with_its_caption_and_no_unrelated_caption():
+    article = extract_article(read_page("step-figures.html"), url="https://workbench.example/cane-seat")
+    for source, caption in [("clearing-holes.jpg", "Clear every hole before you start. (Photo: Mara Lind)"),
+                            ("soaking.jpg", "Soaked cane bends without splitting. (Photo: Mara Lind)")]:
+        assert article.html.count(source) == 1
+        assert re.search(f'<figure><img src="[^"]+{re.escape(source)}"[^>]*><figcaption>{re.escape(caption)}'
+                         "</figcaption></figure>", article.html)
+        assert caption in article.text
+    assert article.text.index("Clear every hole") < article.text.index("Soak the strand cane")
+    assert article.html.count("<figcaption>") == 2  # no caption left standing on its own
+    assert "chisel set" not in article.text and "chisel-set.jpg" not in article.html
+
+
+def test_figures_the_finders_dropped_come_back_inside_the_article_only():
+    from archive_spider.extraction.content import Candidate
+    from archive_spider.extraction.figures import restore_figures
+    from archive_spider.extraction.fragments import parse_fragment
+    from archive_spider.extraction.text import render_text
+
+    first = "The ferry leaves the mainland twice a day in summer and once a day in winter."
+    second = "On the island the road runs for four miles and ends at a lighthouse."
+    after = "Subscribe to our print edition and get a tide table free with every issue."
+    page = parse_fragment(
+        f"<div><p>{first}</p>"
+        '<figure><img src="https://img.example/ferry.jpg" alt="The ferry"><figcaption>The morning ferry.'
+        "</figcaption></figure>"
+        '<a href="https://isles.example/other-story"><figure><img src="https://img.example/other.jpg">'
+        "<figcaption>Another island</figcaption></figure></a>"
+        f"<p>{second}</p></div>"
+        '<div><figure><img src="https://img.example/offer.jpg"><figcaption>Tide tables, half price.'
+        f"</figcaption></figure><p>{after}</p></div>"
+    )
+    body_root = parse_fragment(f"<p>{first}</p><p>{second}</p>")
+    body = Candidate("readability", body_root, render_text(body_root), "")
+    restored = restore_figures(body, page)
+    assert restored.text.split("\n\n") == [first, "The morning ferry.", second]
+    assert '<img src="https://img.example/ferry.jpg" alt="The ferry">' in restored.html
+    assert "other.jpg" not in restored.html and "offer.jpg" not in restored.html
+
+
 # --- teaser ----------------------------------------------------------------------------------
 
 

@@ -69,10 +69,7 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
     if nothing_missing and secondary.html.count("<img") <= primary.html.count("<img"):
         return primary
     blocks = list(primary.root)
-    owner: dict[tuple, int] = {}
-    for index, block in enumerate(blocks):
-        for shingle in count_shingles(tokenize(block.text_content())):
-            owner.setdefault(shingle, index)
+    owner = map_shingles_to_blocks(blocks)
     insertions: dict[int, list[HtmlElement]] = {}
     anchor, added_words = -1, 0
     pending: list[tuple[HtmlElement, int]] = []  # missing blocks since the last anchor
@@ -83,8 +80,8 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
             if is_image_block(block):  # a picture the chosen finder dropped
                 pending.append((block, 0))
             continue
-        owners = [owner[s] for s in shingles if s in owner]
-        if len(owners) >= h.MIN_COVERED_SHARE * len(shingles):
+        covering = covering_block(owner, shingles)
+        if covering is not None:
             # blocks between two anchors lie inside the article: looser test (lists, notes)
             for missing, words in pending:
                 if anchor < 0 and not is_prose_block(missing, words):
@@ -94,7 +91,7 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
                 insertions.setdefault(anchor, []).append(missing)
                 added_words += words
             pending = []
-            anchor = max(anchor, Counter(owners).most_common(1)[0][0])
+            anchor = max(anchor, covering)
         else:
             pending.append((block, len(tokens)))
     for missing, words in pending:  # after the last anchor: only prose
@@ -113,6 +110,24 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
             root.append(deepcopy(block))
     html = "\n".join(serialize_block(block) for block in root)
     return Candidate(f"{primary.name}+{secondary.name}", root, render_text(root), html)
+
+
+def map_shingles_to_blocks(blocks: list[HtmlElement]) -> dict[tuple, int]:
+    """Map every shingle of the body ``blocks`` to the index of the first block that has it."""
+    owner: dict[tuple, int] = {}
+    for index, block in enumerate(blocks):
+        for shingle in count_shingles(tokenize(block.text_content())):
+            owner.setdefault(shingle, index)
+    return owner
+
+
+def covering_block(owner: dict[tuple, int], shingles: Counter) -> int | None:
+    """The index of the body block that holds most of a text's ``shingles``, when the body
+    holds at least MIN_COVERED_SHARE of them (the text is in the body); else None."""
+    owners = [owner[s] for s in shingles if s in owner]
+    if not shingles or len(owners) < h.MIN_COVERED_SHARE * len(shingles):
+        return None
+    return Counter(owners).most_common(1)[0][0]
 
 
 def is_image_block(block: HtmlElement) -> bool:

@@ -20,6 +20,7 @@ from .cleaning import (
     unwrap_dead_links,
 )
 from .content import Candidate, anchor_on_teaser, choose_body, merge_missing_blocks, prefer_teaser_holder
+from .figures import restore_figures
 from .finders import find_body_with_readability, find_body_with_trafilatura
 from .fragments import (
     inner_html,
@@ -125,6 +126,7 @@ def find_body(tree: HtmlElement, metadata: Metadata, url: str | None, teaser: st
         chosen = prefer_teaser_holder(chosen, candidates, teaser)
     for other in [c for c in candidates if c is not chosen]:
         chosen = merge_missing_blocks(chosen, other)
+    chosen = restore_figures(chosen, page)
     if has_teaser:
         chosen = anchor_on_teaser(chosen, teaser)
     return chosen

@@ -259,3 +259,10 @@ MAX_BOILERPLATE_WORDS = 60
 # At most this many known boilerplate blocks are handed to one extraction per site (the
 # most widespread first): they travel to the worker processes with every page.
 MAX_BOILERPLATE_BLOCKS = 500
+
+# Figures put back into the body (figures.py): at most this many figures of a page are
+# looked at; a caption longer than this is a text box, not a caption; a caption whose text
+# is more than this share link text is a teaser card.
+MAX_RESTORED_FIGURES_CHECKED = 60
+MAX_CAPTION_WORDS = 80
+MAX_CAPTION_LINK_SHARE = 0.5
