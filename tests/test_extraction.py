@@ -127,6 +127,11 @@ LONG_PARAGRAPH = "<p>" + "The river rose through the night and the town watched 
                    '<a href="https://a.example/p">pdf</a>] [<a href="https://a.example/tr">Tracker</a>]</p>'),
         ("By Nathan", "<p>By Nathan Willis<br>March 25, 2015</p>"),
         ("Advertisement", "<p>ADVERTISEMENT</p>"),
+        ("Next page", '<p><b>Next page</b>: <a href="https://weekly.example/a/2">Security&gt;&gt;</a></p>'),
+        ("Previous", '<p>&larr; Previous: <a href="https://blog.example/older">Counting sheep at dusk</a></p>'),
+        ("Main article", '<div class="note"><i>Main article: <a href="https://wiki.example/Rivers">Rivers</a></i></div>'),
+        ("Reuse content", '<div><a href="https://paper.example/syndicate?id=4">Reuse content</a></div>'),
+        ("Like this", "<h3>Like this:</h3>"),
     ],
 )
 def test_leftover_lines_are_removed(leftover, html):
@@ -137,10 +142,14 @@ def test_leftover_lines_are_removed(leftover, html):
 
 def test_sentences_that_look_like_furniture_stay():
     html = ("<p>By 1850 the river had been straightened twice, and the floods came faster.</p>"
-            "<p>Share prices of the canal company fell sharply after the flood of that spring.</p>")
+            "<p>Share prices of the canal company fell sharply after the flood of that spring.</p>"
+            "<p>Next: the lock keepers moved their families to the upper town.</p>"
+            "<p>Next page of the ledger lists every household that left.</p>")
     article = extract_article("<html><body><article>" + LONG_PARAGRAPH + html + LONG_PARAGRAPH + "</article></body></html>")
     assert "By 1850 the river" in article.text
     assert "Share prices of the canal company" in article.text
+    assert "Next: the lock keepers moved" in article.text
+    assert "Next page of the ledger" in article.text
 
 
 # --- metadata --------------------------------------------------------------------------------
@@ -194,6 +203,27 @@ def test_byline_and_time_element():
     assert article.published == "2021-08-19"
     assert "second heartbeat" in article.text
     assert "Keeper" not in article.text.split("\n\n")[0]
+
+
+@pytest.mark.parametrize(
+    "declared, paragraph, expected",
+    [
+        ("", "Der Fluss stieg in der Nacht, und die Stadt sah ihm von der Brücke aus zu. Am Morgen war "
+             "das Wasser nicht mehr zu sehen, aber die Keller waren voll, und auch die Straße stand unter "
+             "Wasser.", "de"),
+        ("", "Le fleuve est monté pendant la nuit et la ville le regardait depuis le pont. Au matin, "
+             "l'eau ne se voyait plus, mais les caves étaient pleines et la rue était sous l'eau.", "fr"),
+        ("", "川は夜のうちに増水し、町の人々は橋の上からそれを見守った。朝になると水は引いていたが、"
+             "地下室はどこも水浸しだった。", "ja"),
+        ("", "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt "
+             "ut labore et dolore magna aliqua.", None),
+        (' lang="en-GB"', "Der Fluss stieg in der Nacht, und die Stadt sah ihm von der Brücke aus zu, "
+                          "und das Wasser war nicht mehr zu sehen.", "en-GB"),
+    ],
+)
+def test_language_is_declared_or_guessed_from_the_text(declared, paragraph, expected):
+    page = f"<html{declared}><body><article><p>{paragraph}</p><p>{paragraph}</p></article></body></html>"
+    assert extract_article(page).lang == expected
 
 
 # --- sanitising ------------------------------------------------------------------------------

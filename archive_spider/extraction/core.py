@@ -30,6 +30,7 @@ from .fragments import (
     tidy_whitespace,
     wrap_loose_inline,
 )
+from .language import guess_language
 from .loading import decode_input, parse_page, truncate_tree
 from .metadata import Metadata, extract_metadata
 from .sanitizing import sanitize_html
@@ -98,7 +99,7 @@ def build_article(
         modified=metadata.modified,
         text=body_text,
         html=body_html,
-        lang=metadata.lang,
+        lang=metadata.lang or (guess_language(body_text) if body_text else None),
         word_count=count_words(body_text),
         site_name=metadata.site_name,
         canonical_url=metadata.canonical_url,

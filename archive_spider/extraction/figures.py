@@ -38,7 +38,9 @@ def restore_figures(body: Candidate, page: HtmlElement) -> Candidate:
     changed = False
     if figures:
         blocks, changed = add_missing_figures(body, blocks, figures)
-    blocks, tidied = join_pictures_and_captions(blocks)
+    tidied = False
+    if changed or "<img" in body.html:
+        blocks, tidied = join_pictures_and_captions(blocks)
     if not changed and not tidied:
         return body
     root = lxml.html.fragment_fromstring("<div></div>")

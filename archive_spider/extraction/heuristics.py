@@ -178,6 +178,26 @@ FURNITURE_HEADING_RE = re.compile(
     re.IGNORECASE,
 )
 
+# Lines that only point elsewhere: to the next or previous page or post, or to another
+# article on the same subject ("Next page: Security>>", "← Previous: Chasing Quick Fixes",
+# "Main article: Firefox", "See also: Irreligion in New Zealand"). A bare "Next:" or
+# "Previous:" counts only with an arrow beside it: "Next: fold in the flour." is a step.
+POINTER_LINE_RE = re.compile(
+    r"^\s*([←«‹<]+\s*(next|previous|prev|older|newer)\b|"
+    r"(next|previous|prev|older|newer)\s*[→»›>]+|"
+    r"(next|previous|older|newer) (page|post|article|story|entry|chapter)s?\s*(:|[→»›>]|$)|"
+    r"main articles?\s*:|see also\s*:|further information\s*:|read next\s*:|up next\s*:)",
+    re.IGNORECASE,
+)
+MAX_POINTER_LINE_WORDS = 14
+# Standalone lines that are the label of a page tool ("Reuse content", "Report an error")
+# or of a likes widget ("Like this:").
+UTILITY_LINE_RE = re.compile(
+    r"^\s*(reuse (this )?content|report (an? )?(error|typo|correction|problem)|"
+    r"(print|email|save|bookmark) (this )?(article|page|story|post)|like this)\s*:?\s*$",
+    re.IGNORECASE,
+)
+
 # A furniture heading's enclosing box is removed whole when it holds at most this many
 # characters (an author bio, a newsletter sign-up), else only the heading and what follows.
 MAX_FURNITURE_BOX_CHARS = 600
