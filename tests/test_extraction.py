@@ -187,6 +187,7 @@ def test_json_ld_graph_article_wins_over_webpage_and_meta():
         ('<span class="post-author vcard">Publicado por <span class="fn">Lucía</span></span>', "Lucía"),
         ('<div class="byline">Von Katrin Lehmann und Jonas Weber, 4. Mai 2024</div>', "Katrin Lehmann, Jonas Weber"),
         ('<p class="byline">By JANE ROE March 11, 2015 3:46 PM</p>', "JANE ROE"),
+        ('<div class="author-details"><em>Last Updated:</em> January 7, 2025</div>', None),
     ],
 )
 def test_byline_without_metadata(byline, expected):

@@ -267,7 +267,7 @@ MAX_NAME_CHARS = 60
 # Month names and relative times that follow a name in a byline ("Jane Roe March 11").
 DATE_WORD_RE = re.compile(
     r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|"
-    r"oct(ober)?|nov(ember)?|dec(ember)?)\.?\s+\d|\b(today|yesterday|ago|updated|published)\b",
+    r"oct(ober)?|nov(ember)?|dec(ember)?)\.?\s+\d|\b(today|yesterday|ago|(last\s+)?updated|published)\b",
     re.IGNORECASE,
 )
 
