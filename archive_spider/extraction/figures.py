@@ -58,6 +58,7 @@ def add_missing_figures(
     bare = {picture_source(block): index for index, block in enumerate(blocks)
             if is_picture(block) and not caption_of(block)}
     owner = None
+    folded_text = None
     insertions: dict[int, list[HtmlElement]] = {}
     replacements: dict[int, HtmlElement] = {}
     for figure in figures[: h.MAX_RESTORED_FIGURES_CHECKED]:
@@ -66,8 +67,11 @@ def add_missing_figures(
         if not source.startswith(("http://", "https://")) or is_spacer_image(image):
             continue
         caption = read_caption(figure)
-        if caption and is_in_text(caption, body.text):
-            continue
+        if caption:
+            if folded_text is None:
+                folded_text = fold(body.text)
+            if fold(caption) in folded_text:  # the body has the caption already
+                continue
         if source in bare and caption:
             replacements[bare[source]] = build_figure(image, caption)
             continue
@@ -151,9 +155,9 @@ def read_caption(figure: HtmlElement) -> str:
     return "" if link_chars > h.MAX_CAPTION_LINK_SHARE * len(text) else text
 
 
-def is_in_text(caption: str, text: str) -> bool:
-    """True when the caption's words already occur in ``text`` in that order."""
-    return normalize_space(caption).casefold() in normalize_space(text).casefold()
+def fold(text: str) -> str:
+    """``text`` with white space collapsed and case folded, for containment tests."""
+    return normalize_space(text).casefold()
 
 
 def place_in_body(figure: HtmlElement, owner: dict[tuple, int]) -> int | None:
