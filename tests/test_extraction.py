@@ -216,6 +216,8 @@ def test_byline_and_time_element():
              "l'eau ne se voyait plus, mais les caves étaient pleines et la rue était sous l'eau.", "fr"),
         ("", "川は夜のうちに増水し、町の人々は橋の上からそれを見守った。朝になると水は引いていたが、"
              "地下室はどこも水浸しだった。", "ja"),
+        ("", "Ріка піднялася вночі, і місто дивилося на неї з мосту. Вранці води вже не було видно.", "uk"),
+        ("", "Река поднялась ночью, и город смотрел на неё с моста. Утром воды уже не было видно.", "ru"),
         ("", "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt "
              "ut labore et dolore magna aliqua.", None),
         (' lang="en-GB"', "Der Fluss stieg in der Nacht, und die Stadt sah ihm von der Brücke aus zu, "
