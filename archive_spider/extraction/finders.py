@@ -56,10 +56,17 @@ TABS_AND_SPACES_RE = re.compile(r"\t|[ \t]{2,}")
 
 
 def clean_like_readability(text: str) -> str:
-    """readability-lxml's ``clean``, in linear time: the same result for every text."""
-    text = LONG_SPACE_RUN_RE.sub(" " * 255, text)
-    text = SPACE_RUN_WITH_NEWLINE_RE.sub("\n", text)
-    text = TABS_AND_SPACES_RE.sub(" ", text)
+    """readability-lxml's ``clean``, in linear time: the same result for every text.
+
+    Each pattern runs only when the text can hold a match (a long enough text, a line
+    break, a tab or two spaces): most texts it is given are short single lines.
+    """
+    if len(text) >= 255:
+        text = LONG_SPACE_RUN_RE.sub(" " * 255, text)
+    if "\n" in text:
+        text = SPACE_RUN_WITH_NEWLINE_RE.sub("\n", text)
+    if "\t" in text or "  " in text:
+        text = TABS_AND_SPACES_RE.sub(" ", text)
     return text.strip()
 
 
