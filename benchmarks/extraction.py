@@ -4,7 +4,8 @@ Each page is a folder with ``source.html``, ``expected.html`` and
 ``expected-metadata.json`` (``title``, ``byline``). Prints body F1 / precision / recall,
 title and byline match rates and the median time per page for archive-spider's
 ``extract_article`` and, measured in the same run, for trafilatura and readability-lxml
-(each skipped with a note when not installed), then the K worst pages for ours.
+(each skipped with a note when not installed), each median also as a multiple of
+trafilatura's, then the K worst pages for ours.
 
 Example:
     python benchmarks/extraction.py --corpus /work/shared/corpus/readability --worst 10
@@ -130,7 +131,11 @@ def run_extractors(extractors: dict[str, Extractor], pages: list[Page]) -> list[
 
 
 def print_table(all_results: list[Results]) -> None:
-    print(f"{'extractor':<18} {'F1':>6} {'prec':>6} {'recall':>6} {'title':>6} {'byline':>6} {'ms/page':>8}")
+    """One row per extractor; the last column is its median time over trafilatura's."""
+    anchor = next((r for r in all_results if r.name == "trafilatura" and r.millis), None)
+    anchor_median = statistics.median(anchor.millis) if anchor else None
+    print(f"{'extractor':<18} {'F1':>6} {'prec':>6} {'recall':>6} {'title':>6} {'byline':>6} {'ms/page':>8}"
+          + (f" {'x traf':>6}" if anchor_median else ""))
     for results in all_results:
         precision, recall, f1 = average_scores(list(results.scores.values()))
         count = len(results.scores) or 1
@@ -140,6 +145,7 @@ def print_table(all_results: list[Results]) -> None:
         print(
             f"{results.name:<18} {f1:6.3f} {precision:6.3f} {recall:6.3f} "
             f"{title_rate:6.3f} {byline_rate:6.3f} {median:8.1f}"
+            + (f" {median / anchor_median:6.2f}" if anchor_median else "")
             + (f"  ({results.errors} errors)" if results.errors else "")
         )
 

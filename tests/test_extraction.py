@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from archive_spider.extraction import Article, extract_article, merge_pages
@@ -127,6 +127,11 @@ LONG_PARAGRAPH = "<p>" + "The river rose through the night and the town watched 
                    '<a href="https://a.example/p">pdf</a>] [<a href="https://a.example/tr">Tracker</a>]</p>'),
         ("By Nathan", "<p>By Nathan Willis<br>March 25, 2015</p>"),
         ("Advertisement", "<p>ADVERTISEMENT</p>"),
+        ("Next page", '<p><b>Next page</b>: <a href="https://weekly.example/a/2">Security&gt;&gt;</a></p>'),
+        ("Previous", '<p>&larr; Previous: <a href="https://blog.example/older">Counting sheep at dusk</a></p>'),
+        ("Main article", '<div class="note"><i>Main article: <a href="https://wiki.example/Rivers">Rivers</a></i></div>'),
+        ("Reuse content", '<div><a href="https://paper.example/syndicate?id=4">Reuse content</a></div>'),
+        ("Like this", "<h3>Like this:</h3>"),
     ],
 )
 def test_leftover_lines_are_removed(leftover, html):
@@ -137,10 +142,14 @@ def test_leftover_lines_are_removed(leftover, html):
 
 def test_sentences_that_look_like_furniture_stay():
     html = ("<p>By 1850 the river had been straightened twice, and the floods came faster.</p>"
-            "<p>Share prices of the canal company fell sharply after the flood of that spring.</p>")
+            "<p>Share prices of the canal company fell sharply after the flood of that spring.</p>"
+            "<p>Next: the lock keepers moved their families to the upper town.</p>"
+            "<p>Next page of the ledger lists every household that left.</p>")
     article = extract_article("<html><body><article>" + LONG_PARAGRAPH + html + LONG_PARAGRAPH + "</article></body></html>")
     assert "By 1850 the river" in article.text
     assert "Share prices of the canal company" in article.text
+    assert "Next: the lock keepers moved" in article.text
+    assert "Next page of the ledger" in article.text
 
 
 # --- metadata --------------------------------------------------------------------------------
@@ -178,6 +187,7 @@ def test_json_ld_graph_article_wins_over_webpage_and_meta():
         ('<span class="post-author vcard">Publicado por <span class="fn">Lucía</span></span>', "Lucía"),
         ('<div class="byline">Von Katrin Lehmann und Jonas Weber, 4. Mai 2024</div>', "Katrin Lehmann, Jonas Weber"),
         ('<p class="byline">By JANE ROE March 11, 2015 3:46 PM</p>', "JANE ROE"),
+        ('<div class="author-details"><em>Last Updated:</em> January 7, 2025</div>', None),
     ],
 )
 def test_byline_without_metadata(byline, expected):
@@ -194,6 +204,29 @@ def test_byline_and_time_element():
     assert article.published == "2021-08-19"
     assert "second heartbeat" in article.text
     assert "Keeper" not in article.text.split("\n\n")[0]
+
+
+@pytest.mark.parametrize(
+    "declared, paragraph, expected",
+    [
+        ("", "Der Fluss stieg in der Nacht, und die Stadt sah ihm von der Brücke aus zu. Am Morgen war "
+             "das Wasser nicht mehr zu sehen, aber die Keller waren voll, und auch die Straße stand unter "
+             "Wasser.", "de"),
+        ("", "Le fleuve est monté pendant la nuit et la ville le regardait depuis le pont. Au matin, "
+             "l'eau ne se voyait plus, mais les caves étaient pleines et la rue était sous l'eau.", "fr"),
+        ("", "川は夜のうちに増水し、町の人々は橋の上からそれを見守った。朝になると水は引いていたが、"
+             "地下室はどこも水浸しだった。", "ja"),
+        ("", "Ріка піднялася вночі, і місто дивилося на неї з мосту. Вранці води вже не було видно.", "uk"),
+        ("", "Река поднялась ночью, и город смотрел на неё с моста. Утром воды уже не было видно.", "ru"),
+        ("", "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt "
+             "ut labore et dolore magna aliqua.", None),
+        (' lang="en-GB"', "Der Fluss stieg in der Nacht, und die Stadt sah ihm von der Brücke aus zu, "
+                          "und das Wasser war nicht mehr zu sehen.", "en-GB"),
+    ],
+)
+def test_language_is_declared_or_guessed_from_the_text(declared, paragraph, expected):
+    page = f"<html{declared}><body><article><p>{paragraph}</p><p>{paragraph}</p></article></body></html>"
+    assert extract_article(page).lang == expected
 
 
 # --- sanitising ------------------------------------------------------------------------------
@@ -231,6 +264,64 @@ def test_lazy_images_get_their_real_source():
     article = extract_article(page, url="https://example.org/harbours/")
     assert '<img src="https://example.org/photos/harbour.jpg" alt="Boats at dawn">' in article.html
     assert "data:image/gif" not in article.html
+
+
+def test_links_resolve_against_base_and_a_broken_link_becomes_text():
+    page = (
+        '<html><head><base href="https://media.example.net/letters/"></head><body><article>'
+        "<h1>Letters from the lighthouse</h1>"
+        + "<p>The keeper wrote every week, and the letters came ashore with the supply boat. " * 3
+        + '<a href="1901.html">The letter of 1901</a> survives, and so does '
+        '<a href="http://[broken">a torn envelope</a>.</p>'
+        + '<p><img src="stamp.jpg" alt="A penny stamp"></p>'
+        + "<p>His daughter kept the rest in a biscuit tin until she gave them to the museum. " * 3
+        + "</p></article></body></html>"
+    )
+    article = extract_article(page, url="https://lighthouse.example.org/keepers/")
+    assert '<a href="https://media.example.net/letters/1901.html"' in article.html
+    assert '<img src="https://media.example.net/letters/stamp.jpg" alt="A penny stamp">' in article.html
+    assert "http://[broken" not in article.html
+    assert "and so does a torn envelope." in article.text
+
+
+def test_each_picture_once_with_its_caption_and_no_unrelated_caption():
+    article = extract_article(read_page("step-figures.html"), url="https://workbench.example/cane-seat")
+    for source, caption in [("clearing-holes.jpg", "Clear every hole before you start. (Photo: Mara Lind)"),
+                            ("soaking.jpg", "Soaked cane bends without splitting. (Photo: Mara Lind)")]:
+        assert article.html.count(source) == 1
+        assert re.search(f'<figure><img src="[^"]+{re.escape(source)}"[^>]*><figcaption>{re.escape(caption)}'
+                         "</figcaption></figure>", article.html)
+        assert caption in article.text
+    assert article.text.index("Clear every hole") < article.text.index("Soak the strand cane")
+    assert article.html.count("<figcaption>") == 2  # no caption left standing on its own
+    assert "chisel set" not in article.text and "chisel-set.jpg" not in article.html
+
+
+def test_figures_the_finders_dropped_come_back_inside_the_article_only():
+    from archive_spider.extraction.content import Candidate
+    from archive_spider.extraction.figures import restore_figures
+    from archive_spider.extraction.fragments import parse_fragment
+    from archive_spider.extraction.text import render_text
+
+    first = "The ferry leaves the mainland twice a day in summer and once a day in winter."
+    second = "On the island the road runs for four miles and ends at a lighthouse."
+    after = "Subscribe to our print edition and get a tide table free with every issue."
+    page = parse_fragment(
+        f"<div><p>{first}</p>"
+        '<figure><img src="https://img.example/ferry.jpg" alt="The ferry"><figcaption>The morning ferry.'
+        "</figcaption></figure>"
+        '<a href="https://isles.example/other-story"><figure><img src="https://img.example/other.jpg">'
+        "<figcaption>Another island</figcaption></figure></a>"
+        f"<p>{second}</p></div>"
+        '<div><figure><img src="https://img.example/offer.jpg"><figcaption>Tide tables, half price.'
+        f"</figcaption></figure><p>{after}</p></div>"
+    )
+    body_root = parse_fragment(f"<p>{first}</p><p>{second}</p>")
+    body = Candidate("readability", body_root, render_text(body_root), "")
+    restored = restore_figures(body, page)
+    assert restored.text.split("\n\n") == [first, "The morning ferry.", second]
+    assert '<img src="https://img.example/ferry.jpg" alt="The ferry">' in restored.html
+    assert "other.jpg" not in restored.html and "offer.jpg" not in restored.html
 
 
 # --- teaser ----------------------------------------------------------------------------------
@@ -400,3 +491,19 @@ def test_any_input_gives_a_consistent_article(pieces, teaser):
     assert "<script" not in article.html and "javascript:" not in article.html
     assert "\n\n\n" not in article.text and article.text == article.text.strip()
     json.dumps(article.to_dict())
+
+
+# --- readability-lxml's text helper, replaced by a linear one ---------------------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([" ", "\t", "\n", "\r", "\xa0", "\u2003", "\x0b", "a", "b c", " " * 254,
+                                 "\n" + " " * 300]), max_size=12))
+@example(["a", " " * 254, " ", "\n", "b"])  # a run with a line break, long enough to be shortened
+@example(["a", "\n" + " " * 300, "b", " \t\t", "c", "\t ", "d"])
+def test_linear_clean_gives_what_readability_clean_gives(pieces):
+    from archive_spider.extraction.finders import clean_like_readability, use_linear_readability_clean
+
+    use_linear_readability_clean()
+    text = "".join(pieces)
+    assert clean_like_readability(text) == clean_like_readability.replaces(text)

@@ -207,7 +207,7 @@ def is_furniture(element: HtmlElement, stats: TextStats, verdicts: dict | None =
     if (
         tag in ("p", "div", "span", "li", "section", "aside", "center", "font")
         and len(element) <= 3
-        and stats.chars(element) <= h.MAX_FURNITURE_LINE_CHARS
+        and 0 < stats.chars(element) <= h.MAX_FURNITURE_LINE_CHARS
     ):
         text = read_short_text(element)
         if text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text)):
@@ -313,7 +313,8 @@ def clean_article(root: HtmlElement) -> None:
         text = normalize_space(element.text_content())
         if h.PIPES_ONLY_RE.match(text) and element.find(".//img") is None:
             drop(element)
-        elif text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text) or is_link_row(element, text)):
+        elif text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text) or is_link_row(element, text)
+                       or h.UTILITY_LINE_RE.match(text) or is_pointer_line(element, text)):
             drop(element)
     for link in list(root.iter("a")):
         if not normalize_space(link.text_content()) and link.find(".//img") is None:
@@ -331,6 +332,13 @@ def remove_leading_byline(root: HtmlElement) -> None:
         if len(words) <= h.MAX_BYLINE_BLOCK_WORDS and h.LEADING_BYLINE_RE.match(text) and words[1][:1].isupper():
             drop(block)
             return
+
+
+def is_pointer_line(element: HtmlElement, text: str) -> bool:
+    """True for a short line that only points to another page: "Next page: Security>>",
+    "← Previous: Older post", "Main article: Firefox" (never a list item or table row)."""
+    return (element.tag not in ("li", "tr") and bool(h.POINTER_LINE_RE.match(text))
+            and len(text.split()) <= h.MAX_POINTER_LINE_WORDS)
 
 
 def is_link_row(element: HtmlElement, text: str) -> bool:

@@ -23,13 +23,14 @@ class Candidate:
     root: HtmlElement
     text: str
     html: str
-    shingles: Counter = field(init=False)
+    tokens: list[str] = field(init=False, repr=False)
+    shingles: Counter = field(init=False, repr=False)
     words: int = field(init=False)
 
     def __post_init__(self) -> None:
-        tokens = tokenize(self.text)
-        self.words = len(tokens)
-        self.shingles = count_shingles(tokens)
+        self.tokens = tokenize(self.text)
+        self.words = len(self.tokens)
+        self.shingles = count_shingles(self.tokens)
 
 
 def choose_body(candidates: list[Candidate], reference_text: str | None = None) -> Candidate | None:
@@ -68,10 +69,7 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
     if nothing_missing and secondary.html.count("<img") <= primary.html.count("<img"):
         return primary
     blocks = list(primary.root)
-    owner: dict[tuple, int] = {}
-    for index, block in enumerate(blocks):
-        for shingle in count_shingles(tokenize(block.text_content())):
-            owner.setdefault(shingle, index)
+    owner = map_shingles_to_blocks(blocks)
     insertions: dict[int, list[HtmlElement]] = {}
     anchor, added_words = -1, 0
     pending: list[tuple[HtmlElement, int]] = []  # missing blocks since the last anchor
@@ -82,8 +80,8 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
             if is_image_block(block):  # a picture the chosen finder dropped
                 pending.append((block, 0))
             continue
-        owners = [owner[s] for s in shingles if s in owner]
-        if len(owners) >= h.MIN_COVERED_SHARE * len(shingles):
+        covering = covering_block(owner, shingles)
+        if covering is not None:
             # blocks between two anchors lie inside the article: looser test (lists, notes)
             for missing, words in pending:
                 if anchor < 0 and not is_prose_block(missing, words):
@@ -93,7 +91,7 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
                 insertions.setdefault(anchor, []).append(missing)
                 added_words += words
             pending = []
-            anchor = max(anchor, Counter(owners).most_common(1)[0][0])
+            anchor = max(anchor, covering)
         else:
             pending.append((block, len(tokens)))
     for missing, words in pending:  # after the last anchor: only prose
@@ -112,6 +110,24 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
             root.append(deepcopy(block))
     html = "\n".join(serialize_block(block) for block in root)
     return Candidate(f"{primary.name}+{secondary.name}", root, render_text(root), html)
+
+
+def map_shingles_to_blocks(blocks: list[HtmlElement]) -> dict[tuple, int]:
+    """Map every shingle of the body ``blocks`` to the index of the first block that has it."""
+    owner: dict[tuple, int] = {}
+    for index, block in enumerate(blocks):
+        for shingle in count_shingles(tokenize(block.text_content())):
+            owner.setdefault(shingle, index)
+    return owner
+
+
+def covering_block(owner: dict[tuple, int], shingles: Counter) -> int | None:
+    """The index of the body block that holds most of a text's ``shingles``, when the body
+    holds at least MIN_COVERED_SHARE of them (the text is in the body); else None."""
+    owners = [owner[s] for s in shingles if s in owner]
+    if not shingles or len(owners) < h.MIN_COVERED_SHARE * len(shingles):
+        return None
+    return Counter(owners).most_common(1)[0][0]
 
 
 def is_image_block(block: HtmlElement) -> bool:
@@ -140,15 +156,23 @@ def is_prose_block(block: HtmlElement, words: int) -> bool:
     return link_length / text_length < h.MAX_MERGED_LINK_DENSITY
 
 
-def find_teaser_block(candidate: Candidate, teaser: str) -> int | None:
-    """Return the index of the body block where the teaser starts, or None."""
+def find_teaser_block(candidate: Candidate, teaser: str, max_lead_words: int | None = None) -> int | None:
+    """Return the index of the body block where the teaser starts, or None.
+
+    With ``max_lead_words``, only blocks preceded by at most that many words are looked at.
+    """
     teaser_shingles = list(count_shingles(tokenize(teaser)))[: h.TEASER_ANCHOR_SHINGLES]
     if not teaser_shingles:
         return None
+    lead_words = 0
     for index, block in enumerate(candidate.root):
-        block_shingles = count_shingles(tokenize(block.text_content()))
+        tokens = tokenize(block.text_content())
+        block_shingles = count_shingles(tokens)
         if sum(1 for s in teaser_shingles if s in block_shingles) >= len(teaser_shingles) / 2:
             return index
+        lead_words += len(tokens)
+        if max_lead_words is not None and lead_words > max_lead_words:
+            return None
     return None
 
 
@@ -156,11 +180,8 @@ def anchor_on_teaser(candidate: Candidate, teaser: str) -> Candidate:
     """Start the body where the teaser starts, dropping a short lead of page furniture
     (kicker, dateline, reading time) before it. A long lead is kept: then the teaser is
     a quote from the middle of the article, not its opening."""
-    start = find_teaser_block(candidate, teaser)
+    start = find_teaser_block(candidate, teaser, max_lead_words=h.MAX_TEASER_LEAD_WORDS)
     if not start:
-        return candidate
-    lead = list(candidate.root)[:start]
-    if sum(len(tokenize(block.text_content())) for block in lead) > h.MAX_TEASER_LEAD_WORDS:
         return candidate
     root = deepcopy(candidate.root)
     for block in list(root)[:start]:
@@ -171,9 +192,9 @@ def anchor_on_teaser(candidate: Candidate, teaser: str) -> Candidate:
 
 def prefer_teaser_holder(chosen: Candidate, candidates: list[Candidate], teaser: str) -> Candidate:
     """When the chosen body lacks the teaser and another finder's body has it, take that one."""
-    if contains_teaser(chosen.text, teaser):
+    if contains_teaser(chosen.text, teaser, chosen.shingles):
         return chosen
     for other in candidates:
-        if other is not chosen and other.words and contains_teaser(other.text, teaser):
+        if other is not chosen and other.words and contains_teaser(other.text, teaser, other.shingles):
             return other
     return chosen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from copy import deepcopy
+from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
@@ -19,6 +20,7 @@ from .cleaning import (
     unwrap_dead_links,
 )
 from .content import Candidate, anchor_on_teaser, choose_body, merge_missing_blocks, prefer_teaser_holder
+from .figures import restore_figures
 from .finders import find_body_with_readability, find_body_with_trafilatura
 from .fragments import (
     inner_html,
@@ -28,6 +30,7 @@ from .fragments import (
     tidy_whitespace,
     wrap_loose_inline,
 )
+from .language import guess_language
 from .loading import decode_input, parse_page, truncate_tree
 from .metadata import Metadata, extract_metadata
 from .sanitizing import sanitize_html
@@ -96,7 +99,7 @@ def build_article(
         modified=metadata.modified,
         text=body_text,
         html=body_html,
-        lang=metadata.lang,
+        lang=metadata.lang or (guess_language(body_text) if body_text else None),
         word_count=count_words(body_text),
         site_name=metadata.site_name,
         canonical_url=metadata.canonical_url,
@@ -106,7 +109,7 @@ def build_article(
         warnings=warnings,
         boilerplate_blocks=removed,
     )
-    add_quality_warnings(article, teaser)
+    add_quality_warnings(article, teaser, body if body is not None and body.text == body_text else None)
     return article
 
 
@@ -124,6 +127,7 @@ def find_body(tree: HtmlElement, metadata: Metadata, url: str | None, teaser: st
         chosen = prefer_teaser_holder(chosen, candidates, teaser)
     for other in [c for c in candidates if c is not chosen]:
         chosen = merge_missing_blocks(chosen, other)
+    chosen = restore_figures(chosen, page)
     if has_teaser:
         chosen = anchor_on_teaser(chosen, teaser)
     return chosen
@@ -154,8 +158,8 @@ def find_candidates(
     found = [("trafilatura", run_finder(find_body_with_trafilatura, page, url)),
              ("readability", run_finder(find_body_with_readability, page))]
     candidates = [c for c in (build_candidate(name, root, title) for name, root in found) if c]
-    is_small_page = sum(1 for _ in unpruned.iter()) <= h.MAX_ELEMENTS_FOR_FALLBACKS
-    if is_small_page and max((c.words for c in candidates), default=0) < h.SHORT_TEXT_WORDS:
+    found_little = max((c.words for c in candidates), default=0) < h.SHORT_TEXT_WORDS
+    if found_little and sum(1 for _ in unpruned.iter()) <= h.MAX_ELEMENTS_FOR_FALLBACKS:
         root = run_finder(find_body_with_trafilatura, unpruned, url, fast=False)
         generous = build_candidate("trafilatura-full", root, title)
         if generous:
@@ -194,26 +198,30 @@ def build_candidate(name: str, root: HtmlElement | None, title: str | None) -> C
     return Candidate(name, fragment, render_text(fragment), html)
 
 
-def add_quality_warnings(article: Article, teaser: str | None) -> None:
-    """Flag articles a reader would find lacking."""
+def add_quality_warnings(article: Article, teaser: str | None, body: Candidate | None = None) -> None:
+    """Flag articles a reader would find lacking. ``body``: the candidate whose text is
+    the article's text, if it is, so that its words are not counted again."""
     if not article.title:
         article.warnings.append("no-title")
     if not article.text:
         article.warnings.append("empty")
     elif article.word_count < h.SHORT_TEXT_WORDS:
         article.warnings.append("short-text")
-    if teaser and teaser.strip() and not teaser_matches(article.text, teaser):
+    if teaser and teaser.strip() and not teaser_matches(article.text, teaser, body):
         article.warnings.append("teaser-not-found")
 
 
-def teaser_matches(text: str, teaser: str) -> bool:
+def teaser_matches(text: str, teaser: str, body: Candidate | None = None) -> bool:
     """Whether ``text`` is the article an index page's ``teaser`` describes: the teaser is
     quoted in it (fuzzily), or is a summary of it in other words. A teaser cut short with
-    an ellipsis is compared without its last, possibly broken, word."""
+    an ellipsis is compared without its last, possibly broken, word. ``body``: a
+    candidate with this very text, whose tokens and shingles are then reused."""
     teaser = teaser.strip()
     if teaser.endswith(("…", "...")):
         teaser = teaser.rstrip(".…").rsplit(None, 1)[0] if " " in teaser else teaser
-    return contains_teaser(text, teaser) or summarises(text, teaser)
+    if body is None:
+        return contains_teaser(text, teaser) or summarises(text, teaser)
+    return contains_teaser(text, teaser, body.shingles) or summarises(text, teaser, body.tokens)
 
 
 def merge_pages(first: Article, *rest: Article) -> Article:
@@ -239,8 +247,34 @@ def merge_pages(first: Article, *rest: Article) -> Article:
 
 
 def make_links_absolute(tree: HtmlElement, url: str) -> None:
-    """Resolve relative links and image sources against the page URL (honours <base>)."""
-    try:
-        tree.make_links_absolute(url, resolve_base_href=True, handle_failures="discard")
-    except ValueError:
-        pass
+    """Resolve relative links and image sources against the page URL (honours <base>).
+
+    Only ``a href`` and ``img src`` are resolved: they are the only URLs the article HTML
+    keeps, and the only ones metadata reads from the body (canonical and image URLs are
+    resolved where they are read). A link that cannot be resolved loses its target.
+    """
+    base = url
+    base_tags = tree.xpath("//base[@href]")
+    if base_tags:
+        try:
+            base = urljoin(url, base_tags[-1].get("href", "").strip())
+        except ValueError:
+            pass
+        for tag in base_tags:
+            tag.drop_tree()
+    resolved: dict[str, str | None] = {}  # pages repeat the same links many times
+    for element in tree.iter("a", "img"):
+        attribute = "href" if element.tag == "a" else "src"
+        link = element.get(attribute)
+        if link is None:
+            continue
+        if link not in resolved:
+            try:
+                resolved[link] = urljoin(base, link.strip())
+            except ValueError:
+                resolved[link] = None
+        target = resolved[link]
+        if target is None:
+            del element.attrib[attribute]
+        elif target != link:
+            element.set(attribute, target)

@@ -104,11 +104,9 @@ def replace_with_paragraphs(paragraph: HtmlElement, pieces: list[list]) -> None:
 
 def tidy_whitespace(root: HtmlElement) -> None:
     """Collapse runs of whitespace in article HTML (source indentation), except in <pre>."""
+    preformatted = {element for pre in root.iter("pre") for element in pre.iter()}
     for element in root.iter():
-        if not isinstance(element.tag, str) or element.tag == "pre":
-            continue
-        inside_pre = any(a.tag == "pre" for a in element.iterancestors())
-        if inside_pre:
+        if not isinstance(element.tag, str) or element in preformatted:
             continue
         if element.text:
             element.text = SPACE_RE.sub(" ", element.text.replace("\n", " "))

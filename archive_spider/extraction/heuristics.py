@@ -29,6 +29,7 @@ MAX_BINARY_BYTE_RATIO = 0.01
 # UTF-8 decoded as Windows-1252/Latin-1 leaves these pairs ("CafÃ©", "â€™"); their presence
 # sends the page through ftfy, their absence spares every other page the cost.
 MOJIBAKE_RE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|\u00e2\u20ac[\u0080-\u00bf\u2018-\u203a\u0153\u017e\u2122]")
+MOJIBAKE_LEAD_CHARS = ("\u00c2", "\u00c3", "\u00e2")  # the first letter of every pair above
 
 # Body texts shorter than this (in words) earn the 'short-text' warning.
 SHORT_TEXT_WORDS = 50
@@ -177,6 +178,26 @@ FURNITURE_HEADING_RE = re.compile(
     re.IGNORECASE,
 )
 
+# Lines that only point elsewhere: to the next or previous page or post, or to another
+# article on the same subject ("Next page: Security>>", "← Previous: Chasing Quick Fixes",
+# "Main article: Firefox", "See also: Irreligion in New Zealand"). A bare "Next:" or
+# "Previous:" counts only with an arrow beside it: "Next: fold in the flour." is a step.
+POINTER_LINE_RE = re.compile(
+    r"^\s*([←«‹<]+\s*(next|previous|prev|older|newer)\b|"
+    r"(next|previous|prev|older|newer)\s*[→»›>]+|"
+    r"(next|previous|older|newer) (page|post|article|story|entry|chapter)s?\s*(:|[→»›>]|$)|"
+    r"main articles?\s*:|see also\s*:|further information\s*:|read next\s*:|up next\s*:)",
+    re.IGNORECASE,
+)
+MAX_POINTER_LINE_WORDS = 14
+# Standalone lines that are the label of a page tool ("Reuse content", "Report an error")
+# or of a likes widget ("Like this:").
+UTILITY_LINE_RE = re.compile(
+    r"^\s*(reuse (this )?content|report (an? )?(error|typo|correction|problem)|"
+    r"(print|email|save|bookmark) (this )?(article|page|story|post)|like this)\s*:?\s*$",
+    re.IGNORECASE,
+)
+
 # A furniture heading's enclosing box is removed whole when it holds at most this many
 # characters (an author bio, a newsletter sign-up), else only the heading and what follows.
 MAX_FURNITURE_BOX_CHARS = 600
@@ -246,7 +267,7 @@ MAX_NAME_CHARS = 60
 # Month names and relative times that follow a name in a byline ("Jane Roe March 11").
 DATE_WORD_RE = re.compile(
     r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|"
-    r"oct(ober)?|nov(ember)?|dec(ember)?)\.?\s+\d|\b(today|yesterday|ago|updated|published)\b",
+    r"oct(ober)?|nov(ember)?|dec(ember)?)\.?\s+\d|\b(today|yesterday|ago|(last\s+)?updated|published)\b",
     re.IGNORECASE,
 )
 
@@ -258,3 +279,10 @@ MAX_BOILERPLATE_WORDS = 60
 # At most this many known boilerplate blocks are handed to one extraction per site (the
 # most widespread first): they travel to the worker processes with every page.
 MAX_BOILERPLATE_BLOCKS = 500
+
+# Figures put back into the body (figures.py): at most this many figures of a page are
+# looked at; a caption longer than this is a text box, not a caption; a caption whose text
+# is more than this share link text is a teaser card.
+MAX_RESTORED_FIGURES_CHECKED = 60
+MAX_CAPTION_WORDS = 80
+MAX_CAPTION_LINK_SHARE = 0.5

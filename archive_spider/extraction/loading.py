@@ -14,6 +14,8 @@ from . import heuristics as h
 CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 MARKUP_RE = re.compile(r"<\s*[a-zA-Z!/?]")
+# bytes that do not occur in text: C0 controls other than tab, newlines, form feed
+CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32)])
 BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
@@ -42,12 +44,23 @@ def decode_input(data: str | bytes | None) -> tuple[str, list[str]]:
         return "", ["not-html"]
     if not text.strip():
         return "", warnings + ["empty"]
-    if h.MOJIBAKE_RE.search(text):
+    if has_mojibake(text):
         text = repair_mojibake(text)
         warnings.append("repaired-encoding")
     if not MARKUP_RE.search(text[:65536]):
         return "", warnings + ["not-html"]
     return text, warnings
+
+
+def has_mojibake(text: str) -> bool:
+    """True when ``text`` shows the tell-tale pairs of UTF-8 read as Windows-1252."""
+    if text.isascii():
+        return False
+    # the pairs all start with one of three letters: look for those first (a plain
+    # substring search), and run the pattern only on the pages that have one
+    if not any(lead in text for lead in h.MOJIBAKE_LEAD_CHARS):
+        return False
+    return bool(h.MOJIBAKE_RE.search(text))
 
 
 def repair_mojibake(text: str) -> str:
@@ -62,7 +75,7 @@ def looks_binary(data: bytes) -> bool:
     if data.startswith(tuple(bom for bom, _ in BOMS[1:])):
         return False
     sample = data[:8192]
-    controls = sum(1 for byte in sample if byte < 9 or 13 < byte < 32)
+    controls = len(sample) - len(sample.translate(None, CONTROL_BYTES))
     return bool(sample) and controls / len(sample) > h.MAX_BINARY_BYTE_RATIO
 
 

@@ -296,9 +296,11 @@ def strip_site_name(
 ) -> str:
     """Remove a leading or trailing part that names the site ("Title | Site").
 
-    The part is recognised by the site name, by the text or logo of the link to the home
-    page (``read_home_names``, read only when needed), by the rest matching a visible h1,
-    or by being short and set off with a separator that is rare inside titles.
+    A leading part of at least MIN_TITLE_WORDS words that is a visible h1 is the title,
+    whatever follows it. Otherwise the part is recognised by the site name, by the text or
+    logo of the link to the home page (``read_home_names``, read only when needed), by the
+    rest matching a visible h1, or by being short and set off with a separator that is
+    rare inside titles.
     """
     separators = list(h.TITLE_SEPARATORS_RE.finditer(title))
     if not separators:
@@ -306,13 +308,18 @@ def strip_site_name(
     first, last = separators[0], separators[-1]
     head, tail = title[: last.start()].strip(), title[last.end():].strip()
     site = (site_name or "").casefold().strip()
+    folded_headings = {heading.casefold() for heading in headings}
+    for separator in separators:  # "Title - Author - Site" with h1 "Title": the headline
+        prefix = title[: separator.start()].strip()
+        if (len(prefix.split()) >= h.MIN_TITLE_WORDS and prefix.casefold() in folded_headings
+                and prefix.casefold() != site):
+            return prefix
     if site and tail.casefold() in (site, site.replace(" ", "")):
         return head
     if site and title[: first.start()].casefold().strip() == site:
         return title[first.end():].strip()
     if len(head.split()) >= h.MIN_TITLE_WORDS and tail.casefold() in read_home_names():
         return head
-    folded_headings = {heading.casefold() for heading in headings}
     for separator in separators:  # "Title | Section | Site" with h1 "Title"
         if title[: separator.start()].strip().casefold() in folded_headings:
             return title[: separator.start()].strip()

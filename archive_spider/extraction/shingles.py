@@ -30,22 +30,29 @@ def agreement(candidate: Counter, reference: Counter) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def contains_teaser(text: str, teaser: str) -> bool:
-    """True when most of the teaser's shingles appear in ``text`` (fuzzy containment)."""
+def contains_teaser(text: str, teaser: str, text_shingles: Counter | None = None) -> bool:
+    """True when most of the teaser's shingles appear in ``text`` (fuzzy containment).
+
+    ``text_shingles``, when the caller has them already, saves counting the text again.
+    """
     teaser_shingles = count_shingles(tokenize(teaser))
     if not teaser_shingles:
         return True
-    found = count_shingles(tokenize(text)) & teaser_shingles
-    return sum(found.values()) / sum(teaser_shingles.values()) >= h.TEASER_MIN_OVERLAP
+    if text_shingles is None:
+        text_shingles = count_shingles(tokenize(text))
+    # walk the teaser's few shingles, not the text's many
+    found = sum(min(count, text_shingles.get(shingle, 0)) for shingle, count in teaser_shingles.items())
+    return found / sum(teaser_shingles.values()) >= h.TEASER_MIN_OVERLAP
 
 
-def summarises(text: str, teaser: str) -> bool:
+def summarises(text: str, teaser: str, text_tokens: list[str] | None = None) -> bool:
     """True when the teaser reads like an editor's summary of ``text``: most of its content
     words (by their first letters, so "measuring" meets "measurement") occur in the text,
-    though not its phrases."""
+    though not its phrases. ``text_tokens``: the text's tokens, when the caller has them."""
     stems = {word[: h.TEASER_STEM_LETTERS] for word in tokenize(teaser)
              if len(word) >= h.TEASER_MIN_WORD_LETTERS and word not in h.TEASER_IGNORED_WORDS}
     if not stems:
         return True
-    found = stems & {word[: h.TEASER_STEM_LETTERS] for word in tokenize(text)}
+    size = h.TEASER_STEM_LETTERS
+    found = stems & {word[:size] for word in (tokenize(text) if text_tokens is None else text_tokens)}
     return len(found) / len(stems) >= h.TEASER_MIN_STEM_OVERLAP
