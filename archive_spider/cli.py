@@ -348,7 +348,9 @@ def serve(db_path, host, port, immutable):
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Only articles published (undated: first seen) on or after this date.")
 @click.option("--search", metavar="QUERY",
-              help="Only articles matching this full-text query (SQLite FTS5 syntax), best first.")
+              help="Only articles matching this search, best first, as the search page takes it: "
+                   "every word must appear; \"a phrase\", crawl* (words starting with crawl) "
+                   "and OR between two words also work.")
 @click.option("--columns", help="Comma-separated columns (default: all but html and the bookkeeping).")
 @click.option("--with-duplicates", is_flag=True,
               help="Include articles recorded as copies of others (duplicate_of set).")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from typing import IO, Any, Iterator, Sequence
 
 import sqlite_utils
@@ -23,12 +24,40 @@ DEFAULT_COLUMNS = (
 )
 
 
-def search_query(words: str) -> str:
-    """Search words as an FTS5 query that always parses: each word quoted, all required
-    (Datasette's own escaping, so the export finds what the search page finds)."""
-    from datasette.utils import escape_fts
+# What a person types, piece by piece: a "quoted phrase" (its closing quote may be
+# missing) or a run of anything else up to a space or a quote.
+SEARCH_PIECE = re.compile(r'"([^"]*)"?|([^\s"]+)')
 
-    return escape_fts(words) or '""'
+
+def search_query(words: str | None) -> str:
+    """Search words as an FTS5 query that always parses, as the archive's search page reads
+    them (``fts_query()`` in db/plugins/archive_pages.py, which must stay standalone; the
+    tests check that the two agree): every word must appear, "a phrase" in quotes as a
+    phrase, word* matches words starting with it, OR between two words or phrases matches
+    either. Anything else is only words; an empty search matches nothing."""
+    groups: list[list[str]] = []
+    join_next = False
+    for match in SEARCH_PIECE.finditer(words or ""):
+        phrase, word = match.groups()
+        if word == "OR":
+            join_next = bool(groups)
+            continue
+        if word is not None:
+            core = word.rstrip("*")
+            term = f'"{core}"' + ("*" if core != word else "")
+        else:
+            core = phrase
+            term = f'"{phrase}"'
+        if not any(ch.isalnum() for ch in core):
+            continue  # nothing the tokenizer would keep
+        if join_next:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        join_next = False
+    # An explicit AND: FTS5 takes two phrases side by side as both required, but not a
+    # phrase beside a parenthesised OR.
+    return " AND ".join(g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")" for g in groups) or '""'
 
 
 def select_articles(
@@ -45,8 +74,9 @@ def select_articles(
     Copies of other articles (``duplicate_of`` set) are left out unless ``duplicates``.
 
     ``since`` is an ISO date: articles published (or, without a date, first seen) on or
-    after it. ``search`` is words that must all appear in the title or text (as in the
-    archive's search page), best matches first. Rows come from an open cursor, one at a
+    after it. ``search`` is a search as the archive's search page takes it (words that
+    must all appear in the title or text, "phrases", prefix*, OR; see search_query), best
+    matches first. Rows come from an open cursor, one at a
     time; raises ValueError for an unknown column.
     """
     # table_xinfo, unlike table_info, lists generated columns (year) too.

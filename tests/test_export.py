@@ -93,6 +93,10 @@ def test_filters_by_site_date_and_search(archive_path):
     # Punctuation is only words: the search never fails on what a person types.
     assert urls("--search", "robots.txt") == [ARTICLES[0]["url"]]
     assert urls("--search", 'nothing-matches "this') == []
+    # The search page's syntax: phrases, prefixes and OR.
+    assert urls("--search", '"whole archive"') == [ARTICLES[1]["url"]]
+    assert urls("--search", "crawl*") == [ARTICLES[0]["url"], ARTICLES[3]["url"]]
+    assert urls("--search", "sqlite OR robots") == [ARTICLES[1]["url"], ARTICLES[0]["url"]]
 
 
 @pytest.mark.parametrize("args, message", [

@@ -4,15 +4,20 @@ Each test builds a small archive in tmp_path with storage.store_articles and pub
 with publish.build_datasette, exactly as `archive-spider serve` does.
 """
 
+import functools
+import importlib.util
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from archive_spider import publish, storage
+from archive_spider import export, publish, storage
 
 HOSTILE_HTML = (
     '<p>Before the trap.</p>'
@@ -177,6 +182,95 @@ async def test_search_page_escapes_snippets_but_keeps_highlights(ds):
     # Titles link to the article page.
     hostile_id = page.text.split('href="/archive/articles/')[1].split('"')[0]
     assert hostile_id.isdigit()
+
+
+async def test_canned_search_takes_phrases_prefixes_and_or(ds):
+    async def found(q):
+        response = await ds.client.get("/archive/search.json", params={"q": q, "_shape": "objects"})
+        assert response.status_code == 200, (q, response.text)
+        return {row["title"] for row in response.json()["rows"]}
+
+    assert await found('"whole archive"') == {"SQLite everywhere"}
+    assert await found('"archive whole"') == set()
+    assert await found("crawl*") == {"Crawling politely at scale", None}
+    assert await found("sq*") == {"SQLite everywhere"}
+    assert await found("sqlite OR robots") == {"SQLite everywhere", "Crawling politely at scale"}
+    # OR binds the words either side of it; the other words are still all required.
+    assert await found("sqlite OR robots server") == {"Crawling politely at scale"}
+    # Without its capitals, or at either end, or is only a word.
+    assert await found("sqlite or robots") == set()
+    assert await found("OR sqlite OR") == {"SQLite everywhere"}
+
+
+@functools.cache
+def plugin():
+    """db/plugins/archive_pages.py as a module (Datasette loads it by path, not by name)."""
+    spec = importlib.util.spec_from_file_location("archive_pages_under_test",
+                                                  publish.REPO_DB_DIR / "plugins" / "archive_pages.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("typed, query", [
+    ("river flood", '"river" AND "flood"'),
+    ('"river flood" dam', '"river flood" AND "dam"'),
+    ("crawl*", '"crawl"*'),
+    ("river OR lake flood", '("river" OR "lake") AND "flood"'),
+    ('a OR "b c" OR d*', '("a" OR "b c" OR "d"*)'),
+    ("AND NOT near", '"AND" AND "NOT" AND "near"'),
+    ('C++ "unbalanced', '"C++" AND "unbalanced"'),
+    ("OR", '""'),
+    ("* -- ::", '""'),
+    ("", '""'),
+])
+def test_search_syntax(typed, query):
+    assert plugin().fts_query(typed) == query
+    assert export.search_query(typed) == query
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('ab é"*():^-+.OR NDT\t')), max_size=30))
+def test_any_search_parses_and_the_two_implementations_agree(typed):
+    query = plugin().fts_query(typed)
+    assert export.search_query(typed) == query
+    conn = sqlite3.connect(":memory:")
+    conn.execute("create virtual table t using fts5 (title, text, tokenize='porter', prefix='2 3')")
+    conn.execute("insert into t values ('a b', 'é or and')")
+    conn.execute("select count(*) from t where t match ?", [query]).fetchone()  # must not raise
+
+
+def many_articles():
+    """120 articles that all mention rivers, in various amounts and places, and a copy
+    of each of the ten that mention them most."""
+    articles = []
+    for n in range(120):
+        title = f"Rivers of place {n}" if n % 7 == 0 else f"Place {n}"
+        text = " ".join(["rivers"] * (1 + n % 5) + ["and fields"] * (n % 11) + ["of water"] * (n % 3))
+        articles.append({"url": f"https://rivers.example/{n}", "title": title, "text": text,
+                         "published": f"2024-01-{1 + n % 28:02d}", "word_count": len(text.split())})
+    copies = [dict(a, url=a["url"] + "-copy") for a in articles[:: 12]]
+    return articles + copies
+
+
+async def test_canned_search_gives_the_best_100_of_many_without_copies(tmp_path):
+    path = make_archive(tmp_path / "archive.db", many_articles())
+    ds = publish.build_datasette(path)
+    rows = (await ds.client.get("/archive/search.json?q=rivers&_shape=objects")).json()["rows"]
+    # The plain way: rank every match, then drop the copies, then take the first 100.
+    db = storage.open_db(path)
+    expected = [row[0] for row in db.execute(
+        "select articles.id from articles_fts join articles on articles.id = articles_fts.rowid "
+        "where articles_fts match 'rivers' and articles.duplicate_of is null "
+        "order by bm25(articles_fts, 10.0, 1.0), articles.id limit 100")]
+    copies = {row[0] for row in db.execute("select id from articles where duplicate_of is not null")}
+    db.close()
+    assert len(copies) == 10
+    assert [row["article_id"] for row in rows] == expected
+    assert not copies & {row["article_id"] for row in rows}
+    # Headlines first, and every result has its snippet.
+    assert rows[0]["title"].startswith("Rivers of place")
+    assert all("<mark>rivers</mark>" in row["snippet"].lower() for row in rows)
 
 
 @pytest.mark.parametrize("query", [

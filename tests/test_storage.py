@@ -125,3 +125,94 @@ def test_an_article_and_its_revision_are_written_together_or_not_at_all(tmp_path
     assert db["articles"].count == 0 and db["revisions"].count == 0
     storage.store_articles(db, [article()])
     assert db["articles"].count == 1 and db["revisions"].count == 1
+
+
+# --- search index (migration 8) ------------------------------------------------------------
+
+def archive_at_version(path, version):
+    """An archive file whose schema stops at ``version``, as an older archive-spider left it."""
+    import sqlite_utils
+
+    db = sqlite_utils.Database(path)
+    for number, migration in enumerate(storage.MIGRATIONS[:version], start=1):
+        migration(db)
+        db.execute(f"PRAGMA user_version = {number}")
+    return db
+
+
+def fts_search(db, query):
+    return [row[0] for row in db.execute(
+        "select articles.url from articles_fts join articles on articles.id = articles_fts.rowid "
+        "where articles_fts match ? order by articles.id", [query])]
+
+
+def test_search_migration_reindexes_an_archive_of_version_7(tmp_path):
+    path = tmp_path / "old.db"
+    db = archive_at_version(path, 7)
+    db["articles"].insert_all([
+        {"url": "https://example.com/a/", "title": "Beavers", "text": "Beavers build dams in rivers."},
+        {"url": "https://example.com/b/", "title": "Otters", "text": "Otters swim in rivers.",
+         "duplicate_of": 1},
+        {"url": "https://example.com/c/", "title": "Herons", "text": "Herons fish in streams."},
+    ])
+    db.close()
+    db = storage.open_db(path)
+    assert storage.schema_version(db) == storage.SCHEMA_VERSION
+    # Every article is in the new index, prefix queries included (two, three and more letters).
+    assert fts_search(db, "rivers") == ["https://example.com/a/", "https://example.com/b/"]
+    assert fts_search(db, "st*") == ["https://example.com/c/"]
+    assert fts_search(db, "bea*") == ["https://example.com/a/"]
+    assert fts_search(db, "beave*") == ["https://example.com/a/"]
+    sql = db.execute("select sql from sqlite_master where name = 'articles_fts'").fetchone()[0]
+    assert f"prefix='{storage.FTS_PREFIXES}'" in sql and "content='articles'" in sql
+    indexes = {row[1] for row in db.execute("PRAGMA index_list(articles)")}
+    assert {f"idx_articles_listing_{c}" for c in storage.LISTING_INDEX_COLUMNS} <= indexes
+    # The index still follows inserts, updates and deletes.
+    storage.store_articles(db, [{"url": "https://example.com/d/", "title": "Kingfishers",
+                                 "text": "Kingfishers dive into streams."}])
+    db["articles"].update(1, {"text": "Beavers fell trees."})
+    db["articles"].delete(3)
+    assert fts_search(db, "streams") == ["https://example.com/d/"]
+    assert fts_search(db, "dams") == []
+    assert fts_search(db, "trees") == ["https://example.com/a/"]
+    db.close()
+
+
+def test_search_migration_is_undone_whole_if_it_fails(tmp_path, monkeypatch):
+    path = tmp_path / "old.db"
+    db = archive_at_version(path, 7)
+    db["articles"].insert({"url": "https://example.com/a/", "title": "Beavers", "text": "Dams."})
+    db.close()
+
+    def interrupted(db):
+        storage.create_fts_triggers(db)
+        raise RuntimeError("killed in the middle of the migration")
+
+    monkeypatch.setattr(storage, "create_fts_triggers", interrupted)
+    with pytest.raises(RuntimeError):
+        storage.open_db(path)
+    monkeypatch.undo()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
+    assert "prefix" not in conn.execute("select sql from sqlite_master where name = 'articles_fts'").fetchone()[0]
+    assert conn.execute("select count(*) from articles_fts where articles_fts match 'dams'").fetchone()[0] == 1
+    conn.close()
+    db = storage.open_db(path)  # and the next open upgrades it
+    assert fts_search(db, "dam*") == ["https://example.com/a/"]
+    db.close()
+
+
+def test_index_is_not_rewritten_when_title_and_text_stay(fresh_db):
+    # A crawl moves last_seen (and the HTTP validators) of every article it finds again:
+    # that must not delete and re-add each one's full-text entries.
+    storage.store_articles(fresh_db, [article(text="Beavers build dams in rivers.")], now="2025-01-01T00:00:00+00:00")
+
+    def index_blocks():
+        return fresh_db.execute("select count(*), coalesce(sum(length(block)), 0) from articles_fts_data").fetchone()
+
+    before = index_blocks()
+    storage.store_articles(fresh_db, [article(text="Beavers build dams in rivers.")], now="2025-02-01T00:00:00+00:00")
+    storage.mark_not_modified(fresh_db, {"https://example.com/a/": {"http_etag": '"v2"'}})
+    assert index_blocks() == before
+    storage.store_articles(fresh_db, [article(text="Beavers build lodges.")], now="2025-03-01T00:00:00+00:00")
+    assert index_blocks() != before

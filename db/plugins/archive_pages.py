@@ -6,7 +6,8 @@ depends only on Datasette and nh3. It:
 - adds the Jinja filter ``sanitised_html``: the article page renders stored HTML only
   through it, so even an archive written by another tool cannot inject markup that runs;
 - adds the SQL function ``fts_query(text)``: turns what a person types into a safe FTS5
-  query (each word quoted), so the canned search never fails on ``C++`` or a stray quote;
+  query (words quoted; phrases, word* prefixes and OR kept), so the canned search never
+  fails on ``C++`` or a stray quote;
 - renders the ``snippet`` column of queries as escaped text with only ``<mark>`` kept;
 - gives the article page its revisions (``article_revisions``);
 - sends a Content-Security-Policy with article pages that forbids inline scripts;
@@ -28,7 +29,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import markupsafe
 import nh3
 from datasette import hookimpl
-from datasette.utils import escape_fts
 
 # Attributes kept on top of nh3's defaults, which already drop every event handler,
 # script, style element and javascript: URL.
@@ -80,10 +80,46 @@ def sanitise_html(html: str | None, base_url: str | None = None) -> markupsafe.M
     return markupsafe.Markup(cleaned)
 
 
+# What a person types in the search box, piece by piece: a "quoted phrase" (its closing
+# quote may be missing) or a run of anything else up to a space or a quote.
+SEARCH_PIECE = re.compile(r'"([^"]*)"?|([^\s"]+)')
+
+
 def fts_query(text: str | None) -> str:
-    """A person's search words as an FTS5 query that always parses (every word must
-    match); an empty search matches nothing instead of failing."""
-    return escape_fts(text or "") or '""'
+    """A person's search as an FTS5 query that always parses. Every word must match;
+    "a phrase" in quotes matches as a phrase; a word ending in * matches every word that
+    starts with it (crawl* finds crawler); OR between two words or phrases matches either
+    (and binds them, so river OR lake flood needs flood and one of the others). Anything
+    else, punctuation and FTS5's own syntax included, is only words. An empty search
+    matches nothing instead of failing.
+
+    archive_spider.export.search_query is the same function for the command line
+    (tests/test_publish.py checks that they agree): this plugin depends on Datasette and
+    nh3 only, so that the configuration can be published without archive-spider.
+    """
+    groups: list[list[str]] = []
+    join_next = False
+    for match in SEARCH_PIECE.finditer(text or ""):
+        phrase, word = match.groups()
+        if word == "OR":
+            join_next = bool(groups)
+            continue
+        if word is not None:
+            core = word.rstrip("*")
+            term = f'"{core}"' + ("*" if core != word else "")
+        else:
+            core = phrase
+            term = f'"{phrase}"'
+        if not any(ch.isalnum() for ch in core):
+            continue  # nothing the tokenizer would keep
+        if join_next:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        join_next = False
+    # An explicit AND: FTS5 takes two phrases side by side as both required, but not a
+    # phrase beside a parenthesised OR.
+    return " AND ".join(g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")" for g in groups) or '""'
 
 
 def render_snippet(value: str) -> markupsafe.Markup:
