@@ -91,11 +91,13 @@ def _number(minimum: float, whole: bool) -> Callable[[BaseSettings, str], str | 
 
 
 def _revisit_policy(settings: BaseSettings, name: str) -> str | None:
-    from archive_spider.middlewares import REVISIT_POLICIES
+    from archive_spider.revisit import parse_policy
 
-    if settings.get(name) in REVISIT_POLICIES:
-        return None
-    return f"expected one of {', '.join(REVISIT_POLICIES)}"
+    try:
+        parse_policy(str(settings.get(name)))
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _hosts(settings: BaseSettings, name: str) -> str | None:

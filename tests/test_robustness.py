@@ -177,6 +177,14 @@ def test_check_settings_names_the_bad_setting(name, value):
         config.check_settings(settings)
 
 
+@pytest.mark.parametrize("policy", ["never", "conditional", "always", "max-age=7d", "max-age=12h", "max-age=30"])
+def test_check_settings_accepts_every_documented_revisit_policy(policy):
+    settings = Settings()
+    settings.setmodule("archive_spider.settings")
+    settings.set("ARCHIVE_REVISIT", policy)
+    config.check_settings(settings)  # no ConfigError: `crawl --revisit max-age=7d` must run
+
+
 @pytest.mark.parametrize("url", ["example.com", "file:///etc/passwd", "ftp://example.com/", "http://", "http://x:99999/"])
 def test_check_start_urls_refuses_what_is_not_a_web_address(url):
     with pytest.raises(config.ConfigError, match="not an http"):
