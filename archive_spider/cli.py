@@ -150,7 +150,7 @@ def redis_options(fn):
 @click.option("--progress/--no-progress", default=None,
               help="A live progress line on standard error.  [default: on when it is a terminal]")
 @click.option("--workers", "extract_workers", type=click.IntRange(min=0),
-              help="Extraction worker processes. Default: one per core; 0 extracts inline.")
+              help="Worker processes for discovery and extraction. Default: one per core; 0 runs them inline.")
 @redis_options
 def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, allowed_hosts, timeout,
           setting_pairs, verbose, log_file, revisit, wait, progress, extract_workers, redis_url, redis_key,

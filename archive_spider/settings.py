@@ -139,10 +139,10 @@ ARCHIVE_REDIS_LEASE = 60
 ARCHIVE_REDIS_BACKLOG = 2
 
 # --- extraction workers (archive_spider/workers.py) ----------------------------------------
-# Extraction worker processes (workers.py): None, one per core; 0, extract inline on the
-# crawl's own thread (slower: fetching waits for every extraction).
+# Worker processes for discovery and extraction (workers.py): None, one per core; 0, both
+# inline on the crawl's own thread (slower: fetching waits for every page read).
 ARCHIVE_EXTRACT_WORKERS = None
-# Extractions in flight at most (0: four per worker); beyond it, fetching waits.
+# Pages in flight in the workers at most (0: four per worker); beyond it, fetching waits.
 ARCHIVE_EXTRACT_QUEUE = 0
 # Seconds an extraction may take before its worker is killed and the page counted an error.
 ARCHIVE_EXTRACT_TIMEOUT = 60

@@ -2,9 +2,9 @@
 
 Every fetched page goes to discovery.analyse_page, which says what the page is and which
 links to follow; it runs in a worker process (workers.ExtractionPool.process_page), which
-also extracts a one-page article in the same trip. Index pages lead to articles and further index pages; article pages are
-extracted (joined across their "Page 2 »" continuations) and lead to the articles they
-list in turn. What a page is and what a link means is decided in discovery.py, how an
+also extracts a one-page article in the same trip. Index pages lead to articles and
+further index pages; article pages are extracted (joined across their "Page 2 »"
+continuations) and lead to the articles they list in turn. What a page is and what a link means is decided in discovery.py, how an
 article's text is found in extraction/.
 """
 
