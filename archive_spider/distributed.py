@@ -775,7 +775,7 @@ class Ingester:
         self.start_urls: set[str] = set()
         self.outcome = IngestOutcome(db_path=db_path)
         # Paragraph counts of the articles this crawl stored new (boilerplate.py).
-        self.block_counts: dict[tuple[str, str], tuple[str, int]] = {}
+        self.block_counts: dict[tuple[str, str], tuple[str | None, int]] = {}
 
     @classmethod
     def from_settings(cls, settings: BaseSettings, config: RedisConfig, db_path: str, forever: bool = False):
@@ -918,7 +918,8 @@ class Ingester:
         self.apply_shared_teasers(articles)
         result = storage.store_articles(self.db, articles, crawl_id=self.crawl_id)
         new = set(result.new)
-        boilerplate.merge_counts(self.block_counts, boilerplate.count_blocks(a for a in articles if a["url"] in new))
+        boilerplate.merge_counts(self.block_counts, boilerplate.count_blocks(a for a in articles if a["url"] in new),
+                                 samples_from=boilerplate.MIN_NEW_ARTICLES)
         if teasers:
             self.store_better_teasers(teasers)
         self.stats.inc_value("archive/new", len(result.new))
@@ -1019,7 +1020,7 @@ class Ingester:
         for name in ("requests", "pages", "errors", "skipped"):
             counts[name] = counts.get(name, 0) + self.worker_counts.get(name, 0)
         message = f"{len(self.worker_statuses)} workers reported" if self.worker_statuses else None
-        storage.add_boilerplate_sightings(self.db, self.block_counts)
+        storage.add_boilerplate_sightings(self.db, self.block_counts, min_new=boilerplate.MIN_NEW_ARTICLES)
         self.block_counts = {}
         storage.finish_crawl(self.db, self.crawl_id, status, counts, message)
         for name, value in counts.items():

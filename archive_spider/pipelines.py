@@ -98,7 +98,7 @@ class StorePipeline:
         self.not_modified: dict[str, dict] = {}
         self.warc_records: list[dict] = []
         # Paragraph counts of the articles this crawl stored new (boilerplate.py).
-        self.block_counts: dict[tuple[str, str], tuple[str, int]] = {}
+        self.block_counts: dict[tuple[str, str], tuple[str | None, int]] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -149,7 +149,8 @@ class StorePipeline:
         batch, self.buffer = self.buffer, []
         result = storage.store_articles(self.db, batch, crawl_id=self.crawl_id)
         new = set(result.new)
-        boilerplate.merge_counts(self.block_counts, boilerplate.count_blocks(a for a in batch if a["url"] in new))
+        boilerplate.merge_counts(self.block_counts, boilerplate.count_blocks(a for a in batch if a["url"] in new),
+                                 samples_from=boilerplate.MIN_NEW_ARTICLES)
         self.stats.inc_value("archive/new", len(result.new))
         self.stats.inc_value("archive/updated", len(result.updated))
         self.stats.inc_value("archive/unchanged", len(result.unchanged))
@@ -162,7 +163,7 @@ class StorePipeline:
     def close_spider(self):
         self.flush()
         self.store_better_teasers()
-        storage.add_boilerplate_sightings(self.db, self.block_counts)
+        storage.add_boilerplate_sightings(self.db, self.block_counts, min_new=boilerplate.MIN_NEW_ARTICLES)
         self.block_counts = {}
 
     def store_better_teasers(self) -> None:

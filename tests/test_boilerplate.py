@@ -96,6 +96,22 @@ def test_count_blocks_counts_distinct_articles_per_site():
     assert all(sample != " ".join(["long"] * (MAX_BOILERPLATE_WORDS + 1)) for sample, _ in counts.values())
 
 
+def test_a_crawls_running_counts_keep_text_only_for_paragraphs_seen_twice(fresh_db):
+    footer, quote = block_hash(FOOTER), block_hash(QUOTE)
+    total = {}
+    for batch in ([{"url": "https://a.example/1", "text": f"{QUOTE}\n\n{FOOTER}"}],
+                  [{"url": "https://a.example/2", "text": f"Beta.\n\n{FOOTER}"}]):
+        boilerplate.merge_counts(total, boilerplate.count_blocks(batch), samples_from=boilerplate.MIN_NEW_ARTICLES)
+    assert total[("a.example", footer)] == (FOOTER, 2)  # the second article brought the text
+    assert total[("a.example", quote)] == (None, 1)  # seen once: its count only
+    storage.add_boilerplate_sightings(fresh_db, total, min_new=boilerplate.MIN_NEW_ARTICLES)
+    assert [(r["block_hash"], r["sample"], r["articles"]) for r in fresh_db.query("select * from site_boilerplate")] \
+        == [(footer, FOOTER, 2)]
+    # a paragraph already in the table gets the count of a crawl that saw it once
+    storage.add_boilerplate_sightings(fresh_db, {("a.example", footer): (None, 1)}, min_new=2)
+    assert fresh_db["site_boilerplate"].get(("a.example", footer))["articles"] == 3
+
+
 def test_counts_accumulate_and_thresholds_hold(fresh_db):
     footer, quote = block_hash(FOOTER), block_hash(QUOTE)
     storage.add_boilerplate_sightings(fresh_db, {("a.example", footer): (FOOTER, 3),
