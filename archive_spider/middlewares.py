@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 # Request.meta key the spider sets to say what a request is for.
 ROLE = "archive_role"
 ROLE_ARTICLE = "article"
-REVISIT_POLICIES = ("never", "conditional", "max-age=N", "always")
 # Request.meta key holding what the archive knew when a conditional request was sent.
 CONDITIONAL = "archive_conditional"
 
