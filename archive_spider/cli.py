@@ -7,6 +7,7 @@ into a one-line error with a non-zero exit status.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -328,15 +329,30 @@ def serve(db_path, host, port, immutable):
     """Browse, search and export the archive in Datasette, read-only.
 
     Uses the Datasette configuration in db/ (metadata, templates, plugins, settings) and
-    publishes the file under the name "archive", whatever it is called.
+    publishes the file under the name "archive", whatever it is called. A file you may not
+    write is served as immutable, untouched (its schema must be current).
 
     Example: archive-spider serve --db db/archive.db --port 8001
     """
     from archive_spider import publish
 
-    open_existing(db_path).close()
+    read_only_file = os.path.exists(db_path) and not storage.is_writable(db_path)
+    if read_only_file:
+        # A read-only file (a copy on a read-only mount, another user's archive): no
+        # upgrade, no checkpoint, no -wal/-shm files; SQLite reads it as immutable.
+        try:
+            storage.check_read_only(db_path)
+        except storage.ArchiveError as exc:
+            raise click.ClickException(str(exc)) from None
+        immutable = True
+        wal = f"{db_path}-wal"
+        unseen = os.path.getsize(wal) if os.path.exists(wal) else 0
+        click.echo(f"{db_path} is read-only: serving it as immutable"
+                   + (f" ({unseen} bytes of its write-ahead log are not seen)" if unseen else ""), err=True)
+    else:
+        open_existing(db_path).close()
     click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    publish.serve(db_path, host, port, immutable=immutable)
+    publish.serve(db_path, host, port, immutable=immutable, read_only_file=read_only_file)
 
 
 @cli.command()

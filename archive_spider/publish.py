@@ -77,11 +77,13 @@ def build_datasette(
     return ds
 
 
-def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001, *, immutable: bool = False) -> None:
-    """Start Datasette on the archive; blocks until interrupted."""
+def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001, *, immutable: bool = False,
+          read_only_file: bool = False) -> None:
+    """Start Datasette on the archive; blocks until interrupted. ``immutable`` first folds
+    the write-ahead log into the file, unless the file is read-only (``read_only_file``)."""
     import uvicorn
 
-    if immutable:
+    if immutable and not read_only_file:
         checkpoint(db_path)
     ds = build_datasette(db_path, immutable=immutable)
     asyncio.run(ds.invoke_startup())

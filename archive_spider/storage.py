@@ -14,7 +14,7 @@ import os
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import sqlite_utils
 
@@ -344,6 +344,42 @@ def open_db(path: str | os.PathLike | None, *, create: bool = True) -> sqlite_ut
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"cannot use {path} as an archive: {exc}") from None
     return db
+
+
+def is_writable(path: str | os.PathLike) -> bool:
+    """Whether this process may write the archive file and create its ``-wal`` and
+    ``-shm`` files beside it."""
+    path = os.path.abspath(os.fspath(path))
+    return os.access(path, os.W_OK) and os.access(os.path.dirname(path), os.W_OK)
+
+
+def check_read_only(path: str | os.PathLike) -> None:
+    """For an archive this process may not write: raise ArchiveError unless it exists and
+    is an archive of the current schema, read without writing a byte (SQLite's
+    ``immutable=1``, which needs neither a lock nor the ``-shm`` file)."""
+    path = os.path.abspath(os.fspath(path))
+    if not os.path.exists(path):
+        raise ArchiveError(f"no archive at {path}: run `archive-spider crawl` first")
+    try:
+        conn = sqlite3.connect(f"file:{quote(path)}?immutable=1", uri=True)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            has_articles = conn.execute(
+                "select 1 from sqlite_master where type = 'table' and name = 'articles'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"cannot use {path} as an archive: {exc}") from None
+    if not has_articles:
+        raise ArchiveError(f"cannot use {path} as an archive: it has no articles table")
+    if version > SCHEMA_VERSION:
+        raise ArchiveError(
+            f"{path} was written by a newer archive-spider (schema version {version}; this "
+            f"version knows up to {SCHEMA_VERSION}): upgrade archive-spider")
+    if version < SCHEMA_VERSION:
+        raise ArchiveError(
+            f"{path} is read-only and needs an upgrade (schema version {version}, this version "
+            f"uses {SCHEMA_VERSION}): run `archive-spider stats --db` on a writable copy first")
 
 
 # --- articles -----------------------------------------------------------------------------

@@ -480,3 +480,64 @@ def test_serve_refuses_a_missing_archive(tmp_path):
     assert result.exit_code == 1
     assert "no archive at" in result.output
     assert not (tmp_path / "missing.db").exists()
+
+
+def serve_command(db_path, monkeypatch, served):
+    """`archive-spider serve` with its Datasette start replaced by a note of its arguments."""
+    from click.testing import CliRunner
+
+    from archive_spider import cli
+
+    monkeypatch.setattr(publish, "serve", lambda *args, **kwargs: served.append((args, kwargs)))
+    return CliRunner().invoke(cli.cli, ["serve", "--db", str(db_path)])
+
+
+def read_only(path, monkeypatch):
+    """Make the archive read-only for this process. chmod is enough for an ordinary user;
+    root may write anyway, so the check is also told so (as on a read-only mount)."""
+    import os
+
+    os.chmod(path, 0o444)
+    monkeypatch.setattr(storage, "is_writable", lambda p: False)
+
+
+async def test_a_read_only_archive_is_served_as_immutable_without_a_write(archive_path, monkeypatch):
+    publish.checkpoint(archive_path)  # what a crawl leaves in the log is in the file
+    before = archive_path.read_bytes()
+    read_only(archive_path, monkeypatch)
+    served = []
+    result = serve_command(archive_path, monkeypatch, served)
+    assert result.exit_code == 0, result.output
+    assert "read-only: serving it as immutable" in result.output
+    (_, kwargs), = served
+    assert kwargs == {"immutable": True, "read_only_file": True}  # no checkpoint, no migration
+    assert archive_path.read_bytes() == before
+    ds = publish.build_datasette(archive_path, immutable=True)
+    rows = (await ds.client.get("/archive/articles.json?_shape=array")).json()
+    assert len(rows) == len(ARTICLES)
+
+
+def test_a_read_only_archive_of_an_older_schema_is_refused_clearly(archive_path, monkeypatch):
+    import sqlite3
+
+    conn = sqlite3.connect(archive_path)
+    conn.execute(f"PRAGMA user_version = {storage.SCHEMA_VERSION - 1}")
+    conn.close()
+    publish.checkpoint(archive_path)
+    before = archive_path.read_bytes()
+    read_only(archive_path, monkeypatch)
+    served = []
+    result = serve_command(archive_path, monkeypatch, served)
+    assert result.exit_code == 1
+    assert "is read-only and needs an upgrade" in result.output
+    assert served == [] and archive_path.read_bytes() == before
+
+
+def test_a_read_only_file_that_is_no_archive_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"not a database at all" * 100)
+    read_only(path, monkeypatch)
+    served = []
+    result = serve_command(path, monkeypatch, served)
+    assert result.exit_code == 1
+    assert "cannot use" in result.output and served == []
