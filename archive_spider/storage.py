@@ -361,21 +361,16 @@ def check_read_only(path: str | os.PathLike) -> None:
     if not os.path.exists(path):
         raise ArchiveError(f"no archive at {path}: run `archive-spider crawl` first")
     try:
-        conn = sqlite3.connect(f"file:{quote(path)}?immutable=1", uri=True)
+        db = sqlite_utils.Database(sqlite3.connect(f"file:{quote(path)}?immutable=1", uri=True))
         try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            has_articles = conn.execute(
-                "select 1 from sqlite_master where type = 'table' and name = 'articles'").fetchone()
+            version = refuse_newer_schema(db)
+            has_articles = "articles" in db.table_names()
         finally:
-            conn.close()
+            db.close()
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"cannot use {path} as an archive: {exc}") from None
     if not has_articles:
         raise ArchiveError(f"cannot use {path} as an archive: it has no articles table")
-    if version > SCHEMA_VERSION:
-        raise ArchiveError(
-            f"{path} was written by a newer archive-spider (schema version {version}; this "
-            f"version knows up to {SCHEMA_VERSION}): upgrade archive-spider")
     if version < SCHEMA_VERSION:
         raise ArchiveError(
             f"{path} is read-only and needs an upgrade (schema version {version}, this version "

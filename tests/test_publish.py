@@ -541,3 +541,17 @@ def test_a_read_only_file_that_is_no_archive_is_refused(tmp_path, monkeypatch):
     result = serve_command(path, monkeypatch, served)
     assert result.exit_code == 1
     assert "cannot use" in result.output and served == []
+
+
+def test_a_read_only_archive_from_a_newer_version_is_refused(archive_path, monkeypatch):
+    import sqlite3
+
+    conn = sqlite3.connect(archive_path)
+    conn.execute(f"PRAGMA user_version = {storage.SCHEMA_VERSION + 1}")
+    conn.close()
+    publish.checkpoint(archive_path)
+    read_only(archive_path, monkeypatch)
+    served = []
+    result = serve_command(archive_path, monkeypatch, served)
+    assert result.exit_code == 1
+    assert "written by a newer archive-spider" in result.output and served == []
