@@ -147,6 +147,10 @@ def redis_options(fn):
                    "(If-None-Match/If-Modified-Since; 304 = not modified); 'never' skips them; "
                    "'max-age=7d' revisits those fetched longer ago; 'always' fetches them again.  "
                    "[default: conditional]")
+@click.option("--full-listing", is_flag=True,
+              help="Read every index page of the sites' listings this time, as a first crawl does. "
+                   "By default a site whose whole listing was read within ARCHIVE_FULL_LISTING_EVERY "
+                   "(7d) is read only as far as its listing brings articles the archive lacks.")
 @wait_option
 @click.option("--progress/--no-progress", default=None,
               help="A live progress line on standard error.  [default: on when it is a terminal]")
@@ -154,15 +158,17 @@ def redis_options(fn):
               help="Worker processes for discovery and extraction. Default: one per core; 0 runs them inline.")
 @redis_options
 def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, allowed_hosts, timeout,
-          setting_pairs, verbose, log_file, revisit, wait, progress, extract_workers, redis_url, redis_key,
+          setting_pairs, verbose, log_file, revisit, full_listing, wait, progress, extract_workers, redis_url, redis_key,
           idle_timeout, lease):
     """Crawl article sites from their index pages, feeds and sitemaps into the archive.
 
     URLS are index pages (front page, category pages), single articles, RSS/Atom feeds,
     XML sitemaps or robots.txt files (told apart by content), or give sites in a
     --config file. Only their hosts are visited. Index pages, feeds and sitemaps are read
-    on every run; articles already archived are not downloaded again unless the site says
-    they changed (see --revisit), so a rerun picks up what is new and what was edited.
+    on every run, as far as they list articles the archive lacks (all of them when a
+    crawl last read them whole over a week ago, or with --full-listing); articles already
+    archived are not downloaded again unless the site says they changed (see --revisit),
+    so a rerun picks up what is new and what was edited.
     Without a terminal, only warnings and one summary line are printed.
 
     Exit status: 0 ok, 1 the crawl failed, 2 bad usage, 3 another run holds the archive.
@@ -192,6 +198,8 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
         raise click.UsageError(str(exc)) from None
     if timeout:
         extra_settings["DOWNLOAD_TIMEOUT"] = timeout
+    if full_listing:
+        extra_settings["ARCHIVE_FULL_LISTING_EVERY"] = "0"
     from archive_spider.locking import ArchiveLocked
 
     if progress is None:

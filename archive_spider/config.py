@@ -90,14 +90,18 @@ def _number(minimum: float, whole: bool) -> Callable[[BaseSettings, str], str | 
     return check
 
 
-def _revisit_policy(settings: BaseSettings, name: str) -> str | None:
-    from archive_spider.revisit import parse_policy
+def _parsed_by(parse_name: str) -> Callable[[BaseSettings, str], str | None]:
+    """A check that the value parses with ``revisit.<parse_name>`` (which raises
+    ValueError saying what it accepts)."""
+    def check(settings: BaseSettings, name: str) -> str | None:
+        from archive_spider import revisit
 
-    try:
-        parse_policy(str(settings.get(name)))
-    except ValueError as exc:
-        return str(exc)
-    return None
+        try:
+            getattr(revisit, parse_name)(str(settings.get(name)))
+        except ValueError as exc:
+            return str(exc)
+        return None
+    return check
 
 
 def _hosts(settings: BaseSettings, name: str) -> str | None:
@@ -125,7 +129,8 @@ CHECKS: dict[str, Callable[[BaseSettings, str], str | None]] = {
     "ARCHIVE_STALE_INDEX_PAGES": _number(0, whole=True),
     "ARCHIVE_MAX_DEPTH": _number(0, whole=True),
     "ARCHIVE_SITE_MAX_PAGES": _number(0, whole=True),
-    "ARCHIVE_REVISIT": _revisit_policy,
+    "ARCHIVE_REVISIT": _parsed_by("parse_policy"),
+    "ARCHIVE_FULL_LISTING_EVERY": _parsed_by("parse_duration"),
     "ARCHIVE_ALLOWED_HOSTS": _hosts,
 }
 

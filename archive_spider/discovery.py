@@ -502,6 +502,19 @@ def page_number(url: str) -> int | None:
     return None
 
 
+def following_page(next_pages: list[str], page_url: str) -> str | None:
+    """Of an index page's pagination links, the one to the page right after it (page
+    N+1 of the same listing, or the nearest later page), when the URLs say; else None.
+
+    A listing read page by page stops where it stops bringing anything new; following
+    every numbered link at once ("1 2 3 ... 150") would read it all."""
+    own_base = page_base(page_url)
+    current = page_number(page_url) or 1
+    later = [(number, url) for url in next_pages
+             if page_base(url) == own_base and (number := page_number(url)) is not None and number > current]
+    return min(later)[1] if later else None
+
+
 def is_article_shaped_path(path: str) -> bool:
     return bool(h.ARTICLE_PATH_RE.search(path)) and not h.NON_ARTICLE_PATH_RE.search(path)
 

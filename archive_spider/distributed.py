@@ -465,6 +465,8 @@ class RedisWorkerMixin:
 
     redis_config: RedisConfig
     redis: redis.Redis
+    # The archive is the ingester's: a worker reads the whole listing every time.
+    incremental_listing = False
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:

@@ -63,6 +63,9 @@ class FailureLog:
         self.db_path = db_path
         self.buffer: list[dict[str, Any]] = []
         self.recorded: set[tuple[str, str]] = set()
+        # (site, role) of the requests that failed: listing.py asks whether a crawl read
+        # a site's whole listing.
+        self.failed_roles: set[tuple[str | None, str | None]] = set()
         self.db = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -91,6 +94,7 @@ class FailureLog:
         if isinstance(url, Request):
             request = url
             url = request.url
+            self.failed_roles.add((request.meta.get("archive_site"), request.meta.get("archive_role")))
             if referer is None:
                 referer = _referer_of(request)
         if (url, reason) in self.recorded:

@@ -1,7 +1,8 @@
 """Downloader middlewares: incremental fetching.
 
 IncrementalMiddleware is the one place where the crawl asks the archive what it already
-has. A request for an article the archive holds is skipped, sent as a conditional request
+has (through listing.ArchiveKnowledge, which the spider shares). A request for an
+article the archive holds is skipped, sent as a conditional request
 or sent in full, as the revisit policy (ARCHIVE_REVISIT, see revisit.py) decides; a 304 Not
 Modified answer ends there, counted. Index pages, feeds and sitemaps are always fetched, so
 new articles are found.
@@ -35,8 +36,7 @@ class IncrementalMiddleware:
         self.stats = crawler.stats
         self.db_path = db_path
         self.policy = policy
-        self.known: dict[str, dict] = {}
-        self._loaded = False
+        self._known: dict[str, dict] | None = None
         # Hosts that answered a conditional request with the same page in full: asking
         # them again only costs downloads, so their known articles are skipped instead.
         self.hosts_ignoring_validators: set[str] = set()
@@ -49,23 +49,19 @@ class IncrementalMiddleware:
             raise ValueError(f"ARCHIVE_REVISIT: {exc}") from None
         return cls(crawler, crawler.settings.get("ARCHIVE_DB_PATH"), policy)
 
-    def _load_known(self) -> None:
-        self._loaded = True
-        try:
-            db = storage.open_db(self.db_path, create=False)
-        except storage.ArchiveError:
-            return  # no archive yet: nothing is known
-        try:
-            self.known = storage.revisit_state(db)
-        finally:
-            db.close()
-        logger.info("Archive holds %d article URLs; revisit policy %s", len(self.known), self.policy)
+    @property
+    def known(self) -> dict[str, dict]:
+        """What the archive holds, read at the first article request (listing.py)."""
+        if self._known is None:
+            from archive_spider.listing import ArchiveKnowledge
+
+            self._known = ArchiveKnowledge.of(self.crawler).state
+            logger.info("Archive holds %d article URLs; revisit policy %s", len(self._known), self.policy)
+        return self._known
 
     def process_request(self, request):
         if request.meta.get(ROLE) != ROLE_ARTICLE:
             return None
-        if not self._loaded:
-            self._load_known()
         known = self.known.get(request.url)
         if known is None:
             return None

@@ -15,6 +15,7 @@ Pure: the middleware in middlewares.py applies the decision to requests.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ CONDITIONAL = "conditional"
 FULL = "full"
 
 DEFAULT_POLICY = "conditional"
-AGE_RE = re.compile(r"^max-age=(\d+)([smhdw]?)$")
+DURATION_RE = re.compile(r"^(\d+)([smhdw]?)$")
 AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "": 86400}
 
 
@@ -69,14 +70,22 @@ def parse_policy(text: str | None) -> RevisitPolicy:
     text = (text or DEFAULT_POLICY).strip().lower()
     if text in ("never", "conditional", "always"):
         return RevisitPolicy(text)
-    match = AGE_RE.match(text)
-    if match:
-        seconds = int(match.group(1)) * AGE_UNITS[match.group(2)]
-        return RevisitPolicy("max-age", dt.timedelta(seconds=seconds))
+    if text.startswith("max-age="):
+        with contextlib.suppress(ValueError):
+            return RevisitPolicy("max-age", parse_duration(text[len("max-age="):]))
     raise ValueError(
         f"unknown revisit policy {text!r}: use never, conditional, always or max-age=N "
         "with a unit s, m, h, d or w (max-age=7d)"
     )
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """``N`` with a unit s, m, h, d or w (days without one): ``7d``, ``12h``, ``0``;
+    raises ValueError otherwise."""
+    match = DURATION_RE.match(str(text).strip().lower())
+    if not match:
+        raise ValueError(f"{text!r} is not a duration: a whole number with a unit s, m, h, d or w (7d)")
+    return dt.timedelta(seconds=int(match.group(1)) * AGE_UNITS[match.group(2)])
 
 
 def parse_time(value: str | None) -> dt.datetime | None:

@@ -117,6 +117,10 @@ ARCHIVE_MAX_RETRY_DELAY = 60.0
 # Index pages in a row that bring no article link the crawl has not seen before the
 # chain is followed no further (endless calendars, filters, an endless "Next"); 0: no limit.
 ARCHIVE_STALE_INDEX_PAGES = 3
+# Once a crawl has read a site's whole listing, later crawls within this period stop an
+# index chain ARCHIVE_STALE_INDEX_PAGES pages after the last article the archive lacks
+# (see listing.py); then a crawl reads it whole again. "0": read it whole every time.
+ARCHIVE_FULL_LISTING_EVERY = "7d"
 # Links away from a start URL a page may be (start URLs are 0); 0: no limit. The default
 # ends a "Next" chain that invents a new article on every page, which nothing else can
 # tell from a real archive, without cutting any real site's pagination.

@@ -268,6 +268,17 @@ def _migration_8_faster_search(db: sqlite_utils.Database) -> None:
         db.execute(f"create index idx_articles_listing_{column} on articles (duplicate_of, {column})")
 
 
+def _migration_9_listings(db: sqlite_utils.Database) -> None:
+    # When a crawl last read the whole listing a start URL leads to (listing.py): until
+    # ARCHIVE_FULL_LISTING_EVERY has passed, later crawls stop reading index pages where
+    # they list nothing the archive lacks.
+    db["listings"].create(
+        {"start_url": str, "full_read": str, "crawl_id": int},
+        pk="start_url",
+        not_null={"start_url", "full_read"},
+    )
+
+
 # Append only: each function upgrades the schema by one version.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1_initial,
@@ -278,6 +289,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_6_revisits_warc_duplicates,
     _migration_7_site_boilerplate,
     _migration_8_faster_search,
+    _migration_9_listings,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -538,12 +550,14 @@ def find_duplicate(db: sqlite_utils.Database, row: dict[str, Any]) -> int | None
 
 def revisit_state(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
     """For every URL the archive holds (fetched and canonical): the validators and time
-    of the article's last fetch, which the revisit policy decides on."""
+    of the article's last fetch, which the revisit policy decides on, and under ``url``
+    the address it was fetched from (a canonical URL shares its article's entry)."""
     state: dict[str, dict[str, Any]] = {}
     for row in db.query(
         "select url, canonical_url, http_etag, http_last_modified, last_fetched, last_seen from articles"
     ):
         known = {
+            "url": row["url"],
             "http_etag": row["http_etag"],
             "http_last_modified": row["http_last_modified"],
             # Articles archived before validators were kept: their last sighting.
@@ -648,6 +662,27 @@ def site_boilerplate(db: sqlite_utils.Database, site: str, min_articles: int, li
         "order by articles desc, block_hash limit ?", [site, min_articles, limit],
     )
     return frozenset(row[0] for row in rows)
+
+
+# --- listings ------------------------------------------------------------------------------
+
+def full_listing_times(db: sqlite_utils.Database, start_urls: Iterable[str]) -> dict[str, str]:
+    """When a crawl last read the whole listing of each of ``start_urls`` (those it ever did)."""
+    urls = list(dict.fromkeys(start_urls))
+    if not urls or "listings" not in db.table_names():
+        return {}
+    marks = ",".join("?" * len(urls))
+    return dict(db.execute(f"select start_url, full_read from listings where start_url in ({marks})", urls).fetchall())
+
+
+def record_full_listings(db: sqlite_utils.Database, start_urls: Iterable[str], when: str,
+                         crawl_id: int | None) -> None:
+    """Record that the crawl ``crawl_id``, started at ``when``, read the whole listing of
+    each of ``start_urls``."""
+    rows = [{"start_url": url, "full_read": when, "crawl_id": crawl_id} for url in dict.fromkeys(start_urls)]
+    if rows:
+        with db.atomic():
+            db["listings"].upsert_all(rows, pk="start_url")
 
 
 # --- crawls -------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,15 @@ def fresh_db():
     db = storage.open_db(None)
     yield db
     db.close()
+
+
+def query(db_path, sql, params=()):
+    """Rows (tuples) of ``sql`` on the archive at ``db_path``, read with plain sqlite3."""
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
 
 
 def run_cli(*args, cwd=None, timeout=600, env=None):

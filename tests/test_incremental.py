@@ -228,7 +228,7 @@ def make_middleware(known, policy="conditional"):
 
     crawler = get_crawler(ArticlesSpider, {"ARCHIVE_REVISIT": policy})
     middleware = IncrementalMiddleware.from_crawler(crawler)
-    middleware.known, middleware._loaded = known, True
+    middleware._known = known
     heard = []
     crawler.signals.connect(lambda url, fetch: heard.append(("not modified", url)),
                             signal=revisit.article_not_modified, weak=False)

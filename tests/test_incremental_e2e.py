@@ -15,7 +15,7 @@ import pytest
 from archive_spider.demo.server import DemoServer, SlowDemoServer
 from archive_spider.demo.site import build_site, load_essays
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, query, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -30,14 +30,6 @@ the making and the taking of the tide, and plan their trips to the sandbanks by 
 
 Nobody here trusts the tables blindly. A strong west wind holds the water in, and a high
 barometer presses it down, so the old hands look at the sky before they look at the page."""
-
-
-def query(db_path, sql, params=()):
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def essay_answers(requests):

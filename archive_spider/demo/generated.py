@@ -83,11 +83,12 @@ def generate_essays(count: int, seed: int = 8) -> list[Essay]:
 
 
 def build_generated_site(count: int, base_url: str | None = None, per_page: int = 20,
-                         seed: int = 8) -> dict[str, Page]:
-    """URL path -> Page for a site of ``count`` generated articles."""
+                         seed: int = 8, essays: list[Essay] | None = None) -> dict[str, Page]:
+    """URL path -> Page for a site of ``count`` generated articles (or of ``essays``,
+    newest first, e.g. some of those ``generate_essays`` gave, to publish the rest later)."""
     from archive_spider.demo import templates
 
-    essays = generate_essays(count, seed)
+    essays = generate_essays(count, seed) if essays is None else essays
     bios = load_authors()
     year = int(essays[0].published[:4]) if essays else 2025
     pages: dict[str, Page] = {

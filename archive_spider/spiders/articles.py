@@ -23,7 +23,7 @@ from archive_spider import discovery, feeds, sites, storage
 from archive_spider.extraction.heuristics import MAX_BOILERPLATE_BLOCKS
 from archive_spider.items import ArticleItem
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
-from archive_spider.spiders.routing import SiteRoutingMixin
+from archive_spider.spiders.routing import SITE, SiteRoutingMixin
 from archive_spider.urls import normalise_url
 from archive_spider.workers import ExtractionFailed, ExtractionPool, extract_pages
 
@@ -97,6 +97,7 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.listing.open()
         for request in self.site_start_requests():
             yield request
 
@@ -119,11 +120,13 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
             return
         result = await self.process_page(response, self.hosts_for(response), extract=True)
         if result is None:
+            if response.meta.get(ROLE) != ROLE_ARTICLE and site is not None:
+                self.listing.cut_short(site.name, "a worker failed on an index page")
             return
         analysis = self.apply_link_selectors(response, result.analysis)
         role = response.meta.get(ROLE)
         self.crawler.stats.inc_value(f"archive/pages/{analysis.kind}")
-        new_links = self.count_new_links(analysis.article_links)
+        new_links = self.count_new_links(response, analysis.article_links)
         for request in self.discover_feeds(response, analysis):
             yield request
 
@@ -147,7 +150,7 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
             logger.info("Listed as an article but is %s, not archived: %s", analysis.kind, response.url)
         for request in self.follow_article_links(response, analysis.article_links):
             yield request
-        for request in self.index_requests(response, analysis.next_pages + analysis.section_links, new_links):
+        for request in self.index_requests(response, analysis.next_pages, new_links, analysis.section_links):
             yield request
 
     async def parse_continuation(self, response: Response):
@@ -217,6 +220,7 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
 
     def start_failed(self, failure):
         self.crawler.stats.inc_value("archive/start_failed")
+        self.listing.cut_short(failure.request.meta.get(SITE), "a start URL failed")
         logger.error("Start URL failed: %s (%s)", failure.request.url, failure.getErrorMessage())
         yield from self.discovery_step_done(failure.request)
 

@@ -28,10 +28,12 @@ from urllib.parse import urlsplit, urlunsplit
 import parsel
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
-from archive_spider import discovery, feeds
+from archive_spider import discovery, feeds, revisit, storage
 from archive_spider.failures import FailureLog
+from archive_spider.listing import ArchiveKnowledge, ListingPlan
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
 from archive_spider.sites import SiteConfig
 from archive_spider.urls import normalise_url
@@ -55,6 +57,11 @@ class SiteRoutingMixin:
     ``self.parse_page``."""
 
     sites: list[SiteConfig]
+    # Read a site's listing only as far as it brings articles the archive lacks, once a
+    # crawl has read it whole (listing.py). Distributed workers read it whole every time.
+    incremental_listing = True
+    # Known articles asked for from the archive at each idle moment (revisit_unlisted).
+    REVISIT_CHUNK = 500
 
     def setup_sites(self, crawler) -> None:
         """Read the crawl-wide limits and register per-site download slots. Called from
@@ -79,6 +86,12 @@ class SiteRoutingMixin:
         elif slots:
             settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
         crawler.signals.connect(self.watch_start_redirects, signal=signals.request_scheduled)
+        self.listing = ListingPlan.from_crawler(crawler, self.sites, enabled=self.incremental_listing)
+        self.revisit_policy = revisit.parse_policy(settings.get("ARCHIVE_REVISIT"))
+        self._unlisted = None  # the known articles still to revisit, once listing is done
+        if self.incremental_listing:
+            crawler.signals.connect(self.revisit_unlisted, signal=signals.spider_idle)
+            crawler.signals.connect(self.finish_listing, signal=signals.spider_closed)
         hosts = {host for site in self.sites for host in site.allowed_hosts}
         self.allowed_hosts = sorted(hosts)
         # Scrapy's OffsiteMiddleware matches host names (and their subdomains), no ports;
@@ -207,6 +220,7 @@ class SiteRoutingMixin:
         max_depth = first_set(site.limits.max_depth, self.default_max_depth)
         if max_depth and depth > max_depth:
             stats.inc_value("archive/refused/depth")
+            self.listing.cut_short(site.name, "ARCHIVE_MAX_DEPTH")
             if role == "index":
                 FailureLog.of(self.crawler).record(
                     url, "listing-stopped", referer=response.url,
@@ -214,6 +228,7 @@ class SiteRoutingMixin:
             return None
         if not self.count_request(site, url):
             stats.inc_value("archive/refused/site_max_pages")
+            self.listing.cut_short(site.name, "the page cap")
             return None
         request_meta = {ROLE: role, SITE: site.name, DEPTH: depth, STALE: stale, **self.slot_meta(site)}
         request_meta.update(meta or {})
@@ -243,13 +258,25 @@ class SiteRoutingMixin:
             if request is not None:
                 yield request
 
-    def index_requests(self, response: Response, urls, new_links: int):
+    def index_requests(self, response: Response, next_pages, new_links: int, sections=()):
         """Requests for the next pages and sections of an index page, unless the chain it
-        is part of has brought nothing new for too long."""
+        is part of has brought nothing new for too long. On a site listed incrementally
+        (listing.py), a page that brought nothing new leads only to the page after it,
+        when its URLs tell which that is, so that the chain can end there."""
         site = self.site_of(response.url, response.meta)
         stale = 0 if new_links else response.meta.get(STALE, 0) + 1
         limit = first_set(site.limits.stale_index_pages if site else None, self.default_stale_pages)
-        urls = list(urls)
+        next_pages = list(next_pages)
+        if stale and self.listing.is_incremental(site):
+            following = discovery.following_page(next_pages, response.url)
+            if following is not None:
+                next_pages = [following]
+        urls = next_pages + list(sections)
+        if limit and stale >= limit and urls and self.listing.is_incremental(site):
+            # Past the newest articles of a listing read whole before: the expected end.
+            self.crawler.stats.inc_value("archive/listing_caught_up")
+            logger.debug("Caught up with the archive at %s", response.url)
+            return
         if limit and stale >= limit and urls:
             self.crawler.stats.inc_value("archive/stale_index_stopped")
             logger.info("%d index pages in a row brought no new article; not following the %d links of %s",
@@ -263,9 +290,72 @@ class SiteRoutingMixin:
             if request is not None:
                 yield request
 
-    def count_new_links(self, links) -> int:
-        site_links = [link.url for link in links]
-        return sum(1 for url in site_links if url not in self.teasers)
+    def count_new_links(self, response: Response, links) -> int:
+        """How many of ``links`` this crawl has not seen; on a site listed incrementally,
+        how many it has not seen and the archive does not hold (listing.py)."""
+        site = self.site_of(response.url, response.meta)
+        if self.listing.is_incremental(site):
+            known = ArchiveKnowledge.of(self.crawler).state
+            return sum(1 for link in links if link.url not in self.teasers and link.url not in known)
+        return sum(1 for link in links if link.url not in self.teasers)
+
+    # --- incremental listing --------------------------------------------------------------
+
+    def revisit_unlisted(self) -> None:
+        """Once the crawl has nothing else to do: ask for the archived articles of the
+        crawl's sites that it has not asked for, when the revisit policy would revisit
+        them (listing.py), a chunk at a time."""
+        if self._unlisted is None:
+            self._unlisted = self.unlisted_articles()
+        requests = []
+        for url, site in self._unlisted:
+            if url in self.site_requests.get(site.name, ()) or url in self.fetched_starts:
+                continue  # asked for since
+            if not self.count_request(site, url):
+                self.listing.cut_short(site.name, "the page cap")
+                continue
+            requests.append(scrapy.Request(
+                url, callback=self.parse_page,
+                meta={ROLE: ROLE_ARTICLE, SITE: site.name, DEPTH: 1, STALE: 0, **self.slot_meta(site)},
+            ))
+            if len(requests) >= self.REVISIT_CHUNK:
+                break
+        if not requests:
+            return
+        self.crawler.stats.inc_value("archive/revisited_unlisted", len(requests))
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def unlisted_articles(self):
+        """(URL, site) of each archived article of the crawl's sites that the revisit
+        policy would ask for (a generator, so that later requests are checked late)."""
+        if self.revisit_policy.name == "never":
+            return
+        knowledge = ArchiveKnowledge.of(self.crawler)
+        for url in knowledge.archived_urls():
+            site = self.site_of(url)
+            if site is None or not site.allows(url) or url in self.site_requests.get(site.name, ()):
+                continue
+            if self.revisit_policy.decide(knowledge.state[url]) != revisit.SKIP:
+                yield url, site
+
+    def finish_listing(self, reason: str) -> None:
+        """Record the sites whose whole listing this crawl read (listing.py)."""
+        from archive_spider.pipelines import crawl_status
+
+        stats = self.crawler.stats
+        for site_name, role in FailureLog.of(self.crawler).failed_roles:
+            if role in ("start", "index", ROLE_SOURCE):
+                self.listing.cut_short(site_name, f"a {role} page failed")
+        status = crawl_status(reason, stats.get_stats())
+        try:
+            whole = self.listing.finish(status, stats.get_value("archive/crawl_id"))
+        except (storage.ArchiveError, storage.sqlite3.Error) as exc:
+            logger.error("Could not record which listings were read whole: %s", exc)
+            return
+        if whole:
+            logger.info("Whole listing read for %d start URLs", len(whole))
 
     def follow_canonical(self, response: Response, analysis) -> tuple[bool, list]:
         """An article page whose on-site canonical names another article URL is treated
@@ -297,7 +387,7 @@ class SiteRoutingMixin:
         if kind in feeds.FEED_KINDS:
             result = feeds.parse_feed(response.body, response.url, hosts)
             logger.info("Feed %s: %d entries", response.url, len(result.links))
-            new_links = self.count_new_links(result.links)
+            new_links = self.count_new_links(response, result.links)
             yield from self.article_requests(response, result.links)
             if result.next_page:
                 yield from self.index_requests(response, [result.next_page], new_links)
