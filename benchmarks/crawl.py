@@ -6,7 +6,9 @@ index page), serves it from a separate process on 127.0.0.1, and measures in one
   (a) fetch      a bare Scrapy crawl that fetches every page of the site, nothing else
   (b) extract    extraction alone of every article, on all cores (a process pool)
   (c) crawl      ``archive-spider crawl URL --concurrency 16`` end to end, fresh archive
-  (d) rerun      the same crawl again over the unchanged site, same archive
+  (d) rerun      the same crawl again over the unchanged site, same archive (default
+                 revisit policy; then with --revisit never, and with --full-listing,
+                 which reads every index page as a first crawl does)
 
 (a), (b) and (c) are repeated ``--repeat`` times and their medians reported, with the
 ratio max(a, b) / c of times (1.0: the crawl is as fast as the slower of fetching and
@@ -177,6 +179,13 @@ def cpu_breakdown(site_dir: Path, groups, sample: int) -> dict[str, float]:
     return {"analyse_ms": analyse, "extract_ms": extract}
 
 
+# Reruns (d) also timed with these options, in this order, after the default one.
+RERUN_VARIANTS = {
+    "--revisit never": ["--revisit", "never"],
+    "--full-listing": ["--full-listing"],
+}
+
+
 def crawl_command(url: str, db_path: Path, concurrency: int, workers: int) -> list[str]:
     return [sys.executable, "-m", "archive_spider", "crawl", f"{url}/", "--db", str(db_path),
             "--concurrency", str(concurrency), "--workers", str(workers)]
@@ -263,8 +272,12 @@ def main() -> None:
             print(f"run {run}: fetch {(fetch or [0])[-1]:.1f} s, extract {(extract or [0])[-1]:.1f} s, "
                   f"crawl {crawl[-1]:.1f} s ({crawl_cpu[-1]:.1f} CPU s, {stored} articles), peak {peak / 2**20:.0f} MB", file=sys.stderr)
         rerun = rerun_peak = None
+        reruns: dict[str, float] = {}
         if not args.no_rerun:
             _, rerun, rerun_peak = run_measured(command, env=env, cwd=work)
+            # The same rerun without what the policy or the incremental listing save.
+            for name, extra in RERUN_VARIANTS.items():
+                reruns[name] = run_measured(command + extra, env=env, cwd=work)[1]
         inline = None
         if args.also_inline:
             inline_command = crawl_command(url, work / "archive-inline.db", args.concurrency, 0)
@@ -284,6 +297,7 @@ def main() -> None:
         "crawl_cpu_s": statistics.median(crawl_cpu), "crawl_own_cpu_s": statistics.median(own_cpu),
         "server_cpu_s": statistics.median(server_cpu), "load_average": os.getloadavg(),
         "rerun_s": rerun, "rerun_share": (rerun / c) if rerun else None, "inline_crawl_s": inline,
+        "reruns_s": reruns,
         "machine": machine(),
     }
     print(f"\n{articles} articles, {len(paths)} pages; concurrency {args.concurrency}, {workers} extraction "
@@ -296,6 +310,8 @@ def main() -> None:
     print(f"| (c) archive-spider crawl     | {c:7.1f} | {articles / c:10.1f} |")
     if rerun:
         print(f"| (d) rerun, unchanged site    | {rerun:7.1f} |            |")
+        for name, seconds in reruns.items():
+            print(f"| (d) {name:<24} | {seconds:7.1f} |            |")
     if inline:
         print(f"| (c) with --workers 0 (inline)| {inline:7.1f} | {articles / inline:10.1f} |")
     print()
@@ -309,6 +325,7 @@ def main() -> None:
     print(f"peak RSS of the crawl tree: {figures['peak_rss_mb']:.0f} MB median, {figures['peak_rss_max_mb']:.0f} MB max   (target <= 400 MB)")
     if rerun:
         print(f"rerun / first crawl:        {figures['rerun_share']:.1%}   (target <= 5%); rerun peak RSS {rerun_peak / 2**20:.0f} MB")
+        print("  other reruns / first crawl: " + ", ".join(f"{name} {seconds / c:.1%}" for name, seconds in reruns.items()))
     if args.breakdown:
         figures.update(cpu_breakdown(site_dir, groups, args.breakdown))
         print(f"CPU per article page, one core: discovery {figures['analyse_ms']:.1f} ms, "
