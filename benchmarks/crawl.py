@@ -41,7 +41,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive_spider.demo.generated import build_generated_site, file_for, write_site  # noqa: E402
+from archive_spider.demo.generated import build_generated_site, write_site  # noqa: E402
 from archive_spider.workers import cpu_count, extract_pages, warm_up  # noqa: E402
 
 # Seconds between two samples of the process tree's memory.
@@ -117,34 +117,27 @@ def serve(directory: Path) -> tuple[subprocess.Popen, str]:
 def html_paths(directory: Path) -> list[str]:
     """URL paths of the site's HTML pages (what a bare crawl fetches)."""
     paths = []
-    for file in sorted(directory.rglob("*.html")):
+    for file in sorted(f for f in directory.rglob("*") if f.suffix.lower() in (".html", ".htm")):
         relative = file.relative_to(directory).as_posix()
         paths.append("/" + (relative[: -len("index.html")] if relative.endswith("index.html") else relative))
     return paths
 
 
-def article_groups(directory: Path, db_path: Path) -> list[tuple[list[tuple[str, str]], str | None]]:
-    """The articles the crawl stored, each as its pages' (url, html) and the teaser the
-    crawl had for it: what (b) extracts."""
-    conn = sqlite3.connect(db_path)
+def article_groups(db_path: Path) -> list[tuple[list[tuple[str, str]], str | None]]:
+    """The articles the crawl stored, each as the pages it extracted them from (url,
+    HTML, read back from the crawl's WARC files, so any site's URL scheme works) and the
+    teaser the crawl had for it: what (b) extracts."""
+    from archive_spider import storage
+    from archive_spider.reextract import latest_records, page_text
+
+    db = storage.open_db(db_path, create=False)
     try:
-        rows = list(conn.execute("select url, summary from articles order by id"))
+        teasers = dict(db.execute("select url, summary from articles"))
+        folder = os.path.dirname(os.path.abspath(db_path))  # WARC paths are relative to it
+        return [([page_text(record, folder) for record in [first, *rest]], teasers.get(first["article_url"]))
+                for first, rest in latest_records(db)]
     finally:
-        conn.close()
-    groups = []
-    for url, teaser in rows:
-        path = "/" + url.split("/", 3)[3] if url.count("/") >= 3 else "/"
-        pages, number = [], 1
-        while True:
-            page_path = path if number == 1 else f"{path}{number}/"
-            file = directory / file_for(page_path)
-            if not file.exists():
-                break
-            pages.append((url if number == 1 else url + f"{number}/", file.read_text(encoding="utf-8")))
-            number += 1
-        if pages:
-            groups.append((pages, teaser))
-    return groups
+        db.close()
 
 
 def extract_all(groups, workers: int) -> float:
@@ -161,7 +154,7 @@ def extract_all(groups, workers: int) -> float:
         return time.monotonic() - started
 
 
-def cpu_breakdown(site_dir: Path, groups, sample: int) -> dict[str, float]:
+def cpu_breakdown(groups, sample: int) -> dict[str, float]:
     """CPU milliseconds per page, one core, for the two CPU-bound steps of a crawl:
     discovery (every page) and extraction (every article), both in the crawl's workers."""
     from archive_spider import discovery
@@ -266,7 +259,7 @@ def main() -> None:
             memory.append(peak)
             stored = count_articles(db_path)
             if run == 1:
-                groups = article_groups(site_dir, db_path)
+                groups = article_groups(db_path)
             if not args.crawl_only:
                 extract.append(extract_all(groups, workers))
             print(f"run {run}: fetch {(fetch or [0])[-1]:.1f} s, extract {(extract or [0])[-1]:.1f} s, "
@@ -327,7 +320,7 @@ def main() -> None:
         print(f"rerun / first crawl:        {figures['rerun_share']:.1%}   (target <= 5%); rerun peak RSS {rerun_peak / 2**20:.0f} MB")
         print("  other reruns / first crawl: " + ", ".join(f"{name} {seconds / c:.1%}" for name, seconds in reruns.items()))
     if args.breakdown:
-        figures.update(cpu_breakdown(site_dir, groups, args.breakdown))
+        figures.update(cpu_breakdown(groups, args.breakdown))
         print(f"CPU per article page, one core: discovery {figures['analyse_ms']:.1f} ms, "
               f"extraction {figures['extract_ms']:.1f} ms (both in the workers)")
     if stored != articles:

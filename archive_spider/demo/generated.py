@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import mimetypes
 import random
 import re
 from datetime import date, timedelta
@@ -131,8 +132,31 @@ def write_site(pages: dict[str, Page], directory: str | Path) -> Path:
     return root
 
 
+def content_type_of(name: str) -> str:
+    """The Content-Type a static server sends for a file name (UTF-8 for text)."""
+    if name.lower().endswith((".html", ".htm")):
+        return "text/html; charset=utf-8"
+    guessed, encoding = mimetypes.guess_type(name)
+    if encoding is not None:  # sitemap.xml.gz: the bytes as they are
+        return "application/octet-stream"
+    if guessed is None:
+        return "application/octet-stream"
+    if guessed.startswith("text/") or guessed.endswith(("xml", "json", "javascript")):
+        return f"{guessed}; charset=utf-8"
+    return guessed
+
+
+def is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def read_site(directory: str | Path) -> dict[str, Page]:
-    """A static site directory back as URL path -> Page (HTML and plain text only)."""
+    """A static site directory back as URL path -> Page: ``x/index.html`` is ``/x/``,
+    every other file is served at its own path with the type its name says."""
     from archive_spider.demo.site import SITE_LAUNCHED
 
     root = Path(directory)
@@ -141,12 +165,13 @@ def read_site(directory: str | Path) -> dict[str, Page]:
         if not file.is_file():
             continue
         relative = file.relative_to(root).as_posix()
+        body = file.read_bytes()
         if relative == INDEX_FILE or relative.endswith("/" + INDEX_FILE):
             path = "/" + relative[: -len(INDEX_FILE)]
-            content_type = "text/html; charset=utf-8"
         else:
             path = "/" + relative
-            content_type = {".html": "text/html; charset=utf-8", ".xml": "application/xml; charset=utf-8",
-                            ".txt": "text/plain; charset=utf-8"}.get(file.suffix, "application/octet-stream")
-        pages[path] = Page(file.read_bytes(), content_type, SITE_LAUNCHED)
+        content_type = content_type_of(file.name)
+        if content_type.endswith("; charset=utf-8") and not is_utf8(body):
+            content_type = content_type.split(";")[0]  # let the page say (or the reader guess)
+        pages[path] = Page(body, content_type, SITE_LAUNCHED)
     return pages
