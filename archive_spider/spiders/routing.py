@@ -267,7 +267,7 @@ class SiteRoutingMixin:
         stale = 0 if new_links else response.meta.get(STALE, 0) + 1
         limit = first_set(site.limits.stale_index_pages if site else None, self.default_stale_pages)
         next_pages = list(next_pages)
-        if stale and self.listing.is_incremental(site):
+        if stale and limit and self.listing.is_incremental(site):
             following = discovery.following_page(next_pages, response.url)
             if following is not None:
                 next_pages = [following]
@@ -296,7 +296,8 @@ class SiteRoutingMixin:
         site = self.site_of(response.url, response.meta)
         if self.listing.is_incremental(site):
             known = ArchiveKnowledge.of(self.crawler).state
-            return sum(1 for link in links if link.url not in self.teasers and link.url not in known)
+            return sum(1 for link in links
+                       if link.url not in self.teasers and self.respell(link.url, site) not in known)
         return sum(1 for link in links if link.url not in self.teasers)
 
     # --- incremental listing --------------------------------------------------------------
