@@ -49,6 +49,11 @@ FORCED = "archive_forced"  # listed by a site's article_links selector: archive 
 VIA_CANONICAL = "archive_via_canonical"  # asked for as another page's canonical URL
 SLOT_PREFIX = "archive-site:"
 
+# Scheduler priority of the next page of a multi-page article (higher goes first; other
+# requests wait in the order they were found, breadth-first: DEPTH_PRIORITY is 0). Its meta
+# holds the article's pages fetched so far, so it must not wait behind the site's articles.
+CONTINUATION_PRIORITY = 1
+
 
 class SiteRoutingMixin:
     """Mixed into ArticlesSpider; needs ``self.crawler``, ``self.teasers`` and
