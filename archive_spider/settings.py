@@ -43,8 +43,8 @@ REDIRECT_MAX_TIMES = 10
 DEPTH_LIMIT = 0
 COOKIES_ENABLED = False
 
-# Requests go out in the order they were found (the queues are FIFO: breadth-first), but
-# for the spider's priorities (spiders/routing.py: an article's next page goes first).
+# Requests go out by the spider's priorities (spiders/routing.py: an article's next page,
+# then articles, then index pages), each in the order found (FIFO queues: breadth-first).
 # Depth does not lower priority: a page 2 found deep in a listing would wait for the end.
 DEPTH_PRIORITY = 0
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"

@@ -49,10 +49,12 @@ FORCED = "archive_forced"  # listed by a site's article_links selector: archive 
 VIA_CANONICAL = "archive_via_canonical"  # asked for as another page's canonical URL
 SLOT_PREFIX = "archive-site:"
 
-# Scheduler priority of the next page of a multi-page article (higher goes first; other
-# requests wait in the order they were found, breadth-first: DEPTH_PRIORITY is 0). Its meta
-# holds the article's pages fetched so far, so it must not wait behind the site's articles.
-CONTINUATION_PRIORITY = 1
+# Scheduler priorities (higher goes first; within one, requests wait in the order they were
+# found, breadth-first: DEPTH_PRIORITY is 0). The next page of a multi-page article first:
+# its meta holds the article's pages fetched so far. Then articles, then index pages and
+# sources, so the articles waiting are those of the pages read last, not the whole site's.
+ARTICLE_PRIORITY = 1
+CONTINUATION_PRIORITY = 2
 
 
 class SiteRoutingMixin:
@@ -246,6 +248,7 @@ class SiteRoutingMixin:
             self.remember_teaser(link)
             request = self.site_request(response, url, role=ROLE_ARTICLE, meta={"teaser": link, **(extra_meta or {})})
             if request is not None:
+                request.priority = ARTICLE_PRIORITY
                 yield request
 
     def index_requests(self, response: Response, urls, new_links: int):
