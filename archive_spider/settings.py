@@ -43,8 +43,10 @@ REDIRECT_MAX_TIMES = 10
 DEPTH_LIMIT = 0
 COOKIES_ENABLED = False
 
-# Crawl breadth-first, so index pages come before the articles they list.
-DEPTH_PRIORITY = 1
+# Requests go out by the spider's priorities (spiders/routing.py: an article's next page,
+# then articles, then index pages), each in the order found (FIFO queues: breadth-first).
+# Depth does not lower priority: a page 2 found deep in a listing would wait for the end.
+DEPTH_PRIORITY = 0
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 

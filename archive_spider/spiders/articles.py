@@ -23,7 +23,7 @@ from archive_spider import discovery, feeds, sites, storage
 from archive_spider.extraction.heuristics import MAX_BOILERPLATE_BLOCKS
 from archive_spider.items import ArticleItem
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
-from archive_spider.spiders.routing import SITE, SiteRoutingMixin
+from archive_spider.spiders.routing import CONTINUATION_PRIORITY, SITE, SiteRoutingMixin
 from archive_spider.urls import normalise_url
 from archive_spider.workers import ExtractionFailed, ExtractionPool, extract_pages
 
@@ -191,6 +191,7 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         if nxt and normalise_url(nxt) not in seen and len(pages) < self.max_article_pages:
             yield response.follow(
                 nxt, callback=self.parse_continuation, errback=self.continuation_failed,
+                priority=CONTINUATION_PRIORITY,
                 meta={ROLE: ROLE_CONTINUATION, "pages": pages, "teaser": teaser, "first": response.meta.get("first", analysis)},
             )
             return

@@ -51,6 +51,13 @@ FORCED = "archive_forced"  # listed by a site's article_links selector: archive 
 VIA_CANONICAL = "archive_via_canonical"  # asked for as another page's canonical URL
 SLOT_PREFIX = "archive-site:"
 
+# Scheduler priorities (higher goes first; within one, requests wait in the order they were
+# found, breadth-first: DEPTH_PRIORITY is 0). The next page of a multi-page article first:
+# its meta holds the article's pages fetched so far. Then articles, then index pages and
+# sources, so the articles waiting are those of the pages read last, not the whole site's.
+ARTICLE_PRIORITY = 1
+CONTINUATION_PRIORITY = 2
+
 
 class SiteRoutingMixin:
     """Mixed into ArticlesSpider; needs ``self.crawler``, ``self.teasers`` and
@@ -256,6 +263,7 @@ class SiteRoutingMixin:
             self.remember_teaser(link)
             request = self.site_request(response, url, role=ROLE_ARTICLE, meta={"teaser": link, **(extra_meta or {})})
             if request is not None:
+                request.priority = ARTICLE_PRIORITY
                 yield request
 
     def index_requests(self, response: Response, next_pages, new_links: int, sections=()):
