@@ -116,7 +116,7 @@ ARCHIVE_MAX_PAGE_BYTES = 5 * 1024 * 1024
 ARCHIVE_RETRY_BACKOFF = 1.0
 # Longest wait before a retry (seconds); a Retry-After asking for more is not retried.
 ARCHIVE_MAX_RETRY_DELAY = 60.0
-# Index pages in a row that bring no article link the crawl has not seen before the
+# Index pages in a row that bring no article link no listing page has shown before the
 # chain is followed no further (endless calendars, filters, an endless "Next"); 0: no limit.
 ARCHIVE_STALE_INDEX_PAGES = 3
 # Once a crawl has read a site's whole listing, later crawls within this period stop an

@@ -175,8 +175,11 @@ def test_overlapping_runs_never_interleave(tmp_path):
 
 def test_kill_9_mid_crawl_then_rerun_completes_the_archive(tmp_path):
     db_path = tmp_path / "archive.db"
-    with SlowDemoServer(delay=0.1) as site:
-        crawl = subprocess.Popen(crawl_command(site, db_path, "--concurrency", "2"), cwd=ROOT,
+    # Slow enough, and stored often enough, that the kill lands mid-crawl even though
+    # articles are fetched before the rest of the listing.
+    with SlowDemoServer(delay=0.2) as site:
+        crawl = subprocess.Popen(crawl_command(site, db_path, "--concurrency", "2", "-s", "ARCHIVE_FLUSH_SECONDS=0.5"),
+                                 cwd=ROOT,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         stored = 0

@@ -119,6 +119,19 @@ def test_stale_index_chain_is_left_after_n_pages_with_nothing_new():
     assert [r.meta[STALE] for r in fresh] == [0]
 
 
+def test_only_listing_pages_make_a_link_seen_for_the_stale_rule():
+    spider, _ = make_spider(url="https://example.org/")
+    links = [ArticleLink(f"https://example.org/essay-{n}/", None, None, None) for n in range(3)]
+    # An article page's sidebar linked these first: they still count as new on an index page.
+    for link in links:
+        spider.remember_teaser(link)
+    index = response("https://example.org/page/2/", "<html></html>", {STALE: 0})
+    assert spider.count_new_links(index, links) == 3
+    # A second listing page with the same links brings nothing new.
+    again = response("https://example.org/page/3/", "<html></html>", {STALE: 0})
+    assert spider.count_new_links(again, links[:2] + [ArticleLink("https://example.org/essay-9/", None, None, None)]) == 1
+
+
 ARTICLE = """<html lang="en"><head><title>Site | A title</title><meta name="author" content="Wrong Person"></head><body>
 <table><tr><td class="nav"><a href="/">Home</a> Menu text that is not the article.</td>
 <td class="content"><h1 class="headline">The real title</h1><font class="by">by Jane Roe</font>

@@ -126,7 +126,6 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         analysis = self.apply_link_selectors(response, result.analysis)
         role = response.meta.get(ROLE)
         self.crawler.stats.inc_value(f"archive/pages/{analysis.kind}")
-        new_links = self.count_new_links(response, analysis.article_links)
         for request in self.discover_feeds(response, analysis):
             yield request
 
@@ -148,6 +147,7 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
             # Listed like an article, but the page says otherwise (an index, a form...).
             self.crawler.stats.inc_value("archive/not_article")
             logger.info("Listed as an article but is %s, not archived: %s", analysis.kind, response.url)
+        new_links = self.count_new_links(response, analysis.article_links)
         for request in self.follow_article_links(response, analysis.article_links):
             yield request
         for request in self.index_requests(response, analysis.next_pages, new_links, analysis.section_links):

@@ -83,6 +83,9 @@ class SiteRoutingMixin:
         # start URLs count against a site's page cap too
         self.site_requests: dict[str, set[str]] = {site.name: set(site.start_urls) for site in self.sites}
         self.sites_by_name = {site.name: site for site in self.sites}
+        # Article URLs listed by the index pages, feeds and sitemaps read so far: the
+        # stale-index rule asks whether a listing page brings any other.
+        self.listed: set[str] = set()
         slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
         for site in self.sites:
             if site.limits.delay is not None:
@@ -299,14 +302,22 @@ class SiteRoutingMixin:
                 yield request
 
     def count_new_links(self, response: Response, links) -> int:
-        """How many of ``links`` this crawl has not seen; on a site listed incrementally,
-        how many it has not seen and the archive does not hold (listing.py)."""
+        """How many of the article ``links`` of a listing page (index page, feed) no
+        listing page before it in this crawl has listed; on a site listed incrementally,
+        of those, how many the archive does not hold either (listing.py).
+
+        Links on article pages ("related", "popular" sidebars) do not count as listed:
+        articles are fetched before index pages, and their sidebars often link the
+        articles of the next index page, which would then look stale."""
         site = self.site_of(response.url, response.meta)
-        if self.listing.is_incremental(site):
-            known = ArchiveKnowledge.of(self.crawler).state
-            return sum(1 for link in links
-                       if link.url not in self.teasers and self.respell(link.url, site) not in known)
-        return sum(1 for link in links if link.url not in self.teasers)
+        known = ArchiveKnowledge.of(self.crawler).state if self.listing.is_incremental(site) else ()
+        new = 0
+        for link in links:
+            if link.url not in self.listed:
+                self.listed.add(link.url)
+                if self.respell(link.url, site) not in known:
+                    new += 1
+        return new
 
     # --- incremental listing --------------------------------------------------------------
 
@@ -415,6 +426,7 @@ class SiteRoutingMixin:
                     stats.inc_value("archive/sitemap_non_articles")
                     continue
                 links.append(discovery.ArticleLink(entry.url, entry.title, None, entry.published))
+            self.count_new_links(response, links)  # listed: index pages listing only these are stale
             yield from self.article_requests(response, links)
         elif kind == feeds.SOURCE_ROBOTS:
             text = response.body.decode("utf-8", "replace")
