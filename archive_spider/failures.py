@@ -63,8 +63,9 @@ class FailureLog:
         self.db_path = db_path
         self.buffer: list[dict[str, Any]] = []
         self.recorded: set[tuple[str, str]] = set()
-        # (site, role) of the requests that failed: listing.py asks whether a crawl read
-        # a site's whole listing.
+        # (site, role) of the requests that failed in a way that may hide a page (not a
+        # 4xx: that page is not there): listing.py asks whether a crawl read a site's
+        # whole listing.
         self.failed_roles: set[tuple[str | None, str | None]] = set()
         self.db = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -94,7 +95,9 @@ class FailureLog:
         if isinstance(url, Request):
             request = url
             url = request.url
-            self.failed_roles.add((request.meta.get("archive_site"), request.meta.get("archive_role")))
+            gone = reason == "http-error" and status is not None and 400 <= status < 500
+            if kind_of(reason) == ERROR and not gone:
+                self.failed_roles.add((request.meta.get("archive_site"), request.meta.get("archive_role")))
             if referer is None:
                 referer = _referer_of(request)
         if (url, reason) in self.recorded:

@@ -12,8 +12,9 @@ a nightly rerun reads the first pages of each listing, not all of them.
 
 A crawl has read the whole listing of a site when it ended normally (status ``ok``), it
 read the listing in full (not incrementally), and nothing cut it: no start URL, index
-page, feed or sitemap of the site failed for good, no depth or page cap refused one of
-its pages, no worker failed on one of its index pages. Anything else records nothing,
+page, feed or sitemap of the site failed for good with an error that may hide a page
+(a 5xx, a timeout, a network error; a 404 hides nothing), no depth or page cap refused
+one of its pages, no worker failed on one of its index pages. Anything else records nothing,
 so an interrupted or cut crawl is completed by the next one, which reads everything
 again. Once the period is over a crawl reads the whole listing again: that catches
 articles a site inserts deep in its listing (backdated posts) and links a changed

@@ -116,3 +116,23 @@ def test_parse_duration(text, seconds):
 def test_parse_duration_refuses_what_is_no_duration(text):
     with pytest.raises(ValueError, match="not a duration"):
         revisit.parse_duration(text)
+
+
+def test_only_failures_that_may_hide_a_page_cut_a_listing():
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from archive_spider.failures import FailureLog
+    from archive_spider.spiders.articles import ArticlesSpider
+
+    log = FailureLog(get_crawler(ArticlesSpider), None)
+
+    def index(url):
+        return Request(url, meta={"archive_site": "blog", "archive_role": "index"})
+
+    log.record(index("https://a.example/page/9/"), "http-error", status=404)  # not there: hides nothing
+    log.record(index("https://a.example/tag/x/"), "robots-txt")  # a rule, not a failure
+    assert log.failed_roles == set()
+    log.record(index("https://a.example/page/3/"), "http-error", status=503)
+    log.record(index("https://a.example/page/4/"), "timeout")
+    assert log.failed_roles == {("blog", "index")}
