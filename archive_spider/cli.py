@@ -145,7 +145,9 @@ def redis_options(fn):
 @click.option("--revisit", metavar="POLICY", callback=check_revisit,
               help="Articles already archived: 'conditional' asks the site whether each changed "
                    "(If-None-Match/If-Modified-Since; 304 = not modified); 'never' skips them; "
-                   "'max-age=7d' revisits those fetched longer ago; 'always' fetches them again.  "
+                   "'max-age=7d' revisits those fetched longer ago; 'adaptive' checks each once a tenth "
+                   "of its text's age has passed since its last fetch (fresh ones every run, old ones "
+                   "monthly); 'always' fetches them again.  "
                    "[default: conditional]")
 @click.option("--full-listing", is_flag=True,
               help="Read every index page of the sites' listings this time, as a first crawl does. "

@@ -30,7 +30,7 @@ class CrawlOptions:
     log_level: str = "WARNING"
     log_file: str | None = None
     extra_settings: dict[str, Any] | None = None
-    # Revisit policy for known articles (ARCHIVE_REVISIT): never, conditional, max-age=7d, always.
+    # Revisit policy for known articles (ARCHIVE_REVISIT): never, conditional, max-age=7d, adaptive, always.
     revisit: str | None = None
     # Wait for another run holding the archive's lock instead of raising ArchiveLocked.
     wait: bool = False

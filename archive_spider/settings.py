@@ -100,7 +100,8 @@ ARCHIVE_MAX_ARTICLE_PAGES = 20
 ARCHIVE_MAX_PAGES = 0
 # Revisit policy for articles already in the archive (see revisit.py): "conditional"
 # asks the site with If-None-Match / If-Modified-Since and counts 304s; "never" skips
-# them; "max-age=7d" revisits those last fetched longer ago; "always" fetches them again.
+# them; "max-age=7d" revisits those last fetched longer ago; "adaptive" checks each once a
+# tenth of its text's age has passed since its last fetch; "always" fetches them again.
 ARCHIVE_REVISIT = "conditional"
 # Write every fetched page to a WARC file per crawl under warc/ next to the archive.
 ARCHIVE_WARC = True

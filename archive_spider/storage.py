@@ -548,13 +548,17 @@ def find_duplicate(db: sqlite_utils.Database, row: dict[str, Any]) -> int | None
     return None
 
 
+ADAPTIVE_DATES = ("first_seen", "last_changed", "published", "modified")
+
+
 def revisit_state(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
     """For every URL the archive holds (fetched and canonical): the validators and time
-    of the article's last fetch, which the revisit policy decides on, and under ``url``
+    of the article's last fetch, and its dates, which the revisit policy decides on, and under ``url``
     the address it was fetched from (a canonical URL shares its article's entry)."""
     state: dict[str, dict[str, Any]] = {}
     for row in db.query(
-        "select url, canonical_url, http_etag, http_last_modified, last_fetched, last_seen from articles"
+        "select url, canonical_url, http_etag, http_last_modified, last_fetched, last_seen, "
+        "first_seen, last_changed, published, modified from articles"
     ):
         known = {
             "url": row["url"],
@@ -563,6 +567,8 @@ def revisit_state(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
             # Articles archived before validators were kept: their last sighting.
             "last_fetched": row["last_fetched"] or row["last_seen"],
         }
+        # The dates the adaptive policy judges an article's age by, when known.
+        known.update((name, row[name]) for name in ADAPTIVE_DATES if row[name])
         state[row["url"]] = known
         if row["canonical_url"]:
             state.setdefault(row["canonical_url"], known)

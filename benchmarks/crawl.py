@@ -7,8 +7,8 @@ index page), serves it from a separate process on 127.0.0.1, and measures in one
   (b) extract    extraction alone of every article, on all cores (a process pool)
   (c) crawl      ``archive-spider crawl URL --concurrency 16`` end to end, fresh archive
   (d) rerun      the same crawl again over the unchanged site, same archive (default
-                 revisit policy; then with --revisit never, and with --full-listing,
-                 which reads every index page as a first crawl does)
+                 revisit policy; then with --revisit never, --revisit adaptive, and
+                 --full-listing, which reads every index page as a first crawl does)
 
 (a), (b) and (c) are repeated ``--repeat`` times and their medians reported, with the
 ratio max(a, b) / c of times (1.0: the crawl is as fast as the slower of fetching and
@@ -175,6 +175,7 @@ def cpu_breakdown(groups, sample: int) -> dict[str, float]:
 # Reruns (d) also timed with these options, in this order, after the default one.
 RERUN_VARIANTS = {
     "--revisit never": ["--revisit", "never"],
+    "--revisit adaptive": ["--revisit", "adaptive"],
     "--full-listing": ["--full-listing"],
 }
 

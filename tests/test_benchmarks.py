@@ -70,5 +70,5 @@ def test_crawl_benchmark_measures_a_site_directory_of_its_own(tmp_path):
     assert figures["pages"] == ARTICLES + 2
     assert figures["fetch_s"] > 0 and figures["extract_s"] > 0 and figures["crawl_s"] > 0
     assert 0 < figures["ratio"] and figures["peak_rss_mb"] > 50
-    assert set(figures["reruns_s"]) == {"--revisit never", "--full-listing"}
+    assert set(figures["reruns_s"]) == {"--revisit never", "--revisit adaptive", "--full-listing"}
     assert "ratio max(a, b) / c" in result.stdout

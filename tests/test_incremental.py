@@ -34,6 +34,49 @@ def test_revisit_policy_decides(policy, known, decision):
     assert revisit.parse_policy(policy).decide(known, now=NOW) == decision
 
 
+def fetched(days_ago: float, **dates) -> dict:
+    """What the archive knows of an article last fetched ``days_ago`` before NOW."""
+    when = (NOW - dt.timedelta(days=days_ago)).isoformat()
+    return {"http_etag": '"e"', "last_fetched": when, **dates}
+
+
+def days_before(days: float) -> str:
+    return (NOW - dt.timedelta(days=days)).isoformat()
+
+
+@pytest.mark.parametrize("known, decision", [
+    # published five years before its last fetch: fresh for 30 days (the cap), fetched 3 days ago
+    (fetched(3, published="2020-06-01", first_seen=days_before(3), last_changed=days_before(3)), revisit.SKIP),
+    # ... but checked again once the month is over
+    (fetched(31, published="2020-06-01", first_seen=days_before(31), last_changed=days_before(31)),
+     revisit.CONDITIONAL),
+    # published 10 days before the fetch: fresh for a day; fetched 2 days ago
+    (fetched(2, published=days_before(12), first_seen=days_before(2), last_changed=days_before(2)),
+     revisit.CONDITIONAL),
+    # ... fetched 12 hours ago: skipped
+    (fetched(0.5, published=days_before(10.5), first_seen=days_before(5), last_changed=days_before(5)), revisit.SKIP),
+    # the archive saw it change a day before the last fetch: fresh for 2.4 hours only,
+    # whatever its publication date
+    (fetched(0.2, published="2020-06-01", first_seen=days_before(400), last_changed=days_before(1.2)),
+     revisit.CONDITIONAL),
+    # the page's own modified date counts as a change
+    (fetched(2, published="2020-06-01", modified=days_before(10), first_seen=days_before(2),
+             last_changed=days_before(2)), revisit.CONDITIONAL),
+    # no dates at all but its first archiving, which was the last fetch: asked every run
+    (fetched(0.01, first_seen=days_before(0.01), last_changed=days_before(0.01)), revisit.CONDITIONAL),
+    # a publication date after the fetch (a bad page) is no evidence
+    (fetched(1, published="2031-01-01", first_seen=days_before(300), last_changed=days_before(300)),
+     revisit.SKIP),
+])
+def test_adaptive_revisits_an_article_once_a_tenth_of_its_age_has_passed(known, decision):
+    assert revisit.parse_policy("adaptive").decide(known, now=NOW) == decision
+
+
+def test_adaptive_downloads_in_full_what_it_cannot_ask_about():
+    known = {**fetched(40, published="2020-06-01"), "http_etag": None}
+    assert revisit.parse_policy("adaptive").decide(known, now=NOW) == revisit.FULL
+
+
 def test_default_policy_is_conditional_and_bad_ones_say_what_is_accepted():
     assert revisit.parse_policy(None).name == revisit.DEFAULT_POLICY == "conditional"
     with pytest.raises(ValueError, match="max-age=7d"):

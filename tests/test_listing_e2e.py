@@ -101,3 +101,18 @@ def test_a_period_of_zero_reads_the_whole_listing_every_time(tmp_path):
         assert sorted(index_requests(again)) == sorted(index_requests(first))
         bad = run_cli("crawl", f"{site.url}/", "--db", db_path, "-s", "ARCHIVE_FULL_LISTING_EVERY=weekly")
         assert bad.returncode != 0 and "ARCHIVE_FULL_LISTING_EVERY: 'weekly'" in bad.stderr
+
+
+def test_adaptive_revisits_nothing_published_long_ago_right_after_a_crawl(tmp_path):
+    db_path = tmp_path / "archive.db"
+    essays = ESSAYS[:30]
+    with DemoServer(pages=build_generated_site(0, per_page=PER_PAGE, essays=essays)) as site:
+        crawl(site, db_path)
+        result, requests = crawl(site, db_path, "--revisit", "adaptive")
+        # all published a year or more before they were fetched: fresh for 30 days
+        assert query(db_path, "select count(*) from articles where published < '2026'") == [(len(essays),)]
+        assert essay_statuses(requests) == []
+        assert " 0 not modified" in result.stdout and " 0 errors" in result.stdout
+        # conditional asks about every one of them
+        _, requests = crawl(site, db_path)
+        assert essay_statuses(requests) == [304]
