@@ -141,12 +141,21 @@ def link_scheme(href: str) -> str:
     return match.group(1).lower() if match else ""
 
 
+# What may end a host as written but is no part of it: the root's dot, spaces.
+HOST_END = "." + string.whitespace
+
+
 def _normalise_host(host: str) -> str:
-    host = host.strip().rstrip(".").lower()
+    host = host.strip().rstrip(HOST_END).lower()
     if not host or ":" in host:  # empty, or an IPv6 address
         return host
     if host.isascii():
         return host
+    # IDNA mapping may turn a character into a dot ("0\u2024" is "0."): strip again.
+    return _ascii_host(host).rstrip(HOST_END)
+
+
+def _ascii_host(host: str) -> str:
     try:
         if _idna is not None:
             return _idna.encode(host, uts46=True).decode("ascii")

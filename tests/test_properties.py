@@ -5,7 +5,7 @@ pathological backtracking, not slowness): measured per call, reported on failure
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from archive_spider.decoding import decode_html, looks_binary
@@ -107,6 +107,9 @@ def test_normalise_url_returns_a_string_or_raises_value_error(url, base):
 
 @PROPERTY_SETTINGS
 @given(url=URL_PIECES)
+@example(url="A://0\u2024")  # IDNA maps the one-dot leader to a dot: a trailing dot again
+@example(url="A://\u2024")
+@example(url="A://0 .")  # a space before the root's dot
 def test_normalise_url_is_idempotent(url):
     try:
         result = urls.normalise_url(url)
