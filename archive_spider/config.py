@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings, default_settings
 
+from archive_spider import revisit
+
 
 class ConfigError(ValueError):
     """The user's configuration cannot work; the message says why, in one line."""
@@ -90,14 +92,12 @@ def _number(minimum: float, whole: bool) -> Callable[[BaseSettings, str], str | 
     return check
 
 
-def _parsed_by(parse_name: str) -> Callable[[BaseSettings, str], str | None]:
-    """A check that the value parses with ``revisit.<parse_name>`` (which raises
-    ValueError saying what it accepts)."""
+def _parsed_by(parse: Callable[[str], Any]) -> Callable[[BaseSettings, str], str | None]:
+    """A check that the value parses with ``parse`` (which raises ValueError saying what
+    it accepts)."""
     def check(settings: BaseSettings, name: str) -> str | None:
-        from archive_spider import revisit
-
         try:
-            getattr(revisit, parse_name)(str(settings.get(name)))
+            parse(str(settings.get(name)))
         except ValueError as exc:
             return str(exc)
         return None
@@ -129,8 +129,8 @@ CHECKS: dict[str, Callable[[BaseSettings, str], str | None]] = {
     "ARCHIVE_STALE_INDEX_PAGES": _number(0, whole=True),
     "ARCHIVE_MAX_DEPTH": _number(0, whole=True),
     "ARCHIVE_SITE_MAX_PAGES": _number(0, whole=True),
-    "ARCHIVE_REVISIT": _parsed_by("parse_policy"),
-    "ARCHIVE_FULL_LISTING_EVERY": _parsed_by("parse_duration"),
+    "ARCHIVE_REVISIT": _parsed_by(revisit.parse_policy),
+    "ARCHIVE_FULL_LISTING_EVERY": _parsed_by(revisit.parse_duration),
     "ARCHIVE_ALLOWED_HOSTS": _hosts,
 }
 

@@ -18,6 +18,7 @@ from scrapy import signals
 from scrapy.http import Request
 
 from archive_spider import storage
+from archive_spider.middlewares import ROLE, SITE
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class FailureLog:
             url = request.url
             gone = reason == "http-error" and status is not None and 400 <= status < 500
             if kind_of(reason) == ERROR and not gone:
-                self.failed_roles.add((request.meta.get("archive_site"), request.meta.get("archive_role")))
+                self.failed_roles.add((request.meta.get(SITE), request.meta.get(ROLE)))
             if referer is None:
                 referer = _referer_of(request)
         if (url, reason) in self.recorded:

@@ -20,9 +20,10 @@ from archive_spider.urls import normalise_url
 
 logger = logging.getLogger(__name__)
 
-# Request.meta key the spider sets to say what a request is for.
+# Request.meta keys the spider sets: what a request is for, and for which site.
 ROLE = "archive_role"
 ROLE_ARTICLE = "article"
+SITE = "archive_site"
 # Request.meta key holding what the archive knew when a conditional request was sent.
 CONDITIONAL = "archive_conditional"
 

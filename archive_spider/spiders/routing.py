@@ -34,7 +34,7 @@ from scrapy.http import Response
 from archive_spider import discovery, feeds, revisit, storage
 from archive_spider.failures import FailureLog
 from archive_spider.listing import ArchiveKnowledge, ListingPlan
-from archive_spider.middlewares import ROLE, ROLE_ARTICLE
+from archive_spider.middlewares import ROLE, ROLE_ARTICLE, SITE
 from archive_spider.sites import SiteConfig
 from archive_spider.urls import normalise_url
 
@@ -43,8 +43,7 @@ logger = logging.getLogger(__name__)
 ROLE_SOURCE = "source"  # a feed, sitemap or robots.txt
 ROLE_PROBE = "probe"  # a guessed feed or sitemap address (--discover): may not exist
 
-# Request.meta keys of our own.
-SITE = "archive_site"
+# Request.meta keys of our own (and ROLE, SITE from middlewares.py).
 DEPTH = "archive_depth"  # links from a start URL (continuation pages do not count)
 STALE = "archive_stale"  # index pages in a row, up to this one, that brought nothing new
 FORCED = "archive_forced"  # listed by a site's article_links selector: archive it
@@ -162,10 +161,7 @@ class SiteRoutingMixin:
         stats.set_value("archive/start_urls", len(self.start_urls))
         for site in self.sites:
             for url in site.start_urls:
-                yield scrapy.Request(
-                    url, callback=self.parse_page, errback=self.start_failed,
-                    meta={ROLE: "start", SITE: site.name, DEPTH: 0, STALE: 0, **self.slot_meta(site)},
-                )
+                yield self.make_request(site, url, role="start", depth=0, errback=self.start_failed)
         for site in self.sites:
             if site.discover:
                 # robots.txt first; the usual sitemap and feed paths are guessed only if it
@@ -175,10 +171,7 @@ class SiteRoutingMixin:
                 yield self.probe_request(site, robots)
 
     def probe_request(self, site: SiteConfig, url: str) -> scrapy.Request:
-        return scrapy.Request(
-            url, callback=self.parse_page, errback=self.probe_failed,
-            meta={ROLE: ROLE_PROBE, SITE: site.name, DEPTH: 0, STALE: 0, **self.slot_meta(site)},
-        )
+        return self.make_request(site, url, role=ROLE_PROBE, depth=0, errback=self.probe_failed)
 
     def discovery_step_done(self, response_or_request, found_sitemaps: bool = False, found_feeds: bool = False):
         """Count off robots.txt and the start pages of a site crawled with ``discover``;
@@ -240,6 +233,11 @@ class SiteRoutingMixin:
             stats.inc_value("archive/refused/site_max_pages")
             self.listing.cut_short(site.name, "the page cap")
             return None
+        return self.make_request(site, url, role=role, depth=depth, stale=stale, meta=meta, errback=errback)
+
+    def make_request(self, site: SiteConfig, url: str, *, role: str, depth: int, stale: int = 0,
+                     meta: dict | None = None, errback=None) -> scrapy.Request:
+        """A request for one of ``site``'s pages, with the meta the crawl routes it by."""
         request_meta = {ROLE: role, SITE: site.name, DEPTH: depth, STALE: stale, **self.slot_meta(site)}
         request_meta.update(meta or {})
         return scrapy.Request(url, callback=self.parse_page, errback=errback, meta=request_meta)
@@ -334,10 +332,7 @@ class SiteRoutingMixin:
             if not self.count_request(site, url):
                 self.listing.cut_short(site.name, "the page cap")
                 continue
-            requests.append(scrapy.Request(
-                url, callback=self.parse_page,
-                meta={ROLE: ROLE_ARTICLE, SITE: site.name, DEPTH: 1, STALE: 0, **self.slot_meta(site)},
-            ))
+            requests.append(self.make_request(site, url, role=ROLE_ARTICLE, depth=1))
             if len(requests) >= self.REVISIT_CHUNK:
                 break
         if not requests:
