@@ -675,7 +675,7 @@ def site_boilerplate(db: sqlite_utils.Database, site: str, min_articles: int, li
 def full_listing_times(db: sqlite_utils.Database, start_urls: Iterable[str]) -> dict[str, str]:
     """When a crawl last read the whole listing of each of ``start_urls`` (those it ever did)."""
     urls = list(dict.fromkeys(start_urls))
-    if not urls or "listings" not in db.table_names():
+    if not urls:
         return {}
     marks = ",".join("?" * len(urls))
     return dict(db.execute(f"select start_url, full_read from listings where start_url in ({marks})", urls).fetchall())
