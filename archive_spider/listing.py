@@ -55,10 +55,12 @@ def parse_every(value) -> dt.timedelta:
 class ArchiveKnowledge:
     """What the archive holds, read once per crawl and shared by the spider and the
     revisit middleware: ``state`` maps every archived URL (fetched and canonical) to what
-    its last fetch left (``storage.revisit_state``). Empty when there is no archive yet."""
+    its last fetch left (``storage.revisit_state``; with ``dates`` for the adaptive
+    policy). Empty when there is no archive yet."""
 
-    def __init__(self, db_path: str | None):
+    def __init__(self, db_path: str | None, dates: bool = False):
         self.db_path = db_path
+        self.dates = dates
         self._state: dict[str, dict] | None = None
 
     @classmethod
@@ -66,7 +68,8 @@ class ArchiveKnowledge:
         """The crawler's ArchiveKnowledge, created on first use."""
         knowledge = getattr(crawler, "_archive_knowledge", None)
         if knowledge is None:
-            knowledge = cls(crawler.settings.get("ARCHIVE_DB_PATH"))
+            policy = revisit.parse_policy(crawler.settings.get("ARCHIVE_REVISIT"))
+            knowledge = cls(crawler.settings.get("ARCHIVE_DB_PATH"), dates=policy.name == "adaptive")
             crawler._archive_knowledge = knowledge
         return knowledge
 
@@ -80,7 +83,7 @@ class ArchiveKnowledge:
                 except storage.ArchiveError:
                     return self._state  # no archive yet: nothing is known
                 try:
-                    self._state = storage.revisit_state(db)
+                    self._state = storage.revisit_state(db, dates=self.dates)
                 finally:
                     db.close()
         return self._state

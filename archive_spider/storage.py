@@ -551,14 +551,15 @@ def find_duplicate(db: sqlite_utils.Database, row: dict[str, Any]) -> int | None
 ADAPTIVE_DATES = ("first_seen", "last_changed", "published", "modified")
 
 
-def revisit_state(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+def revisit_state(db: sqlite_utils.Database, dates: bool = False) -> dict[str, dict[str, Any]]:
     """For every URL the archive holds (fetched and canonical): the validators and time
-    of the article's last fetch, and its dates, which the revisit policy decides on, and under ``url``
-    the address it was fetched from (a canonical URL shares its article's entry)."""
+    of the article's last fetch, which the revisit policy decides on (with ``dates``, also
+    the ADAPTIVE_DATES the adaptive policy needs), and under ``url`` the address it was
+    fetched from (a canonical URL shares its article's entry)."""
     state: dict[str, dict[str, Any]] = {}
+    extra = "".join(f", {name}" for name in ADAPTIVE_DATES) if dates else ""
     for row in db.query(
-        "select url, canonical_url, http_etag, http_last_modified, last_fetched, last_seen, "
-        "first_seen, last_changed, published, modified from articles"
+        f"select url, canonical_url, http_etag, http_last_modified, last_fetched, last_seen{extra} from articles"
     ):
         known = {
             "url": row["url"],
@@ -567,8 +568,8 @@ def revisit_state(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
             # Articles archived before validators were kept: their last sighting.
             "last_fetched": row["last_fetched"] or row["last_seen"],
         }
-        # The dates the adaptive policy judges an article's age by, when known.
-        known.update((name, row[name]) for name in ADAPTIVE_DATES if row[name])
+        if dates:  # what the adaptive policy judges an article's age by, when known
+            known.update((name, row[name]) for name in ADAPTIVE_DATES if row[name])
         state[row["url"]] = known
         if row["canonical_url"]:
             state.setdefault(row["canonical_url"], known)
