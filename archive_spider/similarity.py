@@ -40,7 +40,12 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> Counter:
     words = WORD_RE.findall((text or "").lower())
     if len(words) < size:
         return Counter([" ".join(words)]) if words else Counter()
-    return Counter(" ".join(words[i:i + size]) for i in range(len(words) - size + 1))
+    return Counter(map(" ".join, zip(*(words[i:] for i in range(size)))))
+
+
+# For each bit of a byte (most significant first), a bytes.translate table mapping every
+# byte value to that bit: 0 or 1.
+BIT_OF_BYTE = [bytes((value >> (7 - bit)) & 1 for value in range(256)) for bit in range(8)]
 
 
 def simhash(text: str | None) -> int | None:
@@ -48,14 +53,18 @@ def simhash(text: str | None) -> int | None:
     when the text is too short to fingerprint."""
     if len(WORD_RE.findall(text or "")) < MIN_WORDS_FOR_SIMHASH:
         return None
-    # Each shingle's hash as 64 characters '0'/'1', once per occurrence; a bit of the
-    # fingerprint is set when more than half of them have it (zip does the counting in C).
-    rows = []
-    for shingle, count in shingles(text).items():
-        digest = hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest()
-        rows.extend([format(int.from_bytes(digest, "big"), "064b")] * count)
-    half = len(rows) / 2
-    fingerprint = int("".join("1" if column.count("1") > half else "0" for column in zip(*rows)), 2)
+    # Every shingle's 8-byte hash, once per occurrence, in one bytes object; bit j of
+    # byte k of the fingerprint is set when more than half of the hashes have it. The
+    # counting runs in C: slice out byte k of every hash, map each to bit j, count ones.
+    blake2b = hashlib.blake2b
+    hashes = b"".join(blake2b(shingle.encode("utf-8"), digest_size=8).digest() * count
+                      for shingle, count in shingles(text).items())
+    half = len(hashes) / 8 / 2
+    fingerprint = 0
+    for byte in range(BITS // 8):
+        column = hashes[byte::8]
+        for table in BIT_OF_BYTE:
+            fingerprint = (fingerprint << 1) | (column.translate(table).count(1) > half)
     return fingerprint - (1 << BITS) if fingerprint >= 1 << (BITS - 1) else fingerprint
 
 
