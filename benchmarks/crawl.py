@@ -14,6 +14,9 @@ index page), serves it from a separate process on 127.0.0.1, and measures in one
 ratio max(a, b) / c of times (1.0: the crawl is as fast as the slower of fetching and
 extracting; the target is >= 0.8) and the peak RSS of the crawl's whole process tree
 (the crawl, its extraction workers and their fork server; not the site's server).
+It also prints the ratio's ceiling on this machine: a crawl needs at least the CPU
+seconds of (a) and (b) together, over all cores, so max(a, b) / c cannot exceed
+max(a, b) / ((CPU of a + CPU of b) / cores) whatever else it does.
 
 Examples:
     python benchmarks/crawl.py --articles 1500
@@ -140,18 +143,23 @@ def article_groups(db_path: Path) -> list[tuple[list[tuple[str, str]], str | Non
         db.close()
 
 
-def extract_all(groups, workers: int) -> float:
-    """Seconds to extract every group on ``workers`` processes (started beforehand)."""
+def extract_all(groups, workers: int) -> tuple[float, float]:
+    """Seconds to extract every group on ``workers`` processes (started beforehand), and
+    the CPU seconds that took (the workers' and this process's, which feeds them)."""
     from archive_spider.workers import init_worker, process_context
+
+    def used() -> float:  # CPU seconds so far of the pool's workers and of this process
+        workers_cpu = sum(cpu_seconds(process.pid) for process in pool._processes.values())
+        return workers_cpu + time.process_time()
 
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=process_context(),
                                                 initializer=init_worker) as pool:
         list(pool.map(warm_up, range(workers)))
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), used()
         pages, teasers = [g[0] for g in groups], [g[1] for g in groups]
         for _ in pool.map(extract_pages, pages, teasers, chunksize=4):
             pass
-        return time.monotonic() - started
+        return time.monotonic() - started, used() - cpu_before
 
 
 def cpu_breakdown(groups, sample: int) -> dict[str, float]:
@@ -241,14 +249,17 @@ def main() -> None:
         url_file.write_text("".join(f"{url}{p}\n" for p in paths), encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         fetch, extract, crawl, memory, crawl_cpu, own_cpu, server_cpu = [], [], [], [], [], [], []
+        fetch_cpu, extract_cpu = [], []
         db_path = None
         stored = 0
         for run in range(1, args.repeat + 1):
             if not args.crawl_only:
+                served_before = cpu_seconds(server.pid)
                 result, seconds, _ = run_measured(
                     [sys.executable, str(ROOT / "benchmarks" / "bare_fetch.py"), str(url_file),
                      "--concurrency", str(args.concurrency)], env=env)
                 fetch.append(seconds)
+                fetch_cpu.append(result.cpu_seconds + cpu_seconds(server.pid) - served_before)
             db_path = work / f"archive-{run}.db"
             command = crawl_command(url, db_path, args.concurrency, workers)
             served_before = cpu_seconds(server.pid)
@@ -262,7 +273,9 @@ def main() -> None:
             if run == 1:
                 groups = article_groups(db_path)
             if not args.crawl_only:
-                extract.append(extract_all(groups, workers))
+                seconds, cpu = extract_all(groups, workers)
+                extract.append(seconds)
+                extract_cpu.append(cpu)
             print(f"run {run}: fetch {(fetch or [0])[-1]:.1f} s, extract {(extract or [0])[-1]:.1f} s, "
                   f"crawl {crawl[-1]:.1f} s ({crawl_cpu[-1]:.1f} CPU s, {stored} articles), peak {peak / 2**20:.0f} MB", file=sys.stderr)
         rerun = rerun_peak = None
@@ -283,10 +296,16 @@ def main() -> None:
     c = statistics.median(crawl)
     a, b = (statistics.median(fetch), statistics.median(extract)) if fetch else (float("nan"), float("nan"))
     articles = len(groups)
+    # A crawl does at least (a)'s work and (b)'s: with every core busy all the time and
+    # nothing else to do, it would take their CPU seconds over the cores.
+    floor = (statistics.median(fetch_cpu) + statistics.median(extract_cpu)) / cpu_count() if fetch else float("nan")
     figures = {
         "articles": articles, "pages": len(paths), "stored": stored, "workers": workers,
         "concurrency": args.concurrency, "repeat": args.repeat,
         "fetch_s": a, "extract_s": b, "crawl_s": c, "ratio": max(a, b) / c,
+        "fetch_cpu_s": statistics.median(fetch_cpu) if fetch else None,
+        "extract_cpu_s": statistics.median(extract_cpu) if fetch else None,
+        "crawl_floor_s": floor, "ratio_ceiling": max(a, b) / floor,
         "peak_rss_mb": statistics.median(memory) / 2**20, "peak_rss_max_mb": max(memory) / 2**20,
         "crawl_cpu_s": statistics.median(crawl_cpu), "crawl_own_cpu_s": statistics.median(own_cpu),
         "server_cpu_s": statistics.median(server_cpu), "load_average": os.getloadavg(),
@@ -311,6 +330,10 @@ def main() -> None:
     print()
     if fetch:
         print(f"ratio max(a, b) / c:        {figures['ratio']:.2f}   (target >= 0.8)")
+        print(f"  ceiling on this machine:  {figures['ratio_ceiling']:.2f}   a crawl does (a)'s and (b)'s work, "
+              f"{figures['fetch_cpu_s']:.1f} + {figures['extract_cpu_s']:.1f} CPU s (server included),\n"
+              f"                            so it needs >= {floor:.1f} s on {cpu_count()} cores before any "
+              f"work of its own (discovery, storage, WARC)")
     print(f"CPU seconds of the crawl tree: {figures['crawl_cpu_s']:.1f} for {c:.1f} s of wall time "
           f"(load average after the runs: {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
     print(f"  of which the crawl's own process {figures['crawl_own_cpu_s']:.1f}, its workers "

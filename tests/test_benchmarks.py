@@ -70,5 +70,8 @@ def test_crawl_benchmark_measures_a_site_directory_of_its_own(tmp_path):
     assert figures["pages"] == ARTICLES + 2
     assert figures["fetch_s"] > 0 and figures["extract_s"] > 0 and figures["crawl_s"] > 0
     assert 0 < figures["ratio"] and figures["peak_rss_mb"] > 50
+    # the ceiling counts the CPU both jobs took (the extraction workers' included)
+    assert figures["fetch_cpu_s"] > 0 and figures["extract_cpu_s"] > 0
+    assert figures["ratio"] < figures["ratio_ceiling"]
     assert set(figures["reruns_s"]) == {"--revisit never", "--revisit adaptive", "--full-listing"}
     assert "ratio max(a, b) / c" in result.stdout
