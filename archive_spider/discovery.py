@@ -46,6 +46,15 @@ import lxml.html
 from archive_spider import heuristics as h
 from archive_spider.urls import is_followable, link_scheme, normalise_url, same_site
 
+# The URL caches hold what pages repeat: menus, category links, the sidebar's recent
+# articles. A page's links are mostly of the pages read just before it, so small caches
+# hit about as often as large ones (on 2,650 pages of a 10,000-article site, resolving
+# links with 2,048 entries missed 2.6 % more often than with 8,192, at the same speed),
+# and a larger cache is memory that keeps growing with the site long after it stops
+# saving time (about 3.6 MB more per worker process at 8,192 and 4,096 entries).
+URL_CACHE_SIZE = 2048
+URL_SHAPE_CACHE_SIZE = 1024
+
 
 @dataclass(frozen=True)
 class ArticleLink:
@@ -211,7 +220,7 @@ def resolve(href: str | None, base: str, hosts: list[str]) -> str | None:
     return _resolve(href, base, tuple(hosts))
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=URL_CACHE_SIZE)
 def _resolve(href: str, base: str, hosts: tuple[str, ...]) -> str | None:
     if link_scheme(href) in h.UNFOLLOWABLE_SCHEMES:
         return None
@@ -457,7 +466,7 @@ def mark_regions(link: _Link, cache: dict) -> None:
 # --------------------------------------------------------------------------- URL shapes
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=URL_SHAPE_CACHE_SIZE)
 def document_url(url: str) -> str:
     """``url`` without what only selects a view of the same document (print, AMP, reply)."""
     parts = urlsplit(url)
@@ -469,7 +478,7 @@ def document_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/") or "/", query, ""))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=URL_SHAPE_CACHE_SIZE)
 def page_base(url: str) -> str:
     """``url`` without its page number: the listing or article it is one page of.
 
@@ -486,7 +495,7 @@ def page_base(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/") or "/", query_text, ""))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=URL_SHAPE_CACHE_SIZE)
 def page_number(url: str) -> int | None:
     """The page number written in ``url`` (``/page/3/``, ``?page=3``, ``/slug/3/``), if any."""
     parts = urlsplit(url)
@@ -519,7 +528,7 @@ def is_article_shaped_path(path: str) -> bool:
     return bool(h.ARTICLE_PATH_RE.search(path)) and not h.NON_ARTICLE_PATH_RE.search(path)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=URL_SHAPE_CACHE_SIZE)
 def is_non_article_url(url: str) -> bool:
     """Listing, taxonomy, people, search, account or site-information pages (and '/')."""
     if is_page_of_article(url):
@@ -533,7 +542,7 @@ def is_non_article_url(url: str) -> bool:
     return bool(params & h.NON_ARTICLE_QUERY_PARAMS)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=URL_SHAPE_CACHE_SIZE)
 def is_page_of_article(url: str) -> bool:
     """Page 2+ of one article: ``/essays/slug/2/``, ``/2024/05/slug/page/3/``, ``?id=12&page=2``."""
     if page_number(url) is None:
@@ -541,7 +550,7 @@ def is_page_of_article(url: str) -> bool:
     return is_article_shaped_url(page_base(url))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=URL_SHAPE_CACHE_SIZE)
 def is_article_shaped_url(url: str) -> bool:
     """A date-and-slug path, a slug of several words, an id, or ``article.php?id=12``."""
     if is_non_article_url(url):

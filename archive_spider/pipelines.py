@@ -93,7 +93,9 @@ class StorePipeline:
         self.buffer: list[dict] = []
         self.db = None
         self.crawl_id: int | None = None
-        self.summaries: dict[str, str | None] = {}
+        # The hash of each stored article's summary, to tell a better teaser from it at
+        # the end (store_better_teasers); the text itself is in the archive.
+        self.summaries: dict[str, int] = {}
         self.fetches: dict[str, dict] = {}
         self.not_modified: dict[str, dict] = {}
         self.warc_records: list[dict] = []
@@ -130,7 +132,7 @@ class StorePipeline:
     def process_item(self, item: ArticleItem):
         record = ItemAdapter(item).asdict()
         record.update(self.fetches.pop(record["url"], {}))
-        self.summaries[record["url"]] = record.get("summary")
+        self.summaries[record["url"]] = hash(record.get("summary"))
         self.buffer.append(record)
         if len(self.buffer) >= self.batch_size or time.monotonic() - self.last_flush >= self.flush_seconds:
             self.flush()
@@ -170,12 +172,13 @@ class StorePipeline:
         """An article may be fetched before the index page that shows its full teaser
         (a sidebar listed it first, cut short): store the fullest teaser the crawl saw,
         and judge 'teaser-not-found' again by it. The spider's ``teasers`` maps article
-        URLs to the best listing found."""
+        URLs to a listing better than the one an article was extracted with, if one came
+        later."""
         teasers = getattr(self.crawler.spider, "teasers", {})
         better = {}
         for url, used in self.summaries.items():
             link = teasers.get(url)
-            if link is None or not link.teaser or link.teaser == used:
+            if link is None or not link.teaser or hash(link.teaser) == used:
                 continue
             stored = storage.find_article(self.db, url)
             if stored is None:

@@ -47,7 +47,7 @@ _HEX = frozenset(string.hexdigits)
 _IPV4_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=2048)  # see discovery.URL_CACHE_SIZE
 def normalise_url(url: str, base: str | None = None) -> str:
     """Return the one normalised, absolute spelling of ``url``.
 

@@ -7,6 +7,7 @@ from scrapy.http import HtmlResponse, Request, TextResponse
 from scrapy.utils.test import get_crawler
 
 from archive_spider.discovery import ArticleLink
+from archive_spider.extraction import extract_article
 from archive_spider.spiders.articles import ArticlesSpider
 from archive_spider.spiders.routing import DEPTH, SITE, STALE, respell_url
 
@@ -188,3 +189,33 @@ def test_feed_start_url_becomes_article_requests_with_teasers():
 def test_example_config_is_accepted_by_the_spider():
     spider, _ = make_spider(config=str(ROOT / "sites.example.toml"))
     assert {s.name for s in spider.sites} == {"slow-roads", "old-directory"}
+
+
+def test_an_extracted_article_keeps_only_a_better_teaser_that_comes_later():
+    spider, _ = make_spider(url="https://example.org/")
+    url = "https://example.org/a-b-c/"
+    cut = ArticleLink(url, "A B C", "The opening words of the essay, cut short…", None)
+    whole = ArticleLink(url, "A B C", "The opening words of the essay, cut short by nobody this time.", None)
+    html = ("<html><body><article><h1>A B C</h1><p>" + "The opening words of the essay. " * 40
+            + "</p></article></body></html>")
+    spider.remember_teaser(cut)
+    spider.build_item([(url, html)], None, cut)
+    # extracted with the only teaser known: the crawl no longer holds it
+    assert url not in spider.teasers
+    spider.remember_teaser(cut)  # another sidebar lists it, cut the same way
+    assert url not in spider.teasers
+    spider.remember_teaser(whole)  # its category page, later: kept for the end of the crawl
+    assert spider.teasers[url] is whole
+
+
+def test_a_better_teaser_found_during_extraction_is_not_lost():
+    spider, _ = make_spider(url="https://example.org/")
+    url = "https://example.org/a-b-c/"
+    cut = ArticleLink(url, "A B C", "The opening words of the essay, cut short…", None)
+    whole = ArticleLink(url, "A B C", "The opening words of the essay, cut short by nobody this time.", None)
+    spider.remember_teaser(cut)
+    spider.remember_teaser(whole)  # arrives while the page, sent with `cut`, is extracted
+    html = "<html><body><article><h1>A B C</h1><p>" + "Words of the essay. " * 40 + "</p></article></body></html>"
+    item = spider.make_item([(url, html)], None, cut, extract_article(html, url=url))
+    assert item.summary == cut.teaser
+    assert spider.teasers[url] is whole  # store_better_teasers will store it

@@ -44,6 +44,9 @@ def split_urls(value: str | Iterable[str] | None) -> list[str]:
     return [u for u in value if u]
 
 
+NO_TEASER = (False, False, 0)
+
+
 def teaser_quality(link: discovery.ArticleLink) -> tuple[bool, bool, int]:
     """Orders teasers of one article: one with text beats none, an uncut one beats one cut
     short with an ellipsis, and a longer one beats a shorter."""
@@ -76,7 +79,12 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         self.start_urls = [u for s in self.sites for u in s.start_urls]
         if not self.start_urls:
             raise ValueError("ArticlesSpider needs at least one start URL (-a url=https://...)")
+        # The fullest teaser seen for each article not extracted yet, and for an extracted
+        # one only a teaser better than the one it was extracted with (store_better_teasers
+        # stores those at the end); of an extracted article only that teaser's quality is
+        # kept, in ``used_teasers``, so the crawl does not hold every teaser of the site.
         self.teasers: dict[str, discovery.ArticleLink] = {}
+        self.used_teasers: dict[str, tuple[bool, bool, int]] = {}
         # Each site's known boilerplate paragraphs, read from the archive at first use.
         self.boilerplate: dict[str, frozenset[str]] = {}
 
@@ -214,7 +222,12 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         """Keep the fullest teaser seen for each article: the same essay is often listed
         with its whole teaser on its category page and a cut one in a sidebar."""
         best = self.teasers.get(link.url)
-        if best is None or teaser_quality(link) > teaser_quality(best):
+        quality = teaser_quality(link)
+        if best is None:
+            used = self.used_teasers.get(link.url)
+            if used is None or quality > used:
+                self.teasers[link.url] = link
+        elif quality > teaser_quality(best):
             self.teasers[link.url] = link
 
     # --- errbacks -------------------------------------------------------------------------
@@ -300,6 +313,13 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         teaser_text = teaser.teaser if teaser else None
         canonical = analysis.canonical_url if analysis else None
         url = normalise_url(first_url)
+        used = teaser_quality(teaser) if teaser else NO_TEASER
+        self.used_teasers[url] = used
+        # from now on only a better teaser matters: one that came while the page was in
+        # extraction stays, for store_better_teasers
+        best = self.teasers.get(url)
+        if best is not None and teaser_quality(best) <= used:
+            del self.teasers[url]
         return self.apply_item_selectors(ArticleItem(
             url=url,
             canonical_url=canonical if canonical and canonical != url else None,
