@@ -264,7 +264,8 @@ def text_lines(
     def walk(node: lxml.html.HtmlElement) -> None:
         if not isinstance(node.tag, str):
             return
-        if h.HIDDEN_TEXT_CLASS_RE.search(node.get("class", "")) or node.get("hidden") is not None:
+        names = node.get("class")
+        if (names and h.HIDDEN_TEXT_CLASS_RE.search(names)) or node.get("hidden") is not None:
             return
         if skip is not None and skip(node):
             end_line()
@@ -284,11 +285,12 @@ def text_lines(
     return lines
 
 
-SPACE_RE = re.compile(r"\s+")
+DIGIT_RE = re.compile(r"\d")
 
 
 def collapse_space(text: str) -> str:
-    return SPACE_RE.sub(" ", text.replace("\xa0", " ")).strip()
+    # str.split() splits on exactly what \s matches (no-break spaces included), in C
+    return " ".join(text.split())
 
 
 def clean_link_text(text: str) -> str:
@@ -417,6 +419,12 @@ class _Region:
     in_heading: bool = False
 
 
+def class_and_id(element: lxml.html.HtmlElement) -> str:
+    """``element``'s class and id, space-separated, for the region patterns ("" if none)."""
+    names, ident = element.get("class"), element.get("id")
+    return f"{names or ''} {ident or ''}" if names or ident else ""
+
+
 def region_of(element: lxml.html.HtmlElement, cache: dict) -> _Region:
     """The region of ``element`` (itself included), memoised in ``cache`` per element."""
     if element in cache:
@@ -424,28 +432,28 @@ def region_of(element: lxml.html.HtmlElement, cache: dict) -> _Region:
     parent = element.getparent()
     outer = region_of(parent, cache) if parent is not None else _Region()
     tag = element.tag if isinstance(element.tag, str) else ""
-    classes = f"{element.get('class', '')} {element.get('id', '')}"
+    classes = class_and_id(element)  # "" for most elements: no pattern to try then
     role = (element.get("role") or "").lower()
     # inside <article>, <section>, <aside> or <main>, a header or footer is that
     # block's own; so is one that a class names as a post's, card's or teaser's
     # (not <body class="single-post">: that says what the page is, not where)
     parent_classes = ""
     if parent is not None and parent.tag not in ("body", "html"):
-        parent_classes = f"{parent.get('class', '')} {parent.get('id', '')}"
-    named_content = tag not in ("body", "html") and bool(h.CONTENT_CLASS_RE.search(classes))
+        parent_classes = class_and_id(parent)
+    named_content = tag not in ("body", "html") and bool(classes) and bool(h.CONTENT_CLASS_RE.search(classes))
     in_content = (
         outer.in_content or tag in h.CONTENT_TAGS or role == "main" or named_content
-        or bool(h.CONTENT_CLASS_RE.search(parent_classes))
+        or (bool(parent_classes) and bool(h.CONTENT_CLASS_RE.search(parent_classes)))
     )
     chrome = tag == "nav" or role in h.CHROME_ROLES or (
-        not in_content and (tag in h.CHROME_TAGS or bool(h.CHROME_CLASS_RE.search(classes)))
+        not in_content and (tag in h.CHROME_TAGS or (bool(classes) and bool(h.CHROME_CLASS_RE.search(classes))))
     )
     region = _Region(
         in_content=in_content,
         in_chrome=outer.in_chrome or chrome,
-        in_sidebar=outer.in_sidebar or tag == "aside" or bool(h.SIDEBAR_CLASS_RE.search(classes)),
-        in_pagination=outer.in_pagination or bool(h.PAGINATION_CLASS_RE.search(classes)),
-        in_tag_cloud=outer.in_tag_cloud or bool(h.TAG_CLOUD_CLASS_RE.search(classes)),
+        in_sidebar=outer.in_sidebar or tag == "aside" or (bool(classes) and bool(h.SIDEBAR_CLASS_RE.search(classes))),
+        in_pagination=outer.in_pagination or (bool(classes) and bool(h.PAGINATION_CLASS_RE.search(classes))),
+        in_tag_cloud=outer.in_tag_cloud or (bool(classes) and bool(h.TAG_CLOUD_CLASS_RE.search(classes))),
         in_heading=outer.in_heading or tag in h.HEADING_TAGS,
     )
     cache[element] = region
@@ -906,7 +914,7 @@ def find_teaser_date(block: lxml.html.HtmlElement) -> str | None:
 
 def parse_date(text: str) -> str | None:
     """The first date written in ``text`` (ISO, 03.05.2024, 3 May 2024, May 3, 2024...)."""
-    if not text:
+    if not text or not DIGIT_RE.search(text):  # every date pattern has digits
         return None
     attempts = []
     for match in h.ISO_DATE_RE.finditer(text):
