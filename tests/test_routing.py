@@ -219,3 +219,12 @@ def test_a_better_teaser_found_during_extraction_is_not_lost():
     item = spider.make_item([(url, html)], None, cut, extract_article(html, url=url))
     assert item.summary == cut.teaser
     assert spider.teasers[url] is whole  # store_better_teasers will store it
+
+
+def test_a_listing_without_text_after_extraction_is_not_kept():
+    spider, _ = make_spider(url="https://example.org/")
+    url = "https://example.org/a-b-c/"
+    html = "<html><body><article><h1>A B C</h1><p>" + "Words of the essay. " * 40 + "</p></article></body></html>"
+    spider.build_item([(url, html)], None, None)  # found with no teaser at all
+    spider.remember_teaser(ArticleLink(url, "A B C", None, None))  # a bare title in a list
+    assert url not in spider.teasers

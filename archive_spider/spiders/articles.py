@@ -44,7 +44,8 @@ def split_urls(value: str | Iterable[str] | None) -> list[str]:
     return [u for u in value if u]
 
 
-NO_TEASER = (False, False, 0)
+# The quality of a listing with no teaser text (see teaser_quality).
+NO_TEASER = (False, True, 0)
 
 
 def teaser_quality(link: discovery.ArticleLink) -> tuple[bool, bool, int]:
