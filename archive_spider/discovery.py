@@ -420,7 +420,7 @@ class _Region:
 
 
 def class_and_id(element: lxml.html.HtmlElement) -> str:
-    """``element``'s class and id, space-separated, for the region patterns ("" if none)."""
+    """``element``'s class and id, space-separated, for the region patterns."""
     names, ident = element.get("class"), element.get("id")
     return f"{names or ''} {ident or ''}" if names or ident else ""
 
@@ -432,7 +432,7 @@ def region_of(element: lxml.html.HtmlElement, cache: dict) -> _Region:
     parent = element.getparent()
     outer = region_of(parent, cache) if parent is not None else _Region()
     tag = element.tag if isinstance(element.tag, str) else ""
-    classes = class_and_id(element)  # "" for most elements: no pattern to try then
+    classes = class_and_id(element)
     role = (element.get("role") or "").lower()
     # inside <article>, <section>, <aside> or <main>, a header or footer is that
     # block's own; so is one that a class names as a post's, card's or teaser's
@@ -440,20 +440,20 @@ def region_of(element: lxml.html.HtmlElement, cache: dict) -> _Region:
     parent_classes = ""
     if parent is not None and parent.tag not in ("body", "html"):
         parent_classes = class_and_id(parent)
-    named_content = tag not in ("body", "html") and bool(classes) and bool(h.CONTENT_CLASS_RE.search(classes))
+    named_content = tag not in ("body", "html") and bool(h.CONTENT_CLASS_RE.search(classes))
     in_content = (
         outer.in_content or tag in h.CONTENT_TAGS or role == "main" or named_content
-        or (bool(parent_classes) and bool(h.CONTENT_CLASS_RE.search(parent_classes)))
+        or bool(h.CONTENT_CLASS_RE.search(parent_classes))
     )
     chrome = tag == "nav" or role in h.CHROME_ROLES or (
-        not in_content and (tag in h.CHROME_TAGS or (bool(classes) and bool(h.CHROME_CLASS_RE.search(classes))))
+        not in_content and (tag in h.CHROME_TAGS or bool(h.CHROME_CLASS_RE.search(classes)))
     )
     region = _Region(
         in_content=in_content,
         in_chrome=outer.in_chrome or chrome,
-        in_sidebar=outer.in_sidebar or tag == "aside" or (bool(classes) and bool(h.SIDEBAR_CLASS_RE.search(classes))),
-        in_pagination=outer.in_pagination or (bool(classes) and bool(h.PAGINATION_CLASS_RE.search(classes))),
-        in_tag_cloud=outer.in_tag_cloud or (bool(classes) and bool(h.TAG_CLOUD_CLASS_RE.search(classes))),
+        in_sidebar=outer.in_sidebar or tag == "aside" or bool(h.SIDEBAR_CLASS_RE.search(classes)),
+        in_pagination=outer.in_pagination or bool(h.PAGINATION_CLASS_RE.search(classes)),
+        in_tag_cloud=outer.in_tag_cloud or bool(h.TAG_CLOUD_CLASS_RE.search(classes)),
         in_heading=outer.in_heading or tag in h.HEADING_TAGS,
     )
     cache[element] = region

@@ -223,12 +223,9 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         """Keep the fullest teaser seen for each article: the same essay is often listed
         with its whole teaser on its category page and a cut one in a sidebar."""
         best = self.teasers.get(link.url)
-        quality = teaser_quality(link)
-        if best is None:
-            used = self.used_teasers.get(link.url)
-            if used is None or quality > used:
-                self.teasers[link.url] = link
-        elif quality > teaser_quality(best):
+        # to beat: the best teaser kept, else the one the article was extracted with
+        bar = teaser_quality(best) if best is not None else self.used_teasers.get(link.url)
+        if bar is None or teaser_quality(link) > bar:
             self.teasers[link.url] = link
 
     # --- errbacks -------------------------------------------------------------------------
