@@ -44,16 +44,14 @@ import lxml.etree
 import lxml.html
 
 from archive_spider import heuristics as h
-from archive_spider.urls import is_followable, link_scheme, normalise_url, same_site
-
-# The URL caches hold what pages repeat: menus, category links, the sidebar's recent
-# articles. A page's links are mostly of the pages read just before it, so small caches
-# hit about as often as large ones (on 2,650 pages of a 10,000-article site, resolving
-# links with 2,048 entries missed 2.6 % more often than with 8,192, at the same speed),
-# and a larger cache is memory that keeps growing with the site long after it stops
-# saving time (about 3.6 MB more per worker process at 8,192 and 4,096 entries).
-URL_CACHE_SIZE = 2048
-URL_SHAPE_CACHE_SIZE = 1024
+from archive_spider.urls import (
+    URL_CACHE_SIZE,
+    URL_SHAPE_CACHE_SIZE,
+    is_followable,
+    link_scheme,
+    normalise_url,
+    same_site,
+)
 
 
 @dataclass(frozen=True)

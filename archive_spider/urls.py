@@ -34,6 +34,16 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from archive_spider import heuristics as h
 
+# Entries of the URL caches here and in discovery.py. They hold what pages repeat: menus,
+# category links, the sidebar's recent articles. A page's links are mostly of the pages
+# read just before it, so small caches hit about as often as large ones (on 2,650 pages
+# of a 10,000-article site, resolving links with 2,048 entries missed 2.6 % more often
+# than with 8,192, at the same speed), and a larger cache is memory that keeps growing
+# with the site long after it stops saving time (about 3.6 MB more per worker process
+# at 8,192 and 4,096 entries).
+URL_CACHE_SIZE = 2048
+URL_SHAPE_CACHE_SIZE = 1024
+
 try:  # the idna package (a Scrapy dependency through tldextract) follows IDNA 2008
     import idna as _idna
 except ImportError:  # pragma: no cover - the standard codec (IDNA 2003) is close enough
@@ -47,7 +57,7 @@ _HEX = frozenset(string.hexdigits)
 _IPV4_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 
 
-@functools.lru_cache(maxsize=2048)  # see discovery.URL_CACHE_SIZE
+@functools.lru_cache(maxsize=URL_CACHE_SIZE)
 def normalise_url(url: str, base: str | None = None) -> str:
     """Return the one normalised, absolute spelling of ``url``.
 

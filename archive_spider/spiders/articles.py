@@ -44,15 +44,15 @@ def split_urls(value: str | Iterable[str] | None) -> list[str]:
     return [u for u in value if u]
 
 
-# The quality of a listing with no teaser text (see teaser_quality).
-NO_TEASER = (False, True, 0)
-
-
 def teaser_quality(link: discovery.ArticleLink) -> tuple[bool, bool, int]:
     """Orders teasers of one article: one with text beats none, an uncut one beats one cut
     short with an ellipsis, and a longer one beats a shorter."""
     text = (link.teaser or "").rstrip()
     return (bool(text), not text.endswith(("…", "...")), len(text))
+
+
+# The quality of a listing with no teaser text.
+NO_TEASER = teaser_quality(discovery.ArticleLink("", None, None, None))
 
 
 class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
