@@ -37,6 +37,7 @@ from twisted.internet.defer import CancelledError
 from archive_spider import feeds
 from archive_spider.decoding import decode_html, looks_binary
 from archive_spider.failures import FailureLog
+from archive_spider.safety import refused_at_connect
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def reason_for_exception(exception: BaseException) -> str | None:
     if isinstance(exception, (DownloadTimeoutError, twisted_error.TimeoutError)):
         return "timeout"
     if isinstance(exception, (CannotResolveHostError, twisted_error.DNSLookupError)):
-        return "blocked-address" if "an internal address" in str(exception) else "dns"
+        return "dns"
     if isinstance(exception, (DownloadCancelledError, CancelledError)):
         return "too-large"
     if isinstance(exception, (DownloadConnectionRefusedError, ResponseDataLossError,
@@ -168,9 +169,12 @@ class ResponseCheckMiddleware:
 
     def process_exception(self, request: Request, exception: BaseException):
         reason = reason_for_exception(exception)
+        detail = _describe(exception)
+        if reason == "dns" and (refusal := refused_at_connect(request.url)):
+            reason, detail = "blocked-address", refusal
         if reason is not None and not _is_robots_txt(request):
             request.meta[FAILURE_REASON] = reason
-            self.failures.record(request, reason, detail=_describe(exception))
+            self.failures.record(request, reason, detail=detail)
         return None
 
 

@@ -192,18 +192,32 @@ class SafetyMiddleware:
             return None
         if await self.is_internal(origin[0]):
             how = f"redirected from {redirected_from}" if redirected_from else "linked from a crawled page"
-            self.failures.record(request, "blocked-address", detail=f"{origin[0]} is not a public address; {how}")
+            why = refused_at_connect(url) or f"{origin[0]} is not a public address"
+            self.failures.record(request, "blocked-address", detail=f"{why}; {how}")
             raise IgnoreRequest(f"internal address: {url}")
         return None
 
     async def is_internal(self, host: str) -> bool:
-        """Whether ``host`` is or resolves to any non-public address (cached per host)."""
+        """Whether ``host`` is or resolves to any non-public address (cached per host), or
+        answered with one when the resolver connected to it."""
+        if host.lower() in GuardedResolver.refused:
+            return True
         if host not in self._internal:
             addresses = literal_addresses(host)
             if addresses is None:
                 addresses = await maybe_deferred_to_future(threads.deferToThread(resolve_addresses, host))
             self._internal[host] = any(is_internal_address(ip) for ip in addresses)
         return self._internal[host]
+
+
+def refused_at_connect(url: str) -> str | None:
+    """Why the resolver refused to connect to ``url``'s host, if it did: its name answered
+    with an internal address when the connection was made (DNS rebinding)."""
+    origin = origin_of(url)
+    address = GuardedResolver.refused.get(origin[0].lower()) if origin else None
+    if address is None:
+        return None
+    return f"{origin[0]} resolved to {address}, not a public address, when connecting"
 
 
 class GuardedResolver(CachingThreadedResolver):
@@ -213,14 +227,24 @@ class GuardedResolver(CachingThreadedResolver):
     to connect. This closes the gap between the two (DNS rebinding: a name that answers
     with a public address first and an internal one next): the address actually
     connected to is checked too.
+
+    Scrapy builds the resolver once per process, with the ``CrawlerProcess`` in place of a
+    crawler, and installs it on the reactor before any spider exists. So the resolver asks
+    the process for its running crawlers at lookup time: a name is trusted when any of
+    their spiders was started on it or allowed it. With no running spider, nothing is
+    trusted and internal answers are refused (no lookup should happen then).
     """
 
-    crawler = None
+    owner = None  # the CrawlerProcess (or a Crawler) the resolver was built with
+    # Names refused here, with the address they gave, for the whole process (there is one
+    # resolver per process): Twisted reports a refusal as a bare "no results" lookup
+    # error, so SafetyMiddleware and the failure log read the reason from here.
+    refused: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler, reactor):
         resolver = super().from_crawler(crawler, reactor)
-        resolver.crawler = crawler
+        resolver.owner = crawler
         return resolver
 
     def getHostByName(self, name: str, timeout=()):
@@ -228,16 +252,29 @@ class GuardedResolver(CachingThreadedResolver):
         deferred.addCallback(self.refuse_internal, name)
         return deferred
 
+    def running_crawlers(self) -> list:
+        """The crawlers of this process whose spider is open (a process runs one, usually)."""
+        owner = self.owner
+        crawlers = getattr(owner, "crawlers", None)
+        candidates = list(crawlers) if crawlers is not None else [owner]
+        return [c for c in candidates if getattr(c, "spider", None) is not None]
+
+    def is_trusted_name(self, name: str) -> bool:
+        name = name.lower().rstrip(".")
+        for crawler in self.running_crawlers():
+            origins, hosts = trusted_origins(crawler)
+            if name in {h.lower() for h in hosts} or any(name == host.lower() for host, _ in origins):
+                return True
+        return False
+
     def refuse_internal(self, address: str, name: str) -> str:
-        if literal_addresses(name) is not None or self.crawler is None or self.crawler.spider is None:
+        if literal_addresses(name) is not None:
             return address  # IP literals and loopback names: SafetyMiddleware decided
-        origins, hosts = trusted_origins(self.crawler)
-        if name in hosts or any(name == host for host, _ in origins):
-            return address
         try:
             internal = is_internal_address(ipaddress.ip_address(address))
         except ValueError:
             return address
-        if internal:
+        if internal and not self.is_trusted_name(name):
+            GuardedResolver.refused[name.lower().rstrip(".")] = address
             raise DNSLookupError(f"{name} resolves to {address}, an internal address")
         return address

@@ -103,22 +103,37 @@ def test_allowed_hosts_match_subdomains_not_lookalikes():
     assert not is_allowed_host("127.0.0.2", ["127.0.0.1"])
 
 
-def test_resolver_refuses_internal_addresses_for_names_found_on_pages():
+def test_resolver_refuses_internal_addresses_for_names_found_on_pages(monkeypatch):
     from types import SimpleNamespace
+
+    from archive_spider.safety import refused_at_connect
 
     from twisted.internet.error import DNSLookupError
 
     spider = SimpleNamespace(start_urls=["http://intranet.example:8000/"], _extra_hosts=["wiki.example"])
     crawler = SimpleNamespace(spider=spider, settings=Settings({"ARCHIVE_ALLOWED_HOSTS": []}))
+    # Scrapy builds the resolver with the CrawlerProcess, which has crawlers, not a spider.
+    process = SimpleNamespace(crawlers=[crawler], settings=crawler.settings)
+    monkeypatch.setattr(GuardedResolver, "refused", {})
     resolver = GuardedResolver.__new__(GuardedResolver)
-    resolver.crawler = crawler
+    resolver.owner = process
     assert resolver.refuse_internal("93.184.216.34", "example.com") == "93.184.216.34"
     assert resolver.refuse_internal("10.0.0.5", "intranet.example") == "10.0.0.5"  # a start URL's host
+    assert resolver.refuse_internal("10.0.0.5", "Intranet.Example.") == "10.0.0.5"  # however spelled
     assert resolver.refuse_internal("10.0.0.6", "wiki.example") == "10.0.0.6"  # --allow-host
     with pytest.raises(DNSLookupError, match="internal address"):
         resolver.refuse_internal("10.0.0.5", "rebound.example.com")
     with pytest.raises(DNSLookupError):
         resolver.refuse_internal("169.254.169.254", "metadata.example.com")
+    # The refusal is remembered with its address: the failure says why, and later requests
+    # to the name are blocked before they are sent.
+    assert "169.254.169.254" in refused_at_connect("http://metadata.example.com/latest/")
+    assert refused_at_connect("http://example.com/") is None
+    # Before any spider runs, no name is trusted with an internal address.
+    idle = GuardedResolver.__new__(GuardedResolver)
+    idle.owner = SimpleNamespace(crawlers=[], settings=crawler.settings)
+    with pytest.raises(DNSLookupError):
+        idle.refuse_internal("10.0.0.5", "intranet.example")
 
 
 # --- retries -----------------------------------------------------------------------------------
