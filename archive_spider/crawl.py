@@ -125,6 +125,8 @@ def run_crawl(
 
     Holds the archive's lock throughout: raises locking.ArchiveLocked at once if another
     run holds it, unless ``options.wait`` (then ``on_wait(holder)`` is called and it waits).
+    Raises storage.ArchiveError when a write to the archive failed mid-crawl (a full or
+    read-only disk stops the crawl: writeguard.py).
     """
     options = options or CrawlOptions()
     settings = build_settings(options)
@@ -182,6 +184,14 @@ def _run_locked(
     seconds = time.monotonic() - started
 
     crawl_id = crawler.stats.get_value("archive/crawl_id")
+    write_failed = crawler.stats.get_value("archive/write_failed")
+    if write_failed:
+        # A full or read-only disk stopped the crawl (writeguard.py): the archive may not
+        # even be readable now, so the outcome comes from the stats, as one error.
+        stored = sum(crawler.stats.get_value(f"archive/{name}", 0) for name in ("new", "updated"))
+        raise storage.ArchiveError(
+            f"{write_failed}; crawl {crawl_id} stopped after storing {stored} new or updated articles "
+            f"(what it could not store is fetched again by the next run)")
     db = storage.open_db(db_path)
     try:
         row = db["crawls"].get(crawl_id) if crawl_id else None

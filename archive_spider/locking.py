@@ -67,7 +67,10 @@ def archive_lock(
         try:
             yield path
         finally:
-            os.ftruncate(fd, 0)
+            try:
+                os.ftruncate(fd, 0)
+            except OSError:
+                pass  # a full or read-only disk: the note is stale, the lock goes all the same
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
