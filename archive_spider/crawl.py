@@ -11,11 +11,13 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from archive_spider import config, sites, storage
 from archive_spider.locking import archive_lock
+from archive_spider.terminal import escape_log_handlers, printable
 from archive_spider.workers import close_all_pools
 
 
@@ -61,7 +63,7 @@ class CrawlOutcome:
             f"{c.get('unchanged', 0)} unchanged, {c.get('not_modified', 0)} not modified, "
             f"{c.get('skipped', 0)} skipped, "
             f"{c.get('duplicates', 0)} duplicates, {c.get('errors', 0)} errors; "
-            f"{c.get('requests', 0)} requests in {self.seconds:.1f} s -> {self.db_path}"
+            f"{c.get('requests', 0)} requests in {self.seconds:.1f} s -> {printable(self.db_path)}"
         )
 
 
@@ -175,6 +177,10 @@ def _run_locked(
         install_log_handlers(options)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ArticlesSpider)
+    # On Scrapy's root handler and ours: nothing a site sends drives the terminal. Scrapy
+    # installs its handler again as the crawl starts, hence the signal too.
+    escape_log_handlers()
+    crawler.signals.connect(escape_log_handlers, signal=signals.engine_started)
     process.crawl(crawler, urls=list(start_urls), **arguments)
     try:
         process.start()

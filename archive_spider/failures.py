@@ -19,6 +19,7 @@ from scrapy.http import Request
 
 from archive_spider import storage
 from archive_spider.middlewares import ROLE, SITE
+from archive_spider.terminal import printable
 from archive_spider.writeguard import WriteGuard, is_disk_failure
 
 logger = logging.getLogger(__name__)
@@ -112,8 +113,11 @@ class FailureLog:
         kind = kind_of(reason)
         self.stats.inc_value(f"archive/failures/{kind}")
         self.stats.inc_value(f"archive/failures/reason/{reason}")
+        # The detail quotes the site (headers, messages): kept printable, in the log and
+        # in the table `stats` prints.
+        detail = printable(detail) if detail else None
         log = logger.warning if kind == ERROR else logger.info
-        log("Not archived (%s%s): %s%s", reason, f" {status}" if status else "", url,
+        log("Not archived (%s%s): %s%s", reason, f" {status}" if status else "", printable(url),
             f" - {detail}" if detail else "")
         self.buffer.append({
             "failed_at": storage.utc_now(),
