@@ -7,6 +7,7 @@ The CLI's ``crawl`` and ``demo`` commands call :func:`run_crawl`; tests and scri
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -139,13 +140,34 @@ def run_crawl(
         return _run_locked(start_urls, settings, db_path, options, arguments)
 
 
+class LogFile(logging.FileHandler):
+    """The --log-file handler. A log file that cannot be written (a full or read-only
+    disk) is said once on standard error and then left alone: logging's default is a
+    traceback on standard error for every message."""
+
+    failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if self.failed:
+            return
+        self.failed = True
+        error = sys.exc_info()[1]
+        why = getattr(error, "strerror", None) or error or "unknown error"
+        sys.stderr.write(f"archive-spider: cannot write the log file {self.baseFilename} ({why}); "
+                         "the rest of the log is not kept\n")
+
+
 def install_log_handlers(options: CrawlOptions) -> None:
     """With a log file, the file gets the whole story (INFO, or DEBUG with -vv) while
     standard error keeps to ``log_level`` (warnings by default), so cron still mails
     the warnings. Scrapy's own LOG_FILE would send everything to the file instead."""
     level = logging.getLevelName(options.log_level)
     formatter = logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s", "%Y-%m-%d %H:%M:%S")
-    to_file = logging.FileHandler(options.log_file, encoding="utf-8")
+    to_file = LogFile(options.log_file, encoding="utf-8")
     to_file.setLevel(min(level, logging.INFO))
     to_stderr = logging.StreamHandler()
     to_stderr.setLevel(level)

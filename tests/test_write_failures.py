@@ -326,3 +326,21 @@ def test_a_file_system_turning_read_only_mid_crawl_stops_the_crawl_cleanly(ext4_
     assert again.returncode == 0, again.stderr[-3000:]
     assert query(db_path, "select count(*) from articles") == [(essays,)]
     assert query(db_path, "select status from crawls order by id")[-1] == ("ok",)
+
+
+def test_a_log_file_on_a_full_disk_is_said_once_and_the_crawl_goes_on(tiny_disk, tmp_path):
+    with open(tiny_disk / "filler", "wb") as handle:  # the disk is full from the start
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+        except OSError:
+            pass
+    db_path = tmp_path / "archive.db"
+    with DemoServer() as site:
+        result = run_cli("crawl", f"{site.url}/", "--db", db_path, "--concurrency", "8",
+                         "--log-file", tiny_disk / "crawl.log")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr and "Logging error" not in result.stderr, result.stderr[-3000:]
+    complaints = [line for line in result.stderr.splitlines() if "cannot write the log file" in line]
+    assert len(complaints) == 1 and "No space left on device" in complaints[0], result.stderr[-3000:]
+    assert query(db_path, "select count(*) from articles") == [(len(load_essays()),)]
