@@ -217,9 +217,9 @@ def _run_locked(
         # A full or read-only disk stopped the crawl (writeguard.py): the archive may not
         # even be readable now, so the outcome comes from the stats, as one error.
         stored = sum(crawler.stats.get_value(f"archive/{name}", 0) for name in ("new", "updated"))
-        raise storage.ArchiveError(
+        raise storage.ArchiveError(printable(
             f"{write_failed}; crawl {crawl_id} stopped after storing {stored} new or updated articles "
-            f"(what it could not store is fetched again by the next run)")
+            f"(what it could not store is fetched again by the next run)"))
     db = storage.open_db(db_path)
     try:
         row = db["crawls"].get(crawl_id) if crawl_id else None

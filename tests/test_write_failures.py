@@ -328,13 +328,29 @@ def test_a_file_system_turning_read_only_mid_crawl_stops_the_crawl_cleanly(ext4_
     assert query(db_path, "select status from crawls order by id")[-1] == ("ok",)
 
 
-def test_a_log_file_on_a_full_disk_is_said_once_and_the_crawl_goes_on(tiny_disk, tmp_path):
-    with open(tiny_disk / "filler", "wb") as handle:  # the disk is full from the start
+def fill(disk: Path) -> None:
+    with open(disk / "filler", "wb", buffering=0) as handle:
         try:
             while True:
                 handle.write(b"\0" * 65536)
         except OSError:
             pass
+
+
+def test_an_archive_on_a_disk_already_full_is_one_error_and_nothing_fetched(tiny_disk):
+    db_path = tiny_disk / "archive.db"
+    with DemoServer() as site:
+        assert run_cli("crawl", f"{site.url}/", "--db", db_path, "--max-pages", "1").returncode == 0
+        fill(tiny_disk)
+        asked = len(site.requests)
+        result = run_cli("crawl", f"{site.url}/", "--db", db_path, "--concurrency", "8")
+        assert len(site.requests) == asked
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    assert_one_error_line(result.stderr)
+
+
+def test_a_log_file_on_a_full_disk_is_said_once_and_the_crawl_goes_on(tiny_disk, tmp_path):
+    fill(tiny_disk)  # the disk is full from the start
     db_path = tmp_path / "archive.db"
     with DemoServer() as site:
         result = run_cli("crawl", f"{site.url}/", "--db", db_path, "--concurrency", "8",
