@@ -91,3 +91,27 @@ def test_a_wrong_utf16_label_does_not_win_whatever_the_length():
 
 def test_a_nul_byte_is_left_out_of_the_text():
     assert decode_html(b"<p>one\x00 two</p>", "text/html").text == "<p>one two</p>"
+
+
+def test_an_extraction_past_its_timeout_leaves_a_failures_row(tmp_path):
+    """A page whose analysis outlasts ARCHIVE_EXTRACT_TIMEOUT (a wall of 20,000
+    paragraphs, some seconds here, against 0.5 s) is recorded, not silently lost."""
+    wall = "/posts/wall-of-text/"
+
+    def build_wall(base_url):
+        body = "".join(f"<p>{esc(p)}</p>" for p in paragraphs(wall, count=20000, words=12))
+        return {
+            "/": html(f'<html><body><main><article><h2><a href="{wall}">A wall</a></h2><p>It goes on.</p>'
+                      f'<a href="{wall}">Read more</a></article></main></body></html>'),
+            wall: html(f"<html><head><title>A wall</title></head><body><article><h1>A wall</h1>{body}</article></body></html>"),
+        }
+
+    db_path = tmp_path / "archive.db"
+    with TestSite(build_wall) as site:
+        result = run_cli("crawl", site.url + "/", "--db", db_path, "--concurrency", "4", "--workers", "1",
+                         "-s", "ARCHIVE_EXTRACT_TIMEOUT=0.5")
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = query(db_path, "select url, reason, detail from failures")
+    assert [(url, reason) for url, reason, _ in rows] == [(site.url + wall, "extraction-error")], rows
+    assert "0.5" in rows[0][2] or "past" in rows[0][2]
+    assert query(db_path, "select errors from crawls") == [(1,)]
