@@ -81,7 +81,12 @@ class RobotsTxtMiddleware(_robotstxt.RobotsTxtMiddleware):
                     self._stats.inc_value(f"robotstxt/response_status_count/{status}")
                     self._settle(netloc, waiting, None)  # no robots.txt: allow all
                 else:
-                    await self._parse_robots(response, netloc, request)
+                    try:
+                        await self._parse_robots(response, netloc, request)
+                    except Exception as exc:  # the parser failed: the file says nothing we can read
+                        logger.info("Could not parse %s (%s): allowing all", robots_url, exc)
+                        if isinstance(self._parsers[netloc], Deferred):
+                            self._settle(netloc, waiting, None)
         parser = self._parsers[netloc]
         if isinstance(parser, Deferred):
             from scrapy.utils.defer import maybe_deferred_to_future
