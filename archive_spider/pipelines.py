@@ -179,11 +179,13 @@ class StorePipeline:
         return item
 
     def flush_if_due(self) -> None:
-        """The timer's tick: write what waits before it has waited ARCHIVE_FLUSH_SECONDS."""
-        if self.db is None or self.waiting_since is None:
+        """The timer's tick: write what waits before it has waited ARCHIVE_FLUSH_SECONDS
+        (the crawl's failures too: a killed crawl keeps them as it keeps its articles)."""
+        if self.db is None:
             return
-        if time.monotonic() - self.waiting_since >= self.flush_seconds * 0.75:
+        if self.waiting_since is not None and time.monotonic() - self.waiting_since >= self.flush_seconds * 0.75:
             self.flush()
+        FailureLog.of(self.crawler).flush()
 
     def flush(self) -> None:
         """Write what waits, in one transaction per kind; a failure stops the crawl."""

@@ -163,8 +163,11 @@ def test_articles_fetched_before_a_long_pause_are_stored_within_the_interval(tmp
         pages["/robots.txt"] = text("User-agent: *\nDisallow: /wp-login.php\n")
         return {path: pages[path] for path in FAST}
 
+    gone = WP_POSTS[3].path  # answers 404 at once: a failure, written on the timer too
+
     def slow(base_url, path):
-        time.sleep(SLOW_SECONDS)
+        if path != gone:
+            time.sleep(SLOW_SECONDS)
         return None  # then 404
 
     db_path = tmp_path / "archive.db"
@@ -176,17 +179,20 @@ def test_articles_fetched_before_a_long_pause_are_stored_within_the_interval(tmp
         try:
             wanted = {f"{site.url}{p.path}" for p in WP_POSTS[:3]}
             stored: set[str] = set()
+            failed: set[str] = set()
             deadline = time.monotonic() + SLOW_SECONDS
-            while not wanted <= stored and time.monotonic() < deadline and crawl.poll() is None:
+            while not (wanted <= stored and failed) and time.monotonic() < deadline and crawl.poll() is None:
                 time.sleep(0.2)
                 try:
                     stored = {url for (url,) in query(db_path, "select url from articles")}
+                    failed = {url for (url,) in query(db_path, "select url from failures")}
                 except sqlite3.OperationalError:
                     pass
             served = [t for (_, path, _), t in zip(site.requests, site.times) if path in FAST - {"/", "/robots.txt"}]
             seen_at = time.monotonic()
             assert crawl.poll() is None, "the crawl ended before the slow pages were answered"
             assert wanted <= stored, (sorted(stored), sorted(wanted))
+            assert f"{site.url}{gone}" in failed, failed
             # Stored within the interval (plus extraction and polling), not at the end.
             assert len(served) == 3 and seen_at - max(served) < 6
         finally:
