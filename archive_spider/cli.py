@@ -416,6 +416,8 @@ def stats(db_path, as_json, last_crawls, last_failures):
 
     Example: archive-spider stats --db db/archive.db
     """
+    from archive_spider.terminal import printable
+
     db = open_existing(db_path)
     try:
         figures = storage.archive_stats(db, last_crawls, last_failures)
@@ -427,7 +429,7 @@ def stats(db_path, as_json, last_crawls, last_failures):
     click.echo(f"{figures['articles']} articles ({figures['duplicates']} of them duplicates), "
                f"{figures['revisions']} revisions in {db_path}")
     for site in figures["sites"]:
-        click.echo(f"  {site['site']}: {site['articles']} articles, {site['words'] or 0} words, "
+        click.echo(f"  {printable(site['site'])}: {site['articles']} articles, {site['words'] or 0} words, "
                    f"published {site['oldest'] or '?'} to {site['newest'] or '?'}")
     if figures["crawls"]:
         click.echo("Last crawls:")
@@ -442,8 +444,8 @@ def stats(db_path, as_json, last_crawls, last_failures):
         click.echo("Recent failures (not archived):")
     for f in figures["recent_failures"]:
         status = f" {f['status']}" if f["status"] else ""
-        detail = f" - {f['detail']}" if f["detail"] else ""
-        click.echo(f"  #{f['crawl_id']} {f['reason']}{status}: {f['url']}{detail}")
+        detail = f" - {printable(f['detail'])}" if f["detail"] else ""
+        click.echo(f"  #{f['crawl_id']} {printable(f['reason'])}{status}: {printable(f['url'])}{detail}")
 
 
 @cli.command()

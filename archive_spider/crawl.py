@@ -7,15 +7,18 @@ The CLI's ``crawl`` and ``demo`` commands call :func:`run_crawl`; tests and scri
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from archive_spider import config, sites, storage
 from archive_spider.locking import archive_lock
+from archive_spider.terminal import escape_log_handlers, printable
 from archive_spider.workers import close_all_pools
 
 
@@ -61,7 +64,7 @@ class CrawlOutcome:
             f"{c.get('unchanged', 0)} unchanged, {c.get('not_modified', 0)} not modified, "
             f"{c.get('skipped', 0)} skipped, "
             f"{c.get('duplicates', 0)} duplicates, {c.get('errors', 0)} errors; "
-            f"{c.get('requests', 0)} requests in {self.seconds:.1f} s -> {self.db_path}"
+            f"{c.get('requests', 0)} requests in {self.seconds:.1f} s -> {printable(self.db_path)}"
         )
 
 
@@ -125,6 +128,8 @@ def run_crawl(
 
     Holds the archive's lock throughout: raises locking.ArchiveLocked at once if another
     run holds it, unless ``options.wait`` (then ``on_wait(holder)`` is called and it waits).
+    Raises storage.ArchiveError when a write to the archive failed mid-crawl (a full or
+    read-only disk stops the crawl: writeguard.py).
     """
     options = options or CrawlOptions()
     settings = build_settings(options)
@@ -135,13 +140,34 @@ def run_crawl(
         return _run_locked(start_urls, settings, db_path, options, arguments)
 
 
+class LogFile(logging.FileHandler):
+    """The --log-file handler. A log file that cannot be written (a full or read-only
+    disk) is said once on standard error and then left alone: logging's default is a
+    traceback on standard error for every message."""
+
+    failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if self.failed:
+            return
+        self.failed = True
+        error = sys.exc_info()[1]
+        why = getattr(error, "strerror", None) or error or "unknown error"
+        sys.stderr.write(f"archive-spider: cannot write the log file {self.baseFilename} ({why}); "
+                         "the rest of the log is not kept\n")
+
+
 def install_log_handlers(options: CrawlOptions) -> None:
     """With a log file, the file gets the whole story (INFO, or DEBUG with -vv) while
     standard error keeps to ``log_level`` (warnings by default), so cron still mails
     the warnings. Scrapy's own LOG_FILE would send everything to the file instead."""
     level = logging.getLevelName(options.log_level)
     formatter = logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s", "%Y-%m-%d %H:%M:%S")
-    to_file = logging.FileHandler(options.log_file, encoding="utf-8")
+    to_file = LogFile(options.log_file, encoding="utf-8")
     to_file.setLevel(min(level, logging.INFO))
     to_stderr = logging.StreamHandler()
     to_stderr.setLevel(level)
@@ -173,6 +199,10 @@ def _run_locked(
         install_log_handlers(options)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ArticlesSpider)
+    # On Scrapy's root handler and ours: nothing a site sends drives the terminal. Scrapy
+    # installs its handler again as the crawl starts, hence the signal too.
+    escape_log_handlers()
+    crawler.signals.connect(escape_log_handlers, signal=signals.engine_started)
     process.crawl(crawler, urls=list(start_urls), **arguments)
     try:
         process.start()
@@ -182,6 +212,14 @@ def _run_locked(
     seconds = time.monotonic() - started
 
     crawl_id = crawler.stats.get_value("archive/crawl_id")
+    write_failed = crawler.stats.get_value("archive/write_failed")
+    if write_failed:
+        # A full or read-only disk stopped the crawl (writeguard.py): the archive may not
+        # even be readable now, so the outcome comes from the stats, as one error.
+        stored = sum(crawler.stats.get_value(f"archive/{name}", 0) for name in ("new", "updated"))
+        raise storage.ArchiveError(printable(
+            f"{write_failed}; crawl {crawl_id} stopped after storing {stored} new or updated articles "
+            f"(what it could not store is fetched again by the next run)"))
     db = storage.open_db(db_path)
     try:
         row = db["crawls"].get(crawl_id) if crawl_id else None

@@ -64,8 +64,13 @@ class DecodedPage:
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> DecodedPage:
-    """Decode a page's ``body`` given its Content-Type header; never raises."""
+    """Decode a page's ``body`` given its Content-Type header; never raises.
+
+    NUL characters are left out, as browsers leave them out of what they show: a stray
+    one must not make the page unreadable to the parsers."""
     text, encoding, source = _decode(body, content_type)
+    if "\x00" in text:
+        text = text.replace("\x00", "")
     repaired = False
     if _MOJIBAKE_HINT.search(text):
         fixed = ftfy.fix_encoding(text)
@@ -83,7 +88,7 @@ def _decode(body: bytes, content_type: str | None) -> tuple[str, str, str]:
         (_resolve(html_body_declared_encoding(body[:DETECTION_SAMPLE_BYTES])), "meta"),
     ]
     for encoding, source in declared:
-        if encoding and (text := _strict(body, encoding)) is not None:
+        if encoding and _plausible(body, encoding) and (text := _strict(body, encoding)) is not None:
             return text, encoding, source
     if (text := _strict(body, "utf-8")) is not None:
         return text, "utf-8", "utf-8"
@@ -103,6 +108,16 @@ def _resolve(label: str | None) -> str | None:
         return resolve_encoding(label)
     except (LookupError, ValueError):
         return None
+
+
+def _plausible(body: bytes, encoding: str) -> bool:
+    """A UTF-16 or UTF-32 label is believed only for a body with zero bytes: markup in
+    those encodings has one in every ASCII character. Any even-length body decodes as
+    UTF-16 without error, so a wrong label (a cp1252 page labelled utf-16) would win
+    with garbage."""
+    if encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32", "utf16", "utf32")):
+        return b"\x00" in body[:DETECTION_SAMPLE_BYTES]
+    return True
 
 
 def _strict(body: bytes, encoding: str) -> str | None:

@@ -19,6 +19,8 @@ from scrapy.http import Request
 
 from archive_spider import storage
 from archive_spider.middlewares import ROLE, SITE
+from archive_spider.terminal import printable
+from archive_spider.writeguard import WriteGuard, is_disk_failure
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +43,14 @@ REASONS: dict[str, tuple[str, str]] = {
     "blocked-address": (SKIPPED, "the host is a private, loopback or link-local address other than a start URL's"),
     "blocked-scheme": (SKIPPED, "not an http(s) URL (file:, ftp:, ...)"),
     "robots-txt": (SKIPPED, "robots.txt forbids it"),
+    "robots-unreachable": (ERROR, "the host's robots.txt answered 5xx or 429, or not at all: RFC 9309 says "
+                                  "complete disallow for this crawl (the robots.txt's own row says why)"),
     "listing-stopped": (SKIPPED, "a chain of index pages brought nothing new for ARCHIVE_STALE_INDEX_PAGES pages, "
                                  "or went past ARCHIVE_MAX_DEPTH: the links of this page were not followed"),
     "download-error": (ERROR, "the download failed for another reason"),
-    "extraction-error": (ERROR, "the article could not be extracted"),
+    "extraction-error": (ERROR, "the article could not be extracted (its worker crashed or ran past "
+                                "ARCHIVE_EXTRACT_TIMEOUT)"),
+    "too-short": (SKIPPED, "the extraction found no article text, or fewer words than ARCHIVE_MIN_WORDS"),
 }
 
 # Failures written to the archive in one transaction.
@@ -107,8 +113,11 @@ class FailureLog:
         kind = kind_of(reason)
         self.stats.inc_value(f"archive/failures/{kind}")
         self.stats.inc_value(f"archive/failures/reason/{reason}")
+        # The detail quotes the site (headers, messages): kept printable, in the log and
+        # in the table `stats` prints.
+        detail = printable(detail) if detail else None
         log = logger.warning if kind == ERROR else logger.info
-        log("Not archived (%s%s): %s%s", reason, f" {status}" if status else "", url,
+        log("Not archived (%s%s): %s%s", reason, f" {status}" if status else "", printable(url),
             f" - {detail}" if detail else "")
         self.buffer.append({
             "failed_at": storage.utc_now(),
@@ -126,12 +135,18 @@ class FailureLog:
         if not self.buffer or not self.db_path:
             return
         batch, self.buffer = self.buffer, []
+        guard = WriteGuard.of(self.crawler)
+        if guard.stopped:
+            return  # the archive cannot be written; the crawl is stopping
         try:
             if self.db is None:
                 self.db = storage.open_db(self.db_path)
             storage.record_failures(self.db, self.stats.get_value("archive/crawl_id"), batch)
         except (storage.ArchiveError, storage.sqlite3.Error) as exc:
-            logger.error("Could not record %d failures in %s: %s", len(batch), self.db_path, exc)
+            if is_disk_failure(exc):
+                guard.fail(f"{len(batch)} failures", exc)
+            else:
+                logger.error("Could not record %d failures in %s: %s", len(batch), self.db_path, exc)
 
     def spider_closed(self, reason: str) -> None:
         self.flush()

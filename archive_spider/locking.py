@@ -62,15 +62,26 @@ def archive_lock(
         raise ArchiveError(f"cannot create the lock file {path}: {exc.strerror}") from None
     try:
         _acquire(fd, path, wait, timeout, on_wait)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} since {utc_now()}\n".encode(), 0)
+        _note(fd, f"pid {os.getpid()} since {utc_now()}\n")
         try:
             yield path
         finally:
-            os.ftruncate(fd, 0)
+            _note(fd, "")
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _note(fd: int, text: str) -> None:
+    """Write who holds the lock (for the message a second run prints). Best effort: on a
+    full or read-only disk the lock still works without it, and the crawl says what
+    failed when it writes the archive itself."""
+    try:
+        os.ftruncate(fd, 0)
+        if text:
+            os.pwrite(fd, text.encode(), 0)
+    except OSError:
+        pass
 
 
 def _acquire(fd: int, path: str, wait: bool, timeout: float | None, on_wait) -> None:

@@ -10,12 +10,17 @@ import json
 import logging
 import time
 
+from twisted.internet.task import LoopingCall
+
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from archive_spider import boilerplate, revisit, storage, warc
+from archive_spider.writeguard import REASON as WRITE_FAILED
+from archive_spider.writeguard import WriteGuard, is_disk_failure
 from archive_spider.extraction import teaser_matches
+from archive_spider.failures import FailureLog
 from archive_spider.items import ArticleItem
 from archive_spider.wordcount import count_words_any_script
 
@@ -23,15 +28,28 @@ logger = logging.getLogger(__name__)
 
 
 class ValidatePipeline:
-    """Drops extractions that are not worth archiving: no text, or too few words."""
+    """Drops extractions that are not worth archiving: no text, or too few words.
 
-    def __init__(self, crawler, min_words: int):
+    In a crawl each is recorded in ``failures`` (``too-short``, with the extraction's
+    warnings: ``not-html`` says the page could not be read as HTML at all)."""
+
+    def __init__(self, crawler, min_words: int, failures: FailureLog | None = None):
         self.stats = crawler.stats
         self.min_words = min_words
+        self.failures = failures
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, crawler.settings.getint("ARCHIVE_MIN_WORDS"))
+        return cls(crawler, crawler.settings.getint("ARCHIVE_MIN_WORDS"), FailureLog.of(crawler))
+
+    def drop(self, adapter: ItemAdapter, why: str) -> None:
+        url = adapter["url"]
+        if self.failures is None:
+            self.stats.inc_value("archive/skipped")
+        else:  # counted as skipped by the failure log
+            warnings = ", ".join(adapter.get("extraction_warnings") or [])
+            self.failures.record(url, "too-short", detail=f"{why}{f' (extraction: {warnings})' if warnings else ''}")
+        raise DropItem(f"{why} at {url}", log_level="DEBUG")  # the failures row says it
 
     def process_item(self, item: ArticleItem):
         adapter = ItemAdapter(item)
@@ -41,11 +59,9 @@ class ValidatePipeline:
         if words < self.min_words:
             words = max(words, count_words_any_script(adapter.get("text")))
         if not (adapter.get("text") or "").strip():
-            self.stats.inc_value("archive/skipped")
-            raise DropItem(f"no article text at {adapter['url']}")
+            self.drop(adapter, "no article text")
         if words < self.min_words:
-            self.stats.inc_value("archive/skipped")
-            raise DropItem(f"only {words} words at {adapter['url']} (ARCHIVE_MIN_WORDS={self.min_words})")
+            self.drop(adapter, f"only {words} words (ARCHIVE_MIN_WORDS={self.min_words})")
         return item
 
 
@@ -78,9 +94,13 @@ class DedupePipeline:
 class StorePipeline:
     """Writes articles to the archive in batches and records the crawl in ``crawls``.
 
-    A batch is written when it holds ARCHIVE_BATCH_SIZE articles or ARCHIVE_FLUSH_SECONDS
-    have passed, so a killed crawl loses little work. With the articles go what the
-    middlewares reported: validators of each fetch, 304 answers and WARC index rows.
+    A batch is written when it holds ARCHIVE_BATCH_SIZE articles, and on a timer every
+    ARCHIVE_FLUSH_SECONDS whatever comes next (a slow site, a long sitemap), so a killed
+    crawl loses little work. With the articles go what the middlewares reported:
+    validators of each fetch, 304 answers and WARC index rows.
+
+    The first write that fails (a full disk, a file system turned read-only) stops the
+    crawl (writeguard.py); nothing more is written, nor logged per item.
     """
 
     def __init__(self, crawler, db_path: str, batch_size: int, flush_seconds: float = 3.0):
@@ -101,6 +121,10 @@ class StorePipeline:
         self.warc_records: list[dict] = []
         # Paragraph counts of the articles this crawl stored new (boilerplate.py).
         self.block_counts: dict[tuple[str, str], tuple[str | None, int]] = {}
+        self.guard = WriteGuard.of(crawler)
+        self.timer: LoopingCall | None = None
+        # When the oldest write now waiting came (time.monotonic()); None: nothing waits.
+        self.waiting_since: float | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -119,27 +143,67 @@ class StorePipeline:
 
     def article_not_modified(self, url: str, fetch: dict) -> None:
         self.not_modified[url] = fetch
+        self.note_waiting()
 
     def warc_record_written(self, record: dict) -> None:
         self.warc_records.append(record)
+        self.note_waiting()
+
+    def note_waiting(self) -> None:
+        if self.waiting_since is None:
+            self.waiting_since = time.monotonic()
 
     def open_spider(self):
         self.db = storage.open_db(self.db_path)
         spider = self.crawler.spider
         self.crawl_id = storage.start_crawl(self.db, getattr(spider, "start_urls", []))
         self.stats.set_value("archive/crawl_id", self.crawl_id)
+        if self.flush_seconds > 0:
+            # Four ticks per interval: what has waited 3/4 of it is written at the next.
+            self.timer = LoopingCall(self.flush_if_due)
+            self.timer.start(self.flush_seconds / 4, now=False).addErrback(
+                lambda failure: logger.error("The flush timer stopped: %s", failure.getErrorMessage()))
 
     def process_item(self, item: ArticleItem):
+        if self.guard.stopped:
+            # The archive cannot be written: this article is fetched again by the next run.
+            self.stats.inc_value("archive/not_stored")
+            return item
         record = ItemAdapter(item).asdict()
         record.update(self.fetches.pop(record["url"], {}))
         self.summaries[record["url"]] = hash(record.get("summary"))
         self.buffer.append(record)
+        self.note_waiting()
         if len(self.buffer) >= self.batch_size or time.monotonic() - self.last_flush >= self.flush_seconds:
             self.flush()
         return item
 
+    def flush_if_due(self) -> None:
+        """The timer's tick: write what waits before it has waited ARCHIVE_FLUSH_SECONDS
+        (the crawl's failures too: a killed crawl keeps them as it keeps its articles)."""
+        if self.db is None:
+            return
+        if self.waiting_since is not None and time.monotonic() - self.waiting_since >= self.flush_seconds * 0.75:
+            self.flush()
+        FailureLog.of(self.crawler).flush()
+
     def flush(self) -> None:
+        """Write what waits, in one transaction per kind; a failure stops the crawl."""
         self.last_flush = time.monotonic()
+        self.waiting_since = None
+        if not self.guard.stopped:
+            try:
+                self._write()
+                return
+            except Exception as exc:
+                if not is_disk_failure(exc):
+                    raise
+                self.guard.fail(f"a batch of {len(self.buffer)} articles" if self.buffer else "WARC index rows", exc)
+        # Not written: the next run fetches these articles again (the crawl is not "ok").
+        self.stats.inc_value("archive/not_stored", len(self.buffer))
+        self.buffer, self.warc_records, self.not_modified = [], [], {}
+
+    def _write(self) -> None:
         # Index rows first: their records are already flushed to the WARC file.
         records, self.warc_records = self.warc_records, []
         storage.add_warc_records(self.db, records)
@@ -148,8 +212,8 @@ class StorePipeline:
             storage.mark_not_modified(self.db, fetches, crawl_id=self.crawl_id)
         if not self.buffer:
             return
+        result = storage.store_articles(self.db, self.buffer, crawl_id=self.crawl_id)
         batch, self.buffer = self.buffer, []
-        result = storage.store_articles(self.db, batch, crawl_id=self.crawl_id)
         new = set(result.new)
         boilerplate.merge_counts(self.block_counts, boilerplate.count_blocks(a for a in batch if a["url"] in new),
                                  samples_from=boilerplate.MIN_NEW_ARTICLES)
@@ -163,9 +227,18 @@ class StorePipeline:
         )
 
     def close_spider(self):
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
         self.flush()
-        self.store_better_teasers()
-        storage.add_boilerplate_sightings(self.db, self.block_counts, min_new=boilerplate.MIN_NEW_ARTICLES)
+        if self.guard.stopped:
+            return
+        try:
+            self.store_better_teasers()
+            storage.add_boilerplate_sightings(self.db, self.block_counts, min_new=boilerplate.MIN_NEW_ARTICLES)
+        except Exception as exc:
+            if not is_disk_failure(exc):
+                raise
+            self.guard.fail("the crawl's teasers and boilerplate counts", exc)
         self.block_counts = {}
 
     def store_better_teasers(self) -> None:
@@ -195,7 +268,15 @@ class StorePipeline:
             return
         status = crawl_status(reason, self.stats.get_stats())
         self.stats.set_value("archive/status", status)
-        storage.finish_crawl(self.db, self.crawl_id, status, crawl_counts(self.stats.get_stats()))
+        try:
+            storage.finish_crawl(self.db, self.crawl_id, status, crawl_counts(self.stats.get_stats()),
+                                 message=self.guard.error)
+        except Exception as exc:
+            if not self.guard.stopped or not is_disk_failure(exc):
+                raise
+            # The archive still cannot be written: the crawl stays "running" in it, and
+            # the next run marks it "interrupted".
+            logger.info("Could not record the end of crawl %s: %s", self.crawl_id, exc)
         self.db.close()
         self.db = None
 
@@ -203,8 +284,11 @@ class StorePipeline:
 def crawl_status(reason: str, stats: dict) -> str:
     """``ok``, ``limit`` (a page or time cap ended it), ``failed`` or Scrapy's reason.
 
-    A crawl fails when none of its start URLs could be fetched.
+    A crawl fails when none of its start URLs could be fetched; it is ``write-failed``
+    when the archive could not be written (writeguard.py), however it ended.
     """
+    if stats.get("archive/write_failed"):
+        return WRITE_FAILED
     if stats.get("archive/start_failed", 0) and stats.get("archive/start_failed") >= stats.get("archive/start_urls", 1):
         return "failed"
     if reason == "finished":

@@ -31,13 +31,15 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from scrapy.utils.response import get_meta_refresh
 from twisted.internet import error as twisted_error
 from twisted.internet.defer import CancelledError
 
-from archive_spider import feeds
+from archive_spider import feeds, robots
 from archive_spider.decoding import decode_html, looks_binary
 from archive_spider.failures import FailureLog
 from archive_spider.safety import refused_at_connect
+from archive_spider.urls import normalise_url
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,8 @@ def reason_for_exception(exception: BaseException) -> str | None:
     (a request dropped on purpose by the incremental or offsite rules)."""
     if isinstance(exception, IgnoreRequest):
         message = str(exception)
+        if message.startswith(robots.UNREACHABLE):
+            return "robots-unreachable"
         if "max redirections" in message:
             return "redirect-loop"
         if "robots.txt" in message:
@@ -157,9 +161,9 @@ class ResponseCheckMiddleware:
             self.drop(request, "not-html", status=status, detail=mime)
         if looks_binary(body):
             self.drop(request, "binary", status=status, detail=f"served as {mime or 'no type'}")
-        if mime in XML_TYPES:
-            return response
         if mime and mime not in HTML_TYPES and not _starts_like_html(body):
+            # XML that is no feed, sitemap or page (HTML served as application/xml is read
+            # as the page it is) has nothing for the spider either.
             self.drop(request, "not-html", status=status, detail=mime)
         decoded = decode_html(body, (response.headers.get("Content-Type") or b"").decode("latin-1"))
         self.stats.inc_value(f"archive/decoding/{decoded.source}")
@@ -200,9 +204,14 @@ def _is_robots_txt(request: Request) -> bool:
     return bool(request.meta.get("dont_obey_robotstxt")) and urlsplit(request.url).path == "/robots.txt"
 
 
+_XML_PROLOGUE = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*", re.DOTALL)
+
+
 def _starts_like_html(body: bytes) -> bool:
-    """Text served as text/plain that is HTML all the same (a misconfigured server)."""
-    head = body[:1024].lstrip().lower()
+    """Text served as text/plain or application/xml that is HTML all the same (a
+    misconfigured server); an XML declaration and comments may come first."""
+    head = body[:2048].lower()
+    head = head[_XML_PROLOGUE.match(head).end():]
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<meta"))
 
 
@@ -256,7 +265,23 @@ class RedirectMiddleware(_RecordsIgnored, _redirect.RedirectMiddleware):
 
 
 class MetaRefreshMiddleware(_RecordsIgnored, _redirect.MetaRefreshMiddleware):
-    """Scrapy's, recording meta-refresh chains past REDIRECT_MAX_TIMES as ``redirect-loop``."""
+    """Scrapy's, recording meta-refresh chains past REDIRECT_MAX_TIMES as ``redirect-loop``.
+
+    A refresh that goes nowhere new, to the page itself (a page that reloads itself
+    every few minutes) or to ``javascript:`` and other schemes, is ignored: the page is
+    read as it is."""
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        if isinstance(response, HtmlResponse) and not request.meta.get("dont_redirect"):
+            try:
+                _, url = get_meta_refresh(response, ignore_tags=self._ignore_tags)
+            except ValueError:
+                url = None
+            if url and (urlsplit(url).scheme.lower() not in ("http", "https")
+                        or normalise_url(url) == normalise_url(response.url)):
+                self.failure_log.stats.inc_value("archive/meta_refresh_ignored")
+                return response
+        return super().process_response(request, response)
 
 
 class HttpCompressionMiddleware(_RecordsIgnored, _compression.HttpCompressionMiddleware):

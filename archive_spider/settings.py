@@ -51,6 +51,9 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's, but a robots.txt answering 5xx or not at all disallows everything (RFC 9309).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "archive_spider.robots.RobotsTxtMiddleware": 100,
     "archive_spider.middlewares.IncrementalMiddleware": 50,
     # Before OffsiteMiddleware (50): hosts, private addresses, schemes, size cap.
     "archive_spider.safety.SafetyMiddleware": 40,

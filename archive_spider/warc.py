@@ -25,6 +25,7 @@ from warcio.warcwriter import WARCWriter
 
 from archive_spider import __version__, storage
 from archive_spider.urls import normalise_url
+from archive_spider.writeguard import WriteGuard, is_disk_failure
 
 logger = logging.getLogger(__name__)
 
@@ -75,9 +76,11 @@ class WarcFile:
         return offset, self.handle.tell() - offset
 
     def close(self) -> None:
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        self.handle.close()
+        try:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+        finally:
+            self.handle.close()
 
 
 @dataclass
@@ -115,6 +118,7 @@ class WarcMiddleware:
         self.db_path = db_path
         self.folder = warc_dir_of(db_path)
         self.file: WarcFile | None = None
+        self.guard = WriteGuard.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -132,7 +136,7 @@ class WarcMiddleware:
 
     def process_response(self, request, response):
         role = request.meta.get(ROLE)
-        if role is None or not 200 <= response.status < 300:
+        if role is None or not 200 <= response.status < 300 or self.guard.stopped:
             return response
         fetched = storage.utc_now()
         headers = [
@@ -146,7 +150,10 @@ class WarcMiddleware:
             offset, length = warc.write_response(response.url, response.status, "", headers, response.body, fetched)
         except OSError as exc:
             self.crawler.stats.inc_value("archive/warc_errors")
-            logger.warning("Could not write %s to the WARC file: %s", response.url, exc)
+            if is_disk_failure(exc):  # a full or read-only disk: the archive's too
+                self.guard.fail(f"the WARC record of {response.url}", exc)
+            else:
+                logger.warning("Could not write %s to the WARC file: %s", response.url, exc)
             return response
         pages = request.meta.get("pages")  # a continuation carries its article's first pages
         article_url = normalise_url(pages[0][0]) if role == "continuation" and pages else normalise_url(response.url)
@@ -165,5 +172,10 @@ class WarcMiddleware:
 
     def spider_closed(self, reason: str) -> None:
         if self.file is not None:
-            self.file.close()
+            try:
+                self.file.close()
+            except OSError as exc:
+                if not is_disk_failure(exc):
+                    raise
+                self.guard.fail("the end of the WARC file", exc)
             self.file = None

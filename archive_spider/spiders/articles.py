@@ -21,6 +21,7 @@ from scrapy.http import HtmlResponse, Response
 
 from archive_spider import discovery, feeds, sites, storage
 from archive_spider.extraction.heuristics import MAX_BOILERPLATE_BLOCKS
+from archive_spider.failures import FailureLog
 from archive_spider.items import ArticleItem
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
 from archive_spider.spiders.routing import CONTINUATION_PRIORITY, SITE, SiteRoutingMixin
@@ -187,9 +188,8 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
             extract_args = (teaser.teaser if teaser else None, self.site_boilerplate(response.url))
         try:
             result = await self.extraction_pool.process_page(response.url, response.text, hosts, extract_args)
-        except ExtractionFailed as exc:  # a crashed or hung worker: count it and go on
-            self.crawler.stats.inc_value("archive/errors")
-            logger.error("Page analysis failed: %s", exc)
+        except ExtractionFailed as exc:  # a crashed or hung worker: record it and go on
+            FailureLog.of(self.crawler).record(response.request or response.url, "extraction-error", detail=str(exc))
             return None
         result.teaser = teaser  # the one the article was extracted with, if it was
         return result
@@ -282,9 +282,8 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         try:
             article = await self.extraction_pool.extract(self.prepare_pages(pages), teaser_text,
                                                          self.site_boilerplate(pages[0][0]))
-        except ExtractionFailed as exc:  # a crashed or hung worker: count it and go on
-            self.crawler.stats.inc_value("archive/errors")
-            logger.error("Extraction failed: %s", exc)
+        except ExtractionFailed as exc:  # a crashed or hung worker: record it and go on
+            FailureLog.of(self.crawler).record(pages[0][0], "extraction-error", detail=str(exc))
             return None
         except Exception:  # extraction promises not to raise; if it does, count and go on
             self.crawler.stats.inc_value("archive/errors")
