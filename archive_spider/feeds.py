@@ -10,7 +10,9 @@ plain text) or a robots.txt as well as an HTML page, whatever its file name says
   feeds (RFC 5005 ``<link rel="next">``) name their next page.
 * XML sitemaps: ``<urlset>`` entries become pages (with ``lastmod`` and a Google News
   title when given), ``<sitemapindex>`` entries further sitemaps. Gzip is undone here,
-  whatever the server said, up to ``MAX_SOURCE_BYTES``.
+  whatever the server said, up to ``MAX_SOURCE_BYTES``; a sitemap is parsed as a stream
+  (inflated and read a chunk at a time, each entry dropped once read), up to the number
+  of URLs the caller takes from it.
 * robots.txt: its ``Sitemap:`` lines.
 
 XML is parsed with entity expansion and network access off: a feed is untrusted input.
@@ -22,7 +24,7 @@ import gzip
 import io
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -75,12 +77,13 @@ _ROOT_KINDS = {
 
 @dataclass(frozen=True)
 class SitemapEntry:
-    """One page a sitemap lists."""
+    """One page a sitemap lists (or, ``is_sitemap``, one sitemap an index lists)."""
 
     url: str  # absolute, normalised
     lastmod: str | None = None  # 'YYYY-MM-DD'
     title: str | None = None  # from a Google News sitemap
     published: str | None = None  # 'YYYY-MM-DD', from a Google News sitemap
+    is_sitemap: bool = False
 
 
 @dataclass
@@ -98,6 +101,7 @@ class SitemapResult:
 
     pages: list[SitemapEntry] = field(default_factory=list)
     sitemaps: list[str] = field(default_factory=list)
+    truncated: bool = False  # it listed more than it was allowed to: the rest was not read
 
 
 def detect_source(body: bytes, url: str = "", content_type: str = "") -> str | None:
@@ -338,56 +342,143 @@ def parse_feed_date(value: str | None) -> str | None:
 # --------------------------------------------------------------------------- sitemaps
 
 
-def parse_sitemap(body: bytes, url: str, allowed_hosts: Iterable[str] | None = None) -> SitemapResult:
+def parse_sitemap(body: bytes, url: str, allowed_hosts: Iterable[str] | None = None,
+                  max_urls: int = 0) -> SitemapResult:
     """Read an XML sitemap, sitemap index or plain-text sitemap (gzipped or not).
+
+    The body is read as a stream (``iter_sitemap``): a sitemap of a million URLs costs
+    the entries kept, not a tree of the whole document.
 
     Args:
         body: the sitemap as fetched.
         url: where it was fetched from.
         allowed_hosts: hosts whose pages and sitemaps are kept; ``None`` keeps all.
+        max_urls: distinct pages and sitemaps kept at most (0: all); past it the rest of
+            the body is not read and ``truncated`` is set.
 
     Returns:
         A ``SitemapResult``: the pages it lists, or the sitemaps an index lists, in order
         and deduplicated.
     """
-    hosts = list(allowed_hosts) if allowed_hosts is not None else None
-    body = ungzip(body)
+    pages: dict[str, SitemapEntry] = {}
+    sitemaps: dict[str, None] = {}
     result = SitemapResult()
-    root = parse_xml(body) if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") else None
-    if root is None:
-        for line in body.decode("utf-8", "replace").splitlines():
-            page = resolve_link(line.strip(), url, hosts)
-            if page:
-                result.pages.append(SitemapEntry(page))
-        result.pages = unique_entries(result.pages)
-        return result
-    kind = local_name(root)
-    for entry in root:
-        name = local_name(entry)
-        # a sitemap may be gzipped (.xml.gz), a page may not be a download
-        location = resolve_link(child_text(entry, "loc"), url, hosts, page=(kind != "sitemapindex"))
-        if location is None:
+    for entry in iter_sitemap(body, url, allowed_hosts):
+        if entry.url in (sitemaps if entry.is_sitemap else pages):
             continue
-        if kind == "sitemapindex" and name == "sitemap":
-            result.sitemaps.append(location)
-        elif kind == "urlset" and name == "url":
-            news = next(iter(children(entry, "news")), None)
-            title = published = None
-            if news is not None:
-                title = child_text(news, "title")
-                published = parse_date(child_text(news, "publication_date") or "")
-            lastmod = parse_date(child_text(entry, "lastmod") or "") or published
-            result.pages.append(SitemapEntry(location, lastmod, title, published))
-    result.pages = unique_entries(result.pages)
-    result.sitemaps = list(dict.fromkeys(result.sitemaps))
+        if max_urls and len(pages) + len(sitemaps) >= max_urls:
+            result.truncated = True
+            break
+        if entry.is_sitemap:
+            sitemaps[entry.url] = None
+        else:
+            pages[entry.url] = entry
+    result.pages, result.sitemaps = list(pages.values()), list(sitemaps)
     return result
 
 
-def unique_entries(entries: list[SitemapEntry]) -> list[SitemapEntry]:
-    seen: dict[str, SitemapEntry] = {}
-    for entry in entries:
-        seen.setdefault(entry.url, entry)
-    return list(seen.values())
+def iter_sitemap(body: bytes, url: str, allowed_hosts: Iterable[str] | None = None) -> Iterator[SitemapEntry]:
+    """The entries of a sitemap one at a time, as its body is inflated and parsed: pages
+    (``<urlset>`` or plain text) or, for a ``<sitemapindex>``, sitemaps (``is_sitemap``).
+    At most ``MAX_SOURCE_BYTES`` of the inflated body are read; a truncated or broken
+    body yields what came before the break."""
+    hosts = list(allowed_hosts) if allowed_hosts is not None else None
+    with open_inflated(body, SNIFF_BYTES) as sniff:
+        is_xml = sniff.read().lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    with open_inflated(body) as stream:
+        if not is_xml:
+            for line in io.TextIOWrapper(stream, "utf-8", errors="replace"):
+                page = resolve_link(line.strip(), url, hosts)
+                if page:
+                    yield SitemapEntry(page)
+            return
+        yield from iter_xml_sitemap(stream, url, hosts)
+
+
+def iter_xml_sitemap(stream, url: str, hosts: list[str] | None) -> Iterator[SitemapEntry]:
+    """The entries of an XML sitemap stream, each element dropped once read."""
+    events = lxml.etree.iterparse(
+        stream, events=("start", "end"), recover=True, resolve_entities=False, no_network=True,
+        remove_comments=True, remove_pis=True, huge_tree=False,
+    )
+    depth = 0
+    kind = ""
+    try:
+        for event, element in events:
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    kind = local_name(element)
+                continue
+            depth -= 1
+            if depth != 1:
+                continue
+            entry = read_sitemap_entry(element, kind, url, hosts)
+            # what is read is forgotten: the tree never holds more than one entry
+            element.clear(keep_tail=False)
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
+            if entry is not None:
+                yield entry
+    except lxml.etree.XMLSyntaxError:
+        return  # broken past repair from here on: keep what was read
+
+
+def read_sitemap_entry(element, kind: str, url: str, hosts) -> SitemapEntry | None:
+    """One ``<url>`` of a ``<urlset>`` or ``<sitemap>`` of a ``<sitemapindex>``."""
+    name = local_name(element)
+    index = kind == "sitemapindex"
+    if (index and name != "sitemap") or (kind == "urlset" and name != "url") or kind not in ("urlset", "sitemapindex"):
+        return None
+    # a sitemap may be gzipped (.xml.gz), a page may not be a download
+    location = resolve_link(child_text(element, "loc"), url, hosts, page=not index)
+    if location is None:
+        return None
+    if index:
+        return SitemapEntry(location, is_sitemap=True)
+    news = next(iter(children(element, "news")), None)
+    title = published = None
+    if news is not None:
+        title = child_text(news, "title")
+        published = parse_date(child_text(news, "publication_date") or "")
+    lastmod = parse_date(child_text(element, "lastmod") or "") or published
+    return SitemapEntry(location, lastmod, title, published)
+
+
+class Inflated(io.RawIOBase):
+    """A body as a stream, gzip undone (stacked gzip too, as ``gzip`` reads members),
+    ending after ``limit`` bytes or where a truncated or broken gzip stream stops."""
+
+    def __init__(self, body: bytes, limit: int):
+        self.source = gzip.GzipFile(fileobj=io.BytesIO(body)) if body[:2] == GZIP_MAGIC else io.BytesIO(body)
+        self.left = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.left <= 0:
+            return 0
+        try:
+            chunk = self.source.read(min(len(buffer), self.left, 65536))
+        except (OSError, EOFError, zlib.error):
+            chunk = b""  # a truncated download: what inflated so far is all there is
+        buffer[:len(chunk)] = chunk
+        self.left -= len(chunk)
+        if not chunk:
+            self.left = 0
+        return len(chunk)
+
+    def close(self) -> None:
+        self.source.close()
+        super().close()
+
+
+def open_inflated(body: bytes, limit: int | None = None) -> io.BufferedReader:
+    """``body`` (gzipped or not) as a buffered stream of at most ``limit`` (by default
+    ``MAX_SOURCE_BYTES``) inflated bytes."""
+    return io.BufferedReader(Inflated(body, MAX_SOURCE_BYTES if limit is None else limit))
 
 
 def parse_robots_sitemaps(text: str, url: str, allowed_hosts: Iterable[str] | None = None) -> list[str]:
