@@ -6,7 +6,7 @@ plain text) or a robots.txt as well as an HTML page, whatever its file name says
 
 * RSS 2.0, RSS 1.0 (RDF) and Atom: each entry becomes an ``ArticleLink`` with the title,
   summary (markup stripped) and date the feed gives, exactly like a teaser found on an
-  index page. FeedBurner's ``origLink`` is preferred to its tracking redirect. Paged
+  index page. Read as a stream, like sitemaps, up to the entries the caller takes. FeedBurner's ``origLink`` is preferred to its tracking redirect. Paged
   feeds (RFC 5005 ``<link rel="next">``) name their next page.
 * XML sitemaps: ``<urlset>`` entries become pages (with ``lastmod`` and a Google News
   title when given), ``<sitemapindex>`` entries further sitemaps. Gzip is undone here,
@@ -93,6 +93,7 @@ class FeedResult:
     links: list[ArticleLink] = field(default_factory=list)
     next_page: str | None = None
     title: str | None = None
+    truncated: bool = False  # it listed more than it was allowed to: the rest was not read
 
 
 @dataclass
@@ -157,19 +158,33 @@ def ungzip(body: bytes, limit: int = MAX_SOURCE_BYTES) -> bytes:
 # --------------------------------------------------------------------------- XML
 
 
-def parse_xml(body: bytes) -> lxml.etree._Element | None:
-    """Parse an untrusted XML body: no entities, no network, broken markup recovered."""
-    parser = lxml.etree.XMLParser(
-        recover=True, resolve_entities=False, no_network=True, remove_comments=True, huge_tree=False,
-    )
-    body = ungzip(body).lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not body:
-        return None
-    try:
-        root = lxml.etree.fromstring(body, parser=parser)
-    except (lxml.etree.XMLSyntaxError, ValueError):
-        return None
-    return root
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+
+def iter_xml(body: bytes):
+    """Parse an untrusted XML body (gzipped or not) as a stream: ``(event, element,
+    parent)`` for each element's ``start`` and ``end``. No entities, no network, broken
+    markup recovered; at most ``MAX_SOURCE_BYTES`` inflated; a body broken past repair
+    ends where it breaks. Callers ``forget`` what they have read."""
+    with open_inflated(body) as stream:
+        events = lxml.etree.iterparse(
+            stream, events=("start", "end"), recover=True, resolve_entities=False, no_network=True,
+            remove_comments=True, remove_pis=True, huge_tree=False,
+        )
+        try:
+            for event, element in events:
+                yield event, element, element.getparent()
+        except lxml.etree.XMLSyntaxError:
+            return
+
+
+def forget(element) -> None:
+    """Drop an element that has been read, and its earlier siblings, from the tree being
+    parsed: the tree then never holds more than the entry at hand."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    while parent is not None and element.getprevious() is not None:
+        del parent[0]
 
 
 def local_name(element) -> str:
@@ -210,8 +225,10 @@ def resolve_link(href: str | None, base: str, hosts: Iterable[str] | None, page:
 # --------------------------------------------------------------------------- feeds
 
 
-def parse_feed(body: bytes, url: str, allowed_hosts: Iterable[str] | None = None) -> FeedResult:
-    """Read an RSS or Atom feed into teasers.
+def parse_feed(body: bytes, url: str, allowed_hosts: Iterable[str] | None = None,
+               max_entries: int = 0) -> FeedResult:
+    """Read an RSS or Atom feed into teasers, as a stream (like a sitemap): each entry is
+    dropped from the tree once read, and reading stops after ``max_entries``.
 
     Args:
         body: the feed as fetched (gzipped or not).
@@ -219,31 +236,41 @@ def parse_feed(body: bytes, url: str, allowed_hosts: Iterable[str] | None = None
             ``xml:base``).
         allowed_hosts: hosts whose entries are kept (see ``urls.same_site``); ``None``
             keeps every host.
+        max_entries: entries kept at most (0: all); past it the rest of the body is not
+            read and ``truncated`` is set.
 
     Returns:
-        A ``FeedResult``: entries in feed order, deduplicated, each an ``ArticleLink``.
+        A ``FeedResult``: entries in feed order, deduplicated, each an ``ArticleLink``;
+        the feed's title and its next page (when they come before the cut).
     """
-    root = parse_xml(body)
-    if root is None:
-        return FeedResult()
     hosts = list(allowed_hosts) if allowed_hosts is not None else None
-    base = root.get("{http://www.w3.org/XML/1998/namespace}base") or url
-    kind = local_name(root)
-    channel = root
-    if kind == "rss":
-        channel = next(iter(children(root, "channel")), root)
-    if kind in ("rss", "rdf"):
-        entries = children(channel, "item") or children(root, "item")
-    else:
-        entries = children(root, "entry")
-    result = FeedResult(title=child_text(channel, "title"))
+    result = FeedResult()
     seen: set[str] = set()
-    for entry in entries:
-        link = read_entry(entry, SOURCE_ATOM if kind == "feed" else kind, base, hosts)
-        if link is not None and link.url not in seen:
-            seen.add(link.url)
-            result.links.append(link)
-    result.next_page = find_feed_next_page(channel, base, hosts)
+    kind = ""
+    base = url
+    for event, element, parent in iter_xml(body):
+        name = local_name(element)
+        if event == "start":
+            if parent is None:
+                kind, base = name, element.get(XML_BASE) or url
+            continue
+        outer = parent is not None and (local_name(parent) == "channel" or parent.getparent() is None)
+        if not outer:
+            continue
+        if name == ("entry" if kind == "feed" else "item"):
+            link = read_entry(element, SOURCE_ATOM if kind == "feed" else kind, base, hosts)
+            if link is not None and link.url not in seen:
+                if max_entries and len(result.links) >= max_entries:
+                    result.truncated = True
+                    break
+                seen.add(link.url)
+                result.links.append(link)
+        elif name == "title" and result.title is None:
+            result.title = "".join(element.itertext()).strip() or None
+        elif name == "link" and result.next_page is None and (element.get("rel") or "").lower() == "next":
+            result.next_page = resolve_link(element.get("href"), base, hosts)
+        if name != "channel":
+            forget(element)
     return result
 
 
@@ -290,14 +317,6 @@ def entry_link(entry, kind: str) -> str | None:
     for guid in children(entry, "guid"):
         if (guid.get("isPermaLink") or "true").lower() == "true" and (guid.text or "").strip().startswith("http"):
             return guid.text.strip()
-    return None
-
-
-def find_feed_next_page(channel, base: str, hosts) -> str | None:
-    """The next (older) page of a paged feed: ``<atom:link rel="next">`` (RFC 5005)."""
-    for link in children(channel, "link"):
-        if (link.get("rel") or "").lower() == "next":
-            return resolve_link(link.get("href"), base, hosts)
     return None
 
 
@@ -385,44 +404,30 @@ def iter_sitemap(body: bytes, url: str, allowed_hosts: Iterable[str] | None = No
     hosts = list(allowed_hosts) if allowed_hosts is not None else None
     with open_inflated(body, SNIFF_BYTES) as sniff:
         is_xml = sniff.read().lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    if is_xml:
+        yield from iter_xml_sitemap(body, url, hosts)
+        return
     with open_inflated(body) as stream:
-        if not is_xml:
-            for line in io.TextIOWrapper(stream, "utf-8", errors="replace"):
-                page = resolve_link(line.strip(), url, hosts)
-                if page:
-                    yield SitemapEntry(page)
-            return
-        yield from iter_xml_sitemap(stream, url, hosts)
+        for line in io.TextIOWrapper(stream, "utf-8", errors="replace"):
+            page = resolve_link(line.strip(), url, hosts)
+            if page:
+                yield SitemapEntry(page)
 
 
-def iter_xml_sitemap(stream, url: str, hosts: list[str] | None) -> Iterator[SitemapEntry]:
-    """The entries of an XML sitemap stream, each element dropped once read."""
-    events = lxml.etree.iterparse(
-        stream, events=("start", "end"), recover=True, resolve_entities=False, no_network=True,
-        remove_comments=True, remove_pis=True, huge_tree=False,
-    )
-    depth = 0
+def iter_xml_sitemap(body: bytes, url: str, hosts: list[str] | None) -> Iterator[SitemapEntry]:
+    """The entries of an XML sitemap, each element dropped once read."""
     kind = ""
-    try:
-        for event, element in events:
+    for event, element, parent in iter_xml(body):
+        if parent is None:
             if event == "start":
-                depth += 1
-                if depth == 1:
-                    kind = local_name(element)
-                continue
-            depth -= 1
-            if depth != 1:
-                continue
-            entry = read_sitemap_entry(element, kind, url, hosts)
-            # what is read is forgotten: the tree never holds more than one entry
-            element.clear(keep_tail=False)
-            parent = element.getparent()
-            while parent is not None and element.getprevious() is not None:
-                del parent[0]
-            if entry is not None:
-                yield entry
-    except lxml.etree.XMLSyntaxError:
-        return  # broken past repair from here on: keep what was read
+                kind = local_name(element)
+            continue
+        if event != "end" or parent.getparent() is not None:
+            continue
+        entry = read_sitemap_entry(element, kind, url, hosts)
+        forget(element)
+        if entry is not None:
+            yield entry
 
 
 def read_sitemap_entry(element, kind: str, url: str, hosts) -> SitemapEntry | None:

@@ -237,3 +237,35 @@ def test_a_self_listing_index_of_thousands_fetches_the_cap(endless, tmp_path):
     result, hits, capped, status, _ = crawl(endless, "/self-index.xml", tmp_path, "ARCHIVE_SITE_MAX_SITEMAPS=15")
     assert hits["self-index"] == 1 and hits["child"] == 15 and hits["web"] == 30
     assert [url for url, _ in capped] == [f"{endless.url}/self-index.xml"]
+
+
+def test_a_full_site_remembers_no_more_listed_links(tmp_path):
+    spider, _ = make_spider(url=f"{SITE}/", settings={"ARCHIVE_SITE_MAX_PAGES": 3,
+                                                      "ARCHIVE_DB_PATH": str(tmp_path / "a.db")})
+    page = response(f"{SITE}/page/2/", "<html></html>", {"archive_site": "example.org"})
+    links = [ArticleLink(f"{SITE}/post-{n}/", None, None, None) for n in range(5)]
+    assert spider.count_new_links(page, links[:2]) == 2
+    list(spider.article_requests(page, links[:2]))  # 3 requests with the start URL: full
+    assert spider.count_new_links(page, links) == 3
+    assert spider.listed == {link.url for link in links[:2]}
+
+
+def test_a_huge_feed_is_read_only_as_far_as_its_entries_are_taken(tmp_path):
+    items = "".join(f"<item><title>Post {n}</title><link>{SITE}/post-{n}/</link>"
+                    f"<description>Summary {n}.</description></item>" for n in range(100_000))
+    body = gzip.compress(f'<rss version="2.0"><channel><title>Big</title>'
+                         f'<atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="next" href="{SITE}/feed?page=2"/>'
+                         f"{items}</channel></rss>".encode())
+    started = time.monotonic()
+    result = feeds.parse_feed(body, f"{SITE}/feed", ["example.org"], max_entries=50)
+    assert time.monotonic() - started < 2  # reading all 100,000 entries takes a minute here
+    assert (len(result.links), result.truncated, result.title) == (50, True, "Big")
+    assert result.next_page == f"{SITE}/feed?page=2"
+
+    spider, crawler = make_spider(url=f"{SITE}/", settings={"ARCHIVE_MAX_LINKS_PER_PAGE": 20,
+                                                            "ARCHIVE_DB_PATH": str(tmp_path / "a.db")})
+    page = sitemap_response(f"{SITE}/feed", body)
+    requests = list(spider.parse_source(page, feeds.SOURCE_RSS))
+    assert len([r for r in requests if r.meta["archive_role"] == "article"]) == 20
+    [row] = capped_rows(crawler)
+    assert row["url"] == f"{SITE}/feed" and "ARCHIVE_MAX_LINKS_PER_PAGE=20" in row["detail"]

@@ -401,13 +401,18 @@ class SiteRoutingMixin:
 
         Links on article pages ("related", "popular" sidebars) do not count as listed:
         articles are fetched before index pages, and their sidebars often link the
-        articles of the next index page, which would then look stale."""
+        articles of the next index page, which would then look stale.
+
+        Once the site's page cap is full nothing more is asked for, so what its pages list
+        is no longer remembered: on an endless site that would grow without end."""
         site = self.site_of(response.url, response.meta)
         known = ArchiveKnowledge.of(self.crawler).state if self.listing.is_incremental(site) else ()
+        remember = not self.site_full(site)
         new = 0
         for link in links:
             if link.url not in self.listed:
-                self.listed.add(link.url)
+                if remember:
+                    self.listed.add(link.url)
                 if self.respell(link.url, site) not in known:
                     new += 1
         return new
@@ -496,13 +501,13 @@ class SiteRoutingMixin:
         stats.inc_value(f"archive/sources/{kind}")
         hosts = self.hosts_for(response)
         if kind in feeds.FEED_KINDS:
-            result = feeds.parse_feed(response.body, response.url, hosts)
+            site = self.site_of(response.url, response.meta)
+            cap = self.cap_of(site, "max_links_per_page")
+            result = feeds.parse_feed(response.body, response.url, hosts, max_entries=cap)
             logger.info("Feed %s: %d entries", response.url, len(result.links))
-            cap = self.cap_of(self.site_of(response.url, response.meta), "max_links_per_page")
-            if cap and len(result.links) > cap:
-                self.capped(self.site_of(response.url, response.meta), "max_links_per_page", response.url,
-                            len(result.links) - cap, f"the feed lists {len(result.links)} entries: the first {cap} were taken")
-                result.links = result.links[:cap]
+            if result.truncated:
+                self.capped(site, "max_links_per_page", response.url, 1,
+                            f"the feed lists more than {cap} entries: the rest was not read")
             new_links = self.count_new_links(response, result.links)
             yield from self.article_requests(response, result.links)
             if result.next_page:
