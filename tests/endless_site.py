@@ -6,16 +6,18 @@
   children, forever (``/tree/index-1-4-2.xml``...); each also lists one small sitemap of
   articles;
 * ``/web/``: the front of an endless web of generated articles: each article page links to
-  ``related`` (by default ``fanout``) articles no page linked before, and the index pages go on forever, each
+  ``fanout`` articles no page linked before, and the index pages go on forever, each
   listing new articles;
 * ``/huge.xml.gz``: one gzipped sitemap of ``huge_urls`` article URLs (1.2 million make
   about 3 MB), served as a file (``application/x-gzip``, no Content-Encoding);
 * ``/self-index.xml``: a sitemap index that lists itself and ``children`` sitemaps, each of
   two articles.
 
-Every article URL answers with an article, so what bounds a crawl is the crawler, not the
-site. ``hits`` counts the requests per kind of path (``tree``, ``web``, ``huge``,
-``self-index``, ``child``, ``robots``); ``/__hits`` answers them as JSON.
+The sitemaps list articles under ``/a/N/``, which link nowhere (so a sitemap's own bound
+is what ends its crawl); ``/web/N/`` are the web's. Every article URL answers with an
+article, so what bounds a crawl is the crawler, not the site. ``hits`` counts the
+requests per kind of path (``tree``, ``web``, ``a``, ``huge``, ``self-index``, ``child``,
+``robots``); ``/__hits`` answers them as JSON.
 
 ``python -m tests.endless_site [--huge-urls N] [--children N]`` serves it in the
 foreground and prints its URL (the benchmark runs it as a separate process).
@@ -56,7 +58,7 @@ def huge_sitemap(urls: int, base: str = "") -> bytes:
                   b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n')
         chunk = []
         for i in range(urls):
-            chunk.append(f"<url><loc>{base}/web/{i}/</loc><lastmod>2025-01-01</lastmod></url>\n")
+            chunk.append(f"<url><loc>{base}/a/{i}/</loc><lastmod>2025-01-01</lastmod></url>\n")
             if len(chunk) == 10_000:
                 out.write("".join(chunk).encode())
                 chunk = []
@@ -67,10 +69,8 @@ def huge_sitemap(urls: int, base: str = "") -> bytes:
 class EndlessSite(ServedSite):
     """``with EndlessSite() as site: site.url``; ``site.hits`` counts requests by kind."""
 
-    def __init__(self, fanout: int = 10, huge_urls: int = 200_000, children: int = 5_000,
-                 related: int | None = None):
+    def __init__(self, fanout: int = 10, huge_urls: int = 200_000, children: int = 5_000):
         self.fanout = fanout
-        self.related = fanout if related is None else related
         self.huge_urls = huge_urls
         self.children = children
         self.hits: Counter[str] = Counter()
@@ -117,9 +117,9 @@ class EndlessSite(ServedSite):
         if path.startswith("/child-"):
             self.count("child")
             number = int(path.removeprefix("/child-").removesuffix(".xml") or 0)
-            return self.send(handler, url_set([f"{self.url}/web/{3_000_000 + number * 2 + k}/" for k in range(2)]).encode(), xml)
-        if path.startswith("/web/"):
-            self.count("web")
+            return self.send(handler, url_set([f"{self.url}/a/{3_000_000 + number * 2 + k}/" for k in range(2)]).encode(), xml)
+        if path.startswith(("/web/", "/a/")):
+            self.count(path.split("/")[1])
             return self.send(handler, self.web_page(path).encode(), "text/html; charset=utf-8")
         self.count("missing")
         return self.send(handler, b"<h1>Not found</h1>", "text/html", status=404)
@@ -132,14 +132,15 @@ class EndlessSite(ServedSite):
         numbers = [int(n) for n in suffix.split("-") if n.isdigit()]
         if kind == "pages":
             seed = sum((n + 1) * 31 ** i for i, n in enumerate(numbers)) * 3
-            return url_set([f"{self.url}/web/{10_000_000 + seed + k}/" for k in range(3)])
+            return url_set([f"{self.url}/a/{10_000_000 + seed + k}/" for k in range(3)])
         tail = "".join(f"-{n}" for n in numbers)
         entries = [f"{self.url}/tree/index{tail}-{k}.xml" for k in range(self.fanout)]
         return sitemap_index([f"{self.url}/tree/pages{tail}.xml", *entries])
 
     def web_page(self, path: str) -> str:
         """``/web/`` and ``/web/page/N/``: index pages of ``fanout`` new articles each and a
-        "Next" link; ``/web/N/``: article N, linking to ``fanout`` articles after it."""
+        "Next" link; ``/web/N/``: article N, linking to ``fanout`` articles after it;
+        ``/a/N/``: article N, linking nowhere."""
         parts = [p for p in path.split("/") if p]
         if len(parts) == 1 or parts[1] == "page":
             page = int(parts[2]) if len(parts) > 2 else 1
@@ -155,8 +156,9 @@ class EndlessSite(ServedSite):
                     "</body></html>")
         number = int(parts[1]) if parts[1].isdigit() else 0
         paras = "".join(f"<p>{p}</p>" for p in article_text(number))
-        related = "".join(f'<li><a href="/web/{number * self.related + k + 1}/">Article {number * self.related + k + 1}</a></li>'
-                          for k in range(self.related))
+        fanout = self.fanout if parts[0] == "web" else 0
+        related = "".join(f'<li><a href="/web/{number * fanout + k + 1}/">Article {number * fanout + k + 1}</a></li>'
+                          for k in range(fanout))
         return (f"<!DOCTYPE html><html><head><title>Article {number} | Endless</title>"
                 '<meta property="og:type" content="article"></head><body>'
                 f"<article><h1>Article {number}</h1>{paras}</article>"

@@ -32,7 +32,7 @@ def test_a_huge_gzipped_sitemap_is_read_only_as_far_as_its_urls_are_taken():
     result = feeds.parse_sitemap(body, f"{SITE}/huge.xml.gz", ["example.org"], max_urls=1000)
     assert time.monotonic() - started < 5  # the whole sitemap takes some 20 s to parse here
     assert result.truncated
-    assert [e.url for e in result.pages[:2]] == [f"{SITE}/web/0/", f"{SITE}/web/1/"]
+    assert [e.url for e in result.pages[:2]] == [f"{SITE}/a/0/", f"{SITE}/a/1/"]
     assert len(result.pages) == 1000 and result.pages[0].lastmod == "2025-01-01"
 
 
@@ -181,7 +181,7 @@ CRAWL_OPTIONS = ("--concurrency", "16", "--timeout", "10")
 
 @pytest.fixture(scope="module")
 def endless():
-    with EndlessSite(fanout=10, huge_urls=300_000, children=20_000, related=0) as site:
+    with EndlessSite(fanout=10, huge_urls=300_000, children=20_000) as site:
         yield site
 
 
@@ -227,7 +227,7 @@ def test_an_endless_web_of_articles_ends_at_the_page_cap(endless_web, tmp_path):
 @pytest.mark.e2e
 def test_a_huge_gzipped_sitemap_is_crawled_as_far_as_the_url_cap(endless, tmp_path):
     result, hits, capped, status, seconds = crawl(endless, "/huge.xml.gz", tmp_path, "ARCHIVE_SITEMAP_MAX_URLS=40")
-    assert hits["web"] == 40 and hits["huge"] == 1
+    assert hits["a"] == 40 and hits["huge"] == 1
     assert [url for url, _ in capped] == [f"{endless.url}/huge.xml.gz"]
     assert seconds < 60
 
@@ -235,7 +235,7 @@ def test_a_huge_gzipped_sitemap_is_crawled_as_far_as_the_url_cap(endless, tmp_pa
 @pytest.mark.e2e
 def test_a_self_listing_index_of_thousands_fetches_the_cap(endless, tmp_path):
     result, hits, capped, status, _ = crawl(endless, "/self-index.xml", tmp_path, "ARCHIVE_SITE_MAX_SITEMAPS=15")
-    assert hits["self-index"] == 1 and hits["child"] == 15 and hits["web"] == 30
+    assert hits["self-index"] == 1 and hits["child"] == 15 and hits["a"] == 30
     assert [url for url, _ in capped] == [f"{endless.url}/self-index.xml"]
 
 
