@@ -140,7 +140,7 @@ def test_links_per_page_cap_keeps_next_pages_first(tmp_path):
     assert analysis.next_pages == [f"{SITE}/page/2/"]
     assert [link.url for link in analysis.article_links] == [f"{SITE}/post-{n}/" for n in range(4)]
     assert analysis.section_links == []
-    assert crawler.stats.get_value("archive/capped/max_links_per_page") == 7
+    assert crawler.stats.get_value("archive/capped/max_links_per_page") == 1
     [row] = capped_rows(crawler)
     assert row["url"] == f"{SITE}/" and "12 links" in row["detail"]
 
@@ -269,3 +269,21 @@ def test_a_huge_feed_is_read_only_as_far_as_its_entries_are_taken(tmp_path):
     assert len([r for r in requests if r.meta["archive_role"] == "article"]) == 20
     [row] = capped_rows(crawler)
     assert row["url"] == f"{SITE}/feed" and "ARCHIVE_MAX_LINKS_PER_PAGE=20" in row["detail"]
+
+
+@pytest.mark.e2e
+def test_the_bounds_benchmark_prints_its_figures():
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    result = subprocess.run(
+        [sys.executable, "benchmarks/bounds.py", "--sites", "self", "--children", "40", "--huge-urls", "10",
+         "--limit", "120", "-s", "ARCHIVE_SITE_MAX_SITEMAPS=10"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    row = result.stdout.splitlines()[-1].split()
+    # site, ended, exit, seconds, requests (robots, the index, 10 sitemaps, 20 articles), peak MB
+    assert row[:3] == ["self", "True", "0"] and row[4] == "32", result.stdout
+    assert 50 < float(row[5]) < 400

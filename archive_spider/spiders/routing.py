@@ -65,9 +65,9 @@ CONTINUATION_PRIORITY = 2
 # The per-site caps: SiteLimits field -> (setting, stats key, what a cut leaves out).
 CAPS = {
     "max_pages": ("ARCHIVE_SITE_MAX_PAGES", "site_max_pages", "links not requested"),
-    "max_sitemaps": ("ARCHIVE_SITE_MAX_SITEMAPS", "site_max_sitemaps", "sitemaps not requested"),
+    "max_sitemaps": ("ARCHIVE_SITE_MAX_SITEMAPS", "site_max_sitemaps", "lists of sitemaps cut short"),
     "max_sitemap_urls": ("ARCHIVE_SITEMAP_MAX_URLS", "sitemap_max_urls", "sitemaps not read to the end"),
-    "max_links_per_page": ("ARCHIVE_MAX_LINKS_PER_PAGE", "max_links_per_page", "links not taken"),
+    "max_links_per_page": ("ARCHIVE_MAX_LINKS_PER_PAGE", "max_links_per_page", "pages and feeds cut short"),
 }
 # Sitemap entries handed to the routing at a time (a sitemap is read as a stream).
 SITEMAP_BATCH = 500
@@ -334,7 +334,7 @@ class SiteRoutingMixin:
         analysis.next_pages = analysis.next_pages[:cap]
         analysis.article_links = analysis.article_links[:cap - len(analysis.next_pages)]
         analysis.section_links = analysis.section_links[:cap - len(analysis.next_pages) - len(analysis.article_links)]
-        self.capped(site, "max_links_per_page", response.url, total - cap,
+        self.capped(site, "max_links_per_page", response.url, 1,
                     f"the page lists {total} links: the first {cap} were taken")
         return analysis
 
