@@ -178,7 +178,8 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
     With --redis, this process is one worker of a distributed crawl: the frontier and
     the seen-set live in Redis, articles go to a Redis queue that `archive-spider ingest`
     writes to the archive (--db is not used), and the worker stops once there has been no
-    work for --idle-timeout seconds. Workers after the first may omit URLS.
+    work for --idle-timeout seconds. Workers after the first may omit URLS; one started
+    without them before any crawl exists waits up to --idle-timeout for one to appear.
 
     Example: archive-spider crawl https://example.com/blog/ --discover --db db/archive.db
 

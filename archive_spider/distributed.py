@@ -254,6 +254,35 @@ def count_live_work(client: redis.Redis, keys: RedisKeys) -> tuple[int, int]:
     return waiting, inflight
 
 
+# How often a worker started without URLs looks again for a crawl to join.
+JOIN_POLL_SECONDS = 0.2
+
+
+def wait_for_start_urls(client: redis.Redis, config: RedisConfig) -> list[str]:
+    """The start URLs of the crawl on ``config``'s Redis, for a worker given none. Workers
+    started at the same moment race: one without URLs may look before the first has
+    registered them, so it waits for them up to its idle timeout. [] if none came."""
+    deadline = time.monotonic() + config.idle_timeout
+    waiting = False
+    while True:
+        known = sorted(raw.decode() for raw in client.smembers(config.keys.start_urls))
+        left = deadline - time.monotonic()
+        if known or left <= 0:
+            if waiting:
+                logger.info("%s", f"A crawl appeared on {config.url}" if known else "No crawl appeared")
+            return known
+        if not waiting:
+            logger.info("No crawl on %s (key prefix %r) yet: waiting up to %.0f s for a worker with URLs",
+                        config.url, config.key, config.idle_timeout)
+            waiting = True
+        time.sleep(min(JOIN_POLL_SECONDS, left))
+
+
+def no_crawl_to_join(config: RedisConfig) -> str:
+    return (f"no start URLs: give some, or start a first worker with URLs on {config.url} "
+            f"(key prefix {config.key!r}); none appeared within the idle timeout ({config.idle_timeout:g} s)")
+
+
 def live_workers(client: redis.Redis, keys: RedisKeys) -> list[str]:
     ids = [raw.decode() for raw in client.smembers(keys.workers)]
     return [i for i in ids if client.exists(keys.worker(i))]
@@ -456,7 +485,8 @@ class RedisWorkerMixin:
       Scrapyd need nothing else);
     - ``async start()`` records the crawl's start URLs in Redis and schedules them through
       the shared seen-set, so N workers given the same URLs fetch each once; a worker given
-      none joins with the URLs of the running crawl;
+      none joins with the URLs of the running crawl, waiting up to its idle timeout for
+      one to appear (``wait_for_start_urls``);
     - the best teaser per article is shared through Redis, as the single-process spider
       keeps it in memory;
     - on ``spider_idle``, the worker waits for work while any is waiting or in flight
@@ -478,13 +508,11 @@ class RedisWorkerMixin:
         config = RedisConfig.from_settings(crawler.settings)
         client = connect(config.url)
         if not (kwargs.get("url") or kwargs.get("urls") or kwargs.get("config")):
-            # Join the running crawl with its start URLs (they also say which hosts are allowed).
-            known = sorted(raw.decode() for raw in client.smembers(config.keys.start_urls))
+            # Join the running crawl with its start URLs (they also say which hosts are
+            # allowed), waiting for a first worker to register them.
+            known = wait_for_start_urls(client, config)
             if not known:
-                raise ValueError(
-                    f"no start URLs: give some, or start a first worker with URLs on {config.url} "
-                    f"(key prefix {config.key!r})"
-                )
+                raise ValueError(no_crawl_to_join(config))
             kwargs["urls"] = known
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.redis_config = config
@@ -652,14 +680,12 @@ def run_worker(start_urls: Iterable[str], options, config: RedisConfig) -> Worke
     from archive_spider.spiders.articles_redis import DistributedArticlesSpider
 
     urls = list(start_urls)
-    # Fail before Scrapy starts, in one line, if Redis is not there or there is nothing to join.
+    # Fail before Scrapy starts, in one line, if Redis is not there or no crawl to join
+    # appears within the idle timeout.
     client = connect(config.url)
     try:
-        if not urls and not options.config and not client.scard(config.keys.start_urls):
-            raise storage.ArchiveError(
-                f"no start URLs: give some, or start a first worker with URLs on {config.url} "
-                f"(key prefix {config.key!r})"
-            )
+        if not urls and not options.config and not wait_for_start_urls(client, config):
+            raise storage.ArchiveError(no_crawl_to_join(config))
     finally:
         client.close()
     settings = build_settings(options)

@@ -47,6 +47,9 @@ REASONS: dict[str, tuple[str, str]] = {
                                   "complete disallow for this crawl (the robots.txt's own row says why)"),
     "listing-stopped": (SKIPPED, "a chain of index pages brought nothing new for ARCHIVE_STALE_INDEX_PAGES pages, "
                                  "or went past ARCHIVE_MAX_DEPTH: the links of this page were not followed"),
+    "capped": (SKIPPED, "a per-site bound (ARCHIVE_SITE_MAX_PAGES, ARCHIVE_SITE_MAX_SITEMAPS, "
+                        "ARCHIVE_SITEMAP_MAX_URLS, ARCHIVE_MAX_LINKS_PER_PAGE) was reached here: what lies "
+                        "beyond it was not requested"),
     "download-error": (ERROR, "the download failed for another reason"),
     "extraction-error": (ERROR, "the article could not be extracted (its worker crashed or ran past "
                                 "ARCHIVE_EXTRACT_TIMEOUT)"),

@@ -6,11 +6,13 @@ plain text) or a robots.txt as well as an HTML page, whatever its file name says
 
 * RSS 2.0, RSS 1.0 (RDF) and Atom: each entry becomes an ``ArticleLink`` with the title,
   summary (markup stripped) and date the feed gives, exactly like a teaser found on an
-  index page. FeedBurner's ``origLink`` is preferred to its tracking redirect. Paged
+  index page. Read as a stream, like sitemaps, up to the entries the caller takes. FeedBurner's ``origLink`` is preferred to its tracking redirect. Paged
   feeds (RFC 5005 ``<link rel="next">``) name their next page.
 * XML sitemaps: ``<urlset>`` entries become pages (with ``lastmod`` and a Google News
   title when given), ``<sitemapindex>`` entries further sitemaps. Gzip is undone here,
-  whatever the server said, up to ``MAX_SOURCE_BYTES``.
+  whatever the server said, up to ``MAX_SOURCE_BYTES``; a sitemap is parsed as a stream
+  (inflated and read a chunk at a time, each entry dropped once read), up to the number
+  of URLs the caller takes from it.
 * robots.txt: its ``Sitemap:`` lines.
 
 XML is parsed with entity expansion and network access off: a feed is untrusted input.
@@ -22,7 +24,7 @@ import gzip
 import io
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -75,12 +77,13 @@ _ROOT_KINDS = {
 
 @dataclass(frozen=True)
 class SitemapEntry:
-    """One page a sitemap lists."""
+    """One page a sitemap lists (or, ``is_sitemap``, one sitemap an index lists)."""
 
     url: str  # absolute, normalised
     lastmod: str | None = None  # 'YYYY-MM-DD'
     title: str | None = None  # from a Google News sitemap
     published: str | None = None  # 'YYYY-MM-DD', from a Google News sitemap
+    is_sitemap: bool = False
 
 
 @dataclass
@@ -90,6 +93,7 @@ class FeedResult:
     links: list[ArticleLink] = field(default_factory=list)
     next_page: str | None = None
     title: str | None = None
+    truncated: bool = False  # it listed more than it was allowed to: the rest was not read
 
 
 @dataclass
@@ -98,6 +102,7 @@ class SitemapResult:
 
     pages: list[SitemapEntry] = field(default_factory=list)
     sitemaps: list[str] = field(default_factory=list)
+    truncated: bool = False  # it listed more than it was allowed to: the rest was not read
 
 
 def detect_source(body: bytes, url: str = "", content_type: str = "") -> str | None:
@@ -153,19 +158,33 @@ def ungzip(body: bytes, limit: int = MAX_SOURCE_BYTES) -> bytes:
 # --------------------------------------------------------------------------- XML
 
 
-def parse_xml(body: bytes) -> lxml.etree._Element | None:
-    """Parse an untrusted XML body: no entities, no network, broken markup recovered."""
-    parser = lxml.etree.XMLParser(
-        recover=True, resolve_entities=False, no_network=True, remove_comments=True, huge_tree=False,
-    )
-    body = ungzip(body).lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not body:
-        return None
-    try:
-        root = lxml.etree.fromstring(body, parser=parser)
-    except (lxml.etree.XMLSyntaxError, ValueError):
-        return None
-    return root
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+
+def iter_xml(body: bytes):
+    """Parse an untrusted XML body (gzipped or not) as a stream: ``(event, element,
+    parent)`` for each element's ``start`` and ``end``. No entities, no network, broken
+    markup recovered; at most ``MAX_SOURCE_BYTES`` inflated; a body broken past repair
+    ends where it breaks. Callers ``forget`` what they have read."""
+    with open_inflated(body) as stream:
+        events = lxml.etree.iterparse(
+            stream, events=("start", "end"), recover=True, resolve_entities=False, no_network=True,
+            remove_comments=True, remove_pis=True, huge_tree=False,
+        )
+        try:
+            for event, element in events:
+                yield event, element, element.getparent()
+        except lxml.etree.XMLSyntaxError:
+            return
+
+
+def forget(element) -> None:
+    """Drop an element that has been read, and its earlier siblings, from the tree being
+    parsed: the tree then never holds more than the entry at hand."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    while parent is not None and element.getprevious() is not None:
+        del parent[0]
 
 
 def local_name(element) -> str:
@@ -206,8 +225,10 @@ def resolve_link(href: str | None, base: str, hosts: Iterable[str] | None, page:
 # --------------------------------------------------------------------------- feeds
 
 
-def parse_feed(body: bytes, url: str, allowed_hosts: Iterable[str] | None = None) -> FeedResult:
-    """Read an RSS or Atom feed into teasers.
+def parse_feed(body: bytes, url: str, allowed_hosts: Iterable[str] | None = None,
+               max_entries: int = 0) -> FeedResult:
+    """Read an RSS or Atom feed into teasers, as a stream (like a sitemap): each entry is
+    dropped from the tree once read, and reading stops after ``max_entries``.
 
     Args:
         body: the feed as fetched (gzipped or not).
@@ -215,31 +236,41 @@ def parse_feed(body: bytes, url: str, allowed_hosts: Iterable[str] | None = None
             ``xml:base``).
         allowed_hosts: hosts whose entries are kept (see ``urls.same_site``); ``None``
             keeps every host.
+        max_entries: entries kept at most (0: all); past it the rest of the body is not
+            read and ``truncated`` is set.
 
     Returns:
-        A ``FeedResult``: entries in feed order, deduplicated, each an ``ArticleLink``.
+        A ``FeedResult``: entries in feed order, deduplicated, each an ``ArticleLink``;
+        the feed's title and its next page (when they come before the cut).
     """
-    root = parse_xml(body)
-    if root is None:
-        return FeedResult()
     hosts = list(allowed_hosts) if allowed_hosts is not None else None
-    base = root.get("{http://www.w3.org/XML/1998/namespace}base") or url
-    kind = local_name(root)
-    channel = root
-    if kind == "rss":
-        channel = next(iter(children(root, "channel")), root)
-    if kind in ("rss", "rdf"):
-        entries = children(channel, "item") or children(root, "item")
-    else:
-        entries = children(root, "entry")
-    result = FeedResult(title=child_text(channel, "title"))
+    result = FeedResult()
     seen: set[str] = set()
-    for entry in entries:
-        link = read_entry(entry, SOURCE_ATOM if kind == "feed" else kind, base, hosts)
-        if link is not None and link.url not in seen:
-            seen.add(link.url)
-            result.links.append(link)
-    result.next_page = find_feed_next_page(channel, base, hosts)
+    kind = ""
+    base = url
+    for event, element, parent in iter_xml(body):
+        name = local_name(element)
+        if event == "start":
+            if parent is None:
+                kind, base = name, element.get(XML_BASE) or url
+            continue
+        outer = parent is not None and (local_name(parent) == "channel" or parent.getparent() is None)
+        if not outer:
+            continue
+        if name == ("entry" if kind == "feed" else "item"):
+            link = read_entry(element, SOURCE_ATOM if kind == "feed" else kind, base, hosts)
+            if link is not None and link.url not in seen:
+                if max_entries and len(result.links) >= max_entries:
+                    result.truncated = True
+                    break
+                seen.add(link.url)
+                result.links.append(link)
+        elif name == "title" and result.title is None:
+            result.title = "".join(element.itertext()).strip() or None
+        elif name == "link" and result.next_page is None and (element.get("rel") or "").lower() == "next":
+            result.next_page = resolve_link(element.get("href"), base, hosts)
+        if name != "channel":
+            forget(element)
     return result
 
 
@@ -289,14 +320,6 @@ def entry_link(entry, kind: str) -> str | None:
     return None
 
 
-def find_feed_next_page(channel, base: str, hosts) -> str | None:
-    """The next (older) page of a paged feed: ``<atom:link rel="next">`` (RFC 5005)."""
-    for link in children(channel, "link"):
-        if (link.get("rel") or "").lower() == "next":
-            return resolve_link(link.get("href"), base, hosts)
-    return None
-
-
 def plain_text(markup: str) -> str:
     """Feed text with its HTML markup stripped and whitespace collapsed."""
     if "<" not in markup and "&" not in markup:
@@ -338,56 +361,129 @@ def parse_feed_date(value: str | None) -> str | None:
 # --------------------------------------------------------------------------- sitemaps
 
 
-def parse_sitemap(body: bytes, url: str, allowed_hosts: Iterable[str] | None = None) -> SitemapResult:
+def parse_sitemap(body: bytes, url: str, allowed_hosts: Iterable[str] | None = None,
+                  max_urls: int = 0) -> SitemapResult:
     """Read an XML sitemap, sitemap index or plain-text sitemap (gzipped or not).
+
+    The body is read as a stream (``iter_sitemap``): a sitemap of a million URLs costs
+    the entries kept, not a tree of the whole document.
 
     Args:
         body: the sitemap as fetched.
         url: where it was fetched from.
         allowed_hosts: hosts whose pages and sitemaps are kept; ``None`` keeps all.
+        max_urls: distinct pages and sitemaps kept at most (0: all); past it the rest of
+            the body is not read and ``truncated`` is set.
 
     Returns:
         A ``SitemapResult``: the pages it lists, or the sitemaps an index lists, in order
         and deduplicated.
     """
-    hosts = list(allowed_hosts) if allowed_hosts is not None else None
-    body = ungzip(body)
+    pages: dict[str, SitemapEntry] = {}
+    sitemaps: dict[str, None] = {}
     result = SitemapResult()
-    root = parse_xml(body) if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") else None
-    if root is None:
-        for line in body.decode("utf-8", "replace").splitlines():
-            page = resolve_link(line.strip(), url, hosts)
-            if page:
-                result.pages.append(SitemapEntry(page))
-        result.pages = unique_entries(result.pages)
-        return result
-    kind = local_name(root)
-    for entry in root:
-        name = local_name(entry)
-        # a sitemap may be gzipped (.xml.gz), a page may not be a download
-        location = resolve_link(child_text(entry, "loc"), url, hosts, page=(kind != "sitemapindex"))
-        if location is None:
+    for entry in iter_sitemap(body, url, allowed_hosts):
+        if entry.url in (sitemaps if entry.is_sitemap else pages):
             continue
-        if kind == "sitemapindex" and name == "sitemap":
-            result.sitemaps.append(location)
-        elif kind == "urlset" and name == "url":
-            news = next(iter(children(entry, "news")), None)
-            title = published = None
-            if news is not None:
-                title = child_text(news, "title")
-                published = parse_date(child_text(news, "publication_date") or "")
-            lastmod = parse_date(child_text(entry, "lastmod") or "") or published
-            result.pages.append(SitemapEntry(location, lastmod, title, published))
-    result.pages = unique_entries(result.pages)
-    result.sitemaps = list(dict.fromkeys(result.sitemaps))
+        if max_urls and len(pages) + len(sitemaps) >= max_urls:
+            result.truncated = True
+            break
+        if entry.is_sitemap:
+            sitemaps[entry.url] = None
+        else:
+            pages[entry.url] = entry
+    result.pages, result.sitemaps = list(pages.values()), list(sitemaps)
     return result
 
 
-def unique_entries(entries: list[SitemapEntry]) -> list[SitemapEntry]:
-    seen: dict[str, SitemapEntry] = {}
-    for entry in entries:
-        seen.setdefault(entry.url, entry)
-    return list(seen.values())
+def iter_sitemap(body: bytes, url: str, allowed_hosts: Iterable[str] | None = None) -> Iterator[SitemapEntry]:
+    """The entries of a sitemap one at a time, as its body is inflated and parsed: pages
+    (``<urlset>`` or plain text) or, for a ``<sitemapindex>``, sitemaps (``is_sitemap``).
+    At most ``MAX_SOURCE_BYTES`` of the inflated body are read; a truncated or broken
+    body yields what came before the break."""
+    hosts = list(allowed_hosts) if allowed_hosts is not None else None
+    with open_inflated(body, SNIFF_BYTES) as sniff:
+        is_xml = sniff.read().lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    if is_xml:
+        yield from iter_xml_sitemap(body, url, hosts)
+        return
+    with open_inflated(body) as stream:
+        for line in io.TextIOWrapper(stream, "utf-8", errors="replace"):
+            page = resolve_link(line.strip(), url, hosts)
+            if page:
+                yield SitemapEntry(page)
+
+
+def iter_xml_sitemap(body: bytes, url: str, hosts: list[str] | None) -> Iterator[SitemapEntry]:
+    """The entries of an XML sitemap, each element dropped once read."""
+    kind = ""
+    for event, element, parent in iter_xml(body):
+        if parent is None:
+            if event == "start":
+                kind = local_name(element)
+            continue
+        if event != "end" or parent.getparent() is not None:
+            continue
+        entry = read_sitemap_entry(element, kind, url, hosts)
+        forget(element)
+        if entry is not None:
+            yield entry
+
+
+def read_sitemap_entry(element, kind: str, url: str, hosts) -> SitemapEntry | None:
+    """One ``<url>`` of a ``<urlset>`` or ``<sitemap>`` of a ``<sitemapindex>``."""
+    name = local_name(element)
+    index = kind == "sitemapindex"
+    if (index and name != "sitemap") or (kind == "urlset" and name != "url") or kind not in ("urlset", "sitemapindex"):
+        return None
+    # a sitemap may be gzipped (.xml.gz), a page may not be a download
+    location = resolve_link(child_text(element, "loc"), url, hosts, page=not index)
+    if location is None:
+        return None
+    if index:
+        return SitemapEntry(location, is_sitemap=True)
+    news = next(iter(children(element, "news")), None)
+    title = published = None
+    if news is not None:
+        title = child_text(news, "title")
+        published = parse_date(child_text(news, "publication_date") or "")
+    lastmod = parse_date(child_text(element, "lastmod") or "") or published
+    return SitemapEntry(location, lastmod, title, published)
+
+
+class Inflated(io.RawIOBase):
+    """A body as a stream, gzip undone (stacked gzip too, as ``gzip`` reads members),
+    ending after ``limit`` bytes or where a truncated or broken gzip stream stops."""
+
+    def __init__(self, body: bytes, limit: int):
+        self.source = gzip.GzipFile(fileobj=io.BytesIO(body)) if body[:2] == GZIP_MAGIC else io.BytesIO(body)
+        self.left = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.left <= 0:
+            return 0
+        try:
+            chunk = self.source.read(min(len(buffer), self.left, 65536))
+        except (OSError, EOFError, zlib.error):
+            chunk = b""  # a truncated download: what inflated so far is all there is
+        buffer[:len(chunk)] = chunk
+        self.left -= len(chunk)
+        if not chunk:
+            self.left = 0
+        return len(chunk)
+
+    def close(self) -> None:
+        self.source.close()
+        super().close()
+
+
+def open_inflated(body: bytes, limit: int | None = None) -> io.BufferedReader:
+    """``body`` (gzipped or not) as a buffered stream of at most ``limit`` (by default
+    ``MAX_SOURCE_BYTES``) inflated bytes."""
+    return io.BufferedReader(Inflated(body, MAX_SOURCE_BYTES if limit is None else limit))
 
 
 def parse_robots_sitemaps(text: str, url: str, allowed_hosts: Iterable[str] | None = None) -> list[str]:

@@ -131,8 +131,17 @@ ARCHIVE_FULL_LISTING_EVERY = "7d"
 # ends a "Next" chain that invents a new article on every page, which nothing else can
 # tell from a real archive, without cutting any real site's pagination.
 ARCHIVE_MAX_DEPTH = 1000
-# Requests per site (sites.toml's limits.max_pages for one site); 0: no limit.
-ARCHIVE_SITE_MAX_PAGES = 0
+# Bounds on endless and huge sites (sites.toml's limits.max_pages, max_sitemaps,
+# max_sitemap_urls and max_links_per_page for one site); 0: no limit. Each cut is counted
+# (archive/capped/*), recorded in `failures` as `capped` and summed up when the crawl ends.
+# Requests per site and crawl, start URLs included: about 3 h at the default politeness.
+ARCHIVE_SITE_MAX_PAGES = 20000
+# Sitemaps requested per site and crawl, from sitemap indexes and robots.txt.
+ARCHIVE_SITE_MAX_SITEMAPS = 500
+# URLs taken from one sitemap (the protocol's own maximum); the rest is not read.
+ARCHIVE_SITEMAP_MAX_URLS = 50000
+# Links taken from one page or feed page: next pages first, then articles, then sections.
+ARCHIVE_MAX_LINKS_PER_PAGE = 1000
 
 # --- distributed crawls (archive_spider/distributed.py, docs/distributed.md) -------------
 # Redis of a distributed crawl; empty: the ARCHIVE_REDIS_URL environment variable, if set.

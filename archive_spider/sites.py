@@ -37,7 +37,8 @@ from archive_spider.urls import normalise_url, same_site
 
 SITE_KEYS = ("start_urls", "allowed_hosts", "include", "exclude", "discover", "selectors", "limits")
 SELECTOR_KEYS = ("article_links", "next_page", "body", "title", "author", "date")
-LIMIT_KEYS = ("max_pages", "max_depth", "delay", "stale_index_pages")
+LIMIT_KEYS = ("max_pages", "max_depth", "delay", "stale_index_pages", "max_sitemaps", "max_sitemap_urls",
+              "max_links_per_page")
 SITE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -115,6 +116,9 @@ class SiteLimits:
     max_depth: int | None = None  # links away from a start URL (0: no cap)
     delay: float | None = None  # seconds between requests to this site
     stale_index_pages: int | None = None  # index pages in a row with nothing new
+    max_sitemaps: int | None = None  # sitemaps requested from indexes and robots.txt (0: no cap)
+    max_sitemap_urls: int | None = None  # URLs taken from one sitemap (0: no cap)
+    max_links_per_page: int | None = None  # links taken from one page (0: no cap)
 
 
 @dataclass(frozen=True)

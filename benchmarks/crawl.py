@@ -59,10 +59,12 @@ class PeakMemory:
         self.peak = 0
         self.peak_processes = 0
         self.cpu: dict[int, float] = {}  # pid -> CPU seconds (user + system) last seen
+        self.samples: list[tuple[float, int]] = []  # (seconds since the start, RSS bytes)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
+        started = time.monotonic()
         while not self._stop.is_set():
             try:
                 processes = [self.root] + self.root.children(recursive=True)
@@ -76,9 +78,18 @@ class PeakMemory:
                     self.cpu[process.pid] = times.user + times.system
                 except psutil.NoSuchProcess:
                     pass
+            self.samples.append((time.monotonic() - started, total))
             if total > self.peak:
                 self.peak, self.peak_processes = total, len(processes)
             self._stop.wait(SAMPLE_EVERY)
+
+    def growth(self) -> float:
+        """How fast the RSS grew over the second half of the samples so far (MiB/s)."""
+        samples = list(self.samples)
+        if len(samples) < 4:
+            return 0.0
+        (t0, r0), (t1, r1) = samples[len(samples) // 2], samples[-1]
+        return (r1 - r0) / 2**20 / (t1 - t0) if t1 > t0 else 0.0
 
     def __enter__(self) -> "PeakMemory":
         self._thread.start()

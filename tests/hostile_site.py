@@ -181,18 +181,11 @@ class InternalService:
         stop_server(self.server)
 
 
-class HostileSite:
-    """The hostile site on 127.0.0.1:<free port>. ``requests`` logs (time, path, status)."""
+class ServedSite:
+    """A site on 127.0.0.1:<free port>, served in a thread while in a ``with`` block: each
+    GET goes to ``handle_get(handler)``."""
 
-    def __init__(self, internal_port: int, internal_v2_port: int | None = None, huge_bytes: int = 3_000_000,
-                 slow_seconds: float = 6.0):
-        self.internal_port = internal_port
-        self.internal_v2_port = internal_v2_port or internal_port
-        self.huge_bytes = huge_bytes
-        self.slow_seconds = slow_seconds
-        self.requests: list[tuple[float, str, int]] = []
-        self.counts: dict[str, int] = {}
-        self.lock = threading.Lock()
+    port: int
 
     @property
     def url(self) -> str:
@@ -205,9 +198,7 @@ class HostileSite:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self):
-                with site.lock:
-                    n = site.counts[self.path] = site.counts.get(self.path, 0) + 1
-                site.handle(self, n)
+                site.handle_get(self)
 
             def log_message(self, *args):
                 pass
@@ -217,6 +208,28 @@ class HostileSite:
 
     def __exit__(self, *exc):
         stop_server(self.server)
+
+    def handle_get(self, handler) -> None:
+        raise NotImplementedError
+
+
+class HostileSite(ServedSite):
+    """The hostile site on 127.0.0.1:<free port>. ``requests`` logs (time, path, status)."""
+
+    def __init__(self, internal_port: int, internal_v2_port: int | None = None, huge_bytes: int = 3_000_000,
+                 slow_seconds: float = 6.0):
+        self.internal_port = internal_port
+        self.internal_v2_port = internal_v2_port or internal_port
+        self.huge_bytes = huge_bytes
+        self.slow_seconds = slow_seconds
+        self.requests: list[tuple[float, str, int]] = []
+        self.counts: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def handle_get(self, handler) -> None:
+        with self.lock:
+            n = self.counts[handler.path] = self.counts.get(handler.path, 0) + 1
+        self.handle(handler, n)
 
     # --- responses ------------------------------------------------------------------------
 

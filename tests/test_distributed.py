@@ -16,7 +16,7 @@ import pytest
 
 from archive_spider import storage
 from archive_spider.distributed import (
-    BETTER_TEASER_SCRIPT, JOIN_SCRIPT, REQUEUE_DEAD_SCRIPT, TAKE_SCRIPT, Ingester, RedisConfig, RedisKeys,
+    wait_for_start_urls, BETTER_TEASER_SCRIPT, JOIN_SCRIPT, REQUEUE_DEAD_SCRIPT, TAKE_SCRIPT, Ingester, RedisConfig, RedisKeys,
     teaser_rank,
 )
 from archive_spider.discovery import ArticleLink
@@ -387,6 +387,52 @@ def test_two_workers_and_an_ingester_make_the_single_process_archive(
     assert status == 0 and "0 new" in log, log[-2000:]
     refetched = [path for _, path, _ in demo_site.requests[start:] if path.startswith("/essays/")]
     assert refetched == []
+
+
+def test_a_worker_without_urls_waits_for_a_crawl_to_appear(client, redis_url):
+    import threading
+
+    config = RedisConfig(url=redis_url, idle_timeout=20)
+    timer = threading.Timer(0.5, client.sadd, (config.keys.start_urls, "https://example.org/"))
+    timer.start()
+    started = time.monotonic()
+    assert wait_for_start_urls(client, config) == ["https://example.org/"]
+    assert 0.4 < time.monotonic() - started < 5
+    timer.join()
+
+
+def test_a_worker_without_urls_gives_up_after_its_idle_timeout(redis_url):
+    started = time.monotonic()
+    result = run_cli("crawl", "--redis", redis_url, "--idle-timeout", "1.5")
+    assert time.monotonic() - started >= 1.5
+    assert result.returncode == 1
+    assert "no start URLs" in result.stderr and "none appeared within the idle timeout (1.5 s)" in result.stderr
+
+
+@pytest.mark.e2e
+def test_a_worker_started_before_the_crawl_exists_joins_it(demo_site, single_process_archive, redis_url, tmp_path):
+    """A process manager starts N workers at once: the one without URLs may come first."""
+    slow_articles(demo_site, 0.2)  # long enough a crawl for the waiting worker to share it
+    try:
+        waiting = start_cli(tmp_path / "waiting.log", "crawl", "--redis", redis_url, "--concurrency", "8",
+                            "--idle-timeout", "30", "--lease", "2")
+        time.sleep(3)  # it has looked, found no crawl, and waits
+        assert waiting.poll() is None, (tmp_path / "waiting.log").read_text()[-3000:]
+        db_path = tmp_path / "archive.db"
+        ingester = start_cli(tmp_path / "ingest.log", "ingest", "--redis", redis_url, "--db", db_path,
+                             "--idle-timeout", INGEST_IDLE)
+        first = start_cli(tmp_path / "first.log", "crawl", f"{demo_site.url}/", "--redis", redis_url,
+                          *WORKER_OPTIONS)
+        outputs = [finish(first, tmp_path / "first.log"), finish(waiting, tmp_path / "waiting.log")]
+        status, ingest_log = finish(ingester, tmp_path / "ingest.log")
+    finally:
+        demo_site.__dict__.pop("get_page", None)
+    for code, log in outputs:
+        assert code == 0, log[-3000:]
+    queued = [int(log.rsplit(" articles queued", 1)[0].rsplit(" ", 1)[1]) for _, log in outputs]
+    assert sum(queued) == 44 and min(queued) > 0, queued  # both worked
+    assert status == 0 and "44 new" in ingest_log, ingest_log[-2000:]
+    assert rows(db_path).keys() == single_process_archive.keys()
 
 
 @pytest.mark.e2e

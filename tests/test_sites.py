@@ -23,7 +23,8 @@ def test_example_file_loads_with_every_kind_of_key():
     assert blog.start_urls == ("https://blog.example.org/", "https://blog.example.org/feed/")
     assert blog.allowed_hosts == ("blog.example.org", "static.example.org")
     assert blog.discover is True
-    assert blog.limits == sites.SiteLimits(max_pages=2000, max_depth=6, delay=1.5, stale_index_pages=3)
+    assert blog.limits == sites.SiteLimits(max_pages=2000, max_depth=6, delay=1.5, stale_index_pages=3,
+                                           max_sitemaps=200, max_sitemap_urls=50000, max_links_per_page=1000)
     assert directory.selectors.article_links == sites.Selector("td.listing b > a", "css")
     assert directory.selectors.next_page == sites.Selector("//a[contains(., 'Next')]", "xpath")
     assert directory.selectors.author.kind == "xpath"

@@ -16,6 +16,11 @@ holds what spans pages:
   a delay through a download slot of its own, and the stale-index rule: a chain of index
   pages that brings no article link the crawl has not seen for ``stale_index_pages``
   pages in a row is followed no further (endless calendars, filter combinations).
+* **Bounds** on endless and huge sites: sitemaps per site, URLs taken from one sitemap
+  (read as a stream, so the rest is never parsed), links taken from one page. Each cut
+  is counted (``archive/capped/*``), recorded in ``failures`` as ``capped``, keeps the
+  site's listing from counting as read whole, and is summed up in one warning per site
+  and cap when the crawl ends.
 """
 
 from __future__ import annotations
@@ -57,6 +62,16 @@ SLOT_PREFIX = "archive-site:"
 ARTICLE_PRIORITY = 1
 CONTINUATION_PRIORITY = 2
 
+# The per-site caps: SiteLimits field -> (setting, stats key, what a cut leaves out).
+CAPS = {
+    "max_pages": ("ARCHIVE_SITE_MAX_PAGES", "site_max_pages", "links not requested"),
+    "max_sitemaps": ("ARCHIVE_SITE_MAX_SITEMAPS", "site_max_sitemaps", "lists of sitemaps cut short"),
+    "max_sitemap_urls": ("ARCHIVE_SITEMAP_MAX_URLS", "sitemap_max_urls", "sitemaps not read to the end"),
+    "max_links_per_page": ("ARCHIVE_MAX_LINKS_PER_PAGE", "max_links_per_page", "pages and feeds cut short"),
+}
+# Sitemap entries handed to the routing at a time (a sitemap is read as a stream).
+SITEMAP_BATCH = 500
+
 
 class SiteRoutingMixin:
     """Mixed into ArticlesSpider; needs ``self.crawler``, ``self.teasers`` and
@@ -76,6 +91,11 @@ class SiteRoutingMixin:
         self.default_max_depth = settings.getint("ARCHIVE_MAX_DEPTH")
         self.default_stale_pages = settings.getint("ARCHIVE_STALE_INDEX_PAGES")
         self.default_site_max_pages = settings.getint("ARCHIVE_SITE_MAX_PAGES")
+        self.default_caps = {name: settings.getint(setting) for name, (setting, _, _) in CAPS.items()}
+        # sitemaps requested per site; what each cap cut, per (site, limit)
+        self.site_sitemaps: dict[str, int] = {}
+        self.cuts: dict[tuple[str, str], int] = {}
+        crawler.signals.connect(self.report_cuts, signal=signals.spider_closed)
         self.origins: dict[str, tuple[str, str]] = {}
         self.discovery: dict[str, DiscoveryState] = {}
         self.fetched_starts: set[str] = set(self.start_urls)
@@ -231,7 +251,8 @@ class SiteRoutingMixin:
             return None
         if not self.count_request(site, url):
             stats.inc_value("archive/refused/site_max_pages")
-            self.listing.cut_short(site.name, "the page cap")
+            self.capped(site, "max_pages", url, 1, "the site's page cap was reached: this link and later ones "
+                        "were not requested", referer=response.url)
             return None
         return self.make_request(site, url, role=role, depth=depth, stale=stale, meta=meta, errback=errback)
 
@@ -255,17 +276,91 @@ class SiteRoutingMixin:
         return True
 
     def article_requests(self, response: Response, links, extra_meta: dict | None = None):
-        """Requests for the article links of a page (or feed, or sitemap), teasers kept."""
+        """Requests for the article links of a page (or feed, or sitemap), teasers kept
+        for the articles asked for (not for those a limit refused: an endless site would
+        fill memory with them)."""
         site = self.site_of(response.url, response.meta)
         for link in links:
             url = self.respell(link.url, site)
             if url != link.url:
                 link = dataclasses.replace(link, url=url)
-            self.remember_teaser(link)
             request = self.site_request(response, url, role=ROLE_ARTICLE, meta={"teaser": link, **(extra_meta or {})})
+            if request is not None or url in self.fetched_starts or (site and url in self.site_requests.get(site.name, ())):
+                self.remember_teaser(link)
             if request is not None:
                 request.priority = ARTICLE_PRIORITY
                 yield request
+
+    # --- bounds ---------------------------------------------------------------------------
+
+    def cap_of(self, site: SiteConfig | None, name: str) -> int:
+        """The cap ``name`` (a SiteLimits field of CAPS) for ``site``: its sites.toml
+        limit, else the crawl-wide setting; 0: none."""
+        return first_set(getattr(site.limits, name) if site else None, self.default_caps[name]) or 0
+
+    def capped(self, site: SiteConfig | None, name: str, url: str, count: int, detail: str,
+               referer: str | None = None) -> None:
+        """A cap (``name``, of CAPS) cut the crawl at ``url``, leaving out ``count`` things:
+        counted in the stats and for the summary, the site's listing not read whole, and
+        a ``capped`` failures row (for the page cap, only its first cut per site: the
+        links of an endless site are endless)."""
+        setting, stat, _ = CAPS[name]
+        key = (site.name if site else "", name)
+        first = key not in self.cuts
+        self.cuts[key] = self.cuts.get(key, 0) + count
+        self.crawler.stats.inc_value(f"archive/capped/{stat}", count)
+        if site is not None:
+            self.listing.cut_short(site.name, setting)
+        if first or name != "max_pages":
+            FailureLog.of(self.crawler).record(url, "capped", referer=referer,
+                                               detail=f"{detail} ({setting}={self.cap_of(site, name)})")
+
+    def report_cuts(self, reason: str | None = None) -> None:
+        """One warning per site and cap that cut the crawl, when it ends."""
+        for (site_name, name), count in sorted(self.cuts.items()):
+            setting, _, what = CAPS[name]
+            site = self.sites_by_name.get(site_name)
+            logger.warning("Site %s: %s=%d cut the crawl: %d %s (raise limits.%s in sites.toml, or -s %s=N)",
+                           site_name, setting, self.cap_of(site, name), count, what, name, setting)
+
+    def cap_links(self, response: Response, analysis):
+        """At most ``max_links_per_page`` links taken from one page: its next pages first,
+        then its article links, then its section links."""
+        site = self.site_of(response.url, response.meta)
+        cap = self.cap_of(site, "max_links_per_page")
+        total = len(analysis.next_pages) + len(analysis.article_links) + len(analysis.section_links)
+        if not cap or total <= cap:
+            return analysis
+        analysis.next_pages = analysis.next_pages[:cap]
+        analysis.article_links = analysis.article_links[:cap - len(analysis.next_pages)]
+        analysis.section_links = analysis.section_links[:cap - len(analysis.next_pages) - len(analysis.article_links)]
+        self.capped(site, "max_links_per_page", response.url, 1,
+                    f"the page lists {total} links: the first {cap} were taken")
+        return analysis
+
+    def site_full(self, site: SiteConfig | None) -> bool:
+        """Whether the site's page cap takes no more requests."""
+        cap = self.cap_of(site, "max_pages") if site else 0
+        return bool(cap) and len(self.site_requests.get(site.name, ())) >= cap
+
+    def sitemap_requests(self, response: Response, urls):
+        """Requests for the sitemaps an index or robots.txt lists, up to the site's
+        ``max_sitemaps`` in the crawl; ``urls`` is read no further once it is reached
+        (the generator then returns True)."""
+        site = self.site_of(response.url, response.meta)
+        cap = self.cap_of(site, "max_sitemaps")
+        for url in urls:
+            asked = self.site_sitemaps.get(site.name, 0) if site else 0
+            if cap and asked >= cap:
+                self.capped(site, "max_sitemaps", response.url, 1,
+                            f"the site's {cap} sitemaps were asked for: {url} and the rest of this list were not")
+                return True
+            request = self.site_request(response, url, role=ROLE_SOURCE)
+            if request is not None:
+                if site is not None:
+                    self.site_sitemaps[site.name] = asked + 1
+                yield request
+        return False
 
     def index_requests(self, response: Response, next_pages, new_links: int, sections=()):
         """Requests for the next pages and sections of an index page, unless the chain it
@@ -306,13 +401,18 @@ class SiteRoutingMixin:
 
         Links on article pages ("related", "popular" sidebars) do not count as listed:
         articles are fetched before index pages, and their sidebars often link the
-        articles of the next index page, which would then look stale."""
+        articles of the next index page, which would then look stale.
+
+        Once the site's page cap is full nothing more is asked for, so what its pages list
+        is no longer remembered: on an endless site that would grow without end."""
         site = self.site_of(response.url, response.meta)
         known = ArchiveKnowledge.of(self.crawler).state if self.listing.is_incremental(site) else ()
+        remember = not self.site_full(site)
         new = 0
         for link in links:
             if link.url not in self.listed:
-                self.listed.add(link.url)
+                if remember:
+                    self.listed.add(link.url)
                 if self.respell(link.url, site) not in known:
                     new += 1
         return new
@@ -330,7 +430,8 @@ class SiteRoutingMixin:
             if url in self.site_requests.get(site.name, ()) or url in self.fetched_starts:
                 continue  # asked for since
             if not self.count_request(site, url):
-                self.listing.cut_short(site.name, "the page cap")
+                self.capped(site, "max_pages", url, 1, "the site's page cap was reached: this archived article "
+                            "and later ones were not revisited")
                 continue
             requests.append(self.make_request(site, url, role=ROLE_ARTICLE, depth=1))
             if len(requests) >= self.REVISIT_CHUNK:
@@ -400,41 +501,71 @@ class SiteRoutingMixin:
         stats.inc_value(f"archive/sources/{kind}")
         hosts = self.hosts_for(response)
         if kind in feeds.FEED_KINDS:
-            result = feeds.parse_feed(response.body, response.url, hosts)
+            site = self.site_of(response.url, response.meta)
+            cap = self.cap_of(site, "max_links_per_page")
+            result = feeds.parse_feed(response.body, response.url, hosts, max_entries=cap)
             logger.info("Feed %s: %d entries", response.url, len(result.links))
+            if result.truncated:
+                self.capped(site, "max_links_per_page", response.url, 1,
+                            f"the feed lists more than {cap} entries: the rest was not read")
             new_links = self.count_new_links(response, result.links)
             yield from self.article_requests(response, result.links)
             if result.next_page:
                 yield from self.index_requests(response, [result.next_page], new_links)
         elif kind in feeds.SITEMAP_KINDS:
-            result = feeds.parse_sitemap(response.body, response.url, hosts)
-            logger.info("Sitemap %s: %d pages, %d sitemaps", response.url, len(result.pages), len(result.sitemaps))
-            for url in result.sitemaps:
-                request = self.site_request(response, url, role=ROLE_SOURCE)
-                if request is not None:
-                    yield request
-            links = []
-            for entry in result.pages:
-                # Sitemaps list every page of a site; listings and service pages are not
-                # fetched, the articles they list are in the sitemap too.
-                if discovery.is_non_article_url(entry.url):
-                    stats.inc_value("archive/sitemap_non_articles")
-                    continue
-                links.append(discovery.ArticleLink(entry.url, entry.title, None, entry.published))
-            self.count_new_links(response, links)  # listed: index pages listing only these are stale
-            yield from self.article_requests(response, links)
+            yield from self.read_sitemap(response, hosts)
         elif kind == feeds.SOURCE_ROBOTS:
             text = response.body.decode("utf-8", "replace")
             sitemaps = feeds.parse_robots_sitemaps(text, response.url, hosts)
-            for url in sitemaps:
-                request = self.site_request(response, url, role=ROLE_SOURCE)
-                if request is not None:
-                    yield request
+            yield from self.sitemap_requests(response, sitemaps)
             yield from self.discovery_step_done(response, found_sitemaps=bool(sitemaps))
             return
         if response.meta.get(ROLE) in (ROLE_PROBE, "start"):
             yield from self.discovery_step_done(response, found_sitemaps=kind in feeds.SITEMAP_KINDS,
                                                 found_feeds=kind in feeds.FEED_KINDS)
+
+    def read_sitemap(self, response: Response, hosts):
+        """Requests for what a sitemap lists, read as a stream: at most
+        ``max_sitemap_urls`` of its URLs, and no further once the site's page cap is full
+        (a sitemap of a million URLs costs what is taken of it)."""
+        stats = self.crawler.stats
+        site = self.site_of(response.url, response.meta)
+        cap = self.cap_of(site, "max_sitemap_urls")
+        entries = feeds.iter_sitemap(response.body, response.url, hosts)
+        taken: set[str] = set()
+        pages = sitemaps = 0
+        batch: list[discovery.ArticleLink] = []
+        for entry in entries:
+            if entry.url in taken:
+                continue
+            if cap and len(taken) >= cap:
+                self.capped(site, "max_sitemap_urls", response.url, 1,
+                            f"the sitemap lists more than {cap} URLs: the rest was not read")
+                break
+            taken.add(entry.url)
+            if entry.is_sitemap:
+                sitemaps += 1
+                if (yield from self.sitemap_requests(response, [entry.url])):
+                    break  # the site's sitemap cap: the rest of this index is not read
+                continue
+            pages += 1
+            # Sitemaps list every page of a site; listings and service pages are not
+            # fetched, the articles they list are in the sitemap too.
+            if discovery.is_non_article_url(entry.url):
+                stats.inc_value("archive/sitemap_non_articles")
+                continue
+            batch.append(discovery.ArticleLink(entry.url, entry.title, None, entry.published))
+            if len(batch) >= SITEMAP_BATCH:
+                yield from self.sitemap_articles(response, batch)
+                batch = []
+                if self.site_full(site):
+                    break  # the page cap, counted where it refused the batch's last links
+        yield from self.sitemap_articles(response, batch)
+        logger.info("Sitemap %s: %d pages, %d sitemaps", response.url, pages, sitemaps)
+
+    def sitemap_articles(self, response: Response, links: list):
+        self.count_new_links(response, links)  # listed: index pages listing only these are stale
+        yield from self.article_requests(response, links)
 
     def discover_feeds(self, response: Response, analysis) -> list:
         """The feeds a start page announces, for sites crawled with ``discover``."""
@@ -454,6 +585,11 @@ class SiteRoutingMixin:
     # --- selectors --------------------------------------------------------------------------
 
     def apply_link_selectors(self, response: Response, analysis):
+        """A site's link selectors over what discovery found (``select_links``), then the
+        cap on links taken from one page."""
+        return self.cap_links(response, self.select_links(response, analysis))
+
+    def select_links(self, response: Response, analysis):
         """A site's ``article_links`` and ``next_page`` selectors, over what discovery found.
 
         Where the article-links selector matches, its links replace discovery's (keeping
