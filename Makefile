@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# make demo PORT=8002 SITE_PORT=8781: other ports for Datasette and the demo site.
 demo: $(STAMP)
-	$(VENV)/bin/archive-spider demo
+	$(VENV)/bin/archive-spider demo $(if $(PORT),--port $(PORT)) $(if $(SITE_PORT),--site-port $(SITE_PORT))
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

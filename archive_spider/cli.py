@@ -22,6 +22,7 @@ EXIT_OK = 0
 EXIT_CRAWL_FAILED = 1
 EXIT_USAGE = 2  # click's own for bad usage
 EXIT_LOCKED = 3  # another run holds the archive's lock
+EXIT_PORT_BUSY = 4  # serve, demo: the port to listen on is taken
 
 # The demo site's port: fixed, so that the archive's URLs stay the same from run to run.
 DEMO_SITE_PORT = 8780
@@ -335,12 +336,17 @@ def reextract(db_path, site, wait):
               help="Port to listen on.")
 @click.option("--immutable", is_flag=True,
               help="Open the file as immutable (faster; only for a copy no crawl writes to).")
-def serve(db_path, host, port, immutable):
+@click.option("--public", is_flag=True,
+              help="For a server anyone may reach: no arbitrary SQL (tables, search, facets, exports "
+                   "and the canned queries only) and no /-/ introspection pages.")
+def serve(db_path, host, port, immutable, public):
     """Browse, search and export the archive in Datasette, read-only.
 
     Uses the Datasette configuration in db/ (metadata, templates, plugins, settings) and
     publishes the file under the name "archive", whatever it is called. A file you may not
     write is served as immutable, untouched (its schema must be current).
+
+    Exit status: 0 stopped, 1 the archive cannot be served, 2 bad usage, 4 the port is taken.
 
     Example: archive-spider serve --db db/archive.db --port 8001
     """
@@ -361,8 +367,21 @@ def serve(db_path, host, port, immutable):
                    + (f" ({unseen} bytes of its write-ahead log are not seen)" if unseen else ""), err=True)
     else:
         open_existing(db_path).close()
-    click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    publish.serve(db_path, host, port, immutable=immutable, read_only_file=read_only_file)
+    sock = listen_or_exit(host, port)
+    click.echo(f"Serving {db_path} at http://{host}:{sock.getsockname()[1]}/ (Ctrl-C to stop)", err=True)
+    publish.serve(db_path, host, port, immutable=immutable, read_only_file=read_only_file, public=public,
+                  sock=sock)
+
+
+def listen_or_exit(host: str, port: int):
+    """A socket listening on host:port for Datasette, or one `Error:` line and status 4."""
+    from archive_spider import publish
+
+    try:
+        return publish.listen(host, port)
+    except publish.PortBusy as exc:
+        click.echo(f"Error: {exc.strerror}: choose another with --port", err=True)
+        sys.exit(EXIT_PORT_BUSY)
 
 
 @cli.command()
@@ -458,19 +477,23 @@ def demo(db_path, port, site_port, no_serve):
 
     Serves the demo site on 127.0.0.1 (no internet needed), crawls it, then starts
     Datasette and prints its URL. Run it again: no essay is downloaded twice (304 Not Modified).
+    Exit status: as for crawl and serve (4: a port is taken).
 
-    Example: archive-spider demo
+    Example: archive-spider demo --port 8002
     """
     import subprocess
 
     from archive_spider import publish
     from archive_spider.demo.server import DemoServer
 
+    # Both ports are taken first, so that a busy one stops the demo before the crawl.
+    sock = None if no_serve else listen_or_exit("127.0.0.1", port)
     try:
         site = DemoServer(port=site_port).start()
     except OSError as exc:
-        raise click.ClickException(f"cannot serve the demo site on port {site_port}: {exc.strerror}; "
-                                   "choose another with --site-port") from None
+        click.echo(f"Error: cannot serve the demo site on port {site_port}: {exc.strerror}; "
+                   "choose another with --site-port", err=True)
+        sys.exit(EXIT_PORT_BUSY)
     with site:
         click.echo(f"Demo site serving at {site.url}/", err=True)
         command = [sys.executable, "-m", "archive_spider", "crawl", f"{site.url}/",
@@ -480,8 +503,8 @@ def demo(db_path, port, site_port, no_serve):
         raise click.ClickException("the demo crawl failed (see above)")
     if no_serve:
         return
-    click.echo(f"Archive ready: open http://127.0.0.1:{port}/ (Ctrl-C to stop)", err=True)
-    publish.serve(db_path, "127.0.0.1", port)
+    click.echo(f"Archive ready: open http://127.0.0.1:{sock.getsockname()[1]}/ (Ctrl-C to stop)", err=True)
+    publish.serve(db_path, "127.0.0.1", port, sock=sock)
 
 
 if __name__ == "__main__":

@@ -87,3 +87,20 @@ def test_crawl_refuses_a_corrupt_archive_without_touching_it(tmp_path):
 def test_crawl_without_urls_is_bad_usage():
     result = CliRunner().invoke(cli, ["crawl"])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_a_busy_port_is_one_line_naming_it_and_its_own_status(tmp_path, command):
+    import socket
+
+    from tests.test_publish import make_archive
+
+    archive = make_archive(tmp_path / "archive.db")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, [command, "--db", str(archive), "--port", str(port)])
+    assert result.exit_code == 4
+    assert result.output.strip() == f"Error: port {port} is already in use: choose another with --port"
+    assert "Archive ready" not in result.output

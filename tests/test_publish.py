@@ -489,7 +489,7 @@ def serve_command(db_path, monkeypatch, served):
     from archive_spider import cli
 
     monkeypatch.setattr(publish, "serve", lambda *args, **kwargs: served.append((args, kwargs)))
-    return CliRunner().invoke(cli.cli, ["serve", "--db", str(db_path)])
+    return CliRunner().invoke(cli.cli, ["serve", "--db", str(db_path), "--port", "0"])
 
 
 def read_only(path, monkeypatch):
@@ -510,7 +510,8 @@ async def test_a_read_only_archive_is_served_as_immutable_without_a_write(archiv
     assert result.exit_code == 0, result.output
     assert "read-only: serving it as immutable" in result.output
     (_, kwargs), = served
-    assert kwargs == {"immutable": True, "read_only_file": True}  # no checkpoint, no migration
+    assert kwargs["immutable"] and kwargs["read_only_file"]  # no checkpoint, no migration
+    kwargs["sock"].close()
     assert archive_path.read_bytes() == before
     ds = publish.build_datasette(archive_path, immutable=True)
     rows = (await ds.client.get("/archive/articles.json?_shape=array")).json()
@@ -555,3 +556,73 @@ def test_a_read_only_archive_from_a_newer_version_is_refused(archive_path, monke
     result = serve_command(archive_path, monkeypatch, served)
     assert result.exit_code == 1
     assert "written by a newer archive-spider" in result.output and served == []
+
+
+HOSTILE_QUERIES = [
+    # One SQLite step building a gigabyte: no time limit between steps can stop it.
+    "select length(replace(printf('%.*c', 999999999, 'x'), 'x', 'yy'))",
+    "select length(format('%.*c', 999999999, 'x'))",
+    "select length(zeroblob(999999999))",
+    "select length(randomblob(999999999))",
+    # Doubling a string past the value cap.
+    "select length(replace(replace(replace(hex(zeroblob(10000000)), '0', '00'), '0', '00'), '0', '00'))",
+    "select hex(fts3_tokenizer('simple'))",
+]
+
+
+@pytest.mark.parametrize("sql", HOSTILE_QUERIES)
+async def test_queries_building_huge_values_fail_fast(ds, sql):
+    import time
+    from urllib.parse import quote
+
+    started = time.monotonic()
+    response = await ds.client.get(f"/archive.json?sql={quote(sql)}")
+    assert time.monotonic() - started < 1.5
+    assert response.status_code == 400 and response.json()["ok"] is False
+
+
+async def test_ordinary_queries_still_run_under_the_limits(ds):
+    from urllib.parse import quote
+
+    sql = "select upper(title), length(text), substr(text, 1, 20) from articles order by id"
+    response = await ds.client.get(f"/archive.json?sql={quote(sql)}&_shape=array")
+    assert response.status_code == 200 and len(response.json()) == len(ARTICLES)
+
+
+@pytest.mark.parametrize("path", [
+    "/archive.json?sql=select+*+from+pragma_database_list",
+    "/archive?sql=select+1",
+    "/archive/articles.json?_where=1%3D1",
+    "/-/databases.json",
+    "/-/versions.json",
+    "/-/metadata.json",
+    "/-/threads.json",
+])
+async def test_a_public_archive_allows_no_sql_and_shows_no_paths(archive_path, path):
+    ds = publish.build_datasette(archive_path, public=True)
+    response = await ds.client.get(path)
+    assert response.status_code in (403, 404)
+    assert str(archive_path.parent) not in response.text
+
+
+@pytest.mark.parametrize("path", ["/", "/archive/search?q=crawling", "/archive/articles?_facet=site",
+                                  "/archive/articles.csv?_stream=on", "/archive/latest.json", "/-/static/app.css"])
+async def test_a_public_archive_keeps_search_tables_and_queries(archive_path, path):
+    ds = publish.build_datasette(archive_path, public=True)
+    response = await ds.client.get(path, follow_redirects=True)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", [
+    "/%5Cevil.example/articles", "/%5Cevil.example/articles.json", "//evil.example/articles",
+    "/%2F%2Fevil.example/articles", "/evil.example/articles?_sort=published", "/%09/evil.example/articles",
+])
+async def test_the_articles_redirect_never_leaves_the_archive(ds, path):
+    from urllib.parse import urljoin, urlsplit
+
+    response = await ds.client.get(path)
+    location = response.headers.get("location")
+    if location is not None:
+        target = urlsplit(urljoin("http://archive.test/", location))
+        assert target.netloc == "archive.test", location
+        assert "\\" not in location and not location.startswith("//")

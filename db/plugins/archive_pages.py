@@ -12,6 +12,12 @@ depends only on Datasette and nh3. It:
 - gives the article page its revisions (``article_revisions``);
 - sends a Content-Security-Policy with article pages that forbids inline scripts;
 - refuses every request that is not a read (POST, PUT, DELETE...) with 405;
+- caps the length of any SQLite value and the memory SQLite may take, so that a query
+  building one huge string fails at once instead of running past the time limit (which
+  only fires between SQLite's steps), and refuses ``printf``, ``format`` and
+  ``fts3_tokenizer``;
+- in a public publication (Datasette's ``default_allow_sql`` off, ``serve --public``),
+  hides the introspection pages under ``/-/`` (``/-/databases`` shows the file's path);
 - hides copies of other articles (``duplicate_of`` set) from the articles table page,
   unless the visitor filters on ``duplicate_of`` or adds ``_duplicates=1``;
 - leaves the heavy text and html columns out of the articles table page (by redirecting
@@ -24,6 +30,7 @@ depends only on Datasette and nh3. It:
 from __future__ import annotations
 
 import re
+import sqlite3
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import markupsafe
@@ -59,6 +66,23 @@ SORT_REPLACEMENTS = {("_sort", "published"): "newest_first", ("_sort_desc", "pub
 HEAVY_COLUMNS = ("text", "html")
 
 MARK_OPEN, MARK_CLOSE = "&lt;mark&gt;", "&lt;/mark&gt;"
+
+# The longest string or blob any query may make or read (SQLITE_LIMIT_LENGTH): far above
+# any article's text or HTML, far below what would hurt the server. A value past it fails
+# the query at once ("string or blob too big").
+MAX_VALUE_BYTES = 32 * 1024 * 1024
+# The most memory SQLite may take in this process, every connection together
+# (sqlite3_hard_heap_limit64): past it, a query fails with "out of memory".
+HEAP_LIMIT_BYTES = 384 * 1024 * 1024
+# SQL functions no query may call: printf() and format() repeat a character as often as
+# a width or precision says, one step at a time, past the length cap (printf('%.*c',
+# 999999999, 'x') runs for seconds inside one SQLite step, where no time limit reaches);
+# fts3_tokenizer() hands out and takes raw pointers.
+REFUSED_FUNCTIONS = frozenset({"printf", "format", "fts3_tokenizer"})
+# The longest SQL text a visitor may send (SQLITE_LIMIT_SQL_LENGTH).
+MAX_SQL_BYTES = 100_000
+# Pages under /-/ a public publication keeps: Datasette's and its plugins' static files.
+PUBLIC_INTERNAL_PATHS = ("/-/static/", "/-/static-plugins/")
 
 
 def sanitise_html(html: str | None, base_url: str | None = None) -> markupsafe.Markup:
@@ -148,9 +172,30 @@ def prepare_jinja2_environment(env):
     env.filters["text_paragraphs"] = text_paragraphs
 
 
+def authorise(action, arg1, arg2, database, trigger):
+    """SQLite authorizer: refuse the functions in REFUSED_FUNCTIONS, allow the rest."""
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in REFUSED_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+def limit_connection(conn) -> None:
+    """Bound what any query on ``conn`` can make: values of MAX_VALUE_BYTES, SQL of
+    MAX_SQL_BYTES, SQLite's memory to HEAP_LIMIT_BYTES (process-wide; only ever lowered);
+    and none of REFUSED_FUNCTIONS."""
+    if hasattr(conn, "setlimit"):  # Python 3.11+
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES)
+    current = conn.execute("pragma hard_heap_limit").fetchone()[0]
+    if current == 0 or current > HEAP_LIMIT_BYTES:
+        conn.execute(f"pragma hard_heap_limit = {HEAP_LIMIT_BYTES}")
+    conn.set_authorizer(authorise)
+
+
 @hookimpl
 def prepare_connection(conn):
     conn.create_function("fts_query", 1, fts_query, deterministic=True)
+    limit_connection(conn)
 
 
 def article_link(datasette, database: str, pk, title) -> markupsafe.Markup:
@@ -245,9 +290,14 @@ def without_duplicates(query_string: str) -> str | None:
     return urlencode(pairs + [("duplicate_of__isnull", "1")])
 
 
-def redirect_target(path: str, query_string: str) -> str | None:
-    """Where a request for the articles table should go instead, if anywhere."""
+def redirect_target(path: str, query_string: str, databases=None) -> str | None:
+    """Where a request for the articles table should go instead, if anywhere: always a
+    path of this archive, ``/<database>/articles`` of a database in ``databases`` (any
+    name when None), never another site (``/\\evil.example/articles`` is no database)."""
     if not ARTICLES_DATA_PATH.match(path):
+        return None
+    database = path.split("/")[1]
+    if (databases is not None and database not in databases) or not re.fullmatch(r"[\w.-]+", database):
         return None
     query = with_unique_sort(query_string)
     if query is None and ARTICLES_TABLE_PATH.match(path):
@@ -256,6 +306,19 @@ def redirect_target(path: str, query_string: str) -> str | None:
             changed = step(changed) or changed
         query = changed if changed != query_string else None
     return None if query is None else f"{path}?{query}"
+
+
+def is_hidden_when_public(path: str, datasette) -> bool:
+    """Whether ``path`` is an introspection page a public publication hides."""
+    if datasette.setting("default_allow_sql") is not False:
+        return False
+    return path.startswith("/-/") and not path.startswith(PUBLIC_INTERNAL_PATHS)
+
+
+async def not_found(send) -> None:
+    await send({"type": "http.response.start", "status": 404,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+    await send({"type": "http.response.body", "body": b"Not found.\n"})
 
 
 def with_csp(send):
@@ -281,7 +344,11 @@ def asgi_wrapper(datasette):
                 await refuse_write(send)
                 return
             path = scope.get("path", "")
-            target = redirect_target(path, scope.get("query_string", b"").decode("latin-1"))
+            if is_hidden_when_public(path, datasette):
+                await not_found(send)
+                return
+            target = redirect_target(path, scope.get("query_string", b"").decode("latin-1"),
+                                     datasette.databases)
             if target is not None:
                 await redirect(send, scope.get("root_path", "") + target)
                 return
