@@ -35,8 +35,12 @@ def db_option(fn):
     )(fn)
 
 
-def open_existing(db_path: str):
+def open_existing(db_path: str, *, to_write: bool = False):
+    """The archive at ``db_path``, which must exist (and with ``to_write``, be writable:
+    checked before SQLite opens it, which would leave -wal and -shm files beside it)."""
     try:
+        if to_write and os.path.exists(db_path):
+            storage.check_writable(db_path)
         return storage.open_db(db_path, create=False)
     except storage.ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
@@ -270,6 +274,7 @@ def ingest(redis_url, redis_key, db_path, idle_timeout, forever, lease, verbose)
                         format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
     config = RedisConfig(url=redis_url, key=redis_key, idle_timeout=idle_timeout, lease=lease)
     try:
+        storage.check_writable(db_path)
         outcome = run_ingester(config, db_path, forever=forever)
     except storage.ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
@@ -316,7 +321,7 @@ def reextract(db_path, site, wait):
     from archive_spider.locking import ArchiveLocked, archive_lock
     from archive_spider.reextract import reextract as run_reextract
 
-    open_existing(db_path).close()
+    open_existing(db_path, to_write=True).close()
     try:
         with archive_lock(db_path, wait=wait, on_wait=say_waiting):
             outcome = run_reextract(db_path, site=site)

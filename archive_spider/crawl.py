@@ -131,6 +131,7 @@ def run_crawl(
     db_path = settings.get("ARCHIVE_DB_PATH")
     config.check_settings(settings)  # a bad value ends here, before the archive is touched
     arguments = spider_arguments(options)
+    storage.check_writable(db_path)  # a read-only archive ends here, before its lock file
     with archive_lock(db_path, wait=options.wait, on_wait=on_wait):
         return _run_locked(start_urls, settings, db_path, options, arguments)
 

@@ -365,6 +365,23 @@ def is_writable(path: str | os.PathLike) -> bool:
     return os.access(path, os.W_OK) and os.access(os.path.dirname(path), os.W_OK)
 
 
+def check_writable(path: str | os.PathLike) -> None:
+    """Before a run that writes the archive takes its lock: raise ArchiveError if this
+    process may not write the archive (or create it), so that a read-only archive is
+    refused with one line and without a ``-wal``, ``-shm`` or ``.lock`` file left beside it."""
+    path = os.path.abspath(os.fspath(path))
+    if os.path.exists(path):
+        if not is_writable(path):
+            raise ArchiveError(f"{path} is read-only (this user may not write it or its folder): "
+                               "nothing done; make it writable, or work on a copy with --db")
+        return
+    folder = os.path.dirname(path)
+    while not os.path.exists(folder):
+        folder = os.path.dirname(folder)
+    if not os.access(folder, os.W_OK):
+        raise ArchiveError(f"cannot create {path}: {folder} is read-only for this user")
+
+
 def check_read_only(path: str | os.PathLike) -> None:
     """For an archive this process may not write: raise ArchiveError unless it exists and
     is an archive of the current schema, read without writing a byte (SQLite's

@@ -104,3 +104,26 @@ def test_a_busy_port_is_one_line_naming_it_and_its_own_status(tmp_path, command)
     assert result.exit_code == 4
     assert result.output.strip() == f"Error: port {port} is already in use: choose another with --port"
     assert "Archive ready" not in result.output
+
+
+@pytest.mark.parametrize("command", [["crawl", "http://127.0.0.1:9/"], ["reextract"]])
+def test_a_read_only_archive_is_one_error_line_and_nothing_left_behind(tmp_path, monkeypatch, command):
+    import os
+
+    from tests.test_publish import make_archive
+
+    archive = make_archive(tmp_path / "archive.db")
+    from archive_spider import publish
+
+    publish.checkpoint(archive)
+    for leftover in tmp_path.glob("archive.db-*"):
+        leftover.unlink()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    os.chmod(archive, 0o444)
+    # root may write anyway: the check is told so too, as on a read-only mount.
+    monkeypatch.setattr(storage, "is_writable", lambda path: False)
+    result = CliRunner().invoke(cli, [*command, "--db", str(archive)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1, result.output
+    assert "is read-only" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no -wal, -shm or .lock
