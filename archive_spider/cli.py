@@ -189,7 +189,7 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
 
     Example: archive-spider crawl https://example.com/blog/ --redis redis://10.0.0.5:6379/0
     """
-    from archive_spider.config import ConfigError, check_start_urls, parse_settings
+    from archive_spider.config import ConfigError, check_start_urls, parse_settings, unresolvable_start_hosts
     from archive_spider.crawl import CrawlOptions, run_crawl
     from archive_spider.sites import SiteConfigError
 
@@ -203,6 +203,11 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
         extra_settings = parse_settings(setting_pairs)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+    missing = {} if (config or redis_url) else unresolvable_start_hosts(urls)
+    if missing:
+        # Every start URL names a host that does not exist: say so now, not after retries.
+        hosts = "; ".join(f"{host} ({reason.lower()})" for host, reason in missing.items())
+        raise click.ClickException(f"cannot resolve {hosts}: check the start URLs; nothing crawled")
     if timeout:
         extra_settings["DOWNLOAD_TIMEOUT"] = timeout
     if full_listing:
@@ -240,7 +245,8 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
         raise click.UsageError(str(exc)) from None
     except (storage.ArchiveError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(outcome.summary(), err=not outcome.ok)
+    error = outcome.error_line()
+    click.echo(f"Error: {error}" if error else outcome.summary(), err=not outcome.ok)
     sys.exit(EXIT_OK if outcome.ok else EXIT_CRAWL_FAILED)
 
 

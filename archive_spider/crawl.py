@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from scrapy.crawler import CrawlerProcess
@@ -49,10 +49,21 @@ class CrawlOutcome:
     counts: dict[str, int]
     seconds: float
     db_path: str
+    # Why each start URL that failed did ("URL (reason)"), when a quiet run held them back.
+    start_failures: list[str] = field(default_factory=list)
+    # Whether every start URL failed (nothing could be crawled).
+    no_start: bool = False
 
     @property
     def ok(self) -> bool:
         return self.status in ("ok", "limit")
+
+    def error_line(self) -> str | None:
+        """One line for a crawl none of whose start URLs could be fetched, else None."""
+        if self.ok or not self.no_start or not self.start_failures:
+            return None
+        return (f"crawl {self.crawl_id} failed: no start URL could be fetched: "
+                + "; ".join(self.start_failures))
 
     def summary(self) -> str:
         c = self.counts
@@ -153,6 +164,57 @@ def install_log_handlers(options: CrawlOptions) -> None:
         root.addHandler(handler)
 
 
+# Scrapy's own lines for a request it gave up on repeat what the failure's "Not archived"
+# warning says (archive_spider.failures), reason and detail included.
+REPEATED_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt",
+                    "scrapy.core.scraper")
+QUIET_LOGGERS = (*REPEATED_LOGGERS, "archive_spider.spiders.articles", "archive_spider.failures")
+
+
+class QuietStartFailures(logging.Filter):
+    """For a run without -v or a log file (set on QUIET_LOGGERS): drops Scrapy's repeats of a failure and the
+    spider's "Start URL failed" (the failure's warning says it), and holds back the
+    failure warnings of start URLs until the end, when the caller either prints them or,
+    if no start URL could be fetched, says so in one line instead."""
+
+    def __init__(self, start_urls: Iterable[str]):
+        super().__init__()
+        self.start_urls = set(start_urls)
+        self.held: list[logging.LogRecord] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith(REPEATED_LOGGERS) and record.levelno >= logging.ERROR:
+            return record.name == "scrapy.core.scraper" and "Error processing" in str(record.msg)
+        if record.name == "archive_spider.spiders.articles" and str(record.msg).startswith("Start URL failed"):
+            return False
+        if (record.name == "archive_spider.failures" and isinstance(record.args, tuple)
+                and len(record.args) == 4 and record.args[2] in self.start_urls):
+            self.held.append(record)
+            return False
+        return True
+
+    def reasons(self) -> list[str]:
+        """"URL (reason status - detail)" of each start URL held back."""
+        lines = []
+        for record in self.held:
+            reason, status, url, detail = record.args
+            lines.append(f"{url} ({reason}{status}{detail})")
+        return lines
+
+    def install(self) -> None:
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).addFilter(self)
+
+    def uninstall(self, release: bool) -> None:
+        """Stop filtering; with ``release``, log the held warnings after all (some start
+        URL could be fetched, so they are news)."""
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).removeFilter(self)
+        for record in self.held if release else ():
+            logging.getLogger(record.name).handle(record)
+        self.held.clear()
+
+
 def _run_locked(
     start_urls: Iterable[str], settings: Settings, db_path: str, options: CrawlOptions,
     arguments: dict[str, Any],
@@ -173,8 +235,13 @@ def _run_locked(
     if options.log_file:
         install_log_handlers(options)
     process = CrawlerProcess(settings)
+    start_urls = list(start_urls)
+    quiet = None
+    if options.log_level == "WARNING" and not options.log_file:
+        quiet = QuietStartFailures(start_urls)
+        quiet.install()
     crawler = process.create_crawler(ArticlesSpider)
-    process.crawl(crawler, urls=list(start_urls), **arguments)
+    process.crawl(crawler, urls=start_urls, **arguments)
     try:
         process.start()
     finally:
@@ -194,4 +261,11 @@ def _run_locked(
         logging.getLogger(__name__).error("The crawl did not start; see the log above")
         return CrawlOutcome(None, "failed", {}, seconds, db_path)
     counts = {name: row[name] for name in storage.CRAWL_COUNTS}
-    return CrawlOutcome(crawl_id, row["status"], counts, seconds, db_path)
+    failed_starts = crawler.stats.get_value("archive/start_failed", 0)
+    outcome = CrawlOutcome(crawl_id, row["status"], counts, seconds, db_path,
+                           no_start=bool(failed_starts) and failed_starts >= crawler.stats.get_value(
+                               "archive/start_urls", len(start_urls)))
+    if quiet is not None:
+        outcome.start_failures = quiet.reasons()
+        quiet.uninstall(release=outcome.error_line() is None)
+    return outcome

@@ -127,3 +127,42 @@ def test_a_read_only_archive_is_one_error_line_and_nothing_left_behind(tmp_path,
     assert result.output.startswith("Error: ") and result.output.count("\n") == 1, result.output
     assert "is read-only" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no -wal, -shm or .lock
+
+
+def run_crawl_command(*args, timeout=120):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "archive_spider", "crawl", *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_start_url_that_fails_is_one_error_line(tmp_path):
+    from tests.sitekit import TestSite, html
+
+    with TestSite(lambda base: {"/": html("<html><body><p>Front page</p></body></html>")}) as site:
+        result = run_crawl_command(f"{site.url}/gone/", "--db", str(tmp_path / "archive.db"), "--workers", "0")
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert result.stderr == (f"Error: crawl 1 failed: no start URL could be fetched: "
+                                 f"{site.url}/gone/ (http-error 404)\n")
+        # One good start URL: the crawl goes on, and the failed one is a warning.
+        result = run_crawl_command(f"{site.url}/gone/", f"{site.url}/", "--db", str(tmp_path / "archive.db"),
+                                   "--workers", "0")
+    assert result.returncode == 0
+    warnings, summary = result.stderr.splitlines(), result.stdout.splitlines()
+    assert len(warnings) == 1 and f"Not archived (http-error 404): {site.url}/gone/" in warnings[0]
+    assert summary[0].startswith("crawl 2 ok:")
+    db = storage.open_db(tmp_path / "archive.db")
+    assert [r[0] for r in db.execute("select reason from failures order by id")] == ["http-error", "http-error"]
+
+
+def test_a_start_url_whose_host_does_not_exist_is_one_error_line_at_once(tmp_path):
+    import time
+
+    started = time.monotonic()
+    result = run_crawl_command("http://no-such-host.invalid/", "--db", str(tmp_path / "archive.db"))
+    assert result.returncode == 1
+    assert result.stdout == "" and result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+    assert "no-such-host.invalid" in result.stderr
+    assert time.monotonic() - started < 8  # no retries of a name that does not exist
