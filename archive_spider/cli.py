@@ -24,6 +24,8 @@ EXIT_USAGE = 2  # click's own for bad usage
 EXIT_LOCKED = 3  # another run holds the archive's lock
 EXIT_PORT_BUSY = 4  # serve, demo: the port to listen on is taken
 
+LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
 # The demo site's port: fixed, so that the archive's URLs stay the same from run to run.
 DEMO_SITE_PORT = 8780
 
@@ -145,8 +147,19 @@ def redis_options(fn):
               help="Set a Scrapy or ARCHIVE_ setting for this crawl (repeatable), "
                    "e.g. -s ARCHIVE_STALE_INDEX_PAGES=5; unknown names are refused.")
 @click.option("-v", "--verbose", count=True, help="Log more: -v for progress, -vv for every request.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print only errors: no warnings, and no summary line when the crawl went well.")
+@click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False),
+              help="What standard error shows (overrides -v and -q).  [default: WARNING]")
 @click.option("--log-file", type=click.Path(dir_okay=False),
               help="Also write the log, at least at INFO level, to this file (standard error keeps warnings).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the outcome as one JSON object on standard output (crawl, status, counts, "
+                   "seconds, archive, failed start URLs) instead of the summary line.")
+@click.option("--user-agent", metavar="TEXT",
+              help="The User-Agent to announce, e.g. with a contact address "
+                   "(USER_AGENT; robots.txt rules are matched on its first word).  "
+                   f"[default: archive-spider/{__version__}]")
 @click.option("--revisit", metavar="POLICY", callback=check_revisit,
               help="Articles already archived: 'conditional' asks the site whether each changed "
                    "(If-None-Match/If-Modified-Since; 304 = not modified); 'never' skips them; "
@@ -165,8 +178,8 @@ def redis_options(fn):
               help="Worker processes for discovery and extraction. Default: one per core; 0 runs them inline.")
 @redis_options
 def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, allowed_hosts, timeout,
-          setting_pairs, verbose, log_file, revisit, full_listing, wait, progress, extract_workers, redis_url, redis_key,
-          idle_timeout, lease):
+          setting_pairs, verbose, quiet, log_level, log_file, as_json, user_agent, revisit, full_listing, wait,
+          progress, extract_workers, redis_url, redis_key, idle_timeout, lease):
     """Crawl article sites from their index pages, feeds and sitemaps into the archive.
 
     URLS are index pages (front page, category pages), single articles, RSS/Atom feeds,
@@ -210,16 +223,23 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
         raise click.ClickException(f"cannot resolve {hosts}: check the start URLs; nothing crawled")
     if timeout:
         extra_settings["DOWNLOAD_TIMEOUT"] = timeout
+    if user_agent is not None:
+        if not user_agent.strip() or any(ch in user_agent for ch in "\r\n"):
+            raise click.BadParameter("must be one line of text", param_hint="'--user-agent'")
+        extra_settings["USER_AGENT"] = user_agent.strip()
+    if log_level is None:
+        log_level = "ERROR" if quiet and not verbose else ("WARNING", "INFO", "DEBUG")[min(verbose, 2)]
     if full_listing:
         extra_settings["ARCHIVE_FULL_LISTING_EVERY"] = "0"
     from archive_spider.locking import ArchiveLocked
 
     if progress is None:
-        progress = sys.stderr.isatty() and not verbose and not log_file
+        progress = (sys.stderr.isatty() and log_level.upper() == "WARNING" and not log_file
+                    and not as_json)
     options = CrawlOptions(
         db_path=db_path, max_pages=max_pages, concurrency=concurrency,
         allowed_hosts=tuple(allowed_hosts), log_file=log_file,
-        log_level=("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
+        log_level=log_level.upper(),
         config=config, sites=tuple(site_names), discover=discover, extra_settings=extra_settings,
         revisit=revisit, wait=wait, progress=progress,
         extract_workers=extract_workers,
@@ -239,14 +259,19 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
     try:
         outcome = run_crawl(urls, options, on_wait=say_waiting)
     except ArchiveLocked as exc:
-        click.echo(f"archive-spider: {exc}", err=True)
+        click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_LOCKED)
     except SiteConfigError as exc:
         raise click.UsageError(str(exc)) from None
     except (storage.ArchiveError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
     error = outcome.error_line()
-    click.echo(f"Error: {error}" if error else outcome.summary(), err=not outcome.ok)
+    if error:
+        click.echo(f"Error: {error}", err=True)
+    if as_json:
+        click.echo(json.dumps(outcome.to_dict()))
+    elif not error and not (quiet and outcome.ok):
+        click.echo(outcome.summary(), err=not outcome.ok)
     sys.exit(EXIT_OK if outcome.ok else EXIT_CRAWL_FAILED)
 
 
@@ -289,23 +314,41 @@ def ingest(redis_url, redis_key, db_path, idle_timeout, forever, lease, verbose)
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.File("rb"))
-@click.option("--url", help="The address the page was fetched from (resolves relative links).")
+@click.argument("files", nargs=-1, type=click.File("rb"))
+@click.option("-u", "--url", help="The page's address: without FILE, it is fetched (one GET, no crawl); "
+                                  "with FILE, it resolves the saved page's relative links.")
 @click.option("--teaser", help="The teaser an index page showed for it (helps find the body).")
 @click.option("--html/--no-html", "with_html", default=True, show_default=True,
               help="Include the sanitised article HTML.")
 def extract(files, url, teaser, with_html):
-    """Extract the article from saved HTML files; print one JSON object per file.
+    """Extract the article from saved HTML files, or from -u URL; print one JSON object each.
 
-    Use - to read standard input. No network, no database.
+    Use - to read standard input. With -u URL and no file, the page is fetched (with the
+    crawl's User-Agent, redirects followed, 20 s and 5 MiB at most). No database.
 
     Example: archive-spider extract page.html --url https://example.com/post/1
+
+    Example: archive-spider extract -u https://example.com/post/1 --no-html
     """
     from archive_spider.extraction import extract_article
 
-    for handle in files:
-        article = extract_article(handle.read(), url=url, teaser=teaser)
-        record = {"file": getattr(handle, "name", "-"), **article.to_dict()}
+    if not files and not url:
+        raise click.UsageError("give saved HTML files (- for standard input), or -u URL to fetch a page")
+    if files:
+        pages = ((getattr(handle, "name", "-"), handle.read(), url) for handle in files)
+    else:
+        from archive_spider.fetch import FetchError, fetch_page
+
+        try:
+            fetched = fetch_page(url)
+        except FetchError as exc:
+            raise click.ClickException(str(exc)) from None
+        from archive_spider.decoding import decode_html
+
+        pages = [(None, decode_html(fetched.body, fetched.content_type).text, fetched.url)]
+    for name, page, page_url in pages:
+        article = extract_article(page, url=page_url, teaser=teaser)
+        record = {"file": name, **article.to_dict()} if name is not None else {"url": page_url, **article.to_dict()}
         if not with_html:
             record.pop("html", None)
         click.echo(json.dumps(record, ensure_ascii=False))
@@ -332,7 +375,7 @@ def reextract(db_path, site, wait):
         with archive_lock(db_path, wait=wait, on_wait=say_waiting):
             outcome = run_reextract(db_path, site=site)
     except ArchiveLocked as exc:
-        click.echo(f"archive-spider: {exc}", err=True)
+        click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_LOCKED)
     except storage.ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
@@ -397,7 +440,8 @@ def listen_or_exit(host: str, port: int):
 
 @cli.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"], case_sensitive=False), default="jsonl",
+              show_default=True)
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
               help="File to write (default: standard output).")
 @click.option("--site", help="Only articles of this site (host without www.).")
@@ -406,7 +450,7 @@ def listen_or_exit(host: str, port: int):
 @click.option("--search", metavar="QUERY",
               help="Only articles matching this search, best first, as the search page takes it: "
                    "every word must appear; \"a phrase\", crawl* (words starting with crawl) "
-                   "and OR between two words also work.")
+                   "and OR between two words also work. A search without words matches nothing.")
 @click.option("--columns", help="Comma-separated columns (default: all but html and the bookkeeping).")
 @click.option("--with-duplicates", is_flag=True,
               help="Include articles recorded as copies of others (duplicate_of set).")
@@ -421,16 +465,22 @@ def export(db_path, fmt, output, site, since, search, columns, with_duplicates):
     """
     from archive_spider import export as exporter
 
-    cols = [c.strip() for c in columns.split(",")] if columns else list(exporter.DEFAULT_COLUMNS)
+    cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else list(exporter.DEFAULT_COLUMNS)
     db = open_existing(db_path)
     try:
+        try:
+            exporter.check_request(db, cols, site)
+        except exporter.BadRequest as exc:
+            raise click.BadParameter(str(exc), param_hint=f"'--{exc.option}'") from None
         rows = exporter.select_articles(db, cols, site=site, since=since and since.date().isoformat(),
                                         search=search, duplicates=with_duplicates)
-        count = exporter.write_rows(rows, fmt, output, cols)
+        count = exporter.write_rows(rows, fmt.lower(), output, cols)
     except (ValueError, storage.sqlite3.OperationalError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         db.close()
+    if search is not None and exporter.search_query(search) == exporter.NOTHING:
+        click.echo(f"The search {search!r} has no words to look for: nothing matches it.", err=True)
     if output is not sys.stdout and output.name != "<stdout>":
         click.echo(f"{count} articles written to {output.name}", err=True)
 

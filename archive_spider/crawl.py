@@ -58,6 +58,11 @@ class CrawlOutcome:
     def ok(self) -> bool:
         return self.status in ("ok", "limit")
 
+    def to_dict(self) -> dict[str, Any]:
+        """The outcome for machines (``crawl --json``)."""
+        return {"crawl": self.crawl_id, "status": self.status, "ok": self.ok, "counts": self.counts,
+                "seconds": round(self.seconds, 3), "db": self.db_path, "failed_start_urls": self.start_failures}
+
     def error_line(self) -> str | None:
         """One line for a crawl none of whose start URLs could be fetched, else None."""
         if self.ok or not self.no_start or not self.start_failures:
@@ -237,7 +242,7 @@ def _run_locked(
     process = CrawlerProcess(settings)
     start_urls = list(start_urls)
     quiet = None
-    if options.log_level == "WARNING" and not options.log_file:
+    if options.log_level in ("WARNING", "ERROR", "CRITICAL") and not options.log_file:
         quiet = QuietStartFailures(start_urls)
         quiet.install()
     crawler = process.create_crawler(ArticlesSpider)

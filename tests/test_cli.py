@@ -166,3 +166,81 @@ def test_a_start_url_whose_host_does_not_exist_is_one_error_line_at_once(tmp_pat
     assert result.stdout == "" and result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
     assert "no-such-host.invalid" in result.stderr
     assert time.monotonic() - started < 8  # no retries of a name that does not exist
+
+
+class RecordingSite:
+    """A one-page site on 127.0.0.1 that notes each request's User-Agent."""
+
+    def __enter__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        agents = self.agents = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                agents.append(self.headers.get("User-Agent"))
+                body = b"<html><body><p>Nothing to archive here.</p></body></html>"
+                self.send_response(200 if self.path == "/" else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_crawl_json_quiet_and_user_agent(tmp_path):
+    from archive_spider import __version__
+
+    db = str(tmp_path / "archive.db")
+    with RecordingSite() as site:
+        result = run_crawl_command(site.url, "--db", db, "--workers", "0", "--json")
+        assert result.returncode == 0, result.stderr
+        outcome = json.loads(result.stdout)
+        assert outcome["crawl"] == 1 and outcome["status"] == "ok" and outcome["ok"] is True
+        assert outcome["counts"]["requests"] >= 2 and outcome["db"] == db
+        assert set(site.agents) == {f"archive-spider/{__version__}"}  # no placeholder address
+        site.agents.clear()
+        result = run_crawl_command(site.url, "--db", db, "--workers", "0", "-q",
+                                   "--user-agent", "field-archive/2 (+mailto:archivist@example.org)")
+        assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+        assert set(site.agents) == {"field-archive/2 (+mailto:archivist@example.org)"}
+        result = run_crawl_command(site.url, "--db", db, "--workers", "0", "--log-level", "info")
+        assert "INFO" in result.stderr and result.stdout.startswith("crawl 3 ok:")
+
+
+def test_a_locked_archive_is_refused_with_an_error_line(tmp_path):
+    from archive_spider.locking import archive_lock
+    from tests.test_publish import make_archive
+
+    archive = make_archive(tmp_path / "archive.db")
+    with archive_lock(archive):
+        result = CliRunner().invoke(cli, ["reextract", "--db", str(archive)])
+    assert result.exit_code == 3
+    assert result.output.startswith("Error: the archive is in use by pid ") and result.output.count("\n") == 1
+
+
+def test_extract_fetches_a_url(tmp_path):
+    from tests.sitekit import TestSite, html
+
+    with TestSite(lambda base: {"/lichens/": html(PAGE)}) as site:
+        result = CliRunner().invoke(cli, ["extract", "-u", f"{site.url}/lichens/", "--no-html"])
+        assert result.exit_code == 0, result.output
+        record = json.loads(result.output)
+        assert record["url"] == f"{site.url}/lichens/" and record["title"] == "On Lichens"
+        assert "partnerships between a fungus" in record["text"] and "Contact us" not in record["text"]
+        missing = CliRunner().invoke(cli, ["extract", "-u", f"{site.url}/old/"])
+    assert missing.exit_code == 1
+    assert missing.output == f"Error: {site.url}/old/ answered HTTP 404 Not Found\n"
+    assert CliRunner().invoke(cli, ["extract", "-u", "file:///etc/passwd"]).exit_code == 1
