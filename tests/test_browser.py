@@ -205,3 +205,16 @@ def test_script_in_archived_content_never_runs(site, page, archive):
     assert page.locator(".article-body script").count() == 0
     assert not any("evil.example" in url for url in requests_out)
     screenshot(page, "hostile-article")
+
+
+def test_article_page_has_no_console_errors_and_blocks_foreign_inline_script(site, page, archive):
+    """The article page's Content-Security-Policy lets Datasette's own inline script run
+    (no "Refused to execute inline script" in the console) and still nothing else."""
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(site + f"/archive/articles/{article_id(archive, LONG_READ['url'])}")
+    sync_api.expect(page.get_by_role("heading", level=1)).to_have_text("The Last Lighthouse Keepers")
+    assert errors == []
+    page.evaluate("""() => { const s = document.createElement('script');
+        s.textContent = 'window.injected = 1'; document.body.appendChild(s); }""")
+    assert page.evaluate("() => window.injected") is None

@@ -339,10 +339,26 @@ async def test_revisions_query_by_id_or_url(tmp_path):
     ds = publish.build_datasette(path)
     pk = article_id(path, ARTICLES[1]["url"])
     for article in (str(pk), ARTICLES[1]["url"]):
-        rows = (await ds.client.get("/archive/revisions.json",
+        rows = (await ds.client.get("/archive/article_revisions.json",
                                     params={"article": article, "_shape": "objects"})).json()["rows"]
         assert [r["captured"][:10] for r in rows] == ["2024-06-01", "2024-07-01"]
         assert rows[1]["words_changed"] > 0
+
+
+async def test_the_revisions_table_is_not_shadowed_by_a_query(ds):
+    table = (await ds.client.get("/archive/revisions.json?_shape=objects")).json()
+    assert table.get("table") == "revisions" and len(table["rows"]) == len(ARTICLES)
+
+
+async def test_crawl_history_shows_304s_and_duplicates(tmp_path):
+    path = make_archive(tmp_path / "archive.db")
+    db = storage.open_db(path)
+    rerun = storage.start_crawl(db, ["https://news.example/"])
+    storage.finish_crawl(db, rerun, "ok", {"requests": 5, "not_modified": 4, "duplicates": 1})
+    db.close()
+    ds = publish.build_datasette(path)
+    rows = (await ds.client.get("/archive/crawl_history.json?_shape=objects")).json()["rows"]
+    assert (rows[0]["not_modified"], rows[0]["duplicates"], rows[0]["new"]) == (4, 1, 0)
 
 
 async def test_article_page_reads_like_an_article(ds, archive_path):

@@ -42,10 +42,39 @@ from datasette import hookimpl
 EXTRA_ATTRIBUTES = {"img": {"src", "alt", "title", "width", "height", "loading"}}
 LINK_REL = "noopener noreferrer nofollow"
 
+# Datasette's own inline scripts on every page (base.html includes them), which the
+# article page's policy allows by their hash: read from the installed Datasette, so the
+# hash follows its version. No other inline script may run.
+DATASETTE_INLINE_SCRIPTS = ("_close_open_menus.html",)
+
+
+def datasette_script_hashes() -> list[str]:
+    """CSP sources ('sha256-...') of the inline scripts of DATASETTE_INLINE_SCRIPTS."""
+    import base64
+    import hashlib
+    from pathlib import Path
+
+    import datasette
+
+    sources = []
+    for name in DATASETTE_INLINE_SCRIPTS:
+        path = Path(datasette.__file__).parent / "templates" / name
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        for script in re.findall(r"<script>(.*?)</script>", text, flags=re.S):
+            digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+            sources.append(f"'sha256-{digest}'")
+    return sources
+
+
 # What an article page may load: its own stylesheet and Datasette's static scripts, images
-# from anywhere (articles embed them), no inline script, no plugins, no frames.
+# from anywhere (articles embed them), no inline script but Datasette's own, no plugins,
+# no frames.
 ARTICLE_PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self' " + " ".join(datasette_script_hashes()) + "; "
+    "style-src 'self' 'unsafe-inline'; "
     "img-src * data:; media-src *; object-src 'none'; frame-src 'none'; "
     "base-uri 'none'; form-action 'self'"
 )
