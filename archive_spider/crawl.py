@@ -7,6 +7,7 @@ The CLI's ``crawl`` and ``demo`` commands call :func:`run_crawl`; tests and scri
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -220,6 +221,59 @@ class QuietStartFailures(logging.Filter):
         self.held.clear()
 
 
+class ArchiveCrawlerProcess(CrawlerProcess):
+    """Scrapy's CrawlerProcess, saying at once what a Ctrl-C (or SIGTERM) does: Scrapy
+    logs it at INFO level only, so a quiet run looked as if it had not heard."""
+
+    @staticmethod
+    def say(message: str) -> None:
+        # A fresh line: the progress line may be drawn on the current one.
+        sys.stderr.write(("\n" if sys.stderr.isatty() else "") + message + "\n")
+        sys.stderr.flush()
+
+    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+        from twisted.internet import reactor
+
+        self.say("Stopping: no new requests; finishing the pages in flight and recording the crawl "
+                 "(Ctrl-C again to stop at once)...")
+        super()._signal_shutdown(signum, frame)  # the engine stops taking requests first
+        reactor.callFromThread(self.drop_queued_requests)
+
+    def drop_queued_requests(self) -> None:
+        """Requests waiting in the downloader's per-site queues (for a free slot or the
+        politeness delay) are not sent: Scrapy's graceful stop would download them all.
+        They were never fetched, so they are no failure (IgnoreRequest records none)."""
+        from scrapy.exceptions import IgnoreRequest
+
+        for crawler in self.crawlers:
+            downloader = getattr(getattr(crawler, "engine", None), "downloader", None)
+            for slot in list(getattr(downloader, "slots", {}).values()):
+                queue = getattr(slot, "queue", None)
+                while queue:
+                    request, deferred = queue.popleft()
+                    if not deferred.called:
+                        deferred.errback(IgnoreRequest(f"not fetched: the crawl is stopping: {request.url}"))
+
+    def _signal_kill(self, signum: int, frame: Any) -> None:
+        self.say("Stopping at once: storing what was extracted and recording the crawl.")
+        super()._signal_kill(signum, frame)
+
+
+def finish_after_forced_stop(crawler) -> None:
+    """A second Ctrl-C stops Scrapy before the spider closes, so the item pipeline's close
+    never runs: store the articles it still holds and record the crawl (status
+    ``shutdown``) with its true counts, as a graceful stop would."""
+    from archive_spider.pipelines import StorePipeline
+
+    itemproc = getattr(getattr(crawler.engine, "scraper", None), "itemproc", None)
+    for pipeline in getattr(itemproc, "middlewares", ()):
+        if isinstance(pipeline, StorePipeline) and pipeline.db is not None:
+            try:
+                pipeline.close_spider()
+            finally:
+                pipeline.spider_closed("shutdown")
+
+
 def _run_locked(
     start_urls: Iterable[str], settings: Settings, db_path: str, options: CrawlOptions,
     arguments: dict[str, Any],
@@ -239,7 +293,7 @@ def _run_locked(
     started = time.monotonic()
     if options.log_file:
         install_log_handlers(options)
-    process = CrawlerProcess(settings)
+    process = ArchiveCrawlerProcess(settings)
     start_urls = list(start_urls)
     quiet = None
     if options.log_level in ("WARNING", "ERROR", "CRITICAL") and not options.log_file:
@@ -250,8 +304,10 @@ def _run_locked(
     try:
         process.start()
     finally:
-        # A forced stop (a second Ctrl-C) skips the spider's close: kill what is left.
+        # A forced stop (a second Ctrl-C) skips the spider's close: kill what is left,
+        # then do the close's bookkeeping here.
         close_all_pools(force=True)
+        finish_after_forced_stop(crawler)
     seconds = time.monotonic() - started
 
     crawl_id = crawler.stats.get_value("archive/crawl_id")
