@@ -134,7 +134,8 @@ def test_home_page_search_and_article(site, page):
     page.wait_for_url("**/archive/search?q=lighthouse+logbooks")
     result = page.get_by_role("link", name="The Last Lighthouse Keepers")
     expect(result).to_be_visible()
-    expect(page.locator("td.col-snippet mark").first).to_be_visible()
+    expect(page.locator(".result .snippet mark").first).to_be_visible()
+    expect(page.locator("p.count")).to_contain_text("1 article matches")
     screenshot(page, "search")
 
     result.click()

@@ -642,3 +642,30 @@ async def test_the_articles_redirect_never_leaves_the_archive(ds, path):
         target = urlsplit(urljoin("http://archive.test/", location))
         assert target.netloc == "archive.test", location
         assert "\\" not in location and not location.startswith("//")
+
+
+async def test_search_page_counts_pages_and_narrows_by_facet(tmp_path):
+    import re
+
+    articles = [dict(a, url=a["url"].replace("rivers.example", "lakes.example") if i % 4 == 0 else a["url"])
+                for i, a in enumerate(many_articles()) if not a["url"].endswith("-copy")]
+    path = make_archive(tmp_path / "archive.db", articles)
+    ds = publish.build_datasette(path)
+    first = (await ds.client.get("/archive/search", params={"q": "rivers"})).text
+    assert "<strong>120</strong> articles match “rivers”; page 1 of 6." in first
+    assert first.count('<li class="result">') == 20
+    assert first.count("<mark>rivers</mark>") >= 20
+    # Ranked as the canned query ranks them: the JSON's first 20, in order.
+    best = (await ds.client.get("/archive/search.json?q=rivers&_shape=objects")).json()["rows"]
+    shown = re.findall(r'<h2><a href="/archive/articles/(\d+)">', first)
+    assert shown == [str(row["article_id"]) for row in best[:20]]
+    last = (await ds.client.get("/archive/search", params={"q": "rivers", "page": "6"})).text
+    assert last.count('<li class="result">') == 20 and 'rel="next"' not in last and 'rel="prev"' in last
+    assert set(re.findall(r'<h2><a href="/archive/articles/(\d+)">', last)).isdisjoint(shown)
+    # The site facet counts every match, and narrows the results.
+    assert re.search(r'site=lakes.example">lakes.example</a> 30<', first)
+    narrowed = (await ds.client.get("/archive/search", params={"q": "rivers", "site": "lakes.example"})).text
+    assert "<strong>30</strong> articles match “rivers” in site lakes.example; page 1 of 2." in narrowed
+    assert 'type="hidden" name="site" value="lakes.example"' in narrowed  # a new search keeps it
+    empty = (await ds.client.get("/archive/search")).text
+    assert 'name="q"' in empty and "Every word must appear" in empty and "Custom SQL" not in empty

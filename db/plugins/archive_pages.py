@@ -199,6 +199,8 @@ def prepare_jinja2_environment(env):
     env.filters["sanitised_html"] = sanitise_html
     env.filters["http_url"] = http_url
     env.filters["text_paragraphs"] = text_paragraphs
+    env.filters["snippet"] = render_snippet
+    env.globals["search_url"] = search_url
 
 
 def authorise(action, arg1, arg2, database, trigger):
@@ -248,8 +250,86 @@ def render_cell(row, value, column, table, database, datasette):
     return None
 
 
+# The search page (the canned query "search" as HTML): results per page, facets shown.
+SEARCH_PAGE_SIZE = 20
+SEARCH_FACETS = ("site", "year", "author")
+SEARCH_FACET_VALUES = 8
+# Matches of the search, ranked, with the page's filters (site, year, author); the copies
+# of other articles left out. {filters} and {select}/{tail} are filled in below.
+SEARCH_MATCHES = (
+    "from articles_fts cross join articles on articles.id = articles_fts.rowid "
+    "where articles_fts match fts_query(:q) and articles.duplicate_of is null{filters}"
+)
+
+
+def search_filters(args) -> tuple[str, dict]:
+    """SQL conditions and parameters for the search page's facet filters in ``args``."""
+    sql, params = "", {}
+    for name in SEARCH_FACETS:
+        value = args.get(name)
+        if value:
+            sql += f" and articles.[{name}] = :f_{name}"
+            params[f"f_{name}"] = int(value) if name == "year" and value.isdigit() else value
+    return sql, params
+
+
+async def search_page(datasette, database: str, request) -> dict:
+    """What the search page shows for ``request``'s ``q``: the number of matches, one page
+    of them best first with highlighted snippets, facet counts over all of them, and
+    the pages. An empty search shows only the box."""
+    q = (request.args.get("q") or "").strip()
+    if not q:
+        return {"search": {"q": "", "total": 0, "results": [], "facets": {}, "filters": {}, "page": 1, "pages": 0}}
+    try:
+        page = max(1, int(request.args.get("page") or 1))
+    except ValueError:
+        page = 1
+    db = datasette.get_database(database)
+    filters, params = search_filters(request.args)
+    params["q"] = q
+    matches = SEARCH_MATCHES.format(filters=filters)
+    total = (await db.execute(f"select count(*) {matches}", params)).rows[0][0]
+    rows = (await db.execute(
+        "select articles.id, articles.title, articles.author, articles.published, articles.site, "
+        "snippet(articles_fts, -1, '<mark>', '</mark>', ' … ', 32) as snippet "
+        f"{matches} and articles_fts.rank match 'bm25(10.0, 1.0)' "
+        f"order by articles_fts.rank limit {SEARCH_PAGE_SIZE} offset {(page - 1) * SEARCH_PAGE_SIZE}",
+        params)).rows
+    facets = {}
+    for name in SEARCH_FACETS:
+        if request.args.get(name):
+            continue
+        try:
+            counted = await db.execute(
+                f"select articles.[{name}] as value, count(*) as n {matches} and articles.[{name}] is not null "
+                f"group by value order by n desc, value limit {SEARCH_FACET_VALUES}",
+                params, custom_time_limit=1000)
+        except Exception:  # a facet over a huge result may take too long: shown without it
+            continue
+        if len(counted.rows) > 1 or (counted.rows and counted.rows[0]["n"] < total):
+            facets[name] = [(row["value"], row["n"]) for row in counted.rows]
+    return {"search": {
+        "q": q, "total": total, "page": page, "pages": -(-total // SEARCH_PAGE_SIZE),
+        "first": (page - 1) * SEARCH_PAGE_SIZE + 1,
+        "results": [dict(row) for row in rows], "facets": facets,
+        "filters": {name: request.args.get(name) for name in SEARCH_FACETS if request.args.get(name)},
+    }}
+
+
+def search_url(path: str, args, **changes) -> str:
+    """The search page's address with ``changes`` to its arguments (None drops one)."""
+    pairs = {name: args.get(name) for name in ("q", "page", *SEARCH_FACETS) if args.get(name)}
+    pairs.update(changes)
+    pairs = {name: value for name, value in pairs.items() if value not in (None, "", 1) or name == "q"}
+    return f"{path}?{urlencode(pairs)}"
+
+
 @hookimpl
 def extra_template_vars(view_name, database, table, request, datasette):
+    # The canned query "search" (rendered by Datasette's table view, which hands canned
+    # queries over to its query view).
+    if request is not None and database is not None and request.path == datasette.urls.query(database, "search"):
+        return search_page(datasette, database, request)
     if view_name != "row" or table != "articles" or request is None:
         return {}
 
