@@ -18,10 +18,12 @@ depends only on Datasette and nh3. It:
   ``fts3_tokenizer``;
 - in a public publication (Datasette's ``default_allow_sql`` off, ``serve --public``),
   hides the introspection pages under ``/-/`` (``/-/databases`` shows the file's path);
-- hides copies of other articles (``duplicate_of`` set) from the articles table page,
-  unless the visitor filters on ``duplicate_of`` or adds ``_duplicates=1``;
-- leaves the heavy text and html columns out of the articles table page (by redirecting
-  to ``?_nocol=text&_nocol=html``), while its JSON and CSV keep them;
+- shows the articles table page as a readable list (templates/table-archive-articles.html;
+  ``_view=table`` gives Datasette's table): copies of other articles (``duplicate_of``
+  set) and the heavy text and html columns are left out of what Datasette reads for it,
+  unless the visitor filters on ``duplicate_of``, adds ``_duplicates=1`` or picks columns;
+  its links (exports, facets, pages) leave these additions out again, so the JSON and CSV
+  keep text and html and no filter shows that the visitor did not set;
 - skips facets and counts for CSV (Datasette computes them per streamed page otherwise);
 - redirects a sort of the articles by ``published`` to the unique ``newest_first`` key,
   which Datasette can page through without skipping articles.
@@ -201,6 +203,9 @@ def prepare_jinja2_environment(env):
     env.filters["text_paragraphs"] = text_paragraphs
     env.filters["snippet"] = render_snippet
     env.globals["search_url"] = search_url
+    env.globals["visitor_url"] = visitor_url
+    env.globals["visitor_filters"] = visitor_filters
+    env.globals["visitor_link"] = visitor_link
 
 
 def authorise(action, arg1, arg2, database, trigger):
@@ -399,6 +404,60 @@ def without_duplicates(query_string: str) -> str | None:
     return urlencode(pairs + [("duplicate_of__isnull", "1")])
 
 
+def table_view_requested(query_string: str) -> bool:
+    """Whether the visitor asked for Datasette's own table layout (``_view=table``) rather
+    than the readable list of articles."""
+    return ("_view", "table") in parse_qsl(query_string, keep_blank_values=True)
+
+
+def with_list_defaults(query_string: str) -> tuple[str, list[tuple[str, str]]]:
+    """The articles list's query string with the heavy columns and the copies of other
+    articles left out (unless the visitor chose columns, filters on ``duplicate_of`` or
+    gave ``_duplicates=1``), and the pairs added. Datasette gets them; the page's links
+    drop them again (``visitor_url``), so exports keep text and html, and no filter shows
+    that the visitor did not set."""
+    added = []
+    for step in (without_heavy_columns, without_duplicates):
+        changed = step(query_string)
+        if changed is not None:
+            added += parse_qsl(changed, keep_blank_values=True)[len(parse_qsl(query_string, keep_blank_values=True)):]
+    pairs = parse_qsl(query_string, keep_blank_values=True) + added
+    return urlencode(pairs), added
+
+
+def visitor_url(url: str, request) -> str:
+    """``url`` (a link Datasette made from the request) without the pairs the plugin
+    added to the visitor's query (with_list_defaults)."""
+    added = set(getattr(request, "scope", {}).get("archive_added", ()))
+    if not added or "?" not in url:
+        return url
+    path, _, query = url.partition("?")
+    pairs = [pair for pair in parse_qsl(query, keep_blank_values=True) if pair not in added]
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+def visitor_link(request, set: dict | None = None, remove: tuple[str, str] | None = None) -> str:
+    """This page's address with the visitor's own query (no added pairs, no ``_next``),
+    ``remove`` (a name, value pair) left out and ``set``'s names given these values."""
+    added = set_of(getattr(request, "scope", {}).get("archive_added", ()))
+    changes = set or {}
+    pairs = [(name, value) for name, value in parse_qsl(request.query_string, keep_blank_values=True)
+             if (name, value) not in added and name != "_next" and (name, value) != remove and name not in changes]
+    pairs += [(name, value) for name, value in changes.items() if value is not None]
+    return f"{request.path}?{urlencode(pairs)}" if pairs else request.path
+
+
+set_of = set
+
+
+def visitor_filters(request) -> list[tuple[str, str]]:
+    """The filters the visitor set on the articles list (column=value pairs), without the
+    plugin's."""
+    added = set(getattr(request, "scope", {}).get("archive_added", ()))
+    return [(name, value) for name, value in parse_qsl(request.query_string, keep_blank_values=True)
+            if not name.startswith("_") and (name, value) not in added]
+
+
 def redirect_target(path: str, query_string: str, databases=None) -> str | None:
     """Where a request for the articles table should go instead, if anywhere: always a
     path of this archive, ``/<database>/articles`` of a database in ``databases`` (any
@@ -409,7 +468,7 @@ def redirect_target(path: str, query_string: str, databases=None) -> str | None:
     if (databases is not None and database not in databases) or not re.fullmatch(r"[\w.-]+", database):
         return None
     query = with_unique_sort(query_string)
-    if query is None and ARTICLES_TABLE_PATH.match(path):
+    if query is None and ARTICLES_TABLE_PATH.match(path) and table_view_requested(query_string):
         changed = query_string
         for step in (without_heavy_columns, without_duplicates):
             changed = step(changed) or changed
@@ -463,6 +522,11 @@ def asgi_wrapper(datasette):
                 return
             if path.endswith(".csv"):
                 scope = {**scope, "query_string": without_facets_or_count(scope)}
+            query_string = scope.get("query_string", b"").decode("latin-1")
+            if ARTICLES_TABLE_PATH.match(path) and not table_view_requested(query_string) \
+                    and path.split("/")[1] in datasette.databases:
+                query_string, added = with_list_defaults(query_string)
+                scope = {**scope, "query_string": query_string.encode("latin-1"), "archive_added": added}
             if ARTICLE_PAGE_PATH.match(path):
                 send = with_csp(send)
             await app(scope, receive, send)
