@@ -37,6 +37,11 @@ def db_option(fn):
     )(fn)
 
 
+def site_option(fn):
+    return click.option("--site", help="Only articles of this site: its host without www., with the port "
+                                       "if the URLs name one (example.com, 127.0.0.1:8780).")(fn)
+
+
 def open_existing(db_path: str, *, to_write: bool = False):
     """The archive at ``db_path``, which must exist (and with ``to_write``, be writable:
     checked before SQLite opens it, which would leave -wal and -shm files beside it)."""
@@ -356,7 +361,7 @@ def extract(files, url, teaser, with_html):
 
 @cli.command()
 @db_option
-@click.option("--site", help="Only articles of this site (host without www.).")
+@site_option
 @wait_option
 def reextract(db_path, site, wait):
     """Extract archived articles again from their stored pages (WARC), with no network.
@@ -444,7 +449,7 @@ def listen_or_exit(host: str, port: int):
               show_default=True)
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
               help="File to write (default: standard output).")
-@click.option("--site", help="Only articles of this site (host without www.).")
+@site_option
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Only articles published (undated: first seen) on or after this date.")
 @click.option("--search", metavar="QUERY",

@@ -77,9 +77,19 @@ def content_hash(title: str | None, text: str | None) -> str:
 
 
 def site_of(url: str) -> str:
-    """The site an article belongs to: its host without a leading ``www.``."""
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
+    """The site an article belongs to: its host without a leading ``www.``, with its port
+    when the URL names one other than the scheme's default (``127.0.0.1:8780``: two
+    servers on one host are two sites, and a local crawl says which)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    host = host[4:] if host.startswith("www.") else host
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None and port != {"http": 80, "https": 443}.get(parts.scheme.lower()):
+        host = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return host
 
 
 # --- schema -------------------------------------------------------------------------------
