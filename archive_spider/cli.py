@@ -372,19 +372,123 @@ def reextract(db_path, site, wait):
 
     Example: archive-spider reextract --site example.com
     """
-    from archive_spider.locking import ArchiveLocked, archive_lock
     from archive_spider.reextract import reextract as run_reextract
+
+    outcome = with_archive(db_path, wait, lambda: run_reextract(db_path, site=site))
+    click.echo(outcome.summary())
+
+
+def with_archive(db_path: str, wait: bool, work):
+    """``work()``'s result, run holding the archive's lock on an existing, writable
+    archive; one `Error:` line and status 1 (or 3 when another run holds the lock)."""
+    from archive_spider.locking import ArchiveLocked, archive_lock
 
     open_existing(db_path, to_write=True).close()
     try:
         with archive_lock(db_path, wait=wait, on_wait=say_waiting):
-            outcome = run_reextract(db_path, site=site)
+            return work()
     except ArchiveLocked as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_LOCKED)
-    except storage.ArchiveError as exc:
+    except (storage.ArchiveError, storage.sqlite3.DatabaseError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(outcome.summary())
+
+
+@cli.command("delete-site")
+@click.argument("site")
+@db_option
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@wait_option
+def delete_site(site, db_path, yes, wait):
+    """Delete every article of SITE from the archive, with its revisions.
+
+    SITE is as in the site column (host without www., with a port if its URLs name one).
+    Its revisions, full-text entries, WARC index rows, boilerplate and listing marks go
+    too; copies of its articles on other sites become originals. The WARC files are kept
+    (their other records belong to other sites); run vacuum afterwards to shrink the file.
+    Exit status: 0 done, 1 failed, 2 no such site, 3 another run holds the archive.
+
+    Example: archive-spider delete-site old.example.com --yes
+    """
+    db = open_existing(db_path)
+    try:
+        count = db.execute("select count(*) from articles where site = ?", [site]).fetchone()[0]
+        sites = [row[0] for row in db.execute("select distinct site from articles order by site")]
+    finally:
+        db.close()
+    if not count:
+        raise click.BadParameter(f"no articles of site {site!r}; the archive holds "
+                                 + (", ".join(sites) if sites else "no articles yet"), param_hint="'SITE'")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError(f"this deletes {count} articles of {site}: add --yes to confirm")
+        click.confirm(f"Delete the {count} articles of {site} and their revisions?", abort=True, err=True)
+
+    def work():
+        db = storage.open_db(db_path, create=False)
+        try:
+            return storage.delete_site(db, site)
+        finally:
+            db.close()
+
+    counts = with_archive(db_path, wait, work)
+    click.echo(f"Deleted {counts['articles']} articles of {site}, {counts['revisions']} revisions, "
+               f"{counts['warc_records']} WARC index rows; {counts['duplicates_released']} copies elsewhere "
+               f"are now originals. Run `archive-spider vacuum` to shrink the file.", err=True)
+
+
+@cli.command("prune-revisions")
+@db_option
+@click.option("--keep", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Revisions to keep per article, newest first (the first of them is its current text).")
+@click.option("--older-than", metavar="AGE", help="Only delete revisions captured longer ago than this "
+                                                  "(units s, m, h, d, w: 90d).")
+@wait_option
+def prune_revisions(db_path, keep, older_than, wait):
+    """Delete old revisions of the archived articles, keeping the newest of each.
+
+    Every article keeps at least its current text. Run vacuum afterwards to shrink the file.
+    Exit status: 0 done, 1 failed, 2 bad usage, 3 another run holds the archive.
+
+    Example: archive-spider prune-revisions --keep 3 --older-than 180d
+    """
+    import datetime as dt
+
+    from archive_spider.revisit import parse_duration
+
+    before = None
+    if older_than:
+        try:
+            age = parse_duration(older_than)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--older-than'") from None
+        before = (dt.datetime.now(dt.timezone.utc) - age).isoformat(timespec="seconds")
+
+    def work():
+        db = storage.open_db(db_path, create=False)
+        try:
+            return storage.prune_revisions(db, keep, before)
+        finally:
+            db.close()
+
+    deleted = with_archive(db_path, wait, work)
+    click.echo(f"Deleted {deleted} revisions; each article keeps its newest {keep}.", err=True)
+
+
+@cli.command()
+@db_option
+@wait_option
+def vacuum(db_path, wait):
+    """Compact the archive: merge the search index, fold in the log, drop free pages.
+
+    Run it after delete-site or prune-revisions. It rewrites the whole file, so it needs
+    as much free disk space again, and holds the archive while it runs.
+    Exit status: 0 done, 1 failed, 3 another run holds the archive.
+
+    Example: archive-spider vacuum --db db/archive.db
+    """
+    before, after = with_archive(db_path, wait, lambda: storage.vacuum(db_path))
+    click.echo(f"{db_path}: {before:,} bytes -> {after:,} bytes", err=True)
 
 
 @cli.command()
