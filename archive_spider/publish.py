@@ -12,8 +12,8 @@ query off after the time limit in settings.json; the plugin caps the length of a
 value and SQLite's memory. ``public`` publication (``serve --public``) also refuses
 arbitrary SQL (Datasette's ``default_allow_sql`` off) and the introspection pages.
 
-The configuration ships inside the package (pyproject.toml maps ``db/`` to
-``archive_spider.site``), so an installed tool publishes the same site as a checkout.
+The configuration ships inside the package (setup.py's build step copies ``db/``'s files
+to ``archive_spider/site/``), so an installed tool publishes the same site as a checkout.
 """
 
 from __future__ import annotations

@@ -27,12 +27,17 @@ NOT_SOURCES = shutil.ignore_patterns("*.db", "*.db-*", "*.lock", "warc", "__pyca
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
+def sources(tmp_path_factory):
     sources = tmp_path_factory.mktemp("sources")
-    for name in ("pyproject.toml", "README.md", "setup.py"):
+    for name in ("pyproject.toml", "README.md", "setup.py", "MANIFEST.in", "Makefile"):
         shutil.copy(ROOT / name, sources)
     for name in ("archive_spider", "db"):
         shutil.copytree(ROOT / name, sources / name, ignore=NOT_SOURCES)
+    return sources
+
+
+@pytest.fixture(scope="module")
+def wheel(sources, tmp_path_factory):
     dist = tmp_path_factory.mktemp("dist")
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(dist), str(sources)],
@@ -44,10 +49,9 @@ def wheel(tmp_path_factory):
     return built
 
 
-@pytest.fixture(scope="module")
-def installed(wheel, tmp_path_factory):
-    """A fresh virtualenv with the wheel installed; its bin/ folder."""
-    venv = tmp_path_factory.mktemp("venv")
+def fresh_venv(venv: Path) -> Path:
+    """A virtualenv at ``venv`` without pip, whose dependencies come from the test
+    environment; its python."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
     purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
@@ -56,12 +60,19 @@ def installed(wheel, tmp_path_factory):
     # files, among them an editable install of this checkout, are not run).
     dependencies = [sysconfig.get_path("purelib"), *site.getsitepackages()]
     Path(purelib, "test-dependencies.pth").write_text("\n".join(dict.fromkeys(dependencies)) + "\n")
+    return python
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory):
+    """A fresh virtualenv with the wheel installed; its bin/ folder."""
+    python = fresh_venv(tmp_path_factory.mktemp("venv"))
     result = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)],
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    return venv / "bin"
+    return python.parent
 
 
 def test_the_wheel_carries_the_datasette_site(wheel):
@@ -106,3 +117,28 @@ def test_an_installed_tool_serves_the_archive_site(installed, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_makefiles_editable_install_is_quiet_and_finds_the_site(sources, tmp_path):
+    """`make install`'s pip command, without setuptools' banners (licence, editable
+    finder); the checkout's db/ is the site it publishes."""
+    import re
+
+    import os
+
+    makefile = (sources / "Makefile").read_text()
+    command = re.search(r"\$\(EDITABLE_NOTE_OFF\) \$\(PY\) -m pip install --quiet -e '\.\[test\]'", makefile)
+    warnings = re.search(r'EDITABLE_NOTE_OFF := PYTHONWARNINGS="([^"]+)"', makefile)
+    assert command and warnings, "the Makefile's install line changed"
+    python = fresh_venv(tmp_path / "venv")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
+         "--no-build-isolation", "-e", str(sources)],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONWARNINGS": warnings.group(1)},
+    )
+    assert result.returncode == 0, result.stderr
+    banners = [line for line in result.stderr.splitlines() if "Warning" in line or "!!" in line]
+    assert banners == []
+    found = subprocess.run([str(python), "-c", "from archive_spider import publish; print(publish.site_dir())"],
+                           cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
+    assert found == str(sources / "db")
