@@ -536,14 +536,14 @@ def serve(db_path, host, port, immutable, public):
                   sock=sock)
 
 
-def listen_or_exit(host: str, port: int):
+def listen_or_exit(host: str, port: int, hint: str = "--port"):
     """A socket listening on host:port for Datasette, or one `Error:` line and status 4."""
     from archive_spider import publish
 
     try:
         return publish.listen(host, port)
     except publish.PortBusy as exc:
-        click.echo(f"Error: {exc.strerror}: choose another with --port", err=True)
+        click.echo(f"Error: {exc.strerror}: choose another with {hint}", err=True)
         sys.exit(EXIT_PORT_BUSY)
 
 
@@ -657,12 +657,12 @@ def demo(db_path, port, site_port, no_serve):
     from archive_spider.demo.server import DemoServer
 
     # Both ports are taken first, so that a busy one stops the demo before the crawl.
-    sock = None if no_serve else listen_or_exit("127.0.0.1", port)
+    sock = None if no_serve else listen_or_exit("127.0.0.1", port, "--port (make demo PORT=8002)")
     try:
         site = DemoServer(port=site_port).start()
     except OSError as exc:
         click.echo(f"Error: cannot serve the demo site on port {site_port}: {exc.strerror}; "
-                   "choose another with --site-port", err=True)
+                   "choose another with --site-port (make demo SITE_PORT=8781)", err=True)
         sys.exit(EXIT_PORT_BUSY)
     with site:
         click.echo(f"Demo site serving at {site.url}/", err=True)

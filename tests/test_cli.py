@@ -102,7 +102,8 @@ def test_a_busy_port_is_one_line_naming_it_and_its_own_status(tmp_path, command)
         port = taken.getsockname()[1]
         result = CliRunner().invoke(cli, [command, "--db", str(archive), "--port", str(port)])
     assert result.exit_code == 4
-    assert result.output.strip() == f"Error: port {port} is already in use: choose another with --port"
+    hint = " (make demo PORT=8002)" if command == "demo" else ""
+    assert result.output.strip() == f"Error: port {port} is already in use: choose another with --port{hint}"
     assert "Archive ready" not in result.output
 
 
