@@ -679,3 +679,14 @@ async def test_search_page_counts_pages_and_narrows_by_facet(tmp_path):
     assert 'type="hidden" name="site" value="lakes.example"' in narrowed  # a new search keeps it
     empty = (await ds.client.get("/archive/search")).text
     assert 'name="q"' in empty and "Every word must appear" in empty and "Custom SQL" not in empty
+
+
+async def test_search_page_has_a_tag_facet_that_narrows(tmp_path):
+    tagged = [dict(ARTICLES[0], tags=["Crawling", "Ethics"]), dict(ARTICLES[3], tags=["Crawling"]),
+              *ARTICLES[1:3]]
+    ds = publish.build_datasette(make_archive(tmp_path / "archive.db", tagged))
+    page = (await ds.client.get("/archive/search", params={"q": "crawling"})).text
+    assert 'tags=Ethics">Ethics</a> 1<' in page
+    narrowed = (await ds.client.get("/archive/search", params={"q": "crawling", "tags": "Ethics"})).text
+    assert "<strong>1</strong> article matches “crawling” in tags Ethics." in narrowed
+    assert "Crawling politely at scale" in narrowed

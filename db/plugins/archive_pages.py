@@ -257,12 +257,15 @@ def render_cell(row, value, column, table, database, datasette):
 
 # The search page (the canned query "search" as HTML): results per page, facets shown.
 SEARCH_PAGE_SIZE = 20
-SEARCH_FACETS = ("site", "year", "author")
+SEARCH_FACETS = ("site", "tags", "year", "author")
+# Facets over a JSON list column: one count per element (tags is a JSON list of strings).
+LIST_FACETS = frozenset({"tags"})
 SEARCH_FACET_VALUES = 8
 # Matches of the search, ranked, with the page's filters (site, year, author); the copies
-# of other articles left out. {filters} and {select}/{tail} are filled in below.
+# of other articles left out; {filters} are the page's filters, {join} one more table (the
+# elements of a list column, for its facet).
 SEARCH_MATCHES = (
-    "from articles_fts cross join articles on articles.id = articles_fts.rowid "
+    "from articles_fts cross join articles on articles.id = articles_fts.rowid{join} "
     "where articles_fts match fts_query(:q) and articles.duplicate_of is null{filters}"
 )
 
@@ -272,7 +275,10 @@ def search_filters(args) -> tuple[str, dict]:
     sql, params = "", {}
     for name in SEARCH_FACETS:
         value = args.get(name)
-        if value:
+        if value and name in LIST_FACETS:
+            sql += f" and exists (select 1 from json_each(articles.[{name}]) where json_each.value = :f_{name})"
+            params[f"f_{name}"] = value
+        elif value:
             sql += f" and articles.[{name}] = :f_{name}"
             params[f"f_{name}"] = int(value) if name == "year" and value.isdigit() else value
     return sql, params
@@ -292,7 +298,7 @@ async def search_page(datasette, database: str, request) -> dict:
     db = datasette.get_database(database)
     filters, params = search_filters(request.args)
     params["q"] = q
-    matches = SEARCH_MATCHES.format(filters=filters)
+    matches = SEARCH_MATCHES.format(filters=filters, join="")
     total = (await db.execute(f"select count(*) {matches}", params)).rows[0][0]
     rows = (await db.execute(
         "select articles.id, articles.title, articles.author, articles.published, articles.site, "
@@ -304,11 +310,14 @@ async def search_page(datasette, database: str, request) -> dict:
     for name in SEARCH_FACETS:
         if request.args.get(name):
             continue
+        if name in LIST_FACETS:
+            elements = SEARCH_MATCHES.format(filters=filters, join=f", json_each(articles.[{name}]) as element")
+            sql = f"select element.value as value, count(*) as n {elements} and element.value is not null"
+        else:
+            sql = f"select articles.[{name}] as value, count(*) as n {matches} and articles.[{name}] is not null"
         try:
-            counted = await db.execute(
-                f"select articles.[{name}] as value, count(*) as n {matches} and articles.[{name}] is not null "
-                f"group by value order by n desc, value limit {SEARCH_FACET_VALUES}",
-                params, custom_time_limit=1000)
+            counted = await db.execute(f"{sql} group by value order by n desc, value limit {SEARCH_FACET_VALUES}",
+                                       params, custom_time_limit=1000)
         except Exception:  # a facet over a huge result may take too long: shown without it
             continue
         if len(counted.rows) > 1 or (counted.rows and counted.rows[0]["n"] < total):
