@@ -131,6 +131,7 @@ async def test_table_page_is_a_readable_list_whose_exports_keep_every_column(ds)
     assert page.status_code == 200  # no redirect: the address stays the visitor's
     assert page.text.count('<li class="article">') == 2
     assert "Crawling politely at scale" in page.text and "How to crawl without hurting anyone." in page.text
+    assert "_nocol" not in page.text.split("</head>")[0]  # the alternate JSON link too
     body = page.text.split("What each column holds")[0].split("</head>")[1]
     assert "<title>Articles · archive</title>" in page.text
     # The plugin's additions (no heavy columns, no copies) show nowhere: no phantom filter.

@@ -344,6 +344,11 @@ def extra_template_vars(view_name, database, table, request, datasette):
     # queries over to its query view).
     if request is not None and database is not None and request.path == datasette.urls.query(database, "search"):
         return search_page(datasette, database, request)
+    if view_name == "table" and table == "articles" and request is not None \
+            and request.scope.get("archive_added"):
+        # The page's <link rel="alternate"> JSON, without the plugin's additions either.
+        path, _, query = visitor_link(request).partition("?")
+        return {"alternate_url_json": datasette.absolute_url(request, f"{path}.json" + (f"?{query}" if query else ""))}
     if view_name != "row" or table != "articles" or request is None:
         return {}
 
