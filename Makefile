@@ -4,25 +4,29 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# setuptools prints an information-only banner on every editable install of a flat
+# layout ("Editable installation... be careful with folders..."): not a problem to act on.
+EDITABLE_NOTE_OFF := PYTHONWARNINGS="ignore:Editable installation"
 
 .PHONY: demo test install bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(EDITABLE_NOTE_OFF) $(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# make demo PORT=8002 SITE_PORT=8781: other ports for Datasette and the demo site.
 demo: $(STAMP)
-	$(VENV)/bin/archive-spider demo
+	$(VENV)/bin/archive-spider demo $(if $(PORT),--port $(PORT)) $(if $(SITE_PORT),--site-port $(SITE_PORT))
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[bench]'
+	$(EDITABLE_NOTE_OFF) $(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) benchmarks/extraction.py --corpus ../shared/corpus/readability
 
 # 1 vs 2 worker processes over Redis on a generated site (needs redis-server).

@@ -22,6 +22,9 @@ EXIT_OK = 0
 EXIT_CRAWL_FAILED = 1
 EXIT_USAGE = 2  # click's own for bad usage
 EXIT_LOCKED = 3  # another run holds the archive's lock
+EXIT_PORT_BUSY = 4  # serve, demo: the port to listen on is taken
+
+LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 # The demo site's port: fixed, so that the archive's URLs stay the same from run to run.
 DEMO_SITE_PORT = 8780
@@ -34,8 +37,17 @@ def db_option(fn):
     )(fn)
 
 
-def open_existing(db_path: str):
+def site_option(fn):
+    return click.option("--site", help="Only articles of this site: its host without www., with the port "
+                                       "if the URLs name one (example.com, 127.0.0.1:8780).")(fn)
+
+
+def open_existing(db_path: str, *, to_write: bool = False):
+    """The archive at ``db_path``, which must exist (and with ``to_write``, be writable:
+    checked before SQLite opens it, which would leave -wal and -shm files beside it)."""
     try:
+        if to_write and os.path.exists(db_path):
+            storage.check_writable(db_path)
         return storage.open_db(db_path, create=False)
     except storage.ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
@@ -140,8 +152,19 @@ def redis_options(fn):
               help="Set a Scrapy or ARCHIVE_ setting for this crawl (repeatable), "
                    "e.g. -s ARCHIVE_STALE_INDEX_PAGES=5; unknown names are refused.")
 @click.option("-v", "--verbose", count=True, help="Log more: -v for progress, -vv for every request.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print only errors: no warnings, and no summary line when the crawl went well.")
+@click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False),
+              help="What standard error shows (overrides -v and -q).  [default: WARNING]")
 @click.option("--log-file", type=click.Path(dir_okay=False),
               help="Also write the log, at least at INFO level, to this file (standard error keeps warnings).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the outcome as one JSON object on standard output (crawl, status, counts, "
+                   "seconds, archive, failed start URLs) instead of the summary line.")
+@click.option("--user-agent", metavar="TEXT",
+              help="The User-Agent to announce, e.g. with a contact address "
+                   "(USER_AGENT; robots.txt rules are matched on its first word).  "
+                   f"[default: archive-spider/{__version__}]")
 @click.option("--revisit", metavar="POLICY", callback=check_revisit,
               help="Articles already archived: 'conditional' asks the site whether each changed "
                    "(If-None-Match/If-Modified-Since; 304 = not modified); 'never' skips them; "
@@ -160,8 +183,8 @@ def redis_options(fn):
               help="Worker processes for discovery and extraction. Default: one per core; 0 runs them inline.")
 @redis_options
 def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, allowed_hosts, timeout,
-          setting_pairs, verbose, log_file, revisit, full_listing, wait, progress, extract_workers, redis_url, redis_key,
-          idle_timeout, lease):
+          setting_pairs, verbose, quiet, log_level, log_file, as_json, user_agent, revisit, full_listing, wait,
+          progress, extract_workers, redis_url, redis_key, idle_timeout, lease):
     """Crawl article sites from their index pages, feeds and sitemaps into the archive.
 
     URLS are index pages (front page, category pages), single articles, RSS/Atom feeds,
@@ -185,7 +208,7 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
 
     Example: archive-spider crawl https://example.com/blog/ --redis redis://10.0.0.5:6379/0
     """
-    from archive_spider.config import ConfigError, check_start_urls, parse_settings
+    from archive_spider.config import ConfigError, check_start_urls, parse_settings, unresolvable_start_hosts
     from archive_spider.crawl import CrawlOptions, run_crawl
     from archive_spider.sites import SiteConfigError
 
@@ -199,18 +222,30 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
         extra_settings = parse_settings(setting_pairs)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+    missing = {} if (config or redis_url) else unresolvable_start_hosts(urls)
+    if missing:
+        # Every start URL names a host that does not exist: say so now, not after retries.
+        hosts = "; ".join(f"{host} ({reason.lower()})" for host, reason in missing.items())
+        raise click.ClickException(f"cannot resolve {hosts}: check the start URLs; nothing crawled")
     if timeout:
         extra_settings["DOWNLOAD_TIMEOUT"] = timeout
+    if user_agent is not None:
+        if not user_agent.strip() or any(ch in user_agent for ch in "\r\n"):
+            raise click.BadParameter("must be one line of text", param_hint="'--user-agent'")
+        extra_settings["USER_AGENT"] = user_agent.strip()
+    if log_level is None:
+        log_level = "ERROR" if quiet and not verbose else ("WARNING", "INFO", "DEBUG")[min(verbose, 2)]
     if full_listing:
         extra_settings["ARCHIVE_FULL_LISTING_EVERY"] = "0"
     from archive_spider.locking import ArchiveLocked
 
     if progress is None:
-        progress = sys.stderr.isatty() and not verbose and not log_file
+        progress = (sys.stderr.isatty() and log_level.upper() == "WARNING" and not log_file
+                    and not as_json)
     options = CrawlOptions(
         db_path=db_path, max_pages=max_pages, concurrency=concurrency,
         allowed_hosts=tuple(allowed_hosts), log_file=log_file,
-        log_level=("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
+        log_level=log_level.upper(),
         config=config, sites=tuple(site_names), discover=discover, extra_settings=extra_settings,
         revisit=revisit, wait=wait, progress=progress,
         extract_workers=extract_workers,
@@ -230,13 +265,19 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
     try:
         outcome = run_crawl(urls, options, on_wait=say_waiting)
     except ArchiveLocked as exc:
-        click.echo(f"archive-spider: {exc}", err=True)
+        click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_LOCKED)
     except SiteConfigError as exc:
         raise click.UsageError(str(exc)) from None
     except (storage.ArchiveError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(outcome.summary(), err=not outcome.ok)
+    error = outcome.error_line()
+    if error:
+        click.echo(f"Error: {error}", err=True)
+    if as_json:
+        click.echo(json.dumps(outcome.to_dict()))
+    elif not error and not (quiet and outcome.ok):
+        click.echo(outcome.summary(), err=not outcome.ok)
     sys.exit(EXIT_OK if outcome.ok else EXIT_CRAWL_FAILED)
 
 
@@ -270,6 +311,7 @@ def ingest(redis_url, redis_key, db_path, idle_timeout, forever, lease, verbose)
                         format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
     config = RedisConfig(url=redis_url, key=redis_key, idle_timeout=idle_timeout, lease=lease)
     try:
+        storage.check_writable(db_path)
         outcome = run_ingester(config, db_path, forever=forever)
     except storage.ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
@@ -278,23 +320,41 @@ def ingest(redis_url, redis_key, db_path, idle_timeout, forever, lease, verbose)
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.File("rb"))
-@click.option("--url", help="The address the page was fetched from (resolves relative links).")
+@click.argument("files", nargs=-1, type=click.File("rb"))
+@click.option("-u", "--url", help="The page's address: without FILE, it is fetched (one GET, no crawl); "
+                                  "with FILE, it resolves the saved page's relative links.")
 @click.option("--teaser", help="The teaser an index page showed for it (helps find the body).")
 @click.option("--html/--no-html", "with_html", default=True, show_default=True,
               help="Include the sanitised article HTML.")
 def extract(files, url, teaser, with_html):
-    """Extract the article from saved HTML files; print one JSON object per file.
+    """Extract the article from saved HTML files, or from -u URL; print one JSON object each.
 
-    Use - to read standard input. No network, no database.
+    Use - to read standard input. With -u URL and no file, the page is fetched (with the
+    crawl's User-Agent, redirects followed, 20 s and 5 MiB at most). No database.
 
     Example: archive-spider extract page.html --url https://example.com/post/1
+
+    Example: archive-spider extract -u https://example.com/post/1 --no-html
     """
     from archive_spider.extraction import extract_article
 
-    for handle in files:
-        article = extract_article(handle.read(), url=url, teaser=teaser)
-        record = {"file": getattr(handle, "name", "-"), **article.to_dict()}
+    if not files and not url:
+        raise click.UsageError("give saved HTML files (- for standard input), or -u URL to fetch a page")
+    if files:
+        pages = ((getattr(handle, "name", "-"), handle.read(), url) for handle in files)
+    else:
+        from archive_spider.fetch import FetchError, fetch_page
+
+        try:
+            fetched = fetch_page(url)
+        except FetchError as exc:
+            raise click.ClickException(str(exc)) from None
+        from archive_spider.decoding import decode_html
+
+        pages = [(None, decode_html(fetched.body, fetched.content_type).text, fetched.url)]
+    for name, page, page_url in pages:
+        article = extract_article(page, url=page_url, teaser=teaser)
+        record = {"file": name, **article.to_dict()} if name is not None else {"url": page_url, **article.to_dict()}
         if not with_html:
             record.pop("html", None)
         click.echo(json.dumps(record, ensure_ascii=False))
@@ -302,7 +362,7 @@ def extract(files, url, teaser, with_html):
 
 @cli.command()
 @db_option
-@click.option("--site", help="Only articles of this site (host without www.).")
+@site_option
 @wait_option
 def reextract(db_path, site, wait):
     """Extract archived articles again from their stored pages (WARC), with no network.
@@ -313,19 +373,123 @@ def reextract(db_path, site, wait):
 
     Example: archive-spider reextract --site example.com
     """
-    from archive_spider.locking import ArchiveLocked, archive_lock
     from archive_spider.reextract import reextract as run_reextract
 
-    open_existing(db_path).close()
+    outcome = with_archive(db_path, wait, lambda: run_reextract(db_path, site=site))
+    click.echo(outcome.summary())
+
+
+def with_archive(db_path: str, wait: bool, work):
+    """``work()``'s result, run holding the archive's lock on an existing, writable
+    archive; one `Error:` line and status 1 (or 3 when another run holds the lock)."""
+    from archive_spider.locking import ArchiveLocked, archive_lock
+
+    open_existing(db_path, to_write=True).close()
     try:
         with archive_lock(db_path, wait=wait, on_wait=say_waiting):
-            outcome = run_reextract(db_path, site=site)
+            return work()
     except ArchiveLocked as exc:
-        click.echo(f"archive-spider: {exc}", err=True)
+        click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_LOCKED)
-    except storage.ArchiveError as exc:
+    except (storage.ArchiveError, storage.sqlite3.DatabaseError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(outcome.summary())
+
+
+@cli.command("delete-site")
+@click.argument("site")
+@db_option
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@wait_option
+def delete_site(site, db_path, yes, wait):
+    """Delete every article of SITE from the archive, with its revisions.
+
+    SITE is as in the site column (host without www., with a port if its URLs name one).
+    Its revisions, full-text entries, WARC index rows, boilerplate and listing marks go
+    too; copies of its articles on other sites become originals. The WARC files are kept
+    (their other records belong to other sites); run vacuum afterwards to shrink the file.
+    Exit status: 0 done, 1 failed, 2 no such site, 3 another run holds the archive.
+
+    Example: archive-spider delete-site old.example.com --yes
+    """
+    db = open_existing(db_path)
+    try:
+        count = db.execute("select count(*) from articles where site = ?", [site]).fetchone()[0]
+        sites = [row[0] for row in db.execute("select distinct site from articles order by site")]
+    finally:
+        db.close()
+    if not count:
+        raise click.BadParameter(f"no articles of site {site!r}; the archive holds "
+                                 + (", ".join(sites) if sites else "no articles yet"), param_hint="'SITE'")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError(f"this deletes {count} articles of {site}: add --yes to confirm")
+        click.confirm(f"Delete the {count} articles of {site} and their revisions?", abort=True, err=True)
+
+    def work():
+        db = storage.open_db(db_path, create=False)
+        try:
+            return storage.delete_site(db, site)
+        finally:
+            db.close()
+
+    counts = with_archive(db_path, wait, work)
+    click.echo(f"Deleted {counts['articles']} articles of {site}, {counts['revisions']} revisions, "
+               f"{counts['warc_records']} WARC index rows; {counts['duplicates_released']} copies elsewhere "
+               f"are now originals. Run `archive-spider vacuum` to shrink the file.", err=True)
+
+
+@cli.command("prune-revisions")
+@db_option
+@click.option("--keep", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Revisions to keep per article, newest first (the first of them is its current text).")
+@click.option("--older-than", metavar="AGE", help="Only delete revisions captured longer ago than this "
+                                                  "(units s, m, h, d, w: 90d).")
+@wait_option
+def prune_revisions(db_path, keep, older_than, wait):
+    """Delete old revisions of the archived articles, keeping the newest of each.
+
+    Every article keeps at least its current text. Run vacuum afterwards to shrink the file.
+    Exit status: 0 done, 1 failed, 2 bad usage, 3 another run holds the archive.
+
+    Example: archive-spider prune-revisions --keep 3 --older-than 180d
+    """
+    import datetime as dt
+
+    from archive_spider.revisit import parse_duration
+
+    before = None
+    if older_than:
+        try:
+            age = parse_duration(older_than)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--older-than'") from None
+        before = (dt.datetime.now(dt.timezone.utc) - age).isoformat(timespec="seconds")
+
+    def work():
+        db = storage.open_db(db_path, create=False)
+        try:
+            return storage.prune_revisions(db, keep, before)
+        finally:
+            db.close()
+
+    deleted = with_archive(db_path, wait, work)
+    click.echo(f"Deleted {deleted} revisions; each article keeps its newest {keep}.", err=True)
+
+
+@cli.command()
+@db_option
+@wait_option
+def vacuum(db_path, wait):
+    """Compact the archive: merge the search index, fold in the log, drop free pages.
+
+    Run it after delete-site or prune-revisions. It rewrites the whole file, so it needs
+    as much free disk space again, and holds the archive while it runs.
+    Exit status: 0 done, 1 failed, 3 another run holds the archive.
+
+    Example: archive-spider vacuum --db db/archive.db
+    """
+    before, after = with_archive(db_path, wait, lambda: storage.vacuum(db_path))
+    click.echo(f"{db_path}: {before:,} bytes -> {after:,} bytes", err=True)
 
 
 @cli.command()
@@ -336,12 +500,17 @@ def reextract(db_path, site, wait):
               help="Port to listen on.")
 @click.option("--immutable", is_flag=True,
               help="Open the file as immutable (faster; only for a copy no crawl writes to).")
-def serve(db_path, host, port, immutable):
+@click.option("--public", is_flag=True,
+              help="For a server anyone may reach: no arbitrary SQL (tables, search, facets, exports "
+                   "and the canned queries only) and no /-/ introspection pages.")
+def serve(db_path, host, port, immutable, public):
     """Browse, search and export the archive in Datasette, read-only.
 
     Uses the Datasette configuration in db/ (metadata, templates, plugins, settings) and
     publishes the file under the name "archive", whatever it is called. A file you may not
     write is served as immutable, untouched (its schema must be current).
+
+    Exit status: 0 stopped, 1 the archive cannot be served, 2 bad usage, 4 the port is taken.
 
     Example: archive-spider serve --db db/archive.db --port 8001
     """
@@ -362,22 +531,36 @@ def serve(db_path, host, port, immutable):
                    + (f" ({unseen} bytes of its write-ahead log are not seen)" if unseen else ""), err=True)
     else:
         open_existing(db_path).close()
-    click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    publish.serve(db_path, host, port, immutable=immutable, read_only_file=read_only_file)
+    sock = listen_or_exit(host, port)
+    click.echo(f"Serving {db_path} at http://{host}:{sock.getsockname()[1]}/ (Ctrl-C to stop)", err=True)
+    publish.serve(db_path, host, port, immutable=immutable, read_only_file=read_only_file, public=public,
+                  sock=sock)
+
+
+def listen_or_exit(host: str, port: int, hint: str = "--port"):
+    """A socket listening on host:port for Datasette, or one `Error:` line and status 4."""
+    from archive_spider import publish
+
+    try:
+        return publish.listen(host, port)
+    except publish.PortBusy as exc:
+        click.echo(f"Error: {exc.strerror}: choose another with {hint}", err=True)
+        sys.exit(EXIT_PORT_BUSY)
 
 
 @cli.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"], case_sensitive=False), default="jsonl",
+              show_default=True)
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
               help="File to write (default: standard output).")
-@click.option("--site", help="Only articles of this site (host without www.).")
+@site_option
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Only articles published (undated: first seen) on or after this date.")
 @click.option("--search", metavar="QUERY",
               help="Only articles matching this search, best first, as the search page takes it: "
                    "every word must appear; \"a phrase\", crawl* (words starting with crawl) "
-                   "and OR between two words also work.")
+                   "and OR between two words also work. A search without words matches nothing.")
 @click.option("--columns", help="Comma-separated columns (default: all but html and the bookkeeping).")
 @click.option("--with-duplicates", is_flag=True,
               help="Include articles recorded as copies of others (duplicate_of set).")
@@ -392,16 +575,22 @@ def export(db_path, fmt, output, site, since, search, columns, with_duplicates):
     """
     from archive_spider import export as exporter
 
-    cols = [c.strip() for c in columns.split(",")] if columns else list(exporter.DEFAULT_COLUMNS)
+    cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else list(exporter.DEFAULT_COLUMNS)
     db = open_existing(db_path)
     try:
+        try:
+            exporter.check_request(db, cols, site)
+        except exporter.BadRequest as exc:
+            raise click.BadParameter(str(exc), param_hint=f"'--{exc.option}'") from None
         rows = exporter.select_articles(db, cols, site=site, since=since and since.date().isoformat(),
                                         search=search, duplicates=with_duplicates)
-        count = exporter.write_rows(rows, fmt, output, cols)
+        count = exporter.write_rows(rows, fmt.lower(), output, cols)
     except (ValueError, storage.sqlite3.OperationalError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         db.close()
+    if search is not None and exporter.search_query(search) == exporter.NOTHING:
+        click.echo(f"The search {search!r} has no words to look for: nothing matches it.", err=True)
     if output is not sys.stdout and output.name != "<stdout>":
         click.echo(f"{count} articles written to {output.name}", err=True)
 
@@ -461,19 +650,23 @@ def demo(db_path, port, site_port, no_serve):
 
     Serves the demo site on 127.0.0.1 (no internet needed), crawls it, then starts
     Datasette and prints its URL. Run it again: no essay is downloaded twice (304 Not Modified).
+    Exit status: as for crawl and serve (4: a port is taken).
 
-    Example: archive-spider demo
+    Example: archive-spider demo --port 8002
     """
     import subprocess
 
     from archive_spider import publish
     from archive_spider.demo.server import DemoServer
 
+    # Both ports are taken first, so that a busy one stops the demo before the crawl.
+    sock = None if no_serve else listen_or_exit("127.0.0.1", port, "--port (make demo PORT=8002)")
     try:
         site = DemoServer(port=site_port).start()
     except OSError as exc:
-        raise click.ClickException(f"cannot serve the demo site on port {site_port}: {exc.strerror}; "
-                                   "choose another with --site-port") from None
+        click.echo(f"Error: cannot serve the demo site on port {site_port}: {exc.strerror}; "
+                   "choose another with --site-port (make demo SITE_PORT=8781)", err=True)
+        sys.exit(EXIT_PORT_BUSY)
     with site:
         click.echo(f"Demo site serving at {site.url}/", err=True)
         command = [sys.executable, "-m", "archive_spider", "crawl", f"{site.url}/",
@@ -483,8 +676,8 @@ def demo(db_path, port, site_port, no_serve):
         raise click.ClickException("the demo crawl failed (see above)")
     if no_serve:
         return
-    click.echo(f"Archive ready: open http://127.0.0.1:{port}/ (Ctrl-C to stop)", err=True)
-    publish.serve(db_path, "127.0.0.1", port)
+    click.echo(f"Archive ready: open http://127.0.0.1:{sock.getsockname()[1]}/ (Ctrl-C to stop)", err=True)
+    publish.serve(db_path, "127.0.0.1", port, sock=sock)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,30 @@ def check_start_urls(urls: Iterable[str]) -> list[str]:
     return checked
 
 
+def unresolvable_start_hosts(urls: Iterable[str]) -> dict[str, str]:
+    """The start URLs' hosts that the system's resolver says do not exist, with the
+    resolver's reason; {} as soon as one host resolves, or a lookup fails for a passing
+    reason (a timeout, no network: Scrapy will retry), or a proxy is configured (it
+    resolves the names). Lets a crawl whose every start URL names no host fail at once."""
+    import os
+    import socket
+
+    if any(os.environ.get(name) for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")):
+        return {}
+    missing: dict[str, str] = {}
+    for host in dict.fromkeys(urlsplit(url).hostname for url in urls):
+        try:
+            socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+            return {}
+        except socket.gaierror as exc:
+            if exc.errno not in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)):
+                return {}
+            missing[host] = exc.strerror or "no such host"
+        except (UnicodeError, OSError):
+            return {}
+    return missing
+
+
 def known_setting_names() -> set[str]:
     from archive_spider import settings as project
 

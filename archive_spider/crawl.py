@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from scrapy import signals
@@ -52,10 +52,26 @@ class CrawlOutcome:
     counts: dict[str, int]
     seconds: float
     db_path: str
+    # Why each start URL that failed did ("URL (reason)"), when a quiet run held them back.
+    start_failures: list[str] = field(default_factory=list)
+    # Whether every start URL failed (nothing could be crawled).
+    no_start: bool = False
 
     @property
     def ok(self) -> bool:
         return self.status in ("ok", "limit")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The outcome for machines (``crawl --json``)."""
+        return {"crawl": self.crawl_id, "status": self.status, "ok": self.ok, "counts": self.counts,
+                "seconds": round(self.seconds, 3), "db": self.db_path, "failed_start_urls": self.start_failures}
+
+    def error_line(self) -> str | None:
+        """One line for a crawl none of whose start URLs could be fetched, else None."""
+        if self.ok or not self.no_start or not self.start_failures:
+            return None
+        return (f"crawl {self.crawl_id} failed: no start URL could be fetched: "
+                + "; ".join(self.start_failures))
 
     def summary(self) -> str:
         c = self.counts
@@ -136,6 +152,7 @@ def run_crawl(
     db_path = settings.get("ARCHIVE_DB_PATH")
     config.check_settings(settings)  # a bad value ends here, before the archive is touched
     arguments = spider_arguments(options)
+    storage.check_writable(db_path)  # a read-only archive ends here, before its lock file
     with archive_lock(db_path, wait=options.wait, on_wait=on_wait):
         return _run_locked(start_urls, settings, db_path, options, arguments)
 
@@ -178,6 +195,110 @@ def install_log_handlers(options: CrawlOptions) -> None:
         root.addHandler(handler)
 
 
+# Scrapy's own lines for a request it gave up on repeat what the failure's "Not archived"
+# warning says (archive_spider.failures), reason and detail included.
+REPEATED_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt",
+                    "scrapy.core.scraper")
+QUIET_LOGGERS = (*REPEATED_LOGGERS, "archive_spider.spiders.articles", "archive_spider.failures")
+
+
+class QuietStartFailures(logging.Filter):
+    """For a run without -v or a log file (set on QUIET_LOGGERS): drops Scrapy's repeats of a failure and the
+    spider's "Start URL failed" (the failure's warning says it), and holds back the
+    failure warnings of start URLs until the end, when the caller either prints them or,
+    if no start URL could be fetched, says so in one line instead."""
+
+    def __init__(self, start_urls: Iterable[str]):
+        super().__init__()
+        self.start_urls = set(start_urls)
+        self.held: list[logging.LogRecord] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith(REPEATED_LOGGERS) and record.levelno >= logging.ERROR:
+            return record.name == "scrapy.core.scraper" and "Error processing" in str(record.msg)
+        if record.name == "archive_spider.spiders.articles" and str(record.msg).startswith("Start URL failed"):
+            return False
+        if (record.name == "archive_spider.failures" and isinstance(record.args, tuple)
+                and len(record.args) == 4 and record.args[2] in self.start_urls):
+            self.held.append(record)
+            return False
+        return True
+
+    def reasons(self) -> list[str]:
+        """"URL (reason status - detail)" of each start URL held back."""
+        lines = []
+        for record in self.held:
+            reason, status, url, detail = record.args
+            lines.append(f"{url} ({reason}{status}{detail})")
+        return lines
+
+    def install(self) -> None:
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).addFilter(self)
+
+    def uninstall(self, release: bool) -> None:
+        """Stop filtering; with ``release``, log the held warnings after all (some start
+        URL could be fetched, so they are news)."""
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).removeFilter(self)
+        for record in self.held if release else ():
+            logging.getLogger(record.name).handle(record)
+        self.held.clear()
+
+
+class ArchiveCrawlerProcess(CrawlerProcess):
+    """Scrapy's CrawlerProcess, saying at once what a Ctrl-C (or SIGTERM) does: Scrapy
+    logs it at INFO level only, so a quiet run looked as if it had not heard."""
+
+    @staticmethod
+    def say(message: str) -> None:
+        # A fresh line: the progress line may be drawn on the current one.
+        sys.stderr.write(("\n" if sys.stderr.isatty() else "") + message + "\n")
+        sys.stderr.flush()
+
+    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+        from twisted.internet import reactor
+
+        self.say("Stopping: no new requests; finishing the pages in flight and recording the crawl "
+                 "(Ctrl-C again to stop at once)...")
+        super()._signal_shutdown(signum, frame)  # the engine stops taking requests first
+        reactor.callFromThread(self.drop_queued_requests)
+
+    def drop_queued_requests(self) -> None:
+        """Requests waiting in the downloader's per-site queues (for a free slot or the
+        politeness delay) are not sent: Scrapy's graceful stop would download them all.
+        They were never fetched, so they are no failure (IgnoreRequest records none)."""
+        from scrapy.exceptions import IgnoreRequest
+
+        for crawler in self.crawlers:
+            downloader = getattr(getattr(crawler, "engine", None), "downloader", None)
+            for slot in list(getattr(downloader, "slots", {}).values()):
+                queue = getattr(slot, "queue", None)
+                while queue:
+                    request, deferred = queue.popleft()
+                    if not deferred.called:
+                        deferred.errback(IgnoreRequest(f"not fetched: the crawl is stopping: {request.url}"))
+
+    def _signal_kill(self, signum: int, frame: Any) -> None:
+        self.say("Stopping at once: storing what was extracted and recording the crawl.")
+        super()._signal_kill(signum, frame)
+
+
+def finish_after_forced_stop(crawler) -> None:
+    """A second Ctrl-C stops Scrapy before the spider closes, so the item pipeline's close
+    never runs: store the articles it still holds and record the crawl (status
+    ``shutdown``) with its true counts, as a graceful stop would."""
+    from archive_spider.pipelines import StorePipeline
+
+    itemproc = getattr(getattr(crawler.engine, "scraper", None), "itemproc", None)
+    for pipeline in getattr(itemproc, "middlewares", ()):
+        if isinstance(pipeline, StorePipeline) and pipeline.db is not None:
+            try:
+                pipeline.close_spider()
+            finally:
+                pipeline.spider_closed("shutdown")
+
+
 def _run_locked(
     start_urls: Iterable[str], settings: Settings, db_path: str, options: CrawlOptions,
     arguments: dict[str, Any],
@@ -197,18 +318,25 @@ def _run_locked(
     started = time.monotonic()
     if options.log_file:
         install_log_handlers(options)
-    process = CrawlerProcess(settings)
+    process = ArchiveCrawlerProcess(settings)
+    start_urls = list(start_urls)
+    quiet = None
+    if options.log_level in ("WARNING", "ERROR", "CRITICAL") and not options.log_file:
+        quiet = QuietStartFailures(start_urls)
+        quiet.install()
     crawler = process.create_crawler(ArticlesSpider)
     # On Scrapy's root handler and ours: nothing a site sends drives the terminal. Scrapy
     # installs its handler again as the crawl starts, hence the signal too.
     escape_log_handlers()
     crawler.signals.connect(escape_log_handlers, signal=signals.engine_started)
-    process.crawl(crawler, urls=list(start_urls), **arguments)
+    process.crawl(crawler, urls=start_urls, **arguments)
     try:
         process.start()
     finally:
-        # A forced stop (a second Ctrl-C) skips the spider's close: kill what is left.
+        # A forced stop (a second Ctrl-C) skips the spider's close: kill what is left,
+        # then do the close's bookkeeping here.
         close_all_pools(force=True)
+        finish_after_forced_stop(crawler)
     seconds = time.monotonic() - started
 
     crawl_id = crawler.stats.get_value("archive/crawl_id")
@@ -217,6 +345,8 @@ def _run_locked(
         # A full or read-only disk stopped the crawl (writeguard.py): the archive may not
         # even be readable now, so the outcome comes from the stats, as one error.
         stored = sum(crawler.stats.get_value(f"archive/{name}", 0) for name in ("new", "updated"))
+        if quiet is not None:
+            quiet.uninstall(release=False)
         raise storage.ArchiveError(printable(
             f"{write_failed}; crawl {crawl_id} stopped after storing {stored} new or updated articles "
             f"(what it could not store is fetched again by the next run)"))
@@ -231,4 +361,11 @@ def _run_locked(
         logging.getLogger(__name__).error("The crawl did not start; see the log above")
         return CrawlOutcome(None, "failed", {}, seconds, db_path)
     counts = {name: row[name] for name in storage.CRAWL_COUNTS}
-    return CrawlOutcome(crawl_id, row["status"], counts, seconds, db_path)
+    failed_starts = crawler.stats.get_value("archive/start_failed", 0)
+    outcome = CrawlOutcome(crawl_id, row["status"], counts, seconds, db_path,
+                           no_start=bool(failed_starts) and failed_starts >= crawler.stats.get_value(
+                               "archive/start_urls", len(start_urls)))
+    if quiet is not None:
+        outcome.start_failures = quiet.reasons()
+        quiet.uninstall(release=outcome.error_line() is None)
+    return outcome

@@ -24,6 +24,33 @@ DEFAULT_COLUMNS = (
 )
 
 
+# The query of a search without words: matches nothing, as on the search page.
+NOTHING = '""'
+
+
+class BadRequest(ValueError):
+    """An export asks for something the archive has not (``option`` names which)."""
+
+    def __init__(self, option: str, message: str):
+        super().__init__(message)
+        self.option = option
+
+
+def check_request(db: sqlite_utils.Database, columns: Sequence[str], site: str | None) -> None:
+    """Raise BadRequest for a column the articles table lacks (listing those it has), no
+    columns at all, or a site with no article (listing the sites it holds)."""
+    # table_xinfo, unlike table_info, lists generated columns (year) too.
+    known = {row[1] for row in db.execute("PRAGMA table_xinfo(articles)")}
+    unknown = [c for c in columns if c not in known]
+    if unknown or not columns:
+        raise BadRequest("columns", f"unknown column(s): {', '.join(unknown) or '(none given)'}; "
+                                    f"known: {', '.join(sorted(known))}")
+    if site and db.execute("select 1 from articles where site = ? limit 1", [site]).fetchone() is None:
+        sites = [row[0] for row in db.execute("select distinct site from articles where site is not null order by site")]
+        raise BadRequest("site", f"no articles of site {site!r}; the archive holds "
+                                 + (", ".join(sites) if sites else "no articles yet"))
+
+
 # What a person types, piece by piece: a "quoted phrase" (its closing quote may be
 # missing) or a run of anything else up to a space or a quote.
 SEARCH_PIECE = re.compile(r'"([^"]*)"?|([^\s"]+)')
@@ -57,7 +84,7 @@ def search_query(words: str | None) -> str:
         join_next = False
     # An explicit AND: FTS5 takes two phrases side by side as both required, but not a
     # phrase beside a parenthesised OR.
-    return " AND ".join(g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")" for g in groups) or '""'
+    return " AND ".join(g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")" for g in groups) or NOTHING
 
 
 def select_articles(
@@ -79,11 +106,7 @@ def select_articles(
     matches first. Rows come from an open cursor, one at a
     time; raises ValueError for an unknown column.
     """
-    # table_xinfo, unlike table_info, lists generated columns (year) too.
-    known = {row[1] for row in db.execute("PRAGMA table_xinfo(articles)")}
-    unknown = [c for c in columns if c not in known]
-    if unknown:
-        raise ValueError(f"unknown column(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    check_request(db, columns, None)
     cols = ", ".join(f"articles.[{c}]" for c in columns)
     where, params = [], []
     if not duplicates:
@@ -94,7 +117,7 @@ def select_articles(
     if since:
         where.append("coalesce(articles.published, substr(articles.first_seen, 1, 10)) >= ?")
         params.append(since)
-    if search:
+    if search is not None:
         sql = (f"select {cols} from articles join articles_fts on articles_fts.rowid = articles.rowid "
                "where articles_fts match ?")
         params.insert(0, search_query(search))

@@ -95,8 +95,8 @@ def _acquire(fd: int, path: str, wait: bool, timeout: float | None, on_wait) -> 
             holder = describe_holder(path)
             if not wait:
                 raise ArchiveLocked(
-                    f"the archive is in use by {holder} (lock {path}); "
-                    "not crawling. Use --wait to wait for it."
+                    f"the archive is in use by {holder} (lock {path}): "
+                    "nothing done; use --wait to wait for it"
                 ) from None
             if deadline is not None and time.monotonic() >= deadline:
                 raise ArchiveLocked(f"gave up waiting for {holder} to release {path}") from None

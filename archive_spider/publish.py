@@ -8,29 +8,51 @@ under the database name ``archive`` so that the metadata and the page addresses 
 
 Publication is read-only: Datasette 0.65 has no write API, reads through ``mode=ro``
 connections (or ``immutable=1``), refuses any SQL but a single ``select``, and cuts every
-query off after the time limit in settings.json.
+query off after the time limit in settings.json; the plugin caps the length of any SQLite
+value and SQLite's memory. ``public`` publication (``serve --public``) also refuses
+arbitrary SQL (Datasette's ``default_allow_sql`` off) and the introspection pages.
+
+The configuration ships inside the package (setup.py's build step copies ``db/``'s files
+to ``archive_spider/site/``), so an installed tool publishes the same site as a checkout.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import socket
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+# The checkout's db/ folder, and the copy of it an installed package carries.
 REPO_DB_DIR = Path(__file__).resolve().parent.parent / "db"
+PACKAGED_SITE_DIR = Path(__file__).resolve().parent / "site"
 # The name the archive is published under, whatever its file is called: /archive/...
 DATABASE_NAME = "archive"
 
 
-def config_dir_for(db_path: str | Path) -> Path | None:
-    """The Datasette config directory to publish ``db_path`` with: the folder holding the
-    database if it has a metadata.yml, else this checkout's ``db/``, else None."""
-    for candidate in (Path(db_path).resolve().parent, REPO_DB_DIR):
+class PortBusy(OSError):
+    """The address ``serve`` should listen on is taken (or may not be used)."""
+
+
+def site_dir() -> Path | None:
+    """This installation's Datasette configuration: the package's copy of ``db/`` (a
+    wheel install), else the checkout's ``db/`` (an editable install, a checkout)."""
+    for candidate in (PACKAGED_SITE_DIR, REPO_DB_DIR):
         if (candidate / "metadata.yml").is_file():
             return candidate
     return None
+
+
+def config_dir_for(db_path: str | Path) -> Path | None:
+    """The Datasette config directory to publish ``db_path`` with: the folder holding the
+    database if it has a metadata.yml (a customised copy), else this installation's."""
+    beside = Path(db_path).resolve().parent
+    if (beside / "metadata.yml").is_file():
+        return beside
+    return site_dir()
 
 
 def load_settings(config_dir: Path | None) -> dict[str, Any]:
@@ -51,7 +73,8 @@ def checkpoint(db_path: str | Path) -> None:
 
 
 def build_datasette(
-    db_path: str | Path, *, immutable: bool = False, config_dir: str | Path | None = None
+    db_path: str | Path, *, immutable: bool = False, config_dir: str | Path | None = None,
+    public: bool = False,
 ):
     """A Datasette instance publishing the archive at ``db_path`` read-only.
 
@@ -59,12 +82,18 @@ def build_datasette(
     computed once, but only right for a file nothing writes to while it is served (a
     published copy); the caller should :func:`checkpoint` it first. Otherwise the file is
     read through ``mode=ro`` connections and crawls may keep writing to it.
+
+    ``public``: no arbitrary SQL (tables, facets, search and the canned queries only), and
+    no introspection pages (``/-/databases`` would show the file's path).
     """
     from datasette.app import Database, Datasette
     from datasette.utils import parse_metadata
 
     config = Path(config_dir) if config_dir is not None else config_dir_for(db_path)
-    options: dict[str, Any] = {"settings": load_settings(config)}
+    settings = load_settings(config)
+    if public:
+        settings["default_allow_sql"] = False
+    options: dict[str, Any] = {"settings": settings}
     if config is not None:
         options["metadata"] = parse_metadata((config / "metadata.yml").read_text(encoding="utf-8"))
         if (config / "templates").is_dir():
@@ -77,14 +106,40 @@ def build_datasette(
     return ds
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port``, ready for :func:`serve`; PortBusy (with a
+    one-line reason) when the port is taken or may not be used. Bound before anything is
+    announced, so that "open http://..." is only said of a port that is ours."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise PortBusy(errno.EADDRNOTAVAIL, f"cannot listen on {host}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        reason = {errno.EADDRINUSE: "is already in use", errno.EACCES: "may not be used by this user",
+                  errno.EADDRNOTAVAIL: f"is not available on {host}"}.get(exc.errno, f"cannot be used ({exc.strerror})")
+        raise PortBusy(exc.errno, f"port {port} {reason}") from None
+    return sock
+
+
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001, *, immutable: bool = False,
-          read_only_file: bool = False) -> None:
+          read_only_file: bool = False, public: bool = False, sock: socket.socket | None = None) -> None:
     """Start Datasette on the archive; blocks until interrupted. ``immutable`` first folds
-    the write-ahead log into the file, unless the file is read-only (``read_only_file``)."""
+    the write-ahead log into the file, unless the file is read-only (``read_only_file``).
+    ``sock``: a socket from :func:`listen` (else one is bound here, PortBusy if taken)."""
     import uvicorn
 
+    if sock is None:
+        sock = listen(host, port)
     if immutable and not read_only_file:
         checkpoint(db_path)
-    ds = build_datasette(db_path, immutable=immutable)
+    ds = build_datasette(db_path, immutable=immutable, public=public)
     asyncio.run(ds.invoke_startup())
-    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
+    uvicorn.Server(config).run(sockets=[sock])

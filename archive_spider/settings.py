@@ -11,7 +11,9 @@ BOT_NAME = "archive_spider"
 SPIDER_MODULES = ["archive_spider.spiders"]
 NEWSPIDER_MODULE = "archive_spider.spiders"
 
-USER_AGENT = f"archive-spider/{__version__} (+https://github.com/archive-spider/archive-spider)"
+# The project and its version (it has no public address yet); `crawl --user-agent` adds
+# a contact, e.g. "archive-spider/0.1.0 (+https://example.org/about-our-archive)".
+USER_AGENT = f"archive-spider/{__version__}"
 ROBOTSTXT_OBEY = True
 
 # Scrapy's caching resolver, refusing internal addresses for names found on pages (safety.py).

@@ -77,9 +77,19 @@ def content_hash(title: str | None, text: str | None) -> str:
 
 
 def site_of(url: str) -> str:
-    """The site an article belongs to: its host without a leading ``www.``."""
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
+    """The site an article belongs to: its host without a leading ``www.``, with its port
+    when the URL names one other than the scheme's default (``127.0.0.1:8780``: two
+    servers on one host are two sites, and a local crawl says which)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    host = host[4:] if host.startswith("www.") else host
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None and port != {"http": 80, "https": 443}.get(parts.scheme.lower()):
+        host = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return host
 
 
 # --- schema -------------------------------------------------------------------------------
@@ -363,6 +373,23 @@ def is_writable(path: str | os.PathLike) -> bool:
     ``-shm`` files beside it."""
     path = os.path.abspath(os.fspath(path))
     return os.access(path, os.W_OK) and os.access(os.path.dirname(path), os.W_OK)
+
+
+def check_writable(path: str | os.PathLike) -> None:
+    """Before a run that writes the archive takes its lock: raise ArchiveError if this
+    process may not write the archive (or create it), so that a read-only archive is
+    refused with one line and without a ``-wal``, ``-shm`` or ``.lock`` file left beside it."""
+    path = os.path.abspath(os.fspath(path))
+    if os.path.exists(path):
+        if not is_writable(path):
+            raise ArchiveError(f"{path} is read-only (this user may not write it or its folder): "
+                               "nothing done; make it writable, or work on a copy with --db")
+        return
+    folder = os.path.dirname(path)
+    while not os.path.exists(folder):
+        folder = os.path.dirname(folder)
+    if not os.access(folder, os.W_OK):
+        raise ArchiveError(f"cannot create {path}: {folder} is read-only for this user")
 
 
 def check_read_only(path: str | os.PathLike) -> None:
@@ -794,3 +821,63 @@ def recent_failures(db: sqlite_utils.Database, limit: int = 10, crawl_id: int | 
         "order by id desc limit ?",
         params + [limit],
     ))
+
+
+# --- upkeep -------------------------------------------------------------------------------
+# `archive-spider delete-site`, `prune-revisions` and `vacuum`: each one transaction (vacuum
+# aside), run under the archive's lock, keeping articles, revisions, the full-text index
+# (its triggers) and the WARC index in step.
+
+def delete_site(db: sqlite_utils.Database, site: str) -> dict[str, int]:
+    """Delete every article of ``site`` (as in the site column) with its revisions, its
+    WARC index rows (the WARC files stay: their other records belong to other sites), the
+    site's boilerplate and listing marks. A copy on another site of a deleted article
+    becomes an original. Returns how many rows of each kind went."""
+    db.conn.create_function("site_of", 1, site_of, deterministic=True)
+    counts = {}
+    with db.atomic():
+        ids = "select id from articles where site = :site"
+        counts["duplicates_released"] = db.execute(
+            f"update articles set duplicate_of = null where duplicate_of in ({ids}) and site != :site",
+            {"site": site}).rowcount
+        counts["revisions"] = db.execute(f"delete from revisions where article_id in ({ids})", {"site": site}).rowcount
+        counts["warc_records"] = db.execute(
+            "delete from warc_records where article_url in (select url from articles where site = :site) "
+            "or site_of(url) = :site", {"site": site}).rowcount
+        counts["boilerplate"] = db.execute("delete from site_boilerplate where site = ?", [site]).rowcount
+        counts["listings"] = db.execute("delete from listings where site_of(start_url) = ?", [site]).rowcount
+        counts["articles"] = db.execute("delete from articles where site = ?", [site]).rowcount
+    return counts
+
+
+def prune_revisions(db: sqlite_utils.Database, keep: int, older_than: str | None = None) -> int:
+    """Delete all but the newest ``keep`` (at least 1: the article's current text)
+    revisions of each article; with ``older_than`` (an ISO time), only those captured
+    before it. Returns how many were deleted."""
+    keep = max(1, keep)
+    condition, params = "n > :keep", {"keep": keep}
+    if older_than:
+        condition += " and captured < :before"
+        params["before"] = older_than
+    with db.atomic():
+        return db.execute(
+            "delete from revisions where id in (select id from ("
+            "  select id, captured, row_number() over (partition by article_id order by captured desc, id desc) as n"
+            f"  from revisions) where {condition})", params).rowcount
+
+
+def vacuum(path: str | os.PathLike) -> tuple[int, int]:
+    """Merge the full-text index's segments, fold the write-ahead log in and rewrite the
+    file without its free pages; returns its size in bytes before and after."""
+    path = os.fspath(path)
+    before = os.path.getsize(path) + (os.path.getsize(path + "-wal") if os.path.exists(path + "-wal") else 0)
+    db = open_db(path, create=False)
+    try:
+        db.execute("insert into articles_fts(articles_fts) values ('optimize')")
+        db.conn.commit()
+        db.execute("VACUUM")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+    after = os.path.getsize(path) + (os.path.getsize(path + "-wal") if os.path.exists(path + "-wal") else 0)
+    return before, after

@@ -134,7 +134,8 @@ def test_home_page_search_and_article(site, page):
     page.wait_for_url("**/archive/search?q=lighthouse+logbooks")
     result = page.get_by_role("link", name="The Last Lighthouse Keepers")
     expect(result).to_be_visible()
-    expect(page.locator("td.col-snippet mark").first).to_be_visible()
+    expect(page.locator(".result .snippet mark").first).to_be_visible()
+    expect(page.locator("p.count")).to_contain_text("1 article matches")
     screenshot(page, "search")
 
     result.click()
@@ -151,21 +152,22 @@ def test_home_page_search_and_article(site, page):
 def test_facets_narrow_the_articles(site, page):
     page.goto(site + "/archive/articles")
     expect = sync_api.expect
-    # The text and html columns are left out of the table page.
-    expect(page.locator("th[data-column=title]")).to_be_visible()
+    # A list to read: headlines with their teasers, no table of heavy columns.
+    expect(page.get_by_role("link", name="The Last Lighthouse Keepers")).to_be_visible()
+    expect(page.get_by_text(LONG_READ["summary"])).to_be_visible()
     assert page.locator("th[data-column=html]").count() == 0
-    facet = page.locator(".facet-info[data-column=site]")
-    facet.get_by_role("link", name="news.example").click()
-    expect(page.locator("h3").first).to_contain_text("2 rows")
+    page.locator("#facet-site").get_by_role("link", name="news.example").click()
+    expect(page.locator("p.count")).to_contain_text("2 articles")
     expect(page.get_by_role("link", name="Crawling politely at scale")).to_be_visible()
+    expect(page.get_by_role("link", name="✕ site: news.example")).to_be_visible()
+    assert "duplicate_of" not in page.url and "_nocol" not in page.url
     screenshot(page, "facet")
 
 
 def test_csv_download_holds_every_article(site, page, tmp_path):
     page.goto(site + "/archive/articles")
-    page.get_by_label("download file").check()
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Export CSV").click()
+        page.locator("p.export-links").get_by_role("link", name="CSV", exact=True).click()
     download = download_info.value
     assert download.suggested_filename.endswith(".csv")
     target = tmp_path / download.suggested_filename
@@ -173,6 +175,8 @@ def test_csv_download_holds_every_article(site, page, tmp_path):
     rows = list(csv.DictReader(target.open(encoding="utf-8", newline="")))
     assert len(rows) == len(ARTICLES) + 1
     assert {"The Last Lighthouse Keepers", "SQLite everywhere"} <= {r["title"] for r in rows}
+    assert all("text" in row and "html" in row for row in rows)
+    assert "wrote the weather in" in next(r["text"] for r in rows if r["title"] == "The Last Lighthouse Keepers")
 
 
 def test_json_from_the_browser(site, page):
@@ -205,3 +209,16 @@ def test_script_in_archived_content_never_runs(site, page, archive):
     assert page.locator(".article-body script").count() == 0
     assert not any("evil.example" in url for url in requests_out)
     screenshot(page, "hostile-article")
+
+
+def test_article_page_has_no_console_errors_and_blocks_foreign_inline_script(site, page, archive):
+    """The article page's Content-Security-Policy lets Datasette's own inline script run
+    (no "Refused to execute inline script" in the console) and still nothing else."""
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(site + f"/archive/articles/{article_id(archive, LONG_READ['url'])}")
+    sync_api.expect(page.get_by_role("heading", level=1)).to_have_text("The Last Lighthouse Keepers")
+    assert errors == []
+    page.evaluate("""() => { const s = document.createElement('script');
+        s.textContent = 'window.injected = 1'; document.body.appendChild(s); }""")
+    assert page.evaluate("() => window.injected") is None

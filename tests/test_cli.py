@@ -87,3 +87,161 @@ def test_crawl_refuses_a_corrupt_archive_without_touching_it(tmp_path):
 def test_crawl_without_urls_is_bad_usage():
     result = CliRunner().invoke(cli, ["crawl"])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_a_busy_port_is_one_line_naming_it_and_its_own_status(tmp_path, command):
+    import socket
+
+    from tests.test_publish import make_archive
+
+    archive = make_archive(tmp_path / "archive.db")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, [command, "--db", str(archive), "--port", str(port)])
+    assert result.exit_code == 4
+    hint = " (make demo PORT=8002)" if command == "demo" else ""
+    assert result.output.strip() == f"Error: port {port} is already in use: choose another with --port{hint}"
+    assert "Archive ready" not in result.output
+
+
+@pytest.mark.parametrize("command", [["crawl", "http://127.0.0.1:9/"], ["reextract"]])
+def test_a_read_only_archive_is_one_error_line_and_nothing_left_behind(tmp_path, monkeypatch, command):
+    import os
+
+    from tests.test_publish import make_archive
+
+    archive = make_archive(tmp_path / "archive.db")
+    from archive_spider import publish
+
+    publish.checkpoint(archive)
+    for leftover in tmp_path.glob("archive.db-*"):
+        leftover.unlink()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    os.chmod(archive, 0o444)
+    # root may write anyway: the check is told so too, as on a read-only mount.
+    monkeypatch.setattr(storage, "is_writable", lambda path: False)
+    result = CliRunner().invoke(cli, [*command, "--db", str(archive)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1, result.output
+    assert "is read-only" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no -wal, -shm or .lock
+
+
+def run_crawl_command(*args, timeout=120):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "archive_spider", "crawl", *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_start_url_that_fails_is_one_error_line(tmp_path):
+    from tests.sitekit import TestSite, html
+
+    with TestSite(lambda base: {"/": html("<html><body><p>Front page</p></body></html>")}) as site:
+        result = run_crawl_command(f"{site.url}/gone/", "--db", str(tmp_path / "archive.db"), "--workers", "0")
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert result.stderr == (f"Error: crawl 1 failed: no start URL could be fetched: "
+                                 f"{site.url}/gone/ (http-error 404)\n")
+        # One good start URL: the crawl goes on, and the failed one is a warning.
+        result = run_crawl_command(f"{site.url}/gone/", f"{site.url}/", "--db", str(tmp_path / "archive.db"),
+                                   "--workers", "0")
+    assert result.returncode == 0
+    warnings, summary = result.stderr.splitlines(), result.stdout.splitlines()
+    assert len(warnings) == 1 and f"Not archived (http-error 404): {site.url}/gone/" in warnings[0]
+    assert summary[0].startswith("crawl 2 ok:")
+    db = storage.open_db(tmp_path / "archive.db")
+    assert [r[0] for r in db.execute("select reason from failures order by id")] == ["http-error", "http-error"]
+
+
+def test_a_start_url_whose_host_does_not_exist_is_one_error_line_at_once(tmp_path):
+    import time
+
+    started = time.monotonic()
+    result = run_crawl_command("http://no-such-host.invalid/", "--db", str(tmp_path / "archive.db"))
+    assert result.returncode == 1
+    assert result.stdout == "" and result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+    assert "no-such-host.invalid" in result.stderr
+    assert time.monotonic() - started < 8  # no retries of a name that does not exist
+
+
+class RecordingSite:
+    """A one-page site on 127.0.0.1 that notes each request's User-Agent."""
+
+    def __enter__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        agents = self.agents = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                agents.append(self.headers.get("User-Agent"))
+                body = b"<html><body><p>Nothing to archive here.</p></body></html>"
+                self.send_response(200 if self.path == "/" else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_crawl_json_quiet_and_user_agent(tmp_path):
+    from archive_spider import __version__
+
+    db = str(tmp_path / "archive.db")
+    with RecordingSite() as site:
+        result = run_crawl_command(site.url, "--db", db, "--workers", "0", "--json")
+        assert result.returncode == 0, result.stderr
+        outcome = json.loads(result.stdout)
+        assert outcome["crawl"] == 1 and outcome["status"] == "ok" and outcome["ok"] is True
+        assert outcome["counts"]["requests"] >= 2 and outcome["db"] == db
+        assert set(site.agents) == {f"archive-spider/{__version__}"}  # no placeholder address
+        site.agents.clear()
+        result = run_crawl_command(site.url, "--db", db, "--workers", "0", "-q",
+                                   "--user-agent", "field-archive/2 (+mailto:archivist@example.org)")
+        assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+        assert set(site.agents) == {"field-archive/2 (+mailto:archivist@example.org)"}
+        result = run_crawl_command(site.url, "--db", db, "--workers", "0", "--log-level", "info")
+        assert "INFO" in result.stderr and result.stdout.startswith("crawl 3 ok:")
+
+
+def test_a_locked_archive_is_refused_with_an_error_line(tmp_path):
+    from archive_spider.locking import archive_lock
+    from tests.test_publish import make_archive
+
+    archive = make_archive(tmp_path / "archive.db")
+    with archive_lock(archive):
+        result = CliRunner().invoke(cli, ["reextract", "--db", str(archive)])
+    assert result.exit_code == 3
+    assert result.output.startswith("Error: the archive is in use by pid ") and result.output.count("\n") == 1
+
+
+def test_extract_fetches_a_url(tmp_path):
+    from tests.sitekit import TestSite, html
+
+    with TestSite(lambda base: {"/lichens/": html(PAGE)}) as site:
+        result = CliRunner().invoke(cli, ["extract", "-u", f"{site.url}/lichens/", "--no-html"])
+        assert result.exit_code == 0, result.output
+        record = json.loads(result.output)
+        assert record["url"] == f"{site.url}/lichens/" and record["title"] == "On Lichens"
+        assert "partnerships between a fungus" in record["text"] and "Contact us" not in record["text"]
+        missing = CliRunner().invoke(cli, ["extract", "-u", f"{site.url}/old/"])
+    assert missing.exit_code == 1
+    assert missing.output == f"Error: {site.url}/old/ answered HTTP 404 Not Found\n"
+    assert CliRunner().invoke(cli, ["extract", "-u", "file:///etc/passwd"]).exit_code == 1

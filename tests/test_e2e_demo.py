@@ -143,3 +143,19 @@ async def test_datasette_answers_full_text_search_and_csv(crawled):
     assert response.status_code == 200
     assert response.text.splitlines()[0].startswith("id,url,")
     assert "Longitude" in response.text
+
+
+async def test_tags_hold_each_essays_categories_and_fill_the_tag_facet(crawled):
+    from archive_spider import publish
+    from archive_spider.demo.templates import CATEGORIES
+
+    site, db_path, _, _ = crawled
+    stored = articles(db_path)
+    for essay in ESSAYS:
+        tags = json.loads(stored[f"{site.url}{essay.url_path}"]["tags"])
+        assert tags == [CATEGORIES[c] for c in essay.categories], essay.url_path
+    ds = publish.build_datasette(db_path)
+    data = (await ds.client.get("/archive/articles.json?_extra=facet_results")).json()
+    facet = {row["value"]: row["count"] for row in data["facet_results"]["tags"]["results"]}
+    assert set(facet) == set(CATEGORIES.values())
+    assert sum(facet.values()) == sum(len(essay.categories) for essay in ESSAYS)

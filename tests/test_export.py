@@ -163,3 +163,33 @@ def test_copies_are_left_out_unless_asked_for(tmp_path):
     assert "https://mirror.example/sqlite-everywhere" not in default and ARTICLES[1]["url"] in default
     everything = run_export("--db", path, "--with-duplicates").output.splitlines()
     assert len(everything) == len(default) + 1
+
+
+def test_format_is_case_insensitive(archive_path):
+    result = run_export("--db", archive_path, "--format", "CSV", "--columns", "id,title")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "id,title"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--columns", "title,nonsense"], "unknown column(s): nonsense; known: "),
+    (["--columns", ","], "unknown column(s): (none given)"),
+    (["--site", "nowhere.example"], "no articles of site 'nowhere.example'; the archive holds "),
+])
+def test_a_bad_column_or_site_is_bad_usage_naming_what_there_is(archive_path, args, message):
+    result = run_export("--db", archive_path, *args)
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: Invalid value for '--") and message in result.output
+    assert result.output.count("\n") == 1
+    if "--site" in args:
+        db = storage.open_db(archive_path)
+        sites = sorted({row[0] for row in db.execute("select site from articles")})
+        assert ", ".join(sites) in result.output
+
+
+@pytest.mark.parametrize("search", ["", "   ", "!!"])
+def test_a_search_without_words_matches_nothing_as_on_the_search_page(archive_path, search):
+    result = run_export("--db", archive_path, "--search", search)
+    assert result.exit_code == 0
+    assert [line for line in result.output.splitlines() if line.startswith("{")] == []
+    assert "has no words to look for" in result.output

@@ -507,3 +507,16 @@ def test_linear_clean_gives_what_readability_clean_gives(pieces):
     use_linear_readability_clean()
     text = "".join(pieces)
     assert clean_like_readability(text) == clean_like_readability.replaces(text)
+
+
+def test_tags_come_from_section_meta_and_rel_tag_links_in_the_article():
+    body = " ".join(["Lichens are partnerships between a fungus and an alga that grow on bare rock."] * 8)
+    page = f"""<html><head><title>On Lichens</title>
+<meta property="article:section" content="Nature"></head><body>
+<aside><p>Popular: <a rel="tag" href="/tag/cloud/">Cloud words</a></p></aside>
+<article><h1>On Lichens</h1><p>{body}</p>
+<footer>Filed under <a rel="category tag" href="/c/nature/">Nature</a>,
+<a rel="tag" href="/c/walks/">Walks</a></footer></article></body></html>"""
+    article = extract_article(page, url="https://field.example/lichens/")
+    assert article.tags == ["Nature", "Walks"]  # the section once; not the sidebar's cloud
+    assert "Filed under" not in article.text

@@ -124,24 +124,37 @@ async def test_metadata_applies_whatever_the_file_is_called(ds):
     assert years == {2024: 2, 2023: 1}
 
 
-async def test_table_page_leaves_heavy_columns_out_but_exports_keep_them(ds):
-    response = await ds.client.get("/archive/articles?site=news.example")
-    assert response.status_code == 302
-    location = response.headers["location"]
-    assert location.startswith("/archive/articles?site=news.example&")
-    assert "_nocol=text" in location and "_nocol=html" in location
-    page = await ds.client.get(location)
-    assert page.status_code == 200
-    assert 'data-column="title"' in page.text
-    assert 'data-column="html"' not in page.text
-    assert 'data-column="text"' not in page.text
-    # The JSON and CSV of the table are complete.
-    rows = (await ds.client.get("/archive/articles.json?_shape=array")).json()
-    assert all("html" in row and "text" in row for row in rows)
-    # A visitor who picks columns keeps them (only copies of other articles are hidden).
-    chosen = await ds.client.get("/archive/articles?_col=title")
-    assert chosen.headers["location"] == "/archive/articles?_col=title&duplicate_of__isnull=1"
-    assert (await ds.client.get("/archive/articles?_col=title&_duplicates=1")).status_code == 200
+async def test_table_page_is_a_readable_list_whose_exports_keep_every_column(ds):
+    import re
+
+    page = await ds.client.get("/archive/articles?site=news.example")
+    assert page.status_code == 200  # no redirect: the address stays the visitor's
+    assert page.text.count('<li class="article">') == 2
+    assert "Crawling politely at scale" in page.text and "How to crawl without hurting anyone." in page.text
+    assert "_nocol" not in page.text.split("</head>")[0]  # the alternate JSON link too
+    body = page.text.split("What each column holds")[0].split("</head>")[1]
+    assert "<title>Articles · archive</title>" in page.text
+    # The plugin's additions (no heavy columns, no copies) show nowhere: no phantom filter.
+    assert "duplicate_of" not in body and "_nocol" not in body
+    assert "✕ site: news.example" in body
+    links = dict(re.findall(r'<a href="([^"]+)">(json|CSV)</a>', body))
+    assert set(links.values()) == {"json", "CSV"}
+    for link in links:
+        export = await ds.client.get(link.replace("&amp;", "&"))
+        assert export.status_code == 200
+        if link.startswith("/archive/articles.json"):
+            rows = export.json()["rows"]
+            assert len(rows) == 2 and all(len(row) > 20 for row in rows)
+            columns = export.json()["columns"]
+        else:
+            columns = export.text.splitlines()[0].split(",")
+        assert "text" in columns and "html" in columns
+    # The column descriptions are folded away; Datasette's own table is one click off.
+    assert "<details class=\"columns\">" in page.text
+    table = await ds.client.get("/archive/articles?site=news.example&_view=table")
+    assert table.status_code == 302 and "_nocol=text" in table.headers["location"]
+    shown = await ds.client.get(table.headers["location"])
+    assert 'data-column="title"' in shown.text and 'data-column="html"' not in shown.text
 
 
 async def test_sorting_by_published_goes_through_the_unique_key(ds):
@@ -153,9 +166,8 @@ async def test_sorting_by_published_goes_through_the_unique_key(ds):
 
 
 async def test_table_search_finds_stemmed_words(ds):
-    location = (await ds.client.get("/archive/articles?_search=crawl")).headers["location"]
-    page = await ds.client.get(location)
-    assert "Crawling politely at scale" in page.text
+    page = await ds.client.get("/archive/articles?_search=crawl")
+    assert "Crawling politely at scale" in page.text and "matching “crawl”" in page.text
 
 
 async def test_canned_search_ranks_titles_first_with_snippets(ds):
@@ -317,11 +329,10 @@ async def test_duplicates_are_listed_with_their_original_and_hidden_elsewhere(tm
     assert ("same title on one site", ARTICLES[0]["url"]) in reasons
     assert len(rows) == 3
     # The copy is kept, but the table page, search and the latest list leave it out.
-    page = await ds.client.get("/archive/articles")
-    assert "duplicate_of__isnull=1" in page.headers["location"]
-    shown = (await ds.client.get(page.headers["location"].replace("/archive/articles?", "/archive/articles.json?")
-                                 + "&_shape=array")).json()
-    assert "https://mirror.example/sqlite-everywhere" not in {r["url"] for r in shown}
+    page = (await ds.client.get("/archive/articles")).text
+    assert "<strong>5</strong> articles" in page and "mirror.example" not in page
+    copies = (await ds.client.get("/archive/articles?_duplicates=1")).text
+    assert "<strong>6</strong> articles" in copies and "mirror.example" in copies
     everything = (await ds.client.get("/archive/articles.json?_shape=array&_size=max")).json()
     assert "https://mirror.example/sqlite-everywhere" in {r["url"] for r in everything}
     latest = (await ds.client.get("/archive/latest.json?_shape=array")).json()
@@ -339,10 +350,26 @@ async def test_revisions_query_by_id_or_url(tmp_path):
     ds = publish.build_datasette(path)
     pk = article_id(path, ARTICLES[1]["url"])
     for article in (str(pk), ARTICLES[1]["url"]):
-        rows = (await ds.client.get("/archive/revisions.json",
+        rows = (await ds.client.get("/archive/article_revisions.json",
                                     params={"article": article, "_shape": "objects"})).json()["rows"]
         assert [r["captured"][:10] for r in rows] == ["2024-06-01", "2024-07-01"]
         assert rows[1]["words_changed"] > 0
+
+
+async def test_the_revisions_table_is_not_shadowed_by_a_query(ds):
+    table = (await ds.client.get("/archive/revisions.json?_shape=objects")).json()
+    assert table.get("table") == "revisions" and len(table["rows"]) == len(ARTICLES)
+
+
+async def test_crawl_history_shows_304s_and_duplicates(tmp_path):
+    path = make_archive(tmp_path / "archive.db")
+    db = storage.open_db(path)
+    rerun = storage.start_crawl(db, ["https://news.example/"])
+    storage.finish_crawl(db, rerun, "ok", {"requests": 5, "not_modified": 4, "duplicates": 1})
+    db.close()
+    ds = publish.build_datasette(path)
+    rows = (await ds.client.get("/archive/crawl_history.json?_shape=objects")).json()["rows"]
+    assert (rows[0]["not_modified"], rows[0]["duplicates"], rows[0]["new"]) == (4, 1, 0)
 
 
 async def test_article_page_reads_like_an_article(ds, archive_path):
@@ -489,7 +516,7 @@ def serve_command(db_path, monkeypatch, served):
     from archive_spider import cli
 
     monkeypatch.setattr(publish, "serve", lambda *args, **kwargs: served.append((args, kwargs)))
-    return CliRunner().invoke(cli.cli, ["serve", "--db", str(db_path)])
+    return CliRunner().invoke(cli.cli, ["serve", "--db", str(db_path), "--port", "0"])
 
 
 def read_only(path, monkeypatch):
@@ -510,7 +537,8 @@ async def test_a_read_only_archive_is_served_as_immutable_without_a_write(archiv
     assert result.exit_code == 0, result.output
     assert "read-only: serving it as immutable" in result.output
     (_, kwargs), = served
-    assert kwargs == {"immutable": True, "read_only_file": True}  # no checkpoint, no migration
+    assert kwargs["immutable"] and kwargs["read_only_file"]  # no checkpoint, no migration
+    kwargs["sock"].close()
     assert archive_path.read_bytes() == before
     ds = publish.build_datasette(archive_path, immutable=True)
     rows = (await ds.client.get("/archive/articles.json?_shape=array")).json()
@@ -555,3 +583,111 @@ def test_a_read_only_archive_from_a_newer_version_is_refused(archive_path, monke
     result = serve_command(archive_path, monkeypatch, served)
     assert result.exit_code == 1
     assert "written by a newer archive-spider" in result.output and served == []
+
+
+HOSTILE_QUERIES = [
+    # One SQLite step building a gigabyte: no time limit between steps can stop it.
+    "select length(replace(printf('%.*c', 999999999, 'x'), 'x', 'yy'))",
+    "select length(format('%.*c', 999999999, 'x'))",
+    "select length(zeroblob(999999999))",
+    "select length(randomblob(999999999))",
+    # Doubling a string past the value cap.
+    "select length(replace(replace(replace(hex(zeroblob(10000000)), '0', '00'), '0', '00'), '0', '00'))",
+    "select hex(fts3_tokenizer('simple'))",
+]
+
+
+@pytest.mark.parametrize("sql", HOSTILE_QUERIES)
+async def test_queries_building_huge_values_fail_fast(ds, sql):
+    import time
+    from urllib.parse import quote
+
+    started = time.monotonic()
+    response = await ds.client.get(f"/archive.json?sql={quote(sql)}")
+    assert time.monotonic() - started < 1.5
+    assert response.status_code == 400 and response.json()["ok"] is False
+
+
+async def test_ordinary_queries_still_run_under_the_limits(ds):
+    from urllib.parse import quote
+
+    sql = "select upper(title), length(text), substr(text, 1, 20) from articles order by id"
+    response = await ds.client.get(f"/archive.json?sql={quote(sql)}&_shape=array")
+    assert response.status_code == 200 and len(response.json()) == len(ARTICLES)
+
+
+@pytest.mark.parametrize("path", [
+    "/archive.json?sql=select+*+from+pragma_database_list",
+    "/archive?sql=select+1",
+    "/archive/articles.json?_where=1%3D1",
+    "/-/databases.json",
+    "/-/versions.json",
+    "/-/metadata.json",
+    "/-/threads.json",
+])
+async def test_a_public_archive_allows_no_sql_and_shows_no_paths(archive_path, path):
+    ds = publish.build_datasette(archive_path, public=True)
+    response = await ds.client.get(path)
+    assert response.status_code in (403, 404)
+    assert str(archive_path.parent) not in response.text
+
+
+@pytest.mark.parametrize("path", ["/", "/archive/search?q=crawling", "/archive/articles?_facet=site",
+                                  "/archive/articles.csv?_stream=on", "/archive/latest.json", "/-/static/app.css"])
+async def test_a_public_archive_keeps_search_tables_and_queries(archive_path, path):
+    ds = publish.build_datasette(archive_path, public=True)
+    response = await ds.client.get(path, follow_redirects=True)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", [
+    "/%5Cevil.example/articles", "/%5Cevil.example/articles.json", "//evil.example/articles",
+    "/%2F%2Fevil.example/articles", "/evil.example/articles?_sort=published", "/%09/evil.example/articles",
+])
+async def test_the_articles_redirect_never_leaves_the_archive(ds, path):
+    from urllib.parse import urljoin, urlsplit
+
+    response = await ds.client.get(path)
+    location = response.headers.get("location")
+    if location is not None:
+        target = urlsplit(urljoin("http://archive.test/", location))
+        assert target.netloc == "archive.test", location
+        assert "\\" not in location and not location.startswith("//")
+
+
+async def test_search_page_counts_pages_and_narrows_by_facet(tmp_path):
+    import re
+
+    articles = [dict(a, url=a["url"].replace("rivers.example", "lakes.example") if i % 4 == 0 else a["url"])
+                for i, a in enumerate(many_articles()) if not a["url"].endswith("-copy")]
+    path = make_archive(tmp_path / "archive.db", articles)
+    ds = publish.build_datasette(path)
+    first = (await ds.client.get("/archive/search", params={"q": "rivers"})).text
+    assert "<strong>120</strong> articles match “rivers”; page 1 of 6." in first
+    assert first.count('<li class="result">') == 20
+    assert first.count("<mark>rivers</mark>") >= 20
+    # Ranked as the canned query ranks them: the JSON's first 20, in order.
+    best = (await ds.client.get("/archive/search.json?q=rivers&_shape=objects")).json()["rows"]
+    shown = re.findall(r'<h2><a href="/archive/articles/(\d+)">', first)
+    assert shown == [str(row["article_id"]) for row in best[:20]]
+    last = (await ds.client.get("/archive/search", params={"q": "rivers", "page": "6"})).text
+    assert last.count('<li class="result">') == 20 and 'rel="next"' not in last and 'rel="prev"' in last
+    assert set(re.findall(r'<h2><a href="/archive/articles/(\d+)">', last)).isdisjoint(shown)
+    # The site facet counts every match, and narrows the results.
+    assert re.search(r'site=lakes.example">lakes.example</a> 30<', first)
+    narrowed = (await ds.client.get("/archive/search", params={"q": "rivers", "site": "lakes.example"})).text
+    assert "<strong>30</strong> articles match “rivers” in site lakes.example; page 1 of 2." in narrowed
+    assert 'type="hidden" name="site" value="lakes.example"' in narrowed  # a new search keeps it
+    empty = (await ds.client.get("/archive/search")).text
+    assert 'name="q"' in empty and "Every word must appear" in empty and "Custom SQL" not in empty
+
+
+async def test_search_page_has_a_tag_facet_that_narrows(tmp_path):
+    tagged = [dict(ARTICLES[0], tags=["Crawling", "Ethics"]), dict(ARTICLES[3], tags=["Crawling"]),
+              *ARTICLES[1:3]]
+    ds = publish.build_datasette(make_archive(tmp_path / "archive.db", tagged))
+    page = (await ds.client.get("/archive/search", params={"q": "crawling"})).text
+    assert 'tags=Ethics">Ethics</a> 1<' in page
+    narrowed = (await ds.client.get("/archive/search", params={"q": "crawling", "tags": "Ethics"})).text
+    assert "<strong>1</strong> article matches “crawling” in tags Ethics." in narrowed
+    assert "Crawling politely at scale" in narrowed

@@ -85,3 +85,43 @@ def test_a_killed_crawl_leaves_no_orphan_workers(site, tmp_path):
     os.kill(crawl.pid, signal.SIGKILL)
     crawl.communicate(timeout=30)
     assert wait_gone(descendants, seconds=15), "extraction workers outlived a killed crawl"
+
+
+def stored_articles(db_path) -> int:
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            return conn.execute("select count(*) from articles").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+def test_ctrl_c_says_stopping_and_a_second_one_still_records_the_true_counts(site, tmp_path):
+    db_path = tmp_path / "archive.db"
+    crawl = start_crawl(site, db_path)
+    wait_for_workers(crawl)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and stored_articles(db_path) == 0:
+        time.sleep(0.2)
+    crawl.send_signal(signal.SIGINT)
+    # Said at once, though Scrapy logs it only at INFO level.
+    first_line = crawl.stderr.readline()
+    assert first_line.startswith("Stopping: no new requests"), first_line
+    crawl.send_signal(signal.SIGINT)
+    try:
+        _, stderr = crawl.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        crawl.kill()
+        pytest.fail("the crawl did not stop within 90 s of two Ctrl-C")
+    assert crawl.returncode == 1
+    conn = sqlite3.connect(db_path)
+    try:
+        status, new, requests = conn.execute("select status, new, requests from crawls").fetchone()
+        stored = conn.execute("select count(*) from articles").fetchone()[0]
+    finally:
+        conn.close()
+    assert status == "shutdown" and requests > 0, stderr[-2000:]
+    assert 0 < stored == new < ARTICLES
+    assert f"shutdown: {new} new," in stderr

@@ -216,3 +216,15 @@ def test_index_is_not_rewritten_when_title_and_text_stay(fresh_db):
     assert index_blocks() == before
     storage.store_articles(fresh_db, [article(text="Beavers build lodges.")], now="2025-03-01T00:00:00+00:00")
     assert index_blocks() != before
+
+
+@pytest.mark.parametrize("url, site", [
+    ("https://www.Example.com/a", "example.com"),
+    ("http://example.com:80/a", "example.com"),
+    ("https://example.com:443/a", "example.com"),
+    ("http://127.0.0.1:8780/essays/x/", "127.0.0.1:8780"),
+    ("https://news.example:8443/a", "news.example:8443"),
+    ("http://[::1]:8000/a", "[::1]:8000"),
+])
+def test_the_site_names_a_port_other_than_the_default(url, site):
+    assert storage.site_of(url) == site

@@ -48,7 +48,7 @@ META_MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified"
                       "dcterms.modified", "last-modified", "article.updated")
 
 # <meta> keys that pages repeat, one value per tag
-MULTI_VALUE_META_KEYS = frozenset({"article:tag", "article:author"})
+MULTI_VALUE_META_KEYS = frozenset({"article:tag", "article:author", "article:section"})
 
 # Inside a byline, the element that holds just the name.
 BYLINE_NAME_XPATH = (
@@ -107,7 +107,7 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> Metadata:
                                            linked.get("image")), metadata.canonical_url or url)
     metadata.description = first_text(meta.get("description"), meta.get("og:description"),
                                       meta.get("twitter:description"), linked.get("description"))
-    metadata.tags = extract_tags(meta, linked)
+    metadata.tags = extract_tags(meta, linked, tree)
     metadata.article_body = linked.get("articleBody")
     return metadata
 
@@ -476,12 +476,18 @@ def extract_canonical_url(tree: HtmlElement, meta: dict, url: str | None) -> str
     return absolutize(meta.get("og:url"), url) or url
 
 
-def extract_tags(meta: dict, linked: dict) -> list[str]:
-    """Return article tags/keywords, deduplicated, in page order."""
+def extract_tags(meta: dict, linked: dict, tree: HtmlElement | None = None) -> list[str]:
+    """Return article tags/keywords, deduplicated, in page order: JSON-LD keywords, the
+    section and tags of <meta>, then the page's rel="tag" links (those inside its
+    <article> when it has any there, so that a sidebar's tag cloud does not count)."""
     values = list(linked.get("keywords") or [])
-    for key in ("article:tag", "keywords", "news_keywords", "parsely-tags"):
+    for key in ("article:section", "article:tag", "keywords", "news_keywords", "parsely-tags"):
         if meta.get(key):
             values.extend(meta[key].split(","))
+    if tree is not None:
+        links = [a for a in tree.iterfind(".//a[@rel]") if "tag" in a.get("rel", "").lower().split()]
+        inside = [a for a in links if any(parent.tag == "article" for parent in a.iterancestors())]
+        values.extend(a.text_content() for a in inside or links)
     tags: list[str] = []
     for value in values:
         tag = normalize_space(value)
