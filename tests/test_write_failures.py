@@ -236,7 +236,10 @@ def assert_one_error_line(result_stderr: str) -> str:
 def test_a_full_disk_stops_the_crawl_with_one_error_and_loses_nothing(tiny_disk):
     db_path = tiny_disk / "archive.db"
     with DemoServer(pages=build_generated_site(300)) as site:
-        first = run_cli("crawl", f"{site.url}/", "--db", db_path, "--concurrency", "8")
+        # Batches of 10, so that some land before the disk is full however big a
+        # batch's WAL frames and WARC records come out.
+        first = run_cli("crawl", f"{site.url}/", "--db", db_path, "--concurrency", "8",
+                        "-s", "ARCHIVE_BATCH_SIZE=10")
         assert first.returncode == 1, first.stdout + first.stderr[-3000:]
         error = assert_one_error_line(first.stderr)
         assert "No space left on device" in error or "disk is full" in error, error
