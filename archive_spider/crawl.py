@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from scrapy.crawler import CrawlerProcess
@@ -49,6 +49,13 @@ class CrawlOutcome:
     counts: dict[str, int]
     seconds: float
     db_path: str
+    # Per site the crawl touched: its figures and what changed (health.SiteHealth).
+    health: list = field(default_factory=list)
+
+    @property
+    def drifted(self) -> list:
+        """The sites that changed under the crawl (health.py)."""
+        return [site for site in self.health if site.flagged]
 
     @property
     def ok(self) -> bool:
@@ -193,4 +200,7 @@ def _run_locked(
         logging.getLogger(__name__).error("The crawl did not start; see the log above")
         return CrawlOutcome(None, "failed", {}, seconds, db_path)
     counts = {name: row[name] for name in storage.CRAWL_COUNTS}
-    return CrawlOutcome(crawl_id, row["status"], counts, seconds, db_path)
+    from archive_spider import health
+
+    sites = health.assess_after_crawl(db_path, crawl_id, crawler, settings)
+    return CrawlOutcome(crawl_id, row["status"], counts, seconds, db_path, sites)

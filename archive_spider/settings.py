@@ -72,6 +72,7 @@ DOWNLOADER_MIDDLEWARES = {
 
 EXTENSIONS = {
     "archive_spider.progress.ProgressLine": 500,
+    "archive_spider.health.HealthRecorder": 510,
 }
 
 ITEM_PIPELINES = {
@@ -130,6 +131,20 @@ ARCHIVE_FULL_LISTING_EVERY = "7d"
 ARCHIVE_MAX_DEPTH = 1000
 # Requests per site (sites.toml's limits.max_pages for one site); 0: no limit.
 ARCHIVE_SITE_MAX_PAGES = 0
+
+# Site health after each crawl (health.py, docs/health.md): figures per site in
+# site_health, and a WARNING line for a site that changed against its earlier crawls.
+ARCHIVE_HEALTH = True
+# Archived articles per site fetched again each crawl although the "conditional" revisit
+# policy skips them (the site sends no validators to ask with), so that a crawl bringing
+# no new article still sees what the site's article pages look like now; 0: none.
+ARCHIVE_HEALTH_CANARIES = 3
+# Earlier crawls of a site with a figure measured before that figure is judged.
+ARCHIVE_HEALTH_MIN_HISTORY = 1
+# Earlier crawls of a site a crawl is compared with (medians and MADs over them).
+ARCHIVE_HEALTH_WINDOW = 10
+# Articles (or article pages, or teasers) a crawl needs for a figure of it to be judged.
+ARCHIVE_HEALTH_MIN_ARTICLES = 3
 
 # --- distributed crawls (archive_spider/distributed.py, docs/distributed.md) -------------
 # Redis of a distributed crawl; empty: the ARCHIVE_REDIS_URL environment variable, if set.
