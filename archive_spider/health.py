@@ -70,6 +70,7 @@ class SiteObservations:
     listed: int = 0  # distinct article links the site's listings showed
     canaries: int = 0  # known articles fetched for health although the revisit policy skips them
     start_redirects: dict[str, str] = field(default_factory=dict)  # start URL -> where it led
+    start_statuses: dict[str, int] = field(default_factory=dict)  # start URL -> its final status
 
 
 class HealthRecorder:
@@ -119,9 +120,12 @@ class HealthRecorder:
             return  # Scrapy's own robots.txt fetch: a 404 there is no error of the site
         site = self.site(request.url)
         site.statuses[response.status] += 1
-        redirected = request.meta.get("redirect_urls")
-        if request.meta.get(ROLE) == ROLE_START and redirected:
-            site.start_redirects[redirected[0]] = response.url
+        if request.meta.get(ROLE) == ROLE_START:
+            redirected = request.meta.get("redirect_urls")
+            start = redirected[0] if redirected else request.url
+            site.start_statuses[start] = response.status
+            if redirected:
+                site.start_redirects[start] = response.url
         if request.meta.get(ROLE) == ROLE_ARTICLE and 200 <= response.status < 300:
             site.article_pages += 1
 
@@ -277,6 +281,7 @@ def site_metrics(
         "boilerplate_share": _share(sum(1 for a in articles if a.blocks & boilerplate), len(articles)),
         "containers": dict(containers.most_common()),
         "start_redirects": dict(sorted(observed.start_redirects.items())),
+        "start_statuses": dict(sorted(observed.start_statuses.items())),
         "last_new": last_new,
         "days_since_new": days_since,
         "rhythm_days": rhythm,
@@ -309,6 +314,7 @@ class Drift:
 CHECKS = {
     "listing-empty": "the listing yielded no articles where it used to yield some",
     "listing-moved": "a start URL redirects somewhere it did not before",
+    "start-failing": "a start URL that answered before now answers with an HTTP error",
     "not-archived": "article pages the listings lead to stopped being archived",
     "words-collapsed": "the median word count of the extracted articles collapsed",
     "teaser-agreement": "fewer articles contain the teaser their listing showed",
@@ -390,12 +396,19 @@ def detect_drift(current: dict, history: list[dict], limits: Limits = Limits()) 
             if not any((row.get("start_redirects") or {}).get(source) == target for row in history):
                 out.append(Drift("listing-moved", f"start URL {source} now redirects to {target}"))
 
+    # A start URL that answered now fails (the listing moved away, the section was dropped).
+    if enough_history(history) and not blocking:
+        for start, status in (current.get("start_statuses") or {}).items():
+            answered = [(row.get("start_statuses") or {}).get(start) for row in history]
+            if status >= 400 and any(s is not None and s < 400 for s in answered):
+                out.append(Drift("start-failing", f"start URL {start} now answers {status}"))
+
     # Article pages came back but were not archived (JavaScript stubs, not articles).
     yields = _history(history, "article_yield", lambda r: (r.get("article_pages") or 0) >= need)
     now_yield = current.get("article_yield")
     if enough_history(yields) and now_yield is not None and (current.get("article_pages") or 0) >= need:
         usual, spread = robust_baseline(yields)
-        if usual >= 0.8 and now_yield < 0.5 and usual - now_yield > max(0.3, 3 * spread):
+        if usual >= 0.5 and now_yield < usual / 2 and usual - now_yield > max(0.3, 3 * spread):
             archived = round(now_yield * current["article_pages"])
             out.append(Drift("not-archived", f"{archived} of {current['article_pages']} article pages archived "
                                              f"(usually {_percent(usual)})"))
@@ -498,11 +511,10 @@ def assess_crawl(db, crawl_id: int, recorder: HealthRecorder | None, limits: Lim
     now = now or storage.utc_now()
     crawl = db["crawls"].get(crawl_id)
     observed = dict(recorder.sites) if recorder is not None else {}
-    failures = site_failures(db, crawl_id)
-    for site in failures:
-        observed.setdefault(site, SiteObservations())
     for url in json.loads(crawl.get("start_urls") or "[]"):
         observed.setdefault(storage.site_of(url), SiteObservations())
+    # (a failure off the crawl's sites, such as a redirect to another host, is its site's)
+    failures = site_failures(db, crawl_id)
     results = []
     for site, seen in sorted(observed.items()):
         if not site:

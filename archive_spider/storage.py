@@ -285,9 +285,10 @@ SITE_HEALTH_COLUMNS: dict[str, type] = {
     "pages": int, "http_errors": int, "blocked": int, "status_403": int, "status_429": int, "not_modified": int,
     "failures": str, "failures_total": int, "extracted": int, "median_words": float, "warnings_share": float,
     "teasers": int, "teaser_agreement": float, "boilerplate_share": float, "containers": str, "start_redirects": str,
+    "start_statuses": str,
     "last_new": str, "days_since_new": float, "rhythm_days": float,
 }
-SITE_HEALTH_JSON = ("failures", "containers", "start_redirects", "drift")
+SITE_HEALTH_JSON = ("failures", "containers", "start_redirects", "start_statuses", "drift")
 
 
 def _migration_10_site_health(db: sqlite_utils.Database) -> None:

@@ -14,7 +14,8 @@ from .sitekit import Reply, html, paragraphs, redirect, title_for
 
 PER_PAGE = 5
 
-VARIANTS = ("normal", "container-renamed", "javascript", "listing-moved", "listing-redirected", "forbidden")
+VARIANTS = ("normal", "container-renamed", "javascript", "listing-moved", "listing-redirected", "listing-gone",
+            "forbidden")
 
 
 def posts(count: int, every_days: int, start: date = date(2026, 11, 20)) -> list[dict]:
@@ -80,7 +81,7 @@ def build(items: list[dict], variant: str = "normal"):
             return {path: denied for path in ("/", "/blog/", "/robots.txt", *(p["path"] for p in items))}
         out = {"/": html(layout("Tidewater", '<p>Welcome. Read our <a href="/blog/">stories</a>.</p>')),
                "/robots.txt": Reply(b"User-agent: *\nAllow: /\n", content_type="text/plain")}
-        listing = "/stories/" if variant in ("listing-moved", "listing-redirected") else "/blog/"
+        listing = "/blog/" if variant in ("normal", "container-renamed", "javascript") else "/stories/"
         out.update(listing_pages(items, listing))
         if variant == "listing-moved":
             out["/blog/"] = html(layout("Stories", '<h1>Stories have moved</h1>'

@@ -52,11 +52,27 @@ def test_each_change_is_flagged_against_one_earlier_crawl(change, check):
     assert checks(row(**change), [row()]) == [check]
 
 
+def test_a_start_url_failing_is_flagged_when_it_answered_before():
+    before = row(start_statuses={"https://a.example/blog/": 200, "https://a.example/feed/": 404})
+    failing = {"https://a.example/blog/": 404, "https://a.example/feed/": 404}
+    # the feed never existed: only the listing is news
+    assert [d.message for d in detect_drift(row(start_statuses=failing), [before])] == [
+        "start URL https://a.example/blog/ now answers 404"]
+    assert checks(row(start_statuses=failing), [row(start_statuses=failing)]) == []
+
+
 def test_a_start_url_that_always_redirected_the_same_way_is_no_change():
     moved = {"start_redirects": {"http://a.example/": "https://a.example/"}}
     assert checks(row(**moved), [row(**moved), row()]) == []
     assert checks(row(start_redirects={"http://a.example/": "https://a.example/login"}),
                   [row(**moved)]) == ["listing-moved"]
+
+
+def test_article_pages_not_archived_are_judged_against_the_sites_usual_share():
+    # a site that always lists a page or two that are not articles (an about page, an alias)
+    usual = [row(article_pages=4, article_yield=0.75), row(article_pages=14, article_yield=0.93)]
+    assert checks(row(article_pages=4, article_yield=0.5), usual) == []
+    assert checks(row(article_pages=4, article_yield=0.0), usual) == ["not-archived"]
 
 
 def test_small_samples_and_short_history_are_not_judged():
@@ -185,6 +201,7 @@ def magazine(tmp_path_factory):
     ("listing-moved", "the listing yielded no articles (usually 8)"),
     ("forbidden", "blocking started: 403 on 1 of 1 requests"),
     ("listing-redirected", "start URL {site}/blog/ now redirects to {site}/stories/"),
+    ("listing-gone", "the listing yielded no articles (usually 8); start URL {site}/blog/ now answers 404"),
 ])
 def test_a_site_changing_under_the_crawler_is_flagged_on_that_crawl(magazine, tmp_path, variant, expected):
     site, baseline = magazine
