@@ -21,11 +21,13 @@ import datetime as dt
 import json
 import logging
 import statistics
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
 from archive_spider import revisit, storage
 from archive_spider.extraction.boilerplate import block_hash, may_be_boilerplate, split_blocks
@@ -65,7 +67,7 @@ class SiteObservations:
     statuses: Counter = field(default_factory=Counter)  # final answers by HTTP status
     not_modified: int = 0  # 304 answers to conditional article requests
     article_pages: int = 0  # article requests answered 2xx
-    dropped: int = 0  # extractions the pipelines dropped (too short, empty)
+    dropped: int = 0  # extractions the pipelines dropped (too short, empty, a second copy in the crawl)
     articles: list[ArticleFacts] = field(default_factory=list)
     listed: int = 0  # distinct article links the site's listings showed
     canaries: int = 0  # known articles fetched for health although the revisit policy skips them
@@ -80,8 +82,6 @@ class HealthRecorder:
         self.crawler = crawler
         self.sites: dict[str, SiteObservations] = {}
         self.canaries = max(0, crawler.settings.getint("ARCHIVE_HEALTH_CANARIES", 3))
-        if not crawler.settings.getbool("ARCHIVE_HEALTH", True):
-            self.canaries = 0
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
@@ -90,6 +90,8 @@ class HealthRecorder:
 
     @classmethod
     def from_crawler(cls, crawler) -> "HealthRecorder":
+        if not crawler.settings.getbool("ARCHIVE_HEALTH", True):
+            raise NotConfigured("ARCHIVE_HEALTH is off")
         return cls.of(crawler)
 
     @classmethod
@@ -509,6 +511,7 @@ def assess_crawl(db, crawl_id: int, recorder: HealthRecorder | None, limits: Lim
     """Figures and drift of every site the crawl ``crawl_id`` touched; stores them in
     ``site_health`` and logs one WARNING line per site that changed."""
     now = now or storage.utc_now()
+    started = time.monotonic()
     crawl = db["crawls"].get(crawl_id)
     observed = dict(recorder.sites) if recorder is not None else {}
     for url in json.loads(crawl.get("start_urls") or "[]"):
@@ -535,6 +538,8 @@ def assess_crawl(db, crawl_id: int, recorder: HealthRecorder | None, limits: Lim
         if drift:
             logger.warning(health.warning())
         results.append(health)
+    logger.info("Site health of %d site%s assessed in %.3f s", len(results), "" if len(results) == 1 else "s",
+                time.monotonic() - started)
     return results
 
 

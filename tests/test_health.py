@@ -298,3 +298,18 @@ def test_stats_health_shows_each_sites_latest_crawl_with_its_trend_and_changes(t
     assert [c["crawl_id"] for c in entry["crawls"]] == [3, 2]
     assert entry["latest"]["drift"][0]["check"] == "words-collapsed"
     assert run_cli("stats", "--site", "example.org", "--db", db_path).returncode == 2
+
+
+@pytest.mark.e2e
+def test_with_health_off_there_are_no_rows_and_no_canaries(tmp_path):
+    db_path = tmp_path / "archive.db"
+    with TestSite(healthsites.build(ITEMS)) as site:
+        first = crawl(site, db_path, "-s", "ARCHIVE_HEALTH=False")
+        assert first.returncode == 0, first.stderr[-3000:]
+        before = len(site.requests)
+        again = crawl(site, db_path, "-s", "ARCHIVE_HEALTH=False")
+        assert again.returncode == 0, again.stderr[-3000:]
+        rerun = [path for _, path, _ in site.requests[before:]]
+    assert "0 unchanged" in again.stdout and "8 skipped" in again.stdout, again.stdout
+    assert not any(path.startswith("/posts/") for path in rerun), rerun
+    assert query(db_path, "select count(*) from site_health") == [(0,)]
