@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -353,6 +354,11 @@ def is_quiet(row: dict) -> bool:
     return rhythm is not None and days is not None and days > quiet_threshold(rhythm)
 
 
+def _without_query(url: str) -> str:
+    """The URL without its query and fragment (a session id in a redirect is no move)."""
+    return urlsplit(url)._replace(query="", fragment="").geturl()
+
+
 def _percent(value: float) -> str:
     return f"{value:.0%}"
 
@@ -395,7 +401,8 @@ def detect_drift(current: dict, history: list[dict], limits: Limits = Limits()) 
     # A start URL now redirects elsewhere (the listing moved, a consent or log-in wall).
     if enough_history(history):
         for source, target in (current.get("start_redirects") or {}).items():
-            if not any((row.get("start_redirects") or {}).get(source) == target for row in history):
+            before = [(row.get("start_redirects") or {}).get(source) for row in history]
+            if not any(_without_query(t) == _without_query(target) for t in before if t):
                 out.append(Drift("listing-moved", f"start URL {source} now redirects to {target}"))
 
     # A start URL that answered now fails (the listing moved away, the section was dropped).

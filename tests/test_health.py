@@ -66,6 +66,9 @@ def test_a_start_url_that_always_redirected_the_same_way_is_no_change():
     assert checks(row(**moved), [row(**moved), row()]) == []
     assert checks(row(start_redirects={"http://a.example/": "https://a.example/login"}),
                   [row(**moved)]) == ["listing-moved"]
+    # a new session id in the address each time is no move
+    assert checks(row(start_redirects={"http://a.example/": "https://a.example/?sid=2"}),
+                  [row(start_redirects={"http://a.example/": "https://a.example/?sid=1"})]) == []
 
 
 def test_article_pages_not_archived_are_judged_against_the_sites_usual_share():
