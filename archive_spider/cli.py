@@ -25,6 +25,7 @@ EXIT_LOCKED = 3  # another run holds the archive's lock
 EXIT_PORT_BUSY = 4  # serve, demo: the port to listen on is taken
 
 LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+EXIT_DRIFT = 5  # with --fail-on-drift: a site changed under the crawl (health.py)
 
 # The demo site's port: fixed, so that the archive's URLs stay the same from run to run.
 DEMO_SITE_PORT = 8780
@@ -181,10 +182,13 @@ def redis_options(fn):
               help="A live progress line on standard error.  [default: on when it is a terminal]")
 @click.option("--workers", "extract_workers", type=click.IntRange(min=0),
               help="Worker processes for discovery and extraction. Default: one per core; 0 runs them inline.")
+@click.option("--fail-on-drift", is_flag=True,
+              help="Exit with status 5 when a site changed under the crawl (the WARNING lines "
+                   "\"Site ... changed: ...\"; see `stats --health`).")
 @redis_options
 def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, allowed_hosts, timeout,
           setting_pairs, verbose, quiet, log_level, log_file, as_json, user_agent, revisit, full_listing, wait,
-          progress, extract_workers, redis_url, redis_key, idle_timeout, lease):
+          progress, extract_workers, redis_url, redis_key, idle_timeout, lease, fail_on_drift):
     """Crawl article sites from their index pages, feeds and sitemaps into the archive.
 
     URLS are index pages (front page, category pages), single articles, RSS/Atom feeds,
@@ -196,7 +200,14 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
     so a rerun picks up what is new and what was edited.
     Without a terminal, only warnings and one summary line are printed.
 
-    Exit status: 0 ok, 1 the crawl failed, 2 bad usage, 3 another run holds the archive.
+    After each crawl every site it touched is compared with its earlier crawls; a site
+    that changed under it (no articles listed, bodies not archived, word counts or teaser
+    agreement collapsed, a new article container, a new dominant failure, blocking) gets
+    one WARNING line.
+
+    Exit status: 0 ok, 1 the crawl failed, 2 bad usage, 3 another run holds the archive,
+    4 a site changed (only with --fail-on-drift; it wins over 1, since a change such as
+    blocking often makes the crawl fail too).
 
     With --redis, this process is one worker of a distributed crawl: the frontier and
     the seen-set live in Redis, articles go to a Redis queue that `archive-spider ingest`
@@ -278,6 +289,8 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
         click.echo(json.dumps(outcome.to_dict()))
     elif not error and not (quiet and outcome.ok):
         click.echo(outcome.summary(), err=not outcome.ok)
+    if fail_on_drift and outcome.drifted:
+        sys.exit(EXIT_DRIFT)
     sys.exit(EXIT_OK if outcome.ok else EXIT_CRAWL_FAILED)
 
 
@@ -601,20 +614,43 @@ def export(db_path, fmt, output, site, since, search, columns, with_duplicates):
 @click.option("--crawls", "last_crawls", default=5, show_default=True, help="How many recent crawls to list.")
 @click.option("--failures", "last_failures", default=10, show_default=True, type=click.IntRange(min=0),
               help="How many recent failures (pages not archived, and why) to list.")
-def stats(db_path, as_json, last_crawls, last_failures):
+@click.option("--health", "show_health", is_flag=True,
+              help="Instead: each site's health after its latest crawl (figures, trend, what changed).")
+@click.option("--site", help="With --health: only this site (host without www.).")
+def stats(db_path, as_json, last_crawls, last_failures, show_health, site):
     """What is in the archive, per site, and how the last crawls went.
 
+    With --health: per site, what its latest crawl saw (listed and archived articles,
+    median words and their trend, extraction warnings, teaser agreement, failures by
+    reason, HTTP error, 403/429 and 304 rates, days since the last new article) and what
+    changed against its earlier crawls; --json gives the last --crawls crawls per site too.
+
     Example: archive-spider stats --db db/archive.db
+
+    Example: archive-spider stats --health --json
     """
     from archive_spider.terminal import printable
 
+    if site and not show_health:
+        raise click.UsageError("--site goes with --health")
     db = open_existing(db_path)
+    from archive_spider import health
+
     try:
-        figures = storage.archive_stats(db, last_crawls, last_failures)
+        if show_health:
+            figures = health.health_report(db, site, last_crawls)
+        else:
+            figures = storage.archive_stats(db, last_crawls, last_failures)
     finally:
         db.close()
     if as_json:
         click.echo(json.dumps(figures, indent=2))
+        return
+    if show_health:
+        if not figures:
+            click.echo("No site health yet: it is assessed after each crawl.")
+        for entry in figures:
+            click.echo("\n".join(health.describe(entry)))
         return
     click.echo(f"{figures['articles']} articles ({figures['duplicates']} of them duplicates), "
                f"{figures['revisions']} revisions in {db_path}")

@@ -159,6 +159,10 @@ CHECKS: dict[str, Callable[[BaseSettings, str], str | None]] = {
     "ARCHIVE_REVISIT": _parsed_by(revisit.parse_policy),
     "ARCHIVE_FULL_LISTING_EVERY": _parsed_by(revisit.parse_duration),
     "ARCHIVE_ALLOWED_HOSTS": _hosts,
+    "ARCHIVE_HEALTH_CANARIES": _number(0, whole=True),
+    "ARCHIVE_HEALTH_MIN_HISTORY": _number(1, whole=True),
+    "ARCHIVE_HEALTH_WINDOW": _number(1, whole=True),
+    "ARCHIVE_HEALTH_MIN_ARTICLES": _number(1, whole=True),
 }
 
 

@@ -56,6 +56,13 @@ class CrawlOutcome:
     start_failures: list[str] = field(default_factory=list)
     # Whether every start URL failed (nothing could be crawled).
     no_start: bool = False
+    # Per site the crawl touched: its figures and what changed (health.SiteHealth).
+    health: list = field(default_factory=list)
+
+    @property
+    def drifted(self) -> list:
+        """The sites that changed under the crawl (health.py)."""
+        return [site for site in self.health if site.flagged]
 
     @property
     def ok(self) -> bool:
@@ -64,7 +71,8 @@ class CrawlOutcome:
     def to_dict(self) -> dict[str, Any]:
         """The outcome for machines (``crawl --json``)."""
         return {"crawl": self.crawl_id, "status": self.status, "ok": self.ok, "counts": self.counts,
-                "seconds": round(self.seconds, 3), "db": self.db_path, "failed_start_urls": self.start_failures}
+                "seconds": round(self.seconds, 3), "db": self.db_path, "failed_start_urls": self.start_failures,
+                "changed_sites": {site.site: [d.message for d in site.drift] for site in self.drifted}}
 
     def error_line(self) -> str | None:
         """One line for a crawl none of whose start URLs could be fetched, else None."""
@@ -368,4 +376,7 @@ def _run_locked(
     if quiet is not None:
         outcome.start_failures = quiet.reasons()
         quiet.uninstall(release=outcome.error_line() is None)
+    from archive_spider import health
+
+    outcome.health = health.assess_after_crawl(db_path, crawl_id, crawler, settings)
     return outcome

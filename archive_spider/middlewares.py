@@ -28,6 +28,12 @@ SITE = "archive_site"
 CONDITIONAL = "archive_conditional"
 
 
+def health_canary(crawler, url: str) -> bool:
+    """Whether health.py wants this known article fetched anyway, as a canary."""
+    recorder = getattr(crawler, "_archive_health", None)
+    return recorder is not None and recorder.take_canary(url)
+
+
 class IncrementalMiddleware:
     """Applies the revisit policy to article requests and reports each article fetch
     (``revisit.article_fetched`` / ``revisit.article_not_modified`` signals)."""
@@ -69,6 +75,9 @@ class IncrementalMiddleware:
         decision = self.policy.decide(known)
         if decision == revisit.CONDITIONAL and urlsplit(request.url).hostname in self.hosts_ignoring_validators:
             decision = revisit.SKIP
+        if decision == revisit.SKIP and self.policy.name == "conditional" and health_canary(self.crawler, request.url):
+            # It cannot be asked (no validators): one of a few fetched to see the site as it is now.
+            decision = revisit.FULL
         if decision == revisit.SKIP:
             self.stats.inc_value("archive/known_skipped")
             raise IgnoreRequest(f"already archived: {request.url}")

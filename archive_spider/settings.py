@@ -77,6 +77,7 @@ DOWNLOADER_MIDDLEWARES = {
 
 EXTENSIONS = {
     "archive_spider.progress.ProgressLine": 500,
+    "archive_spider.health.HealthRecorder": 510,
 }
 
 ITEM_PIPELINES = {
@@ -144,6 +145,20 @@ ARCHIVE_SITE_MAX_SITEMAPS = 500
 ARCHIVE_SITEMAP_MAX_URLS = 50000
 # Links taken from one page or feed page: next pages first, then articles, then sections.
 ARCHIVE_MAX_LINKS_PER_PAGE = 1000
+
+# Site health after each crawl (health.py, docs/health.md): figures per site in
+# site_health, and a WARNING line for a site that changed against its earlier crawls.
+ARCHIVE_HEALTH = True
+# Archived articles per site fetched again each crawl although the "conditional" revisit
+# policy skips them (the site sends no validators to ask with), so that a crawl bringing
+# no new article still sees what the site's article pages look like now; 0: none.
+ARCHIVE_HEALTH_CANARIES = 0
+# Earlier crawls of a site with a figure measured before that figure is judged.
+ARCHIVE_HEALTH_MIN_HISTORY = 1
+# Earlier crawls of a site a crawl is compared with (medians and MADs over them).
+ARCHIVE_HEALTH_WINDOW = 10
+# Articles (or article pages, or teasers) a crawl needs for a figure of it to be judged.
+ARCHIVE_HEALTH_MIN_ARTICLES = 3
 
 # --- distributed crawls (archive_spider/distributed.py, docs/distributed.md) -------------
 # Redis of a distributed crawl; empty: the ARCHIVE_REDIS_URL environment variable, if set.

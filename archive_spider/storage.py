@@ -289,6 +289,30 @@ def _migration_9_listings(db: sqlite_utils.Database) -> None:
     )
 
 
+# Figures of one crawl of one site (health.py computes them); dict and list values are JSON.
+SITE_HEALTH_COLUMNS: dict[str, type] = {
+    "listed": int, "article_pages": int, "archived": int, "new": int, "dropped": int, "article_yield": float,
+    "pages": int, "http_errors": int, "blocked": int, "status_403": int, "status_429": int, "not_modified": int,
+    "failures": str, "failures_total": int, "extracted": int, "median_words": float, "warnings_share": float,
+    "teasers": int, "teaser_agreement": float, "boilerplate_share": float, "containers": str, "start_redirects": str,
+    "start_statuses": str,
+    "last_new": str, "days_since_new": float, "rhythm_days": float,
+}
+SITE_HEALTH_JSON = ("failures", "containers", "start_redirects", "start_statuses", "drift")
+
+
+def _migration_10_site_health(db: sqlite_utils.Database) -> None:
+    # One row per crawl and site: what the crawl saw of the site, and what changed
+    # against the site's earlier crawls (drift, a JSON list; flagged when not empty).
+    db["site_health"].create(
+        {"id": int, "crawl_id": int, "site": str, "assessed": str, **SITE_HEALTH_COLUMNS,
+         "flagged": int, "drift": str, "message": str},
+        pk="id", not_null={"site"},
+    )
+    db["site_health"].create_index(["site", "crawl_id"], unique=True)
+    db["site_health"].create_index(["flagged", "crawl_id"])
+
+
 # Append only: each function upgrades the schema by one version.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1_initial,
@@ -300,6 +324,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_7_site_boilerplate,
     _migration_8_faster_search,
     _migration_9_listings,
+    _migration_10_site_health,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -881,3 +906,63 @@ def vacuum(path: str | os.PathLike) -> tuple[int, int]:
         db.close()
     after = os.path.getsize(path) + (os.path.getsize(path + "-wal") if os.path.exists(path + "-wal") else 0)
     return before, after
+
+
+# --- site health ---------------------------------------------------------------------------
+
+def record_site_health(db: sqlite_utils.Database, crawl_id: int, site: str, assessed: str,
+                       metrics: dict[str, Any], drift: list[dict], message: str | None) -> None:
+    """Store the figures and drift of one crawl of one site (a second call replaces them)."""
+    row = {"crawl_id": crawl_id, "site": site, "assessed": assessed,
+           **{name: metrics.get(name) for name in SITE_HEALTH_COLUMNS},
+           "flagged": int(bool(drift)), "drift": drift, "message": message}
+    for name in SITE_HEALTH_JSON:
+        row[name] = json.dumps(row[name], ensure_ascii=False)
+    with db.atomic():
+        db.execute("delete from site_health where site = ? and crawl_id = ?", [site, crawl_id])
+        db["site_health"].insert(row)
+
+
+def _health_row(row: dict[str, Any]) -> dict[str, Any]:
+    for name in SITE_HEALTH_JSON:
+        row[name] = json.loads(row[name]) if row.get(name) else ({} if name != "drift" else [])
+    return row
+
+
+def site_health_history(db: sqlite_utils.Database, site: str, before_crawl: int, limit: int) -> list[dict]:
+    """The site's ``site_health`` rows of crawls before ``before_crawl``, newest first."""
+    return [_health_row(row) for row in db.query(
+        "select * from site_health where site = ? and crawl_id < ? order by crawl_id desc limit ?",
+        [site, before_crawl, limit])]
+
+
+def latest_site_health(db: sqlite_utils.Database, site: str | None = None, crawls: int = 1) -> list[dict]:
+    """Per site (or for ``site``), its latest ``crawls`` rows of ``site_health``, newest first."""
+    where, params = ("where site = ?", [site]) if site else ("", [])
+    return [_health_row(row) for row in db.query(
+        f"select * from (select *, row_number() over (partition by site order by crawl_id desc) as nth "
+        f"from site_health {where}) where nth <= ? order by site, crawl_id desc", params + [crawls])]
+
+
+def count_first_seen_since(db: sqlite_utils.Database, urls: Iterable[str], since: str) -> int:
+    """How many of the articles at ``urls`` the archive first stored at ``since`` or later."""
+    urls, count = list(dict.fromkeys(urls)), 0
+    for start in range(0, len(urls), 400):
+        chunk = urls[start:start + 400]
+        count += db.execute(
+            f"select count(*) from articles where url in ({', '.join('?' * len(chunk))}) and first_seen >= ? "
+            "and duplicate_of is null", chunk + [since]).fetchone()[0]
+    return count
+
+
+def site_last_first_seen(db: sqlite_utils.Database, site: str) -> str | None:
+    """When the archive last stored a new article of ``site``."""
+    return db.execute("select max(first_seen) from articles where site = ? and duplicate_of is null",
+                      [site]).fetchone()[0]
+
+
+def site_latest_published(db: sqlite_utils.Database, site: str, limit: int) -> list[str]:
+    """The publication dates of the site's ``limit`` latest dated articles, newest first."""
+    return [row[0] for row in db.execute(
+        "select published from articles where site = ? and published is not null "
+        "order by published desc limit ?", [site, limit])]

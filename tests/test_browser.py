@@ -83,7 +83,11 @@ def archive(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def site(archive):
-    """The real `archive-spider serve` on a free port; yields its base URL."""
+    yield from serving(archive)
+
+
+def serving(archive):
+    """The real `archive-spider serve` of ``archive`` on a free port; yields its base URL."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "archive_spider", "serve", "--db", str(archive), "--port", str(port)],
