@@ -434,7 +434,9 @@ def stats(db_path, as_json, last_crawls, last_failures):
     for c in figures["crawls"]:
         click.echo(f"  #{c['id']} {c['started']} {c['status']}: {c['new']} new, {c['updated']} updated, "
                    f"{c['unchanged']} unchanged, {c['not_modified']} not modified, {c['skipped']} skipped, "
-                   f"{c['duplicates']} duplicates, {c['errors']} errors, {c['requests']} requests")
+                   f"{c['duplicates']} duplicates, {c['errors']} errors, {c['requests']} requests; "
+                   f"{c['pages']} pages = {c['pages_archived']} archived + {c['pages_listing']} listing + "
+                   f"{c['pages_failed']} in failures")
         if c["failures"]:
             reasons = ", ".join(f"{reason} {count}" for reason, count in c["failures"].items())
             click.echo(f"    {sum(c['failures'].values())} failures: {reasons}")

@@ -15,6 +15,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from archive_spider import boilerplate, revisit, storage, warc
+from archive_spider.failures import FailureLog
 from archive_spider.extraction import teaser_matches
 from archive_spider.items import ArticleItem
 from archive_spider.wordcount import count_words_any_script
@@ -26,6 +27,7 @@ class ValidatePipeline:
     """Drops extractions that are not worth archiving: no text, or too few words."""
 
     def __init__(self, crawler, min_words: int):
+        self.crawler = crawler
         self.stats = crawler.stats
         self.min_words = min_words
 
@@ -42,11 +44,19 @@ class ValidatePipeline:
             words = max(words, count_words_any_script(adapter.get("text")))
         if not (adapter.get("text") or "").strip():
             self.stats.inc_value("archive/skipped")
-            raise DropItem(f"no article text at {adapter['url']}")
+            drop(self.crawler, item, "too-short", "no article text")
         if words < self.min_words:
             self.stats.inc_value("archive/skipped")
-            raise DropItem(f"only {words} words at {adapter['url']} (ARCHIVE_MIN_WORDS={self.min_words})")
+            drop(self.crawler, item, "too-short", f"only {words} words (ARCHIVE_MIN_WORDS={self.min_words})")
         return item
+
+
+def drop(crawler, item: ArticleItem, reason: str, detail: str):
+    """Record the item's pages in ``failures`` and drop it (a DropItem is logged at
+    WARNING level by Scrapy's default log formatter: these are routine)."""
+    adapter = ItemAdapter(item)
+    FailureLog.of(crawler).record(adapter["url"], reason, detail=detail, fetched=True, pages=adapter.get("pages") or 1)
+    raise DropItem(f"{detail}: {adapter['url']}", log_level="INFO")
 
 
 class DedupePipeline:
@@ -58,6 +68,7 @@ class DedupePipeline:
     """
 
     def __init__(self, crawler):
+        self.crawler = crawler
         self.stats = crawler.stats
         self.seen_urls: set[str] = set()
 
@@ -70,7 +81,7 @@ class DedupePipeline:
         urls = {adapter["url"], adapter.get("canonical_url")} - {None}
         if urls & self.seen_urls:
             self.stats.inc_value("archive/duplicates")
-            raise DropItem(f"already archived in this crawl: {adapter['url']}")
+            drop(self.crawler, item, "duplicate", "already archived in this crawl")
         self.seen_urls |= urls
         return item
 
@@ -132,6 +143,7 @@ class StorePipeline:
     def process_item(self, item: ArticleItem):
         record = ItemAdapter(item).asdict()
         record.update(self.fetches.pop(record["url"], {}))
+        self.stats.inc_value("archive/pages/archived", record.get("pages") or 1)
         self.summaries[record["url"]] = hash(record.get("summary"))
         self.buffer.append(record)
         if len(self.buffer) >= self.batch_size or time.monotonic() - self.last_flush >= self.flush_seconds:
@@ -208,7 +220,7 @@ def crawl_status(reason: str, stats: dict) -> str:
     if stats.get("archive/start_failed", 0) and stats.get("archive/start_failed") >= stats.get("archive/start_urls", 1):
         return "failed"
     if reason == "finished":
-        return "ok"
+        return "limit" if stats.get("archive/page_cap_reached") else "ok"
     if reason.startswith("closespider_"):
         return "limit"
     return reason
@@ -225,7 +237,12 @@ def crawl_counts(stats: dict) -> dict[str, int]:
     )
     return {
         "requests": stats.get("downloader/request_count", 0),
-        "pages": stats.get("response_received_count", 0),
+        # Pages fetched (final answers, robots.txt and 304s apart) = archived + listing
+        # pages read + pages in failures: the crawl's page balance.
+        "pages": stats.get("archive/pages/fetched", stats.get("response_received_count", 0)),
+        "pages_archived": stats.get("archive/pages/archived", 0),
+        "pages_listing": stats.get("archive/pages/listing", 0),
+        "pages_failed": stats.get("archive/pages/failed", 0),
         "new": stats.get("archive/new", 0),
         "updated": stats.get("archive/updated", 0),
         "unchanged": stats.get("archive/unchanged", 0),

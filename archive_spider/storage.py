@@ -55,6 +55,8 @@ ARTICLE_FIELDS = (
 
 CRAWL_COUNTS = (
     "requests", "pages", "new", "updated", "unchanged", "not_modified", "skipped", "duplicates", "errors",
+    # the page balance: pages = pages_archived + pages_listing + pages_failed
+    "pages_archived", "pages_listing", "pages_failed",
 )
 
 # What the last fetch of an article said, for the conditional request of the next one.
@@ -279,6 +281,14 @@ def _migration_9_listings(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_10_page_balance(db: sqlite_utils.Database) -> None:
+    # What became of each page a crawl fetched: archived, read as a listing, or recorded
+    # in failures (migration 1 builds crawls from CRAWL_COUNTS: a fresh archive has them).
+    for name in ("pages_archived", "pages_listing", "pages_failed"):
+        if name not in db["crawls"].columns_dict:
+            db["crawls"].add_column(name, int, not_null_default=0)
+
+
 # Append only: each function upgrades the schema by one version.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1_initial,
@@ -290,6 +300,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_7_site_boilerplate,
     _migration_8_faster_search,
     _migration_9_listings,
+    _migration_10_page_balance,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -573,6 +584,12 @@ def revisit_state(db: sqlite_utils.Database, dates: bool = False) -> dict[str, d
         state[row["url"]] = known
         if row["canonical_url"]:
             state.setdefault(row["canonical_url"], known)
+    # Pages whose canonical URL held the same text, archived there (failures.py reason
+    # ``canonical:archived-as``, the detail naming that URL): known as that article.
+    for row in db.query("select url, detail from failures where reason = 'canonical:archived-as'"):
+        known = state.get(row["detail"])
+        if known is not None:
+            state.setdefault(row["url"], known)
     return state
 
 

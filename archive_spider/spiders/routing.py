@@ -262,7 +262,8 @@ class SiteRoutingMixin:
             if url != link.url:
                 link = dataclasses.replace(link, url=url)
             self.remember_teaser(link)
-            request = self.site_request(response, url, role=ROLE_ARTICLE, meta={"teaser": link, **(extra_meta or {})})
+            request = self.site_request(response, url, role=ROLE_ARTICLE, meta={"teaser": link, **(extra_meta or {})},
+                                        errback=self.page_failed)
             if request is not None:
                 request.priority = ARTICLE_PRIORITY
                 yield request
@@ -372,26 +373,6 @@ class SiteRoutingMixin:
         if whole:
             logger.info("Whole listing read for %d start URLs", len(whole))
 
-    def follow_canonical(self, response: Response, analysis) -> tuple[bool, list]:
-        """An article page whose on-site canonical names another article URL is treated
-        like a redirect: the canonical URL is archived instead (fetched, unless already
-        asked for), so the row's URL is the one the site calls canonical whatever link
-        led to it. Returns (handled, requests)."""
-        canonical = analysis.canonical_url
-        url = normalise_url(response.url)
-        if (not canonical or canonical == url or response.meta.get(VIA_CANONICAL)
-                or discovery.is_non_article_url(canonical) or discovery.page_base(canonical) == discovery.page_base(url)):
-            return False, []
-        site = self.site_of(response.url, response.meta)
-        canonical = self.respell(canonical, site)
-        self.crawler.stats.inc_value("archive/canonical_elsewhere")
-        if site and canonical in self.site_requests.get(site.name, ()):
-            return True, []  # the canonical URL is archived on its own
-        teaser = response.meta.get("teaser")
-        link = dataclasses.replace(teaser, url=canonical) if teaser else discovery.ArticleLink(canonical, None, None, None)
-        requests = list(self.article_requests(response, [link], {VIA_CANONICAL: True, DEPTH: response.meta.get(DEPTH, 0)}))
-        return bool(requests), requests
-
     # --- sources --------------------------------------------------------------------------
 
     def parse_source(self, response: Response, kind: str):
@@ -404,6 +385,7 @@ class SiteRoutingMixin:
             logger.info("Feed %s: %d entries", response.url, len(result.links))
             new_links = self.count_new_links(response, result.links)
             yield from self.article_requests(response, result.links)
+            yield from self.listed_candidates(response, result.links)
             if result.next_page:
                 yield from self.index_requests(response, [result.next_page], new_links)
         elif kind in feeds.SITEMAP_KINDS:
@@ -423,6 +405,7 @@ class SiteRoutingMixin:
                 links.append(discovery.ArticleLink(entry.url, entry.title, None, entry.published))
             self.count_new_links(response, links)  # listed: index pages listing only these are stale
             yield from self.article_requests(response, links)
+            yield from self.listed_candidates(response, links)
         elif kind == feeds.SOURCE_ROBOTS:
             text = response.body.decode("utf-8", "replace")
             sitemaps = feeds.parse_robots_sitemaps(text, response.url, hosts)
