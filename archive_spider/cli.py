@@ -128,7 +128,12 @@ def redis_options(fn):
 @click.option("--discover", is_flag=True,
               help="Also read each site's robots.txt sitemaps, /sitemap.xml, usual feed "
                    "paths and the feeds its front page announces.")
-@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after fetching this many pages.")
+@click.option("--max-pages", type=click.IntRange(min=1),
+              help="Fetch at most this many pages, then stop (robots.txt, redirects and retries not counted).")
+@click.option("--scope", type=click.Choice(["prefix", "host"]),
+              help="Links to follow: 'prefix' follows those under the folder of a start URL, and the "
+                   "article links of the listings read; 'host' any on the site's hosts (ARCHIVE_SCOPE).  "
+                   "[default: prefix]")
 @click.option("--concurrency", type=click.IntRange(1, 256),
               help="Requests at once per host, with AutoThrottle and delays off. "
                    "Only for sites you own or may crawl fast.")
@@ -159,7 +164,7 @@ def redis_options(fn):
 @click.option("--workers", "extract_workers", type=click.IntRange(min=0),
               help="Worker processes for discovery and extraction. Default: one per core; 0 runs them inline.")
 @redis_options
-def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, allowed_hosts, timeout,
+def crawl(urls, db_path, config, site_names, discover, max_pages, scope, concurrency, allowed_hosts, timeout,
           setting_pairs, verbose, log_file, revisit, full_listing, wait, progress, extract_workers, redis_url, redis_key,
           idle_timeout, lease):
     """Crawl article sites from their index pages, feeds and sitemaps into the archive.
@@ -202,6 +207,8 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
         extra_settings["DOWNLOAD_TIMEOUT"] = timeout
     if full_listing:
         extra_settings["ARCHIVE_FULL_LISTING_EVERY"] = "0"
+    if scope:
+        extra_settings["ARCHIVE_SCOPE"] = scope
     from archive_spider.locking import ArchiveLocked
 
     if progress is None:

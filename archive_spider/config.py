@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings, default_settings
 
-from archive_spider import revisit
+from archive_spider import revisit, sites
 
 
 class ConfigError(ValueError):
@@ -130,6 +130,7 @@ CHECKS: dict[str, Callable[[BaseSettings, str], str | None]] = {
     "ARCHIVE_MAX_DEPTH": _number(0, whole=True),
     "ARCHIVE_SITE_MAX_PAGES": _number(0, whole=True),
     "ARCHIVE_REVISIT": _parsed_by(revisit.parse_policy),
+    "ARCHIVE_SCOPE": _parsed_by(sites.parse_scope),
     "ARCHIVE_FULL_LISTING_EVERY": _parsed_by(revisit.parse_duration),
     "ARCHIVE_ALLOWED_HOSTS": _hosts,
 }

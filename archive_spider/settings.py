@@ -98,6 +98,12 @@ ARCHIVE_BOILERPLATE_MIN_PAGES = 4
 ARCHIVE_ALLOWED_HOSTS = []
 # Pages of one multi-page article followed at most.
 ARCHIVE_MAX_ARTICLE_PAGES = 20
+# Which links a crawl follows (sites.toml ``scope`` overrides it per site): "prefix"
+# follows a link found on a page only under the folder of a start URL (``/blog/`` for
+# https://example.com/blog/), except the article links of the index pages, feeds and
+# sitemaps read, which are followed anywhere on the site; "host" follows links anywhere
+# on the site's hosts. A crawl started from the front page is the same either way.
+ARCHIVE_SCOPE = "prefix"
 # Fetch at most this many pages in all, then stop (0: no limit); `crawl --max-pages`.
 # robots.txt files, redirects and retries of a page are not counted.
 ARCHIVE_MAX_PAGES = 0

@@ -25,6 +25,12 @@ Examples:
     python benchmarks/real_sites.py                          # every site, default politeness
     python benchmarks/real_sites.py --concurrency 16 --jobs 3
     python benchmarks/real_sites.py --site semifluid --rerun --keep /tmp/rs
+    # scope: a directory crawl of one category, then the same with scope host
+    python benchmarks/real_sites.py --site semifluid --start /category/projects/ -- --scope host
+
+With ``--start``, recall is against the whole site: read the requests and rows instead,
+and ``outside``: requests for pages that no listing page of the crawl linked and that lie
+outside the start folders and were not archived (listed articles are archived).
 """
 
 from __future__ import annotations
@@ -177,6 +183,7 @@ class Score:
     rerun: Crawl | None = None
     rerun_full: int = 0  # reference articles answered 200 on the rerun
     rows: int = 0
+    outside: list[str] | None = None  # with --start: pages asked for outside the start folders, not archived
 
 
 def score_site(meta: dict, root: Path, db_path: Path, min_words: int) -> Score:
@@ -265,11 +272,19 @@ def bench_site(meta_path: Path, args) -> Score:
     root = unpack(meta, meta_path.parent, workdir, port)
     server = Server(root, port, workdir / "server.log")
     try:
-        urls = [f"http://127.0.0.1:{port}{p}" for p in meta["start_paths"]]
+        urls = [f"http://127.0.0.1:{port}{p}" for p in (args.start or meta["start_paths"])]
         db_path = workdir / "archive.db"
         seconds, code = run_crawl(urls, db_path, workdir / "crawl.log", args)
         score = score_site(meta, root, db_path, args.min_words)
         score.crawl = read_crawl(db_path, seconds, code, server.requests())
+        if args.start:
+            folders = [p if p.endswith("/") else p.rsplit("/", 1)[0] + "/" for p in args.start]
+            db = sqlite3.connect(db_path)
+            rows = {url_path(url, root) for (url,) in db.execute("select url from articles")}
+            db.close()
+            score.outside = sorted({url_path(p, root) for p, _ in score.crawl.requests} - rows - {"/robots.txt"}
+                                   - {p for p in {url_path(q, root) for q, _ in score.crawl.requests}
+                                      if any(p.startswith(f) for f in folders)})
         if args.rerun:
             mark = server.log_size()
             seconds, code = run_crawl(urls, db_path, workdir / "rerun.log", args)
@@ -344,6 +359,9 @@ def report(scores: list[Score], args) -> None:
         print(f"{s.name}: crawl {c.row.get('status')} (exit {c.returncode}); server answered "
               + ", ".join(f"{n} x {status}" for status, n in sorted(statuses.items()))
               + "; failures: " + (", ".join(f"{r} {n}" for r, n in sorted(c.failures.items())) or "none"))
+        if s.outside is not None:
+            print(f"  outside the start folders, not archived: {len(s.outside)} pages "
+                  + " ".join(s.outside[: args.show]) + (" ..." if len(s.outside) > args.show else ""))
         if s.leak_strings:
             print("  leaks: " + ", ".join(f"{text!r} x{n}" for text, n in s.leak_strings.most_common()))
         for label, paths in (("missing", s.missing), ("extra", s.extra), ("duplicates", s.duplicates)):
@@ -360,6 +378,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, help="crawl with --concurrency N (default: polite defaults)")
     parser.add_argument("--jobs", type=int, default=1, help="sites crawled at once (default 1)")
     parser.add_argument("--rerun", action="store_true", help="crawl each site a second time, same archive")
+    parser.add_argument("--start", action="append", default=[], help="start from this path instead (repeatable)")
     parser.add_argument("--min-words", type=int, default=30, help="ARCHIVE_MIN_WORDS of the crawl (default 30)")
     parser.add_argument("--keep", help="keep each site's tree, archive and logs under this folder")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds a crawl may take (default 3600)")

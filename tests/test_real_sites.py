@@ -202,3 +202,55 @@ def test_read_more_leads_to_an_article_with_a_one_word_slug():
     analysis = discovery.analyse_page(f"<html><body><main>{posts}</main></body></html>", "https://blog.example/page/2/")
     assert [a.url for a in analysis.article_links] == [
         f"https://blog.example/{slug}/" for slug in ("winspector", "dockerfiles", "buster")]
+
+
+# --- scope ------------------------------------------------------------------------------
+
+
+def directory_site(base: str) -> dict:
+    """A /blog/ folder whose posts link widely outside it, as real article pages do."""
+    listed = {"/blog/first-post/": "The first post of the blog", "/blog/second-post/": "The second post of the blog",
+              "/2024/05/a-post-filed-elsewhere/": "A post the blog lists from elsewhere"}
+    elsewhere = {f"/news/story-{n}/": f"A news story from the other section {n}" for n in range(5)}
+    aside = "<h3>Popular</h3><ul>" + "".join(f'<li><a href="{p}">{t}</a></li>' for p, t in elsewhere.items()) + \
+        '<li><a href="/about/">About the whole site</a></li></ul>'
+    pages = {
+        "/": html("<html><head><title>Site</title></head><body><h1>Site</h1>"
+                  + "".join(teaser(p, t) for p, t in elsewhere.items()) + "</body></html>"),
+        "/blog/": html("<html><head><title>Blog</title></head><body><h1>Blog</h1>"
+                       + "".join(teaser(p, t) for p, t in listed.items()) + "</body></html>"),
+        "/about/": html(page("About the whole site", prose("about", 1, 30))),
+    }
+    for path, title in {**listed, **elsewhere}.items():
+        pages[path] = html(page(title, prose(path), aside=aside))
+    return pages
+
+
+def test_a_directory_crawl_stays_within_what_its_listing_reaches(tmp_path):
+    with TestSite(directory_site) as site:
+        result = run_cli("crawl", site.url + "/blog/", "--db", tmp_path / "prefix.db", "--concurrency", "8")
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert set(site.fetched()) == {"/robots.txt", "/blog/", "/blog/first-post/", "/blog/second-post/",
+                                       "/2024/05/a-post-filed-elsewhere/"}
+        assert set(archived(tmp_path / "prefix.db")) == {
+            "blog/first-post/", "blog/second-post/", "2024/05/a-post-filed-elsewhere/"}
+
+        before = len(site.requests)
+        result = run_cli("crawl", site.url + "/blog/", "--db", tmp_path / "host.db", "--concurrency", "8",
+                         "--scope", "host")
+        assert result.returncode == 0, result.stderr[-2000:]
+        fetched = {path for _, path, _ in site.requests[before:]}
+        assert {f"/news/story-{n}/" for n in range(5)} <= fetched  # the sidebars, followed
+
+
+def test_scope_per_site_in_sites_toml(tmp_path):
+    with TestSite(directory_site) as site:
+        config = tmp_path / "sites.toml"
+        config.write_text(f'[sites.blog]\nstart_urls = ["{site.url}/blog/"]\nscope = "host"\n')
+        result = run_cli("crawl", "--config", config, "--db", tmp_path / "a.db", "--concurrency", "8")
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "/news/story-0/" in site.fetched()
+        config.write_text(f'[sites.blog]\nstart_urls = ["{site.url}/blog/"]\nscope = "folder"\n')
+        result = run_cli("crawl", "--config", config, "--db", tmp_path / "b.db")
+        assert result.returncode == 2
+        assert "scope: must be one of prefix, host, not 'folder'" in result.stderr

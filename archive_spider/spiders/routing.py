@@ -31,7 +31,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
-from archive_spider import discovery, feeds, revisit, storage
+from archive_spider import discovery, feeds, revisit, sites, storage
 from archive_spider.failures import FailureLog
 from archive_spider.listing import ArchiveKnowledge, ListingPlan
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE, SITE
@@ -76,6 +76,10 @@ class SiteRoutingMixin:
         self.default_max_depth = settings.getint("ARCHIVE_MAX_DEPTH")
         self.default_stale_pages = settings.getint("ARCHIVE_STALE_INDEX_PAGES")
         self.default_site_max_pages = settings.getint("ARCHIVE_SITE_MAX_PAGES")
+        self.default_scope = settings.get("ARCHIVE_SCOPE") or "prefix"
+        # the folders of each site's start URLs (scope "prefix"); after redirects too
+        self.scope_prefixes: dict[str, set[str]] = {
+            site.name: {sites.scope_prefix(url) for url in site.start_urls} for site in self.sites}
         self.origins: dict[str, tuple[str, str]] = {}
         self.discovery: dict[str, DiscoveryState] = {}
         self.fetched_starts: set[str] = set(self.start_urls)
@@ -142,6 +146,7 @@ class SiteRoutingMixin:
         redirects): other spellings of that host are requested this way from now on."""
         # Start requests bypass the duplicate filter: links back to them must not refetch.
         self.fetched_starts.add(normalise_url(url))
+        self.scope_prefixes.setdefault(site.name, set()).add(sites.scope_prefix(url))
         if site.name not in self.origins:
             parts = urlsplit(url)
             self.origins[site.name] = (parts.scheme, parts.netloc)
@@ -219,6 +224,9 @@ class SiteRoutingMixin:
         if not site.allows(url):
             stats.inc_value("archive/refused/pattern" if site.owns(url) else "archive/refused/offsite")
             return None
+        if not self.in_scope(site, url, response, role, meta):
+            stats.inc_value("archive/refused/scope")
+            return None
         depth = response.meta.get(DEPTH, 0) + 1
         max_depth = first_set(site.limits.max_depth, self.default_max_depth)
         if max_depth and depth > max_depth:
@@ -234,6 +242,17 @@ class SiteRoutingMixin:
             self.listing.cut_short(site.name, "the page cap")
             return None
         return self.make_request(site, url, role=role, depth=depth, stale=stale, meta=meta, errback=errback)
+
+    def in_scope(self, site: SiteConfig, url: str, response: Response, role: str, meta: dict | None) -> bool:
+        """Whether the site's scope lets the crawl follow ``url`` from ``response``: under
+        scope ``prefix``, a link under the folder of a start URL; an article link of a
+        listing page (index page, feed, sitemap) or a canonical URL anywhere on the site;
+        sitemaps and feeds a site announces. Under scope ``host``, any link."""
+        if (site.scope or self.default_scope) == "host" or role in (ROLE_SOURCE, ROLE_PROBE):
+            return True
+        if role == ROLE_ARTICLE and ((meta or {}).get(VIA_CANONICAL) or normalise_url(response.url) in self.listing_urls):
+            return True
+        return sites.under_prefix(url, self.scope_prefixes.get(site.name, ()))
 
     def make_request(self, site: SiteConfig, url: str, *, role: str, depth: int, stale: int = 0,
                      meta: dict | None = None, errback=None) -> scrapy.Request:
