@@ -586,6 +586,8 @@ def is_pagination_link(link: _Link, own_base: str) -> bool:
     raw = link.text.strip()
     if link.in_tag_cloud:
         return False
+    if not words and not link.in_pagination and is_inline_symbol(link):
+        return False  # "… text of the excerpt »": a "Read more", not the next page
     if is_next_text(words, raw) or is_previous_text(words, raw) or h.LOAD_MORE_RE.match(words):
         # "More stories" under a block may lead to its section (/woodwork/): a listing,
         # but not this one
@@ -595,6 +597,14 @@ def is_pagination_link(link: _Link, own_base: str) -> bool:
     if words.isdigit() and len(words) <= 4:
         return same_listing or link.in_pagination
     return same_listing and page_number(link.url) is not None and not link.in_chrome
+
+
+def is_inline_symbol(link: _Link) -> bool:
+    """A symbol link ("»") that ends a sentence of other text, as Ghost's read-more does."""
+    parent = link.element.getparent()
+    if parent is None or parent.tag not in h.BLOCK_TAGS:
+        return False
+    return len(visible_text(parent)) > len(link.text) + h.MAX_TITLE_EXTRA_CHARS
 
 
 def is_next_text(words: str, raw: str) -> bool:
@@ -656,8 +666,9 @@ def may_lead_to_article(link: _Link, own_urls: set[str], own_base: str, paginati
     if is_non_article_url(link.url) or link.rel & h.NON_ARTICLE_RELS:
         return False
     read_more = is_read_more_text(link.words, link.text.strip())
-    # a one-word path is a section's, unless a "Read more" leads there (/winspector/)
-    if is_section_like_url(link.url) and not read_more:
+    # a one-word path is a section's, unless a bare "Read more" or "»" leads there
+    # (/winspector/); "Read more garden stories" leads to a section all the same
+    if is_section_like_url(link.url) and not (read_more and (not link.words or link.words in h.READ_MORE_WORDS)):
         return False
     if read_more or is_article_shaped_url(link.url):
         return True

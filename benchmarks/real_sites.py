@@ -16,8 +16,8 @@ fresh archive, and prints per site and overall:
   balance     pages fetched = archived + listing pages read + pages in failures; ``open``
               is what is left unexplained (0 when every fetched page is accounted for)
   rerun       with --rerun: the same crawl again over the unchanged site, and how many
-              reference articles the server answered in full (200) instead of 304 or not
-              at all
+              archived articles the server answered in full (200) instead of 304 or not
+              at all (articles the first crawl did not archive are asked for again)
 
 It is not part of the test suite: the corpus is development material outside the project.
 
@@ -290,9 +290,11 @@ def bench_site(meta_path: Path, args) -> Score:
             seconds, code = run_crawl(urls, db_path, workdir / "rerun.log", args)
             requests = server.requests(mark)
             score.rerun = read_crawl(db_path, seconds, code, requests)
-            articles = {a["path"] for a in meta["articles"]}
+            db = sqlite3.connect(db_path)
+            known = {url_path(url, root) for (url,) in db.execute("select url from articles")}
+            db.close()
             score.rerun_full = len({url_path(p, root) for p, status in requests
-                                    if status == 200 and url_path(p, root) in articles})
+                                    if status == 200 and url_path(p, root) in known})
     finally:
         server.stop()
         if not args.keep:
@@ -349,7 +351,7 @@ def report(scores: list[Score], args) -> None:
           f"{(t['requests'] / t['archived'] if t['archived'] else 0):>8.1f}{t['seconds']:>7.0f}"
           f"   {t['fetched']} = {t['archived_rows']} + {t['listing']} + {t['failed']} ({t['open']})")
     if args.rerun:
-        print("\nrerun: requests, seconds, reference articles answered in full (200)")
+        print("\nrerun: requests, seconds, archived articles answered in full (200)")
         for s in scores:
             print(f"  {s.name:<16}{s.rerun.row.get('requests', 0):>6}{s.rerun.seconds:>7.0f}{s.rerun_full:>6}")
     print()

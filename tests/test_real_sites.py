@@ -57,8 +57,10 @@ def notes_site(base: str) -> dict:
     ) + '<li><a href="/notes/unlisted-short/">An unlisted short note on the mill</a></li></ul>'
     same = prose("same")
     return {
-        "/": html("<!doctype html><html><head><title>Notes</title></head><body><h1>Notes</h1>"
-                  + "".join(teaser(p, t) for p, t in listed.items()) + "</body></html>"),
+        "/": html('<!doctype html><html><head><title>Notes</title></head><body><nav><a href="/services/">Services'
+                  '</a></nav><h1>Notes</h1>' + "".join(teaser(p, t) for p, t in listed.items()) + "</body></html>"),
+        # a menu's page, as long as an article: no listing lists it
+        "/services/": html(page("Services", prose("services"))),
         "/notes/long-one/": html(page(listed["/notes/long-one/"], prose("long"), aside=sidebar)),
         # 44 words with no sidebar: too little to look like an article to discovery
         "/notes/a-short-note/": html(page(listed["/notes/a-short-note/"], prose("short", 1, 40))),
@@ -121,6 +123,12 @@ def test_an_unlisted_page_that_looks_like_no_article_is_recorded(notes):
     assert failures(db_path)["notes/unlisted-short/"] == "not-article:other"
 
 
+def test_a_menu_page_that_no_listing_lists_is_not_an_article(notes):
+    site, db_path, *_ = notes
+    assert "/services/" in site.fetched()
+    assert failures(db_path)["services/"] == "not-article:other"
+
+
 def test_dead_links_are_recorded_and_summed_up_in_one_warning(notes):
     site, db_path, first, *_ = notes
     reasons = failures(db_path)
@@ -136,7 +144,7 @@ def test_summary_line_shows_the_page_balance(notes):
     pages, archived_pages, listing, failed = query(
         db_path, "select pages, pages_archived, pages_listing, pages_failed from crawls where id = 1")[0]
     assert (archived_pages, listing) == (5, 1)
-    assert failed == DEAD_LINKS + 3  # dead links, the 404 canonical, the unlisted note, the renamed copy
+    assert failed == DEAD_LINKS + 4  # dead links, the 404 canonical, the unlisted note, the renamed copy, services
     assert f"{pages} pages = 5 archived + 1 listing + {failed} in failures" in first.stdout + first.stderr
 
 
@@ -198,10 +206,11 @@ def test_read_more_leads_to_an_article_with_a_one_word_slug():
     posts = "".join(
         f'<article class="post"><h2><a href="/{slug}/">The tool called {slug} for images</a></h2>'
         f'<p>{paragraphs(slug, 1, 30)[0]} <a class="read-more" href="/{slug}/">&raquo;</a></p></article>'
-        for slug in ("winspector", "dockerfiles", "buster"))
+        for slug in ("winspector", "joining-docker", "buster"))
     analysis = discovery.analyse_page(f"<html><body><main>{posts}</main></body></html>", "https://blog.example/page/2/")
     assert [a.url for a in analysis.article_links] == [
-        f"https://blog.example/{slug}/" for slug in ("winspector", "dockerfiles", "buster")]
+        f"https://blog.example/{slug}/" for slug in ("winspector", "joining-docker", "buster")]
+    assert analysis.next_pages == []  # the "»" that ends an excerpt is no "next page"
 
 
 # --- scope ------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from archive_spider import discovery, similarity
 from archive_spider.failures import FailureLog
 from archive_spider.items import ArticleItem
 from archive_spider.middlewares import KnownArticle
-from archive_spider.spiders.routing import DEPTH, VIA_CANONICAL
+from archive_spider.spiders.routing import DEPTH, SECTION, VIA_CANONICAL
 from archive_spider.urls import normalise_url
 from archive_spider.wordcount import count_words_any_script
 
@@ -191,7 +191,11 @@ class PageOutcomesMixin:
 
     def settle(self, item: ArticleItem, response):
         """Yield ``item`` (and what it waits for), or hold it until its canonical URL is
-        settled; settle the items waiting for this page."""
+        settled; settle the items waiting for this page. An article reached only through
+        a listing's section links (menus: About, Services) waits for a listing to list it."""
+        if response.meta.get(SECTION) and not self.is_listed(response):
+            self.unlisted[self.requested_url(response)] = _Unlisted(item, "not-article:other")
+            return
         target = self.canonical_target(item, response)
         if target is None:
             yield item

@@ -48,6 +48,7 @@ DEPTH = "archive_depth"  # links from a start URL (continuation pages do not cou
 STALE = "archive_stale"  # index pages in a row, up to this one, that brought nothing new
 FORCED = "archive_forced"  # listed by a site's article_links selector: archive it
 VIA_CANONICAL = "archive_via_canonical"  # asked for as another page's canonical URL
+SECTION = "archive_section"  # a section link of an index page (a menu's), not its next page
 SLOT_PREFIX = "archive-site:"
 
 # Scheduler priorities (higher goes first; within one, requests wait in the order they were
@@ -241,6 +242,10 @@ class SiteRoutingMixin:
             stats.inc_value("archive/refused/site_max_pages")
             self.listing.cut_short(site.name, "the page cap")
             return None
+        if role == "index" and url in ArchiveKnowledge.of(self.crawler).state:
+            # an archived article, whatever the page that links it calls it: asked for
+            # as one, so the revisit policy applies (no full download of a known article)
+            role, errback = ROLE_ARTICLE, self.page_failed
         return self.make_request(site, url, role=role, depth=depth, stale=stale, meta=meta, errback=errback)
 
     def in_scope(self, site: SiteConfig, url: str, response: Response, role: str, meta: dict | None) -> bool:
@@ -314,8 +319,10 @@ class SiteRoutingMixin:
                 response.url, "listing-stopped",
                 detail=f"{stale} index pages in a row without a new article (ARCHIVE_STALE_INDEX_PAGES={limit})")
             return
+        sections = set(sections)
         for url in urls:
-            request = self.site_request(response, url, role="index", stale=stale)
+            meta = {SECTION: True} if url in sections else None
+            request = self.site_request(response, url, role="index", stale=stale, meta=meta)
             if request is not None:
                 yield request
 
