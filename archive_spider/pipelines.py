@@ -52,10 +52,13 @@ class ValidatePipeline:
 
 
 def drop(crawler, item: ArticleItem, reason: str, detail: str):
-    """Record the item's pages in ``failures`` and drop it (a DropItem is logged at
-    WARNING level by Scrapy's default log formatter: these are routine)."""
+    """Record the item's pages in ``failures`` and drop it (at INFO level: these are
+    routine). The distributed ingester validates items outside any crawl (no signals):
+    it only drops them."""
     adapter = ItemAdapter(item)
-    FailureLog.of(crawler).record(adapter["url"], reason, detail=detail, fetched=True, pages=adapter.get("pages") or 1)
+    if getattr(crawler, "signals", None) is not None:
+        FailureLog.of(crawler).record(adapter["url"], reason, detail=detail, fetched=True,
+                                      pages=adapter.get("pages") or 1)
     raise DropItem(f"{detail}: {adapter['url']}", log_level="INFO")
 
 
