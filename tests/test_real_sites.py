@@ -263,3 +263,22 @@ def test_scope_per_site_in_sites_toml(tmp_path):
         result = run_cli("crawl", "--config", config, "--db", tmp_path / "b.db")
         assert result.returncode == 2
         assert "scope: must be one of prefix, host, not 'folder'" in result.stderr
+
+
+def test_a_page_waiting_for_a_canonical_url_that_ends_unseen_is_archived(tmp_path):
+    """The canonical URL is asked for as the listing's next page (no errback of the
+    spider's) and answers 404: at the end the page is archived under its own URL."""
+    def build(base):
+        return {
+            "/": html(f'<html><head><title>Notes</title><link rel="next" href="{base}/notes/target/"></head>'
+                      f'<body><h1>Notes</h1>{teaser("/notes/alias/", "A note under an alias")}'
+                      f'{teaser("/notes/other/", "Another note on the quay")}</body></html>'),
+            "/notes/alias/": html(page("A note under an alias", prose("alias"), f"{base}/notes/target/")),
+            "/notes/other/": html(page("Another note on the quay", prose("other"))),
+        }
+
+    with TestSite(build) as site:
+        result = run_cli("crawl", site.url + "/", "--db", tmp_path / "a.db", "--concurrency", "8")
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "/notes/target/" in site.fetched()
+        assert archived(tmp_path / "a.db") == {"notes/alias/": f"{site.url}/notes/target/", "notes/other/": None}

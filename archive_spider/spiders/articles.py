@@ -155,6 +155,8 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
 
         if analysis.kind == "index" and role != ROLE_ARTICLE and not self.is_listed(response):
             self.read_as_listing(response.url)
+            for output in self.resolve(self.requested_url(response), None, also=normalise_url(response.url)):
+                yield output  # pages that named this listing as their canonical URL
             if discovery.is_article_shaped_url(normalise_url(response.url)):
                 # an article's URL, reached by a link no listing gave (a post's "next"
                 # link): an article if a listing lists it later (outcomes.py)

@@ -20,6 +20,7 @@ crawl fetches is archived, read as a listing, or recorded in ``failures`` with a
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from urllib.parse import urlsplit
@@ -268,5 +269,8 @@ class PageOutcomesMixin:
         for item in items:
             self.crawler.stats.inc_value("archive/canonical_kept")
             self.outcomes[item.url] = fingerprint(item)
-            scraper._start_itemproc_nowait(item)
+            if hasattr(scraper, "_start_itemproc_nowait"):  # counts the item as in process at once
+                scraper._start_itemproc_nowait(item)
+            else:
+                asyncio.ensure_future(scraper.start_itemproc_async(item, response=None))
         raise DontCloseSpider
