@@ -42,11 +42,10 @@ class ValidatePipeline:
         words = adapter.get("word_count") or 0
         if words < self.min_words:
             words = max(words, count_words_any_script(adapter.get("text")))
+        # counted in crawls.skipped through the failure (or archive/skipped outside a crawl)
         if not (adapter.get("text") or "").strip():
-            self.stats.inc_value("archive/skipped")
             drop(self.crawler, item, "too-short", "no article text")
         if words < self.min_words:
-            self.stats.inc_value("archive/skipped")
             drop(self.crawler, item, "too-short", f"only {words} words (ARCHIVE_MIN_WORDS={self.min_words})")
         return item
 
@@ -59,6 +58,8 @@ def drop(crawler, item: ArticleItem, reason: str, detail: str):
     if getattr(crawler, "signals", None) is not None:
         FailureLog.of(crawler).record(adapter["url"], reason, detail=detail, fetched=True,
                                       pages=adapter.get("pages") or 1)
+    elif reason != "duplicate":
+        crawler.stats.inc_value("archive/skipped")
     raise DropItem(f"{detail}: {adapter['url']}", log_level="INFO")
 
 
@@ -250,8 +251,10 @@ def crawl_counts(stats: dict) -> dict[str, int]:
         "updated": stats.get("archive/updated", 0),
         "unchanged": stats.get("archive/unchanged", 0),
         "not_modified": stats.get("archive/not_modified", 0),
+        # a second copy in one crawl is a failures row (its page is accounted for) but
+        # counted once, as a duplicate
         "skipped": (stats.get("archive/skipped", 0) + stats.get("archive/known_skipped", 0)
-                    + stats.get("archive/failures/skipped", 0)),
+                    + stats.get("archive/failures/skipped", 0) - stats.get("archive/failures/reason/duplicate", 0)),
         "duplicates": stats.get("archive/duplicates", 0),
         "errors": errors,
     }
