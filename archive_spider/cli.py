@@ -141,7 +141,12 @@ def redis_options(fn):
 @click.option("--discover", is_flag=True,
               help="Also read each site's robots.txt sitemaps, /sitemap.xml, usual feed "
                    "paths and the feeds its front page announces.")
-@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after fetching this many pages.")
+@click.option("--max-pages", type=click.IntRange(min=1),
+              help="Fetch at most this many pages, then stop (robots.txt, redirects and retries not counted).")
+@click.option("--scope", type=click.Choice(["prefix", "host"]),
+              help="Links to follow: 'prefix' follows those under the folder of a start URL, and the "
+                   "article links of the listings read; 'host' any on the site's hosts (ARCHIVE_SCOPE).  "
+                   "[default: prefix]")
 @click.option("--concurrency", type=click.IntRange(1, 256),
               help="Requests at once per host, with AutoThrottle and delays off. "
                    "Only for sites you own or may crawl fast.")
@@ -186,7 +191,7 @@ def redis_options(fn):
               help="Exit with status 5 when a site changed under the crawl (the WARNING lines "
                    "\"Site ... changed: ...\"; see `stats --health`).")
 @redis_options
-def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, allowed_hosts, timeout,
+def crawl(urls, db_path, config, site_names, discover, max_pages, scope, concurrency, allowed_hosts, timeout,
           setting_pairs, verbose, quiet, log_level, log_file, as_json, user_agent, revisit, full_listing, wait,
           progress, extract_workers, redis_url, redis_key, idle_timeout, lease, fail_on_drift):
     """Crawl article sites from their index pages, feeds and sitemaps into the archive.
@@ -248,6 +253,8 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
         log_level = "ERROR" if quiet and not verbose else ("WARNING", "INFO", "DEBUG")[min(verbose, 2)]
     if full_listing:
         extra_settings["ARCHIVE_FULL_LISTING_EVERY"] = "0"
+    if scope:
+        extra_settings["ARCHIVE_SCOPE"] = scope
     from archive_spider.locking import ArchiveLocked
 
     if progress is None:
@@ -662,7 +669,9 @@ def stats(db_path, as_json, last_crawls, last_failures, show_health, site):
     for c in figures["crawls"]:
         click.echo(f"  #{c['id']} {c['started']} {c['status']}: {c['new']} new, {c['updated']} updated, "
                    f"{c['unchanged']} unchanged, {c['not_modified']} not modified, {c['skipped']} skipped, "
-                   f"{c['duplicates']} duplicates, {c['errors']} errors, {c['requests']} requests")
+                   f"{c['duplicates']} duplicates, {c['errors']} errors, {c['requests']} requests; "
+                   f"{c['pages']} pages = {c['pages_archived']} archived + {c['pages_listing']} listing + "
+                   f"{c['pages_failed']} in failures")
         if c["failures"]:
             reasons = ", ".join(f"{reason} {count}" for reason, count in c["failures"].items())
             click.echo(f"    {sum(c['failures'].values())} failures: {reasons}")

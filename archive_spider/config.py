@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings, default_settings
 
-from archive_spider import revisit
+from archive_spider import revisit, sites
 
 
 class ConfigError(ValueError):
@@ -157,6 +157,7 @@ CHECKS: dict[str, Callable[[BaseSettings, str], str | None]] = {
     "ARCHIVE_SITEMAP_MAX_URLS": _number(0, whole=True),
     "ARCHIVE_MAX_LINKS_PER_PAGE": _number(0, whole=True),
     "ARCHIVE_REVISIT": _parsed_by(revisit.parse_policy),
+    "ARCHIVE_SCOPE": _parsed_by(sites.parse_scope),
     "ARCHIVE_FULL_LISTING_EVERY": _parsed_by(revisit.parse_duration),
     "ARCHIVE_ALLOWED_HOSTS": _hosts,
     "ARCHIVE_HEALTH_CANARIES": _number(0, whole=True),

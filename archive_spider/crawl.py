@@ -88,6 +88,8 @@ class CrawlOutcome:
             f"{c.get('unchanged', 0)} unchanged, {c.get('not_modified', 0)} not modified, "
             f"{c.get('skipped', 0)} skipped, "
             f"{c.get('duplicates', 0)} duplicates, {c.get('errors', 0)} errors; "
+            f"{c.get('pages', 0)} pages = {c.get('pages_archived', 0)} archived + {c.get('pages_listing', 0)} listing"
+            f" + {c.get('pages_failed', 0)} in failures; "
             f"{c.get('requests', 0)} requests in {self.seconds:.1f} s -> {printable(self.db_path)}"
         )
 
@@ -104,7 +106,7 @@ def build_settings(options: CrawlOptions) -> Settings:
     if options.db_path:
         overrides["ARCHIVE_DB_PATH"] = options.db_path
     if options.max_pages:
-        overrides["CLOSESPIDER_PAGECOUNT"] = options.max_pages
+        overrides["ARCHIVE_MAX_PAGES"] = options.max_pages
     if options.concurrency:
         # For sites you own or may crawl fast: no throttling, N requests per host at once.
         overrides.update(
@@ -124,10 +126,6 @@ def build_settings(options: CrawlOptions) -> Settings:
         overrides["ARCHIVE_PROGRESS"] = True
     overrides.update(options.extra_settings or {})
     settings.setdict(overrides, priority="cmdline")
-    # ARCHIVE_MAX_PAGES (e.g. -s ARCHIVE_MAX_PAGES=100) is --max-pages by another name.
-    max_pages = settings.get("ARCHIVE_MAX_PAGES")
-    if max_pages and not options.max_pages and str(max_pages).isdigit():
-        settings.set("CLOSESPIDER_PAGECOUNT", int(max_pages), priority="cmdline")
     return settings
 
 

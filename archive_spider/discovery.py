@@ -93,6 +93,8 @@ class _Link:
     in_tag_cloud: bool = False
     in_heading: bool = False
     has_image: bool = False
+    # no text of its own, only a label (aria-label, title): a card's overlay link
+    labelled: bool = False
 
 
 @dataclass
@@ -400,6 +402,7 @@ def collect_links(root: lxml.html.HtmlElement, base: str, hosts: list[str]) -> l
         if not text:  # an image link, or an icon: what it says to a screen reader
             alt = " ".join(element.xpath(".//img/@alt"))
             link.text = collapse_space(alt or element.get("aria-label") or element.get("title") or "")
+            link.labelled = bool(link.text) and not link.has_image
         mark_regions(link, regions)
         links.append(link)
     return links
@@ -583,6 +586,8 @@ def is_pagination_link(link: _Link, own_base: str) -> bool:
     raw = link.text.strip()
     if link.in_tag_cloud:
         return False
+    if not words and not link.in_pagination and is_inline_symbol(link):
+        return False  # "… text of the excerpt »": a "Read more", not the next page
     if is_next_text(words, raw) or is_previous_text(words, raw) or h.LOAD_MORE_RE.match(words):
         # "More stories" under a block may lead to its section (/woodwork/): a listing,
         # but not this one
@@ -592,6 +597,14 @@ def is_pagination_link(link: _Link, own_base: str) -> bool:
     if words.isdigit() and len(words) <= 4:
         return same_listing or link.in_pagination
     return same_listing and page_number(link.url) is not None and not link.in_chrome
+
+
+def is_inline_symbol(link: _Link) -> bool:
+    """A symbol link ("»") that ends a sentence of other text, as Ghost's read-more does."""
+    parent = link.element.getparent()
+    if parent is None or parent.tag not in h.BLOCK_TAGS:
+        return False
+    return len(visible_text(parent)) > len(link.text) + h.MAX_TITLE_EXTRA_CHARS
 
 
 def is_next_text(words: str, raw: str) -> bool:
@@ -650,9 +663,14 @@ def may_lead_to_article(link: _Link, own_urls: set[str], own_base: str, paginati
         return False
     if is_page_of_article(link.url):  # page 2 of an article is archived with its page 1
         return False
-    if is_non_article_url(link.url) or link.rel & h.NON_ARTICLE_RELS or is_section_like_url(link.url):
+    if is_non_article_url(link.url) or link.rel & h.NON_ARTICLE_RELS:
         return False
-    if is_article_shaped_url(link.url) or is_read_more_text(link.words, link.text.strip()):
+    read_more = is_read_more_text(link.words, link.text.strip())
+    # a one-word path is a section's, unless a bare "Read more" or "»" leads there
+    # (/winspector/); "Read more garden stories" leads to a section all the same
+    if is_section_like_url(link.url) and not (read_more and (not link.words or link.words in h.READ_MORE_WORDS)):
+        return False
+    if read_more or is_article_shaped_url(link.url):
         return True
     if "bookmark" in link.rel:  # the permalink of a post
         return True
@@ -766,6 +784,8 @@ def stands_alone(link: _Link, block: lxml.html.HtmlElement) -> bool:
     """Whether the link is a title on its own line, not a few words inside a sentence."""
     if link.in_heading or link.has_image:
         return True
+    if link.labelled:  # no text of its own: an icon, or an empty link laid over a card
+        return True
     # the link with the inline markup that holds only it: <strong><a>Title</a></strong>
     title = link.element
     parent = title.getparent()
@@ -794,6 +814,8 @@ def is_title_like(link: _Link, block: lxml.html.HtmlElement) -> bool:
         return True
     if link.has_image:
         return bool(link.text) or count_headings(block) > 0
+    if link.labelled and count_headings(block):  # a card's overlay link: the card has the title
+        return True
     return len(link.text.split()) >= h.MIN_TITLE_WORDS
 
 
@@ -821,7 +843,8 @@ def find_teaser_title(teaser: _Teaser) -> str | None:
         if link.element.tag in h.HEADING_TAGS:
             heading = link.element
         if heading is None:
-            inner = link.element.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
+            # an overlay link's card: its heading is the title, not the link's label
+            inner = (teaser.block if link.labelled else link.element).xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
             heading = inner[0] if inner else None
         if heading is not None and heading_text(heading):
             return heading_text(heading)

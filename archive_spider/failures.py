@@ -53,8 +53,19 @@ REASONS: dict[str, tuple[str, str]] = {
     "download-error": (ERROR, "the download failed for another reason"),
     "extraction-error": (ERROR, "the article could not be extracted (its worker crashed or ran past "
                                 "ARCHIVE_EXTRACT_TIMEOUT)"),
-    "too-short": (SKIPPED, "the extraction found no article text, or fewer words than ARCHIVE_MIN_WORDS"),
+    "not-article:listing": (SKIPPED, "linked as an article, but the page is a listing: its main content is a list "
+                                     "of article links (its links were followed)"),
+    "not-article:other": (SKIPPED, "not an article, nor a listing (an about or contact page, a form, a page of "
+                                   "another kind), or a page linked as an article that no listing of the site lists"),
+    "too-short": (SKIPPED, "the extracted article has fewer than ARCHIVE_MIN_WORDS words, or no text"),
+    "duplicate": (SKIPPED, "the same article URL was archived already in this crawl"),
+    "canonical:archived-as": (SKIPPED, "the page names another URL as canonical (the detail), which holds the same "
+                                       "article and is archived under that URL; later crawls know the page as it"),
 }
+
+# Statuses that say a page is not there: a followed link that answers one is logged at
+# INFO level and summed up in one warning at the end of the crawl.
+GONE_STATUSES = (404, 410)
 
 # Failures written to the archive in one transaction.
 BATCH_SIZE = 50
@@ -73,6 +84,7 @@ class FailureLog:
         self.db_path = db_path
         self.buffer: list[dict[str, Any]] = []
         self.recorded: set[tuple[str, str]] = set()
+        self.fetched_urls: set[str] = set()  # fetched pages recorded (the page balance)
         # (site, role) of the requests that failed in a way that may hide a page (not a
         # 4xx: that page is not there): listing.py asks whether a crawl read a site's
         # whole listing.
@@ -97,29 +109,43 @@ class FailureLog:
         status: int | None = None,
         detail: str | None = None,
         referer: str | None = None,
+        fetched: bool = False,
+        pages: int = 1,
     ) -> None:
         """Record that ``url`` was not archived, for ``reason`` (a key of REASONS).
 
-        The same URL is recorded once per reason and crawl.
+        The same URL is recorded once per reason and crawl. ``fetched``: a page the crawl
+        downloaded (``pages`` of them, for a multi-page article) ends here; each URL counts
+        once in ``archive/pages/failed``, the failures side of the crawl's page balance.
         """
+        role = None
         if isinstance(url, Request):
             request = url
             url = request.url
+            role = request.meta.get(ROLE)
             gone = reason == "http-error" and status is not None and 400 <= status < 500
             if kind_of(reason) == ERROR and not gone:
                 self.failed_roles.add((request.meta.get(SITE), request.meta.get(ROLE)))
             if referer is None:
                 referer = _referer_of(request)
+        if fetched and url not in self.fetched_urls:
+            self.fetched_urls.add(url)
+            self.stats.inc_value("archive/pages/failed", pages)
         if (url, reason) in self.recorded:
             return
         self.recorded.add((url, reason))
         kind = kind_of(reason)
         self.stats.inc_value(f"archive/failures/{kind}")
         self.stats.inc_value(f"archive/failures/reason/{reason}")
+        # A followed link that is not there (404, 410) is routine on real sites, by the
+        # thousand: one warning at the end sums them up (spider_closed). A start URL's is not.
+        gone = reason == "http-error" and status in GONE_STATUSES and role != "start"
+        if gone:
+            self.stats.inc_value("archive/failures/gone")
         # The detail quotes the site (headers, messages): kept printable, in the log and
         # in the table `stats` prints.
         detail = printable(detail) if detail else None
-        log = logger.warning if kind == ERROR else logger.info
+        log = logger.warning if kind == ERROR and not gone else logger.info
         log("Not archived (%s%s): %s%s", reason, f" {status}" if status else "", printable(url),
             f" - {detail}" if detail else "")
         self.buffer.append({
@@ -152,6 +178,10 @@ class FailureLog:
                 logger.error("Could not record %d failures in %s: %s", len(batch), self.db_path, exc)
 
     def spider_closed(self, reason: str) -> None:
+        gone = self.stats.get_value("archive/failures/gone", 0)
+        if gone:
+            logger.warning("%d link%s answered 404 or 410: see failures (reason http-error; the referer column "
+                           "names the page that linked each)", gone, "" if gone == 1 else "s")
         self.flush()
         if self.db is not None:
             self.db.close()

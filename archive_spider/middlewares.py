@@ -1,4 +1,4 @@
-"""Downloader middlewares: incremental fetching.
+"""Downloader middlewares: incremental fetching, and the crawl's page cap.
 
 IncrementalMiddleware is the one place where the crawl asks the archive what it already
 has (through listing.ArchiveKnowledge, which the spider shares). A request for an
@@ -6,6 +6,10 @@ article the archive holds is skipped, sent as a conditional request
 or sent in full, as the revisit policy (ARCHIVE_REVISIT, see revisit.py) decides; a 304 Not
 Modified answer ends there, counted. Index pages, feeds and sitemaps are always fetched, so
 new articles are found.
+
+PageCapMiddleware holds a crawl to ``--max-pages`` (ARCHIVE_MAX_PAGES): it counts the pages
+sent to the download (not robots.txt, redirects or retries of one page) and refuses every
+request after the cap, so a crawl fetches at most that many pages, whatever its concurrency.
 """
 
 from __future__ import annotations
@@ -32,6 +36,11 @@ def health_canary(crawler, url: str) -> bool:
     """Whether health.py wants this known article fetched anyway, as a canary."""
     recorder = getattr(crawler, "_archive_health", None)
     return recorder is not None and recorder.take_canary(url)
+
+
+class KnownArticle(IgnoreRequest):
+    """An article request ended because the archive holds the article: skipped by the
+    revisit policy, or answered 304 Not Modified."""
 
 
 class IncrementalMiddleware:
@@ -80,7 +89,7 @@ class IncrementalMiddleware:
             decision = revisit.FULL
         if decision == revisit.SKIP:
             self.stats.inc_value("archive/known_skipped")
-            raise IgnoreRequest(f"already archived: {request.url}")
+            raise KnownArticle(f"already archived: {request.url}")
         self.stats.inc_value("archive/revisited")
         if decision == revisit.CONDITIONAL:
             for name, value in revisit.conditional_headers(known).items():
@@ -97,7 +106,7 @@ class IncrementalMiddleware:
             self.stats.inc_value("archive/not_modified")
             self.crawler.signals.send_catch_log(
                 revisit.article_not_modified, url=normalise_url(request.url), fetch=fetch)
-            raise IgnoreRequest(f"not modified: {request.url}")
+            raise KnownArticle(f"not modified: {request.url}")
         if 200 <= response.status < 300:
             sent = request.meta.get(CONDITIONAL)
             if sent is not None and self._validators_ignored(sent, fetch):
@@ -117,3 +126,42 @@ class IncrementalMiddleware:
         if sent.get("http_etag") and got.get("http_etag"):
             return sent["http_etag"].removeprefix("W/") == got["http_etag"].removeprefix("W/")
         return bool(sent.get("http_last_modified")) and sent.get("http_last_modified") == got.get("http_last_modified")
+
+
+class PageCapReached(IgnoreRequest):
+    """A request refused because the crawl has fetched its ``--max-pages``."""
+
+
+class PageCapMiddleware:
+    """Refuses every page request after ARCHIVE_MAX_PAGES of them (0: no cap).
+
+    Counted where requests leave for the download, after the incremental and robots.txt
+    rules have skipped what they skip, so in-flight requests cannot overshoot the cap as
+    Scrapy's CLOSESPIDER_PAGECOUNT (counted on responses) does. The crawl then ends when
+    what was fetched is processed; its status is ``limit``."""
+
+    def __init__(self, crawler, cap: int):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.cap = cap
+        self.sent = 0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler, crawler.settings.getint("ARCHIVE_MAX_PAGES"))
+
+    def process_request(self, request):
+        if not self.cap or request.meta.get("dont_obey_robotstxt") or request.meta.get("retry_times") \
+                or request.meta.get("redirect_times"):
+            return None  # robots.txt, or one more try at a page already counted
+        if self.sent < self.cap:
+            self.sent += 1
+            return None
+        if not self.stats.get_value("archive/page_cap_reached"):
+            self.stats.set_value("archive/page_cap_reached", 1)
+            logger.info("Fetched %d pages (ARCHIVE_MAX_PAGES): no more requests", self.cap)
+        self.stats.inc_value("archive/refused/max_pages")
+        listing = getattr(self.crawler.spider, "listing", None)
+        if listing is not None:
+            listing.cut_short(request.meta.get(SITE), "--max-pages")
+        raise PageCapReached(f"page cap of {self.cap} reached: {request.url}")

@@ -17,12 +17,12 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from archive_spider import boilerplate, revisit, storage, warc
-from archive_spider.writeguard import REASON as WRITE_FAILED
-from archive_spider.writeguard import WriteGuard, is_disk_failure
 from archive_spider.extraction import teaser_matches
 from archive_spider.failures import FailureLog
 from archive_spider.items import ArticleItem
 from archive_spider.wordcount import count_words_any_script
+from archive_spider.writeguard import REASON as WRITE_FAILED
+from archive_spider.writeguard import WriteGuard, is_disk_failure
 
 logger = logging.getLogger(__name__)
 
@@ -33,23 +33,18 @@ class ValidatePipeline:
     In a crawl each is recorded in ``failures`` (``too-short``, with the extraction's
     warnings: ``not-html`` says the page could not be read as HTML at all)."""
 
-    def __init__(self, crawler, min_words: int, failures: FailureLog | None = None):
+    def __init__(self, crawler, min_words: int):
+        self.crawler = crawler
         self.stats = crawler.stats
         self.min_words = min_words
-        self.failures = failures
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, crawler.settings.getint("ARCHIVE_MIN_WORDS"), FailureLog.of(crawler))
+        return cls(crawler, crawler.settings.getint("ARCHIVE_MIN_WORDS"))
 
-    def drop(self, adapter: ItemAdapter, why: str) -> None:
-        url = adapter["url"]
-        if self.failures is None:
-            self.stats.inc_value("archive/skipped")
-        else:  # counted as skipped by the failure log
-            warnings = ", ".join(adapter.get("extraction_warnings") or [])
-            self.failures.record(url, "too-short", detail=f"{why}{f' (extraction: {warnings})' if warnings else ''}")
-        raise DropItem(f"{why} at {url}", log_level="DEBUG")  # the failures row says it
+    def drop(self, item: ArticleItem, why: str) -> None:
+        warnings = ", ".join(ItemAdapter(item).get("extraction_warnings") or [])
+        drop(self.crawler, item, "too-short", f"{why}{f' (extraction: {warnings})' if warnings else ''}")
 
     def process_item(self, item: ArticleItem):
         adapter = ItemAdapter(item)
@@ -58,11 +53,25 @@ class ValidatePipeline:
         words = adapter.get("word_count") or 0
         if words < self.min_words:
             words = max(words, count_words_any_script(adapter.get("text")))
+        # counted in crawls.skipped through the failure (or archive/skipped outside a crawl)
         if not (adapter.get("text") or "").strip():
-            self.drop(adapter, "no article text")
+            self.drop(item, "no article text")
         if words < self.min_words:
-            self.drop(adapter, f"only {words} words (ARCHIVE_MIN_WORDS={self.min_words})")
+            self.drop(item, f"only {words} words (ARCHIVE_MIN_WORDS={self.min_words})")
         return item
+
+
+def drop(crawler, item: ArticleItem, reason: str, detail: str):
+    """Record the item's pages in ``failures`` and drop it (at INFO level: these are
+    routine). The distributed ingester validates items outside any crawl (no signals):
+    it only drops them."""
+    adapter = ItemAdapter(item)
+    if getattr(crawler, "signals", None) is not None:
+        FailureLog.of(crawler).record(adapter["url"], reason, detail=detail, fetched=True,
+                                      pages=adapter.get("pages") or 1)
+    elif reason != "duplicate":
+        crawler.stats.inc_value("archive/skipped")
+    raise DropItem(f"{detail}: {adapter['url']}", log_level="INFO")
 
 
 class DedupePipeline:
@@ -74,6 +83,7 @@ class DedupePipeline:
     """
 
     def __init__(self, crawler):
+        self.crawler = crawler
         self.stats = crawler.stats
         self.seen_urls: set[str] = set()
 
@@ -86,7 +96,7 @@ class DedupePipeline:
         urls = {adapter["url"], adapter.get("canonical_url")} - {None}
         if urls & self.seen_urls:
             self.stats.inc_value("archive/duplicates")
-            raise DropItem(f"already archived in this crawl: {adapter['url']}")
+            drop(self.crawler, item, "duplicate", "already archived in this crawl")
         self.seen_urls |= urls
         return item
 
@@ -171,6 +181,7 @@ class StorePipeline:
             return item
         record = ItemAdapter(item).asdict()
         record.update(self.fetches.pop(record["url"], {}))
+        self.stats.inc_value("archive/pages/archived", record.get("pages") or 1)
         self.summaries[record["url"]] = hash(record.get("summary"))
         self.buffer.append(record)
         self.note_waiting()
@@ -292,7 +303,7 @@ def crawl_status(reason: str, stats: dict) -> str:
     if stats.get("archive/start_failed", 0) and stats.get("archive/start_failed") >= stats.get("archive/start_urls", 1):
         return "failed"
     if reason == "finished":
-        return "ok"
+        return "limit" if stats.get("archive/page_cap_reached") else "ok"
     if reason.startswith("closespider_"):
         return "limit"
     return reason
@@ -309,13 +320,20 @@ def crawl_counts(stats: dict) -> dict[str, int]:
     )
     return {
         "requests": stats.get("downloader/request_count", 0),
-        "pages": stats.get("response_received_count", 0),
+        # Pages fetched (final answers, robots.txt and 304s apart) = archived + listing
+        # pages read + pages in failures: the crawl's page balance.
+        "pages": stats.get("archive/pages/fetched", stats.get("response_received_count", 0)),
+        "pages_archived": stats.get("archive/pages/archived", 0),
+        "pages_listing": stats.get("archive/pages/listing", 0),
+        "pages_failed": stats.get("archive/pages/failed", 0),
         "new": stats.get("archive/new", 0),
         "updated": stats.get("archive/updated", 0),
         "unchanged": stats.get("archive/unchanged", 0),
         "not_modified": stats.get("archive/not_modified", 0),
+        # a second copy in one crawl is a failures row (its page is accounted for) but
+        # counted once, as a duplicate
         "skipped": (stats.get("archive/skipped", 0) + stats.get("archive/known_skipped", 0)
-                    + stats.get("archive/failures/skipped", 0)),
+                    + stats.get("archive/failures/skipped", 0) - stats.get("archive/failures/reason/duplicate", 0)),
         "duplicates": stats.get("archive/duplicates", 0),
         "errors": errors,
     }

@@ -124,19 +124,21 @@ class ResponseCheckMiddleware:
 
     def drop(self, request: Request, reason: str, **details) -> None:
         request.meta[FAILURE_REASON] = reason
-        self.failures.record(request, reason, **details)
+        self.failures.record(request, reason, fetched=True, **details)
         raise IgnoreRequest(f"{reason}: {request.url}")
 
     def process_response(self, request: Request, response: Response):
         if _is_robots_txt(request):
             return response  # RobotsTxtMiddleware's own request: a missing one is normal
         status = response.status
+        if status != 304:  # a final answer (redirects and retries are behind): a page fetched
+            self.stats.inc_value("archive/pages/fetched")
         if status >= 400:
             reason = "rate-limited" if status == 429 else "http-error"
             request.meta[FAILURE_REASON] = reason
             retry_after = response.headers.get("Retry-After")
             detail = f"Retry-After: {retry_after.decode('latin-1', 'replace')[:60]}" if retry_after else None
-            self.failures.record(request, reason, status=status, detail=detail)
+            self.failures.record(request, reason, status=status, detail=detail, fetched=True)
             return response
         if status >= 300 and status != 304:
             # A redirect RedirectMiddleware did not follow: to file:, ftp:... or nowhere.
@@ -146,6 +148,8 @@ class ResponseCheckMiddleware:
                 self.drop(request, "blocked-scheme", status=status, detail=f"redirect to {location[:200]}")
             if not location:
                 self.drop(request, "http-error", status=status, detail="redirect without a Location")
+            self.failures.record(request, "http-error", status=status, fetched=True,
+                                 detail=f"redirect to {location[:200]} not followed")
             return response
         if status >= 300 or request.method == "HEAD":
             return response  # 304 Not Modified: the incremental logic's business

@@ -73,6 +73,8 @@ DOWNLOADER_MIDDLEWARES = {
     # The bytes as the server sent them, with their Content-Type: after decompression (590)
     # and retries (550), before ResponseCheckMiddleware (540) re-encodes the page as UTF-8.
     "archive_spider.warc.WarcMiddleware": 545,
+    # Last before the download: what it counts is what is fetched (ARCHIVE_MAX_PAGES).
+    "archive_spider.middlewares.PageCapMiddleware": 990,
 }
 
 EXTENSIONS = {
@@ -102,7 +104,14 @@ ARCHIVE_BOILERPLATE_MIN_PAGES = 4
 ARCHIVE_ALLOWED_HOSTS = []
 # Pages of one multi-page article followed at most.
 ARCHIVE_MAX_ARTICLE_PAGES = 20
-# Stop after fetching this many pages in all (0: no limit); `crawl --max-pages`.
+# Which links a crawl follows (sites.toml ``scope`` overrides it per site): "prefix"
+# follows a link found on a page only under the folder of a start URL (``/blog/`` for
+# https://example.com/blog/), except the article links of the index pages, feeds and
+# sitemaps read, which are followed anywhere on the site; "host" follows links anywhere
+# on the site's hosts. A crawl started from the front page is the same either way.
+ARCHIVE_SCOPE = "prefix"
+# Fetch at most this many pages in all, then stop (0: no limit); `crawl --max-pages`.
+# robots.txt files, redirects and retries of a page are not counted.
 ARCHIVE_MAX_PAGES = 0
 # Revisit policy for articles already in the archive (see revisit.py): "conditional"
 # asks the site with If-None-Match / If-Modified-Since and counts 304s; "never" skips

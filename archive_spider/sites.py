@@ -35,7 +35,11 @@ from cssselect.parser import SelectorError
 
 from archive_spider.urls import normalise_url, same_site
 
-SITE_KEYS = ("start_urls", "allowed_hosts", "include", "exclude", "discover", "selectors", "limits")
+SITE_KEYS = ("start_urls", "allowed_hosts", "include", "exclude", "discover", "scope", "selectors", "limits")
+# Crawl scopes (ARCHIVE_SCOPE, a site's ``scope``): ``prefix`` follows a link found on a
+# page only under the folder of a start URL, except the article links of the listings
+# read; ``host`` follows links anywhere on the site's hosts.
+SCOPES = ("prefix", "host")
 SELECTOR_KEYS = ("article_links", "next_page", "body", "title", "author", "date")
 LIMIT_KEYS = ("max_pages", "max_depth", "delay", "stale_index_pages", "max_sitemaps", "max_sitemap_urls",
               "max_links_per_page")
@@ -133,6 +137,7 @@ class SiteConfig:
     discover: bool = False
     selectors: SiteSelectors = field(default_factory=SiteSelectors)
     limits: SiteLimits = field(default_factory=SiteLimits)
+    scope: str | None = None  # one of SCOPES; None: ARCHIVE_SCOPE
 
     def allows(self, url: str) -> bool:
         """Whether a link to ``url`` may be followed: on the site's hosts, matching an
@@ -212,9 +217,38 @@ def parse_site(name: str, table: Any, source: str) -> SiteConfig:
     discover = table.get("discover", False)
     if not isinstance(discover, bool):
         fail("discover", f"must be true or false, not {discover!r}")
+    scope = table.get("scope")
+    if scope is not None:
+        try:
+            scope = parse_scope(scope)
+        except ValueError as exc:
+            fail("scope", str(exc))
     selectors = parse_selectors(table.get("selectors", {}), where)
     limits = parse_limits(table.get("limits", {}), where)
-    return SiteConfig(name, tuple(start_urls), all_hosts, include, exclude, discover, selectors, limits)
+    return SiteConfig(name, tuple(start_urls), all_hosts, include, exclude, discover, selectors, limits, scope)
+
+
+def parse_scope(value: Any) -> str:
+    """A crawl scope, one of SCOPES; ValueError saying which are known."""
+    if value not in SCOPES:
+        raise ValueError(f"must be one of {', '.join(SCOPES)}, not {value!r}")
+    return value
+
+
+def scope_prefix(url: str) -> str:
+    """The folder a start URL stands for, as a path prefix: ``/blog/`` for ``/blog/``,
+    ``/blog/index.html`` and ``/blog`` (a last segment without a dot is a folder)."""
+    path = urlsplit(url).path or "/"
+    if path.endswith("/"):
+        return path
+    head, _, last = path.rpartition("/")
+    return path + "/" if "." not in last else head + "/"
+
+
+def under_prefix(url: str, prefixes: Iterable[str]) -> bool:
+    """Whether ``url``'s path lies in one of the folders ``prefixes`` (or names one)."""
+    path = urlsplit(url).path or "/"
+    return any(path.startswith(prefix) or path == prefix.rstrip("/") for prefix in prefixes)
 
 
 def check_keys(table: dict, known: tuple[str, ...], where: str, prefix: str) -> None:

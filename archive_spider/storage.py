@@ -55,6 +55,8 @@ ARTICLE_FIELDS = (
 
 CRAWL_COUNTS = (
     "requests", "pages", "new", "updated", "unchanged", "not_modified", "skipped", "duplicates", "errors",
+    # the page balance: pages = pages_archived + pages_listing + pages_failed
+    "pages_archived", "pages_listing", "pages_failed",
 )
 
 # What the last fetch of an article said, for the conditional request of the next one.
@@ -289,6 +291,14 @@ def _migration_9_listings(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_10_page_balance(db: sqlite_utils.Database) -> None:
+    # What became of each page a crawl fetched: archived, read as a listing, or recorded
+    # in failures (migration 1 builds crawls from CRAWL_COUNTS: a fresh archive has them).
+    for name in ("pages_archived", "pages_listing", "pages_failed"):
+        if name not in db["crawls"].columns_dict:
+            db["crawls"].add_column(name, int, not_null_default=0)
+
+
 # Figures of one crawl of one site (health.py computes them); dict and list values are JSON.
 SITE_HEALTH_COLUMNS: dict[str, type] = {
     "listed": int, "article_pages": int, "archived": int, "new": int, "dropped": int, "article_yield": float,
@@ -301,7 +311,7 @@ SITE_HEALTH_COLUMNS: dict[str, type] = {
 SITE_HEALTH_JSON = ("failures", "containers", "start_redirects", "start_statuses", "drift")
 
 
-def _migration_10_site_health(db: sqlite_utils.Database) -> None:
+def _migration_11_site_health(db: sqlite_utils.Database) -> None:
     # One row per crawl and site: what the crawl saw of the site, and what changed
     # against the site's earlier crawls (drift, a JSON list; flagged when not empty).
     db["site_health"].create(
@@ -324,7 +334,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_7_site_boilerplate,
     _migration_8_faster_search,
     _migration_9_listings,
-    _migration_10_site_health,
+    _migration_10_page_balance,
+    _migration_11_site_health,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -625,6 +636,12 @@ def revisit_state(db: sqlite_utils.Database, dates: bool = False) -> dict[str, d
         state[row["url"]] = known
         if row["canonical_url"]:
             state.setdefault(row["canonical_url"], known)
+    # Pages whose canonical URL held the same text, archived there (failures.py reason
+    # ``canonical:archived-as``, the detail naming that URL): known as that article.
+    for row in db.query("select url, detail from failures where reason = 'canonical:archived-as'"):
+        known = state.get(row["detail"])
+        if known is not None:
+            state.setdefault(row["url"], known)
     return state
 
 

@@ -29,9 +29,28 @@ def query(db_path, sql, params=()):
 
 
 def run_cli(*args, cwd=None, timeout=600, env=None):
-    """Run the real `archive-spider` command in a subprocess; returns CompletedProcess."""
-    return subprocess.run(
+    """Run the real `archive-spider` command in a subprocess; returns CompletedProcess.
+
+    After every crawl that ran, the page balance of its crawls row is checked: every page
+    it fetched was archived, read as a listing, or recorded in failures."""
+    result = subprocess.run(
         [sys.executable, "-m", "archive_spider", *map(str, args)],
         cwd=cwd or ROOT, capture_output=True, text=True, timeout=timeout,
         env={**os.environ, **(env or {})},
     )
+    args = [str(a) for a in args]
+    if args and args[0] == "crawl" and result.returncode == 0 and "--redis" not in args:
+        db_path = args[args.index("--db") + 1] if "--db" in args else os.path.join(cwd or ROOT, "db", "archive.db")
+        assert_page_balance(db_path)
+    return result
+
+
+def assert_page_balance(db_path) -> None:
+    """The last crawl's pages = archived + listing pages read + pages in failures."""
+    row = query(db_path, "select id, pages, pages_archived, pages_listing, pages_failed from crawls "
+                         "order by id desc limit 1")
+    assert row, f"no crawl recorded in {db_path}"
+    crawl_id, pages, archived, listing, failed = row[0]
+    assert pages == archived + listing + failed, (
+        f"crawl {crawl_id}: {pages} pages fetched != {archived} archived + {listing} listing + {failed} failed; "
+        f"failures: {query(db_path, 'select reason, url from failures where crawl_id = ?', [crawl_id])[:20]}")

@@ -251,7 +251,23 @@ def extract_title(tree: HtmlElement, linked: dict, meta: dict, site_name: str | 
     headings = [heading for heading in headings if heading]
     if not candidates:
         return headings[0] if headings else None
-    return strip_site_name(candidates[0], site_name, headings, lambda: read_home_link_names(tree))
+    title = strip_site_name(candidates[0], site_name, headings, lambda: read_home_link_names(tree))
+    return visible_title(title, headings)
+
+
+# Markup written into a title as text (``<title>A &lt;code&gt;b()&lt;/code&gt;</title>``).
+MARKUP_IN_TEXT_RE = re.compile(r"</?[A-Za-z][^<>]*>")
+
+
+def visible_title(title: str, headings: list[str]) -> str:
+    """``title`` as a reader sees it: a visible h1 that says the same (markup, case and
+    spacing apart) wins; else the title with any markup it holds as text taken out."""
+    plain = normalize_space(MARKUP_IN_TEXT_RE.sub("", title))
+    folded = plain.casefold()
+    for heading in headings:
+        if normalize_space(MARKUP_IN_TEXT_RE.sub("", heading)).casefold() == folded:
+            return heading
+    return plain or title
 
 
 def read_home_link_names(tree: HtmlElement) -> set[str]:

@@ -20,10 +20,12 @@ import scrapy
 from scrapy.http import HtmlResponse, Response
 
 from archive_spider import discovery, feeds, sites, storage
+from archive_spider.failures import FailureLog
 from archive_spider.extraction.heuristics import MAX_BOILERPLATE_BLOCKS
 from archive_spider.failures import FailureLog
 from archive_spider.items import ArticleItem
-from archive_spider.middlewares import ROLE, ROLE_ARTICLE
+from archive_spider.middlewares import ROLE, ROLE_ARTICLE, PageCapReached
+from archive_spider.spiders.outcomes import PageOutcomesMixin
 from archive_spider.spiders.routing import CONTINUATION_PRIORITY, SITE, SiteRoutingMixin
 from archive_spider.urls import normalise_url
 from archive_spider.workers import ExtractionFailed, ExtractionPool, extract_pages
@@ -56,7 +58,7 @@ def teaser_quality(link: discovery.ArticleLink) -> tuple[bool, bool, int]:
 NO_TEASER = teaser_quality(discovery.ArticleLink("", None, None, None))
 
 
-class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
+class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
     """Crawls article sites from their index pages, feeds and sitemaps into the archive.
 
     Arguments (``-a`` with ``scrapy crawl``): ``url`` / ``urls``: start URLs (index pages,
@@ -102,6 +104,7 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         spider.boilerplate_min_pages = crawler.settings.getint("ARCHIVE_BOILERPLATE_MIN_PAGES", 4)
         spider.db_path = crawler.settings.get("ARCHIVE_DB_PATH")
         spider.setup_sites(crawler)
+        spider.setup_outcomes(crawler)
         # Extraction runs in worker processes, so fetching goes on meanwhile (workers.py).
         spider.extraction_pool = ExtractionPool.from_crawler(crawler)
         return spider
@@ -121,17 +124,20 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
             self.learn_origin(site, response.url)
         source = feeds.detect_source(response.body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"))
         if source is not None:
+            self.read_as_listing(response.url)
             for output in self.parse_source(response, source):
                 yield output
             return
         if not isinstance(response, HtmlResponse):
-            self.crawler.stats.inc_value("archive/skipped")
-            logger.info("Not HTML, skipped: %s", response.url)
+            for output in self.not_archived(response, "not-html", "not a page"):
+                yield output
             return
         result = await self.process_page(response, self.hosts_for(response), extract=True)
         if result is None:
             if response.meta.get(ROLE) != ROLE_ARTICLE and site is not None:
                 self.listing.cut_short(site.name, "a worker failed on an index page")
+            for output in self.not_archived(response, "extraction-error", "the page analysis failed"):
+                yield output
             return
         analysis = self.apply_link_selectors(response, result.analysis)
         role = response.meta.get(ROLE)
@@ -142,24 +148,33 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         if analysis.kind == "article":
             for request in self.follow_article_links(response, analysis.article_links):
                 yield request
-            handled, requests = self.follow_canonical(response, analysis)
-            if handled:
-                for request in requests:
-                    yield request
-                return
             teaser = response.meta.get("teaser")
             pages = [(response.url, response.text)]
             async for output in self.continue_or_extract(response, analysis, pages, teaser, result):
                 yield output
             return
 
-        if role == ROLE_ARTICLE:
-            # Listed like an article, but the page says otherwise (an index, a form...).
+        if analysis.kind == "index" and role != ROLE_ARTICLE and not self.is_listed(response):
+            self.read_as_listing(response.url)
+            for output in self.resolve(self.requested_url(response), None, also=normalise_url(response.url)):
+                yield output  # pages that named this listing as their canonical URL
+            if discovery.is_article_shaped_url(normalise_url(response.url)):
+                # an article's URL, reached by a link no listing gave (a post's "next"
+                # link): an article if a listing lists it later (outcomes.py)
+                async for output in self.listed_or_not(response, analysis, read_as_listing=True):
+                    yield output
+        else:
+            # Linked like an article, or no listing, but not an article by its looks: archived
+            # all the same if the site's listing presents it as one (outcomes.py).
             self.crawler.stats.inc_value("archive/not_article")
-            logger.info("Listed as an article but is %s, not archived: %s", analysis.kind, response.url)
+            logger.info("Linked as %s but looks like %s: %s", role, analysis.kind, response.url)
+            async for output in self.listed_or_not(response, analysis):
+                yield output
         new_links = self.count_new_links(response, analysis.article_links)
         for request in self.follow_article_links(response, analysis.article_links):
             yield request
+        for output in self.listed_candidates(response, analysis.article_links):
+            yield output
         for request in self.index_requests(response, analysis.next_pages, new_links, analysis.section_links):
             yield request
 
@@ -169,6 +184,8 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         if not isinstance(response, HtmlResponse):
             pages = pages[:-1]
             analysis = None
+            FailureLog.of(self.crawler).record(response.url, "not-html", status=response.status, fetched=True,
+                                               detail="a later page of an article, not a page")
         else:
             result = await self.process_page(response, self.allowed_hosts)
             analysis = result.analysis if result is not None else None
@@ -210,11 +227,17 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
             self.count_boilerplate(result.article)
             item = self.make_item(pages, first_analysis, result.teaser, result.article)
             item.simhash = result.simhash
-            yield item
+            for output in self.settle(item, response):
+                yield output
             return
         item = await self.extract_item(pages, first_analysis, teaser)
         if item is not None:
-            yield item
+            for output in self.settle(item, response):
+                yield output
+        else:
+            FailureLog.of(self.crawler).record(pages[0][0], "extraction-error", fetched=True, pages=len(pages))
+            for output in self.resolve(normalise_url(pages[0][0]), None):
+                yield output
 
     def follow_article_links(self, response: Response, links: Iterable[discovery.ArticleLink]):
         yield from self.article_requests(response, links, self.forced_meta(response))
@@ -231,6 +254,9 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
     # --- errbacks -------------------------------------------------------------------------
 
     def start_failed(self, failure):
+        yield from self.page_failed(failure)
+        if failure.check(PageCapReached):
+            return  # a start URL past --max-pages: not asked for, not failed
         self.crawler.stats.inc_value("archive/start_failed")
         self.listing.cut_short(failure.request.meta.get(SITE), "a start URL failed")
         logger.error("Start URL failed: %s (%s)", failure.request.url, failure.getErrorMessage())
@@ -240,10 +266,14 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         """A later page of an article failed: archive what was collected, with a warning."""
         request = failure.request
         logger.warning("Article continuation failed: %s (%s)", request.url, failure.getErrorMessage())
-        item = await self.extract_item(request.meta["pages"], request.meta.get("first"), request.meta.get("teaser"),
+        pages = request.meta["pages"]
+        item = await self.extract_item(pages, request.meta.get("first"), request.meta.get("teaser"),
                                        warnings=["continuation-failed"])
         if item is not None:
-            yield item
+            for output in self.settle(item, failure.request):
+                yield output
+        else:
+            FailureLog.of(self.crawler).record(pages[0][0], "extraction-error", fetched=True, pages=len(pages))
 
     # --- items ----------------------------------------------------------------------------
 

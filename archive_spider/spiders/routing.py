@@ -36,7 +36,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
-from archive_spider import discovery, feeds, revisit, storage
+from archive_spider import discovery, feeds, revisit, sites, storage
 from archive_spider.failures import FailureLog
 from archive_spider.listing import ArchiveKnowledge, ListingPlan
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE, SITE
@@ -53,6 +53,7 @@ DEPTH = "archive_depth"  # links from a start URL (continuation pages do not cou
 STALE = "archive_stale"  # index pages in a row, up to this one, that brought nothing new
 FORCED = "archive_forced"  # listed by a site's article_links selector: archive it
 VIA_CANONICAL = "archive_via_canonical"  # asked for as another page's canonical URL
+SECTION = "archive_section"  # a section link of an index page (a menu's), not its next page
 SLOT_PREFIX = "archive-site:"
 
 # Scheduler priorities (higher goes first; within one, requests wait in the order they were
@@ -96,6 +97,10 @@ class SiteRoutingMixin:
         self.site_sitemaps: dict[str, int] = {}
         self.cuts: dict[tuple[str, str], int] = {}
         crawler.signals.connect(self.report_cuts, signal=signals.spider_closed)
+        self.default_scope = settings.get("ARCHIVE_SCOPE") or "prefix"
+        # the folders of each site's start URLs (scope "prefix"); after redirects too
+        self.scope_prefixes: dict[str, set[str]] = {
+            site.name: {sites.scope_prefix(url) for url in site.start_urls} for site in self.sites}
         self.origins: dict[str, tuple[str, str]] = {}
         self.discovery: dict[str, DiscoveryState] = {}
         self.fetched_starts: set[str] = set(self.start_urls)
@@ -162,6 +167,7 @@ class SiteRoutingMixin:
         redirects): other spellings of that host are requested this way from now on."""
         # Start requests bypass the duplicate filter: links back to them must not refetch.
         self.fetched_starts.add(normalise_url(url))
+        self.scope_prefixes.setdefault(site.name, set()).add(sites.scope_prefix(url))
         if site.name not in self.origins:
             parts = urlsplit(url)
             self.origins[site.name] = (parts.scheme, parts.netloc)
@@ -239,6 +245,9 @@ class SiteRoutingMixin:
         if not site.allows(url):
             stats.inc_value("archive/refused/pattern" if site.owns(url) else "archive/refused/offsite")
             return None
+        if not self.in_scope(site, url, response, role, meta):
+            stats.inc_value("archive/refused/scope")
+            return None
         depth = response.meta.get(DEPTH, 0) + 1
         max_depth = first_set(site.limits.max_depth, self.default_max_depth)
         if max_depth and depth > max_depth:
@@ -254,7 +263,22 @@ class SiteRoutingMixin:
             self.capped(site, "max_pages", url, 1, "the site's page cap was reached: this link and later ones "
                         "were not requested", referer=response.url)
             return None
+        if role == "index" and url in ArchiveKnowledge.of(self.crawler).state:
+            # an archived article, whatever the page that links it calls it: asked for
+            # as one, so the revisit policy applies (no full download of a known article)
+            role, errback = ROLE_ARTICLE, self.page_failed
         return self.make_request(site, url, role=role, depth=depth, stale=stale, meta=meta, errback=errback)
+
+    def in_scope(self, site: SiteConfig, url: str, response: Response, role: str, meta: dict | None) -> bool:
+        """Whether the site's scope lets the crawl follow ``url`` from ``response``: under
+        scope ``prefix``, a link under the folder of a start URL; an article link of a
+        listing page (index page, feed, sitemap) or a canonical URL anywhere on the site;
+        sitemaps and feeds a site announces. Under scope ``host``, any link."""
+        if (site.scope or self.default_scope) == "host" or role in (ROLE_SOURCE, ROLE_PROBE):
+            return True
+        if role == ROLE_ARTICLE and ((meta or {}).get(VIA_CANONICAL) or normalise_url(response.url) in self.listing_urls):
+            return True
+        return sites.under_prefix(url, self.scope_prefixes.get(site.name, ()))
 
     def make_request(self, site: SiteConfig, url: str, *, role: str, depth: int, stale: int = 0,
                      meta: dict | None = None, errback=None) -> scrapy.Request:
@@ -284,7 +308,8 @@ class SiteRoutingMixin:
             url = self.respell(link.url, site)
             if url != link.url:
                 link = dataclasses.replace(link, url=url)
-            request = self.site_request(response, url, role=ROLE_ARTICLE, meta={"teaser": link, **(extra_meta or {})})
+            request = self.site_request(response, url, role=ROLE_ARTICLE, meta={"teaser": link, **(extra_meta or {})},
+                                        errback=self.page_failed)
             if request is not None or url in self.fetched_starts or (site and url in self.site_requests.get(site.name, ())):
                 self.remember_teaser(link)
             if request is not None:
@@ -389,8 +414,10 @@ class SiteRoutingMixin:
                 response.url, "listing-stopped",
                 detail=f"{stale} index pages in a row without a new article (ARCHIVE_STALE_INDEX_PAGES={limit})")
             return
+        sections = set(sections)
         for url in urls:
-            request = self.site_request(response, url, role="index", stale=stale)
+            meta = {SECTION: True} if url in sections else None
+            request = self.site_request(response, url, role="index", stale=stale, meta=meta)
             if request is not None:
                 yield request
 
@@ -473,26 +500,6 @@ class SiteRoutingMixin:
         if whole:
             logger.info("Whole listing read for %d start URLs", len(whole))
 
-    def follow_canonical(self, response: Response, analysis) -> tuple[bool, list]:
-        """An article page whose on-site canonical names another article URL is treated
-        like a redirect: the canonical URL is archived instead (fetched, unless already
-        asked for), so the row's URL is the one the site calls canonical whatever link
-        led to it. Returns (handled, requests)."""
-        canonical = analysis.canonical_url
-        url = normalise_url(response.url)
-        if (not canonical or canonical == url or response.meta.get(VIA_CANONICAL)
-                or discovery.is_non_article_url(canonical) or discovery.page_base(canonical) == discovery.page_base(url)):
-            return False, []
-        site = self.site_of(response.url, response.meta)
-        canonical = self.respell(canonical, site)
-        self.crawler.stats.inc_value("archive/canonical_elsewhere")
-        if site and canonical in self.site_requests.get(site.name, ()):
-            return True, []  # the canonical URL is archived on its own
-        teaser = response.meta.get("teaser")
-        link = dataclasses.replace(teaser, url=canonical) if teaser else discovery.ArticleLink(canonical, None, None, None)
-        requests = list(self.article_requests(response, [link], {VIA_CANONICAL: True, DEPTH: response.meta.get(DEPTH, 0)}))
-        return bool(requests), requests
-
     # --- sources --------------------------------------------------------------------------
 
     def parse_source(self, response: Response, kind: str):
@@ -510,6 +517,7 @@ class SiteRoutingMixin:
                             f"the feed lists more than {cap} entries: the rest was not read")
             new_links = self.count_new_links(response, result.links)
             yield from self.article_requests(response, result.links)
+            yield from self.listed_candidates(response, result.links)
             if result.next_page:
                 yield from self.index_requests(response, [result.next_page], new_links)
         elif kind in feeds.SITEMAP_KINDS:
@@ -566,6 +574,7 @@ class SiteRoutingMixin:
     def sitemap_articles(self, response: Response, links: list):
         self.count_new_links(response, links)  # listed: index pages listing only these are stale
         yield from self.article_requests(response, links)
+        yield from self.listed_candidates(response, links)
 
     def discover_feeds(self, response: Response, analysis) -> list:
         """The feeds a start page announces, for sites crawled with ``discover``."""
