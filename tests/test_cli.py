@@ -155,7 +155,9 @@ def test_a_start_url_that_fails_is_one_error_line(tmp_path):
     assert len(warnings) == 1 and f"Not archived (http-error 404): {site.url}/gone/" in warnings[0]
     assert summary[0].startswith("crawl 2 ok:")
     db = storage.open_db(tmp_path / "archive.db")
-    assert [r[0] for r in db.execute("select reason from failures order by id")] == ["http-error", "http-error"]
+    # the front page is fetched and read: neither an article nor a listing, and said so
+    assert [r[0] for r in db.execute("select reason from failures order by id")] == [
+        "http-error", "http-error", "not-article:other"]
 
 
 def test_a_start_url_whose_host_does_not_exist_is_one_error_line_at_once(tmp_path):

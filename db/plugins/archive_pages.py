@@ -52,8 +52,6 @@ DATASETTE_INLINE_SCRIPTS = ("_close_open_menus.html",)
 
 def datasette_script_hashes() -> list[str]:
     """CSP sources ('sha256-...') of the inline scripts of DATASETTE_INLINE_SCRIPTS."""
-    import base64
-    import hashlib
     from pathlib import Path
 
     import datasette
@@ -65,21 +63,45 @@ def datasette_script_hashes() -> list[str]:
             text = path.read_text(encoding="utf-8")
         except OSError:
             continue
-        for script in re.findall(r"<script>(.*?)</script>", text, flags=re.S):
-            digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
-            sources.append(f"'sha256-{digest}'")
+        sources += [script_hash(script) for script in re.findall(r"<script>(.*?)</script>", text, flags=re.S)]
     return sources
 
 
-# What an article page may load: its own stylesheet and Datasette's static scripts, images
-# from anywhere (articles embed them), no inline script but Datasette's own, no plugins,
-# no frames.
-ARTICLE_PAGE_CSP = (
-    "default-src 'self'; script-src 'self' " + " ".join(datasette_script_hashes()) + "; "
-    "style-src 'self' 'unsafe-inline'; "
-    "img-src * data:; media-src *; object-src 'none'; frame-src 'none'; "
-    "base-uri 'none'; form-action 'self'"
-)
+def script_hash(script: str) -> str:
+    """The CSP source ('sha256-...') that lets exactly this inline script run."""
+    import base64
+    import hashlib
+
+    return f"'sha256-{base64.b64encode(hashlib.sha256(script.encode('utf-8')).digest()).decode()}'"
+
+
+async def plugin_script_hashes(datasette, database: str) -> list[str]:
+    """CSP sources of the inline scripts installed plugins add to an article page
+    (Datasette's extra_body_script hook, asked as its row page asks it): code the
+    publisher installed, so it may run; text from an article never can."""
+    from datasette.plugins import pm
+    from datasette.utils import await_me_maybe
+
+    sources = []
+    for extra in pm.hook.extra_body_script(template="row.html", database=database, table="articles",
+                                           columns=None, view_name="row", request=None, datasette=datasette):
+        extra = await await_me_maybe(extra)
+        script = extra.get("script") if isinstance(extra, dict) else extra
+        if script:
+            sources.append(script_hash(str(script)))
+    return sources
+
+
+def article_page_csp(extra_sources: list[str]) -> str:
+    """What an article page may load: its own stylesheet and Datasette's static scripts,
+    images from anywhere (articles embed them), no inline script but Datasette's own and
+    its plugins' (``extra_sources``), no plugins, no frames."""
+    return (
+        "default-src 'self'; script-src 'self' " + " ".join(datasette_script_hashes() + extra_sources) + "; "
+        "style-src 'self' 'unsafe-inline'; "
+        "img-src * data:; media-src *; object-src 'none'; frame-src 'none'; "
+        "base-uri 'none'; form-action 'self'"
+    )
 # /<database>/articles/<primary key>, the row page (and its .json twin, harmlessly).
 ARTICLE_PAGE_PATH = re.compile(r"^/[^/]+/articles/[^/]+$")
 # The articles table page (HTML only: .json and .csv keep every column).
@@ -503,12 +525,12 @@ async def not_found(send) -> None:
     await send({"type": "http.response.body", "body": b"Not found.\n"})
 
 
-def with_csp(send):
+def with_csp(send, policy: str):
     """``send`` with the article page's Content-Security-Policy added to the response."""
     async def send_with_csp(event):
         if event["type"] == "http.response.start":
             headers = [h for h in event.get("headers", []) if h[0].lower() != b"content-security-policy"]
-            headers.append((b"content-security-policy", ARTICLE_PAGE_CSP.encode()))
+            headers.append((b"content-security-policy", policy.encode()))
             event = {**event, "headers": headers}
         await send(event)
 
@@ -517,6 +539,8 @@ def with_csp(send):
 
 @hookimpl
 def asgi_wrapper(datasette):
+    policies: dict[str, str] = {}  # the article page's CSP, per database
+
     def wrap(app):
         async def archive_pages(scope, receive, send):
             if scope.get("type") != "http":
@@ -542,7 +566,10 @@ def asgi_wrapper(datasette):
                 query_string, added = with_list_defaults(query_string)
                 scope = {**scope, "query_string": query_string.encode("latin-1"), "archive_added": added}
             if ARTICLE_PAGE_PATH.match(path):
-                send = with_csp(send)
+                database = path.split("/")[1]
+                if database not in policies:  # the plugins are fixed once Datasette runs
+                    policies[database] = article_page_csp(await plugin_script_hashes(datasette, database))
+                send = with_csp(send, policies[database])
             await app(scope, receive, send)
 
         return archive_pages
