@@ -26,6 +26,7 @@ holds what spans pages:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import re
 from urllib.parse import urlsplit, urlunsplit
@@ -516,9 +517,11 @@ class SiteRoutingMixin:
             yield from self.read_sitemap(response, hosts)
         elif kind == feeds.SOURCE_ROBOTS:
             text = response.body.decode("utf-8", "replace")
-            sitemaps = feeds.parse_robots_sitemaps(text, response.url, hosts)
-            yield from self.sitemap_requests(response, sitemaps)
-            yield from self.discovery_step_done(response, found_sitemaps=bool(sitemaps))
+            sitemaps = feeds.iter_robots_sitemaps(text, response.url, hosts)
+            first = next(sitemaps, None)
+            if first is not None:
+                yield from self.sitemap_requests(response, itertools.chain([first], sitemaps))
+            yield from self.discovery_step_done(response, found_sitemaps=first is not None)
             return
         if response.meta.get(ROLE) in (ROLE_PROBE, "start"):
             yield from self.discovery_step_done(response, found_sitemaps=kind in feeds.SITEMAP_KINDS,
