@@ -91,7 +91,6 @@ class SiteRoutingMixin:
         settings = crawler.settings
         self.default_max_depth = settings.getint("ARCHIVE_MAX_DEPTH")
         self.default_stale_pages = settings.getint("ARCHIVE_STALE_INDEX_PAGES")
-        self.default_site_max_pages = settings.getint("ARCHIVE_SITE_MAX_PAGES")
         self.default_caps = {name: settings.getint(setting) for name, (setting, _, _) in CAPS.items()}
         # sitemaps requested per site; what each cap cut, per (site, limit)
         self.site_sitemaps: dict[str, int] = {}
@@ -270,7 +269,7 @@ class SiteRoutingMixin:
         requested = self.site_requests.setdefault(site.name, set())
         if url in requested:
             return True
-        cap = first_set(site.limits.max_pages, self.default_site_max_pages)
+        cap = self.cap_of(site, "max_pages")
         if cap and len(requested) >= cap:
             return False
         requested.add(url)
