@@ -158,10 +158,15 @@ def redis_options(fn):
               help="A live progress line on standard error.  [default: on when it is a terminal]")
 @click.option("--workers", "extract_workers", type=click.IntRange(min=0),
               help="Worker processes for discovery and extraction. Default: one per core; 0 runs them inline.")
+@click.option("--render", type=click.Choice(["never", "auto", "always"], case_sensitive=False),
+              help="Pages that need JavaScript: 'auto' renders a page in Chromium when its HTML shows it "
+                   "needs it (an empty app shell, a <noscript> asking for JavaScript, a 'Load more' "
+                   "listing) and every later page of a site that does; 'always' renders every page; "
+                   "'never' fetches over HTTP only. Needs archive-spider[render].  [default: never]")
 @redis_options
 def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, allowed_hosts, timeout,
-          setting_pairs, verbose, log_file, revisit, full_listing, wait, progress, extract_workers, redis_url, redis_key,
-          idle_timeout, lease):
+          setting_pairs, verbose, log_file, revisit, full_listing, wait, progress, extract_workers, render,
+          redis_url, redis_key, idle_timeout, lease):
     """Crawl article sites from their index pages, feeds and sitemaps into the archive.
 
     URLS are index pages (front page, category pages), single articles, RSS/Atom feeds,
@@ -212,7 +217,7 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, concurrency, a
         log_level=("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
         config=config, sites=tuple(site_names), discover=discover, extra_settings=extra_settings,
         revisit=revisit, wait=wait, progress=progress,
-        extract_workers=extract_workers,
+        extract_workers=extract_workers, render=render.lower() if render else None,
     )
     if redis_url:
         from archive_spider.distributed import RedisConfig, run_worker

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings, default_settings
 
-from archive_spider import revisit
+from archive_spider import rendering, revisit
 
 
 class ConfigError(ValueError):
@@ -132,6 +132,12 @@ CHECKS: dict[str, Callable[[BaseSettings, str], str | None]] = {
     "ARCHIVE_REVISIT": _parsed_by(revisit.parse_policy),
     "ARCHIVE_FULL_LISTING_EVERY": _parsed_by(revisit.parse_duration),
     "ARCHIVE_ALLOWED_HOSTS": _hosts,
+    "ARCHIVE_RENDER": _parsed_by(rendering.parse_mode),
+    "ARCHIVE_RENDER_CONCURRENCY": _number(1, whole=True),
+    "ARCHIVE_RENDER_TIMEOUT": _number(1, whole=False),
+    "ARCHIVE_RENDER_MAX_MEMORY": _number(0, whole=True),
+    "ARCHIVE_RENDER_MAX_ROUNDS": _number(0, whole=True),
+    "ARCHIVE_RENDER_SAMPLE_PAGES": _number(0, whole=True),
 }
 
 

@@ -45,6 +45,8 @@ REASONS: dict[str, tuple[str, str]] = {
                                  "or went past ARCHIVE_MAX_DEPTH: the links of this page were not followed"),
     "download-error": (ERROR, "the download failed for another reason"),
     "extraction-error": (ERROR, "the article could not be extracted"),
+    "not-rendered": (ERROR, "the page needed a browser (--render) and could not be rendered: no browser, a "
+                            "timeout or a crash; it was read from its static HTML"),
 }
 
 # Failures written to the archive in one transaction.

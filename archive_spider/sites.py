@@ -33,9 +33,10 @@ import lxml.etree
 from cssselect import GenericTranslator
 from cssselect.parser import SelectorError
 
+from archive_spider.rendering import parse_mode
 from archive_spider.urls import normalise_url, same_site
 
-SITE_KEYS = ("start_urls", "allowed_hosts", "include", "exclude", "discover", "selectors", "limits")
+SITE_KEYS = ("start_urls", "allowed_hosts", "include", "exclude", "discover", "render", "selectors", "limits")
 SELECTOR_KEYS = ("article_links", "next_page", "body", "title", "author", "date")
 LIMIT_KEYS = ("max_pages", "max_depth", "delay", "stale_index_pages")
 SITE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -129,6 +130,7 @@ class SiteConfig:
     discover: bool = False
     selectors: SiteSelectors = field(default_factory=SiteSelectors)
     limits: SiteLimits = field(default_factory=SiteLimits)
+    render: str | None = None  # never, auto, always; None: the crawl's (--render)
 
     def allows(self, url: str) -> bool:
         """Whether a link to ``url`` may be followed: on the site's hosts, matching an
@@ -208,9 +210,17 @@ def parse_site(name: str, table: Any, source: str) -> SiteConfig:
     discover = table.get("discover", False)
     if not isinstance(discover, bool):
         fail("discover", f"must be true or false, not {discover!r}")
+    render = table.get("render")
+    if render is not None:
+        if not isinstance(render, str):
+            fail("render", f"must be one of never, auto, always, not {render!r}")
+        try:
+            render = parse_mode(render)
+        except ValueError as exc:
+            fail("render", str(exc))
     selectors = parse_selectors(table.get("selectors", {}), where)
     limits = parse_limits(table.get("limits", {}), where)
-    return SiteConfig(name, tuple(start_urls), all_hosts, include, exclude, discover, selectors, limits)
+    return SiteConfig(name, tuple(start_urls), all_hosts, include, exclude, discover, selectors, limits, render)
 
 
 def check_keys(table: dict, known: tuple[str, ...], where: str, prefix: str) -> None:

@@ -20,6 +20,7 @@ import scrapy
 from scrapy.http import HtmlResponse, Response
 
 from archive_spider import discovery, feeds, sites, storage
+from archive_spider.browser import setup_rendering
 from archive_spider.extraction.heuristics import MAX_BOILERPLATE_BLOCKS
 from archive_spider.items import ArticleItem
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
@@ -88,6 +89,7 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         self.used_teasers: dict[str, tuple[bool, bool, int]] = {}
         # Each site's known boilerplate paragraphs, read from the archive at first use.
         self.boilerplate: dict[str, frozenset[str]] = {}
+        self.renderer = None  # browser.Renderer, set by from_crawler when a site may be rendered
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -101,6 +103,8 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
         spider.boilerplate_min_pages = crawler.settings.getint("ARCHIVE_BOILERPLATE_MIN_PAGES", 4)
         spider.db_path = crawler.settings.get("ARCHIVE_DB_PATH")
         spider.setup_sites(crawler)
+        # Pages rendered in a browser when they need it (--render); None with "never".
+        spider.renderer = setup_rendering(crawler, spider.sites)
         # Extraction runs in worker processes, so fetching goes on meanwhile (workers.py).
         spider.extraction_pool = ExtractionPool.from_crawler(crawler)
         return spider
@@ -127,6 +131,8 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
             self.crawler.stats.inc_value("archive/skipped")
             logger.info("Not HTML, skipped: %s", response.url)
             return
+        if self.renderer is not None:  # --render: the page as a browser shows it, if it needs one
+            response = await self.renderer.maybe_render(response, site)
         result = await self.process_page(response, self.hosts_for(response), extract=True)
         if result is None:
             if response.meta.get(ROLE) != ROLE_ARTICLE and site is not None:
@@ -164,6 +170,8 @@ class ArticlesSpider(SiteRoutingMixin, scrapy.Spider):
 
     async def parse_continuation(self, response: Response):
         """Page 2, 3... of a multi-page article: collect it, then go on or extract."""
+        if self.renderer is not None and isinstance(response, HtmlResponse):
+            response = await self.renderer.maybe_render(response, self.site_of(response.url, response.meta))
         pages = response.meta["pages"] + [(response.url, response.text)]
         if not isinstance(response, HtmlResponse):
             pages = pages[:-1]

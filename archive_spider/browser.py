@@ -1,0 +1,402 @@
+"""Rendering pages in a real browser, through scrapy-playwright, when (and only when) needed.
+
+Installed by :func:`setup_rendering` only when some site of the crawl may be rendered
+(``ARCHIVE_RENDER`` or a site's ``render`` is ``auto`` or ``always``); with ``never``
+nothing here is loaded and Scrapy's own download handler fetches every page.
+
+Every page is first fetched over plain HTTP, through the usual middlewares (revisit
+policy, safety, failures, WARC). :meth:`Renderer.maybe_render` then decides
+(``rendering.py``) whether the page needs a browser; if so it renders it and hands the
+spider the rendered page in place of the static one, so the rendered DOM goes through the
+same discovery, extraction and storage as any page. The render is one more download
+through the engine (``engine.download_async``) and the same downloader middlewares:
+
+* the browser is fed the static body the crawl already holds for the page itself (no
+  second fetch of the document; the page's scripts and data requests do go to the site);
+* ``WarcMiddleware`` writes the rendered DOM as a WARC ``conversion`` record referring to
+  the page's ``response`` record;
+* listings (start and index pages) are expanded first: "Load more" clicked, or the page
+  scrolled, until no new links appear (``ARCHIVE_RENDER_MAX_ROUNDS``).
+
+Bounded cost: ``ARCHIVE_RENDER_CONCURRENCY`` browser contexts, one page each, at once;
+``ARCHIVE_RENDER_TIMEOUT`` per page; a context is closed (its renderer processes freed)
+whenever the browser's memory is over ``ARCHIVE_RENDER_MAX_MEMORY``. Images, media and
+fonts are not loaded, nor anything at an internal address other than the trusted start
+hosts'. The browser starts at the first page that needs it, never for a crawl that needs
+none; when it cannot start, or a page fails to render, the crawl goes on with the static
+page and records ``not-rendered`` in ``failures``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response
+
+from archive_spider import rendering
+from archive_spider.failures import FailureLog
+from archive_spider.middlewares import RENDERED, ROLE
+
+logger = logging.getLogger(__name__)
+
+# Roles of the pages expanded by clicking "Load more" / scrolling before they are read.
+LISTING_ROLES = ("start", "index")
+# Resource types the browser does not load: the DOM does not need them.
+SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
+# Waiting for more links after a click or a scroll, per round (milliseconds).
+SETTLE_MS = 1500
+# Seconds between two measurements of the browser's memory.
+MEMORY_CHECK_EVERY = 2.0
+# Browser flags for a crawler: no sandbox (containers, root), no GPU, nothing phoning home.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync", "--mute-audio",
+]
+HANDLER_PATH = "archive_spider.browser_handler.BrowserHandler"
+HANDLER_ATTRIBUTE = "_archive_browser_handler"
+MIDDLEWARE_PATH = "archive_spider.browser.RenderFailureMiddleware"
+
+
+class RenderFailed(IgnoreRequest):
+    """A page could not be rendered (the browser did not start, a timeout, a crash)."""
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    mode: str  # the crawl-wide mode; sites may say otherwise
+    concurrency: int
+    timeout: float  # seconds per page
+    max_memory_mb: int  # 0: no cap
+    max_rounds: int  # "Load more" clicks or scrolls per listing page
+    sample_pages: int
+    chromium: str
+
+    @classmethod
+    def from_settings(cls, settings) -> "RenderConfig":
+        return cls(
+            mode=rendering.parse_mode(settings.get("ARCHIVE_RENDER")),
+            concurrency=max(1, settings.getint("ARCHIVE_RENDER_CONCURRENCY")),
+            timeout=settings.getfloat("ARCHIVE_RENDER_TIMEOUT"),
+            max_memory_mb=settings.getint("ARCHIVE_RENDER_MAX_MEMORY"),
+            max_rounds=settings.getint("ARCHIVE_RENDER_MAX_ROUNDS"),
+            sample_pages=settings.getint("ARCHIVE_RENDER_SAMPLE_PAGES"),
+            chromium=settings.get("ARCHIVE_RENDER_CHROMIUM"),
+        )
+
+
+def setup_rendering(crawler, sites) -> "Renderer | None":
+    """Install rendering for a crawl whose sites may need it (from the spider's
+    ``from_crawler``, while settings may change); None when every site is ``never``."""
+    config = RenderConfig.from_settings(crawler.settings)
+    modes = {site.name: site.render or config.mode for site in sites}
+    if all(mode == rendering.NEVER for mode in modes.values()):
+        return None
+    renderer = Renderer(crawler, config, modes)
+    try:
+        import scrapy_playwright  # noqa: F401
+    except ImportError:
+        renderer.unavailable("scrapy-playwright is not installed (pip install 'archive-spider[render]')")
+        return renderer
+    settings = crawler.settings
+    if settings.frozen:
+        renderer.unavailable("settings were frozen before the spider could install the browser")
+        return renderer
+    handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
+    handlers.update(http=HANDLER_PATH, https=HANDLER_PATH)
+    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+    middlewares[MIDDLEWARE_PATH] = 990  # next to the download handler: sees its exceptions first
+    settings.setdict({
+        "DOWNLOAD_HANDLERS": handlers,
+        "DOWNLOADER_MIDDLEWARES": middlewares,
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": config.chromium, "headless": True, "args": CHROMIUM_ARGS,
+                                      "timeout": config.timeout * 1000},
+        "PLAYWRIGHT_MAX_CONTEXTS": config.concurrency,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 1,
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": config.timeout * 1000,
+        # a crashed browser is started again at the next page
+        "PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER": True,
+    }, priority="spider")
+    return renderer
+
+
+class Renderer:
+    """The spider's side: which pages to render, a pool of browser contexts to render
+    them in, and what each site has shown so far (``rendering.RenderMemory``)."""
+
+    def __init__(self, crawler, config: RenderConfig, modes: dict[str, str]):
+        self.crawler = crawler
+        self.config = config
+        self.modes = modes
+        self.memory = rendering.RenderMemory(sample=config.sample_pages)
+        self.why_unavailable: str | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._free_contexts = [f"render-{i}" for i in range(config.concurrency)]
+        for site, mode in modes.items():
+            if mode != rendering.NEVER:
+                logger.info("Rendering for site %s: %s", site, mode)
+
+    @property
+    def stats(self):
+        return self.crawler.stats  # set once the crawl starts, after the spider is made
+
+    @property
+    def failures(self) -> FailureLog:
+        return FailureLog.of(self.crawler)
+
+    def unavailable(self, why: str) -> None:
+        """No rendering for the rest of the crawl: pages that need it are recorded."""
+        if self.why_unavailable is None:
+            self.why_unavailable = why
+            logger.error("Pages that need a browser will not be rendered: %s", why)
+
+    def mode_of(self, site) -> str:
+        if site is None:
+            return self.config.mode
+        return self.modes.get(site.name, site.render or self.config.mode)
+
+    async def maybe_render(self, response: HtmlResponse, site) -> HtmlResponse:
+        """The page to read: ``response`` itself, or the page rendered in the browser when
+        the site's mode (and, under ``auto``, the page or the site's verdict) asks for it."""
+        mode = self.mode_of(site)
+        if mode == rendering.NEVER:
+            return response
+        name = site.name if site is not None else (urlsplit(response.url).hostname or "")
+        static = None
+        if mode == rendering.AUTO:
+            verdict = self.memory.verdict(name)
+            if verdict == rendering.STATIC:
+                return response
+            if verdict == rendering.UNDECIDED:
+                text = response.text
+                static = rendering.read_signals(text) if rendering.has_script(text) else None
+                decision = rendering.decide(static) if static is not None else rendering.NO_RENDER
+                if not decision.render:
+                    if self.memory.note_static(name) == rendering.STATIC:
+                        logger.info("Site %s reads without a browser: its pages are not rendered", name)
+                    return response
+                reason = decision.reason
+            else:
+                reason = "site"
+        else:
+            reason = "always"
+        self.stats.inc_value(f"archive/render/reason/{reason}")
+        rendered = await self.render(response, reason)
+        if rendered is None:
+            return response
+        if static is not None:
+            helped = rendering.rendering_helped(static, rendering.read_signals(rendered.text))
+            if self.memory.note_rendered(name, helped) == rendering.BROWSER and helped:
+                self.stats.inc_value("archive/render/sites_needing_browser")
+                logger.info("Site %s needs the browser: its pages are rendered from now on", name)
+        return rendered
+
+    async def render(self, response: HtmlResponse, reason: str) -> HtmlResponse | None:
+        """``response``'s page rendered in a browser context of the pool; None (recorded
+        as ``not-rendered``) when it could not be."""
+        if self.why_unavailable is not None:
+            self.failures.record(response.url, "not-rendered", detail=f"{reason}: {self.why_unavailable}")
+            return None
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.config.concurrency)
+        async with self._slots:
+            context = self._free_contexts.pop()
+            started = time.monotonic()
+            try:
+                rendered = await self.crawler.engine.download_async(self.render_request(response, context))
+            except Exception as exc:  # RenderFailed, or a middleware's refusal
+                return self.render_failed(response, reason, exc)
+            finally:
+                self._free_contexts.append(context)
+            handler = handler_of(self.crawler)
+            if handler is not None:
+                await handler.check_memory(context, self.config.max_memory_mb)
+        if not isinstance(rendered, HtmlResponse) or rendered.status != 200:
+            return self.render_failed(response, reason, f"the browser got {getattr(rendered, 'status', '?')}")
+        self.stats.inc_value("archive/render/pages")
+        self.stats.inc_value("archive/render/seconds", round(time.monotonic() - started, 3))
+        # the address the page was fetched at, whatever the app wrote into the location bar
+        return rendered.replace(url=response.url)
+
+    def render_failed(self, response: Response, reason: str, exc) -> None:
+        handler = handler_of(self.crawler)
+        if handler is not None and handler.launch_error is not None:
+            self.unavailable(f"the browser did not start ({handler.launch_error})")
+        detail = str(exc.__cause__ or exc) if isinstance(exc, BaseException) else str(exc)
+        self.stats.inc_value("archive/render/failed")
+        self.failures.record(response.url, "not-rendered", detail=f"{reason}: {detail.splitlines()[0][:300] if detail else type(exc).__name__}")
+        return None
+
+    def render_request(self, response: HtmlResponse, context: str) -> scrapy.Request:
+        """The download that renders ``response``'s page: the same meta (role, site,
+        teaser...), played in browser context ``context``."""
+        from scrapy_playwright.page import PageMethod
+
+        meta = {k: v for k, v in response.meta.items() if not k.startswith(("playwright", "download_", "archive_conditional"))}
+        timeout_ms = self.config.timeout * 1000
+        meta.update({
+            RENDERED: True,
+            "dont_retry": True,
+            "dont_redirect": True,
+            "playwright": True,
+            "playwright_context": context,
+            "playwright_context_kwargs": {"service_workers": "block", "java_script_enabled": True},
+            "playwright_page_init_callback": StaticDocument(response.url, response.body),
+            "playwright_page_goto_kwargs": {"wait_until": "networkidle", "timeout": timeout_ms},
+        })
+        if response.meta.get(ROLE) in LISTING_ROLES and self.config.max_rounds > 0:
+            meta["playwright_page_methods"] = [
+                PageMethod(expand_listing, self.config.max_rounds, SETTLE_MS, timeout_ms)]
+        return scrapy.Request(response.url, meta=meta, dont_filter=True, headers={"Referer": response.url})
+
+
+class StaticDocument:
+    """scrapy-playwright page-init callback: the browser's request for the page itself
+    is answered with the body the crawl fetched (decoded to UTF-8), so the DOM is built
+    from the bytes in the WARC and the site is not asked twice."""
+
+    def __init__(self, url: str, body: bytes):
+        self.url = url
+        self.body = body
+
+    async def __call__(self, page, request) -> None:
+        served = False
+
+        def is_document(url: str) -> bool:
+            return not served and url.split("#", 1)[0] == self.url.split("#", 1)[0]
+
+        async def fulfil(route, pw_request) -> None:
+            nonlocal served
+            if served or not pw_request.is_navigation_request():
+                await route.fallback()
+                return
+            served = True
+            await route.fulfill(status=200, headers={"content-type": "text/html; charset=utf-8"}, body=self.body)
+
+        await page.route(is_document, fulfil)
+
+
+# Runs in the page: clicks "Load more" (or scrolls, for infinite scroll) until a round
+# brings no new link, within maxRounds rounds and budgetMs. Controls that are links to
+# other pages are left alone: that is pagination, which discovery follows.
+EXPAND_LISTING_JS = r"""
+async ({maxRounds, settleMs, budgetMs, label}) => {
+  const started = Date.now();
+  const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+  const labelRe = new RegExp(label, "i");
+  const markerRe = /load[-_]?more|infinite[-_]?scroll|show[-_]?more[-_]?(posts|articles|stories)/i;
+  const countLinks = () => {
+    const seen = new Set();
+    for (const a of document.querySelectorAll("a[href]")) {
+      if (a.href.startsWith("http")) seen.add(a.href.split("#")[0]);
+    }
+    return seen.size;
+  };
+  const visible = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  const findButton = () => {
+    for (const el of document.querySelectorAll("button, a, [role=button], input[type=button]")) {
+      if (el.disabled || el.getAttribute("aria-disabled") === "true" || !visible(el)) continue;
+      if (el.tagName === "A") {
+        const href = (el.getAttribute("href") || "").trim().toLowerCase();
+        if (href && !href.startsWith("#") && !href.startsWith("javascript:")) continue;
+      }
+      const text = (el.innerText || el.value || "").replace(/\s+/g, " ").trim();
+      const named = [el.id, el.className && el.className.baseVal === undefined ? el.className : ""]
+        .concat(Object.keys(el.dataset).map(k => "data-" + k)).join(" ");
+      if ((text.length < 60 && labelRe.test(text)) || markerRe.test(named)) return el;
+    }
+    return null;
+  };
+  let before = countLinks(), rounds = 0, clicks = 0;
+  while (rounds < maxRounds && Date.now() - started < budgetMs) {
+    const button = findButton();
+    if (button) {
+      button.scrollIntoView({block: "center"});
+      button.click();
+      clicks += 1;
+    } else {
+      const bottom = document.documentElement.scrollHeight;
+      if (window.innerHeight + window.scrollY >= bottom - 2) break;  // nothing more to scroll
+      window.scrollTo(0, bottom);
+    }
+    rounds += 1;
+    let grew = false;
+    const until = Math.min(Date.now() + settleMs, started + budgetMs);
+    while (Date.now() < until) {
+      await sleep(50);
+      if (countLinks() > before) { grew = true; break; }
+    }
+    if (!grew) break;
+    await sleep(100);  // the rest of the batch
+    before = countLinks();
+  }
+  return {rounds, clicks, links: before};
+}
+"""
+
+
+async def expand_listing(page, max_rounds: int, settle_ms: int, budget_ms: float) -> dict:
+    """Expand a rendered listing in ``page`` (see EXPAND_LISTING_JS); returns the rounds,
+    clicks and links counted."""
+    label = rendering.LOAD_MORE_LABEL_RE.pattern
+    return await page.evaluate(EXPAND_LISTING_JS, {
+        "maxRounds": max_rounds, "settleMs": settle_ms, "budgetMs": budget_ms, "label": label})
+
+
+def handler_of(crawler):
+    """The crawl's BrowserHandler (browser_handler.py), once Scrapy has made it."""
+    return getattr(crawler, HANDLER_ATTRIBUTE, None)
+
+
+class RenderFailureMiddleware:
+    """Downloader middleware next to the download handler: any exception of a render is
+    a ``RenderFailed``, which no other middleware retries or records as a failed page
+    (the page was fetched; only its rendering failed, and the Renderer records that)."""
+
+    def process_exception(self, request, exception):
+        if request.meta.get(RENDERED) and not isinstance(exception, RenderFailed):
+            raise RenderFailed(f"render failed: {type(exception).__name__}") from exception
+        return None
+
+
+def browser_processes():
+    """The browser's processes: descendants of this process named like Chromium."""
+    try:
+        import psutil
+    except ImportError:
+        return []
+    try:
+        children = psutil.Process(os.getpid()).children(recursive=True)
+    except psutil.Error:
+        return []
+    found = []
+    for child in children:
+        try:
+            if "chrom" in child.name().lower():
+                found.append(child)
+        except psutil.Error:
+            continue
+    return found
+
+
+def browser_memory_mb() -> int | None:
+    """Memory of the browser's processes in MB (proportional set size: shared pages
+    counted once over the processes sharing them); None when it cannot be measured."""
+    processes = browser_processes()
+    if not processes:
+        return None
+    total = 0
+    for process in processes:
+        try:
+            info = process.memory_full_info()
+        except Exception:  # gone meanwhile, or no permission
+            continue
+        total += getattr(info, "pss", None) or info.rss
+    return total // (1024 * 1024)
