@@ -9,7 +9,9 @@ policy, safety, failures, WARC). :meth:`Renderer.maybe_render` then decides
 (``rendering.py``) whether the page needs a browser; if so it renders it and hands the
 spider the rendered page in place of the static one, so the rendered DOM goes through the
 same discovery, extraction and storage as any page. The render is one more download
-through the engine (``engine.download_async``) and the same downloader middlewares:
+through the same downloader middlewares, around scrapy-playwright's handler instead of
+Scrapy's HTTP handler (which keeps fetching every page, untouched; Playwright is not even
+imported before the first page to render):
 
 * the browser is fed the static body the crawl already holds for the page itself (no
   second fetch of the document; the page's scripts and data requests do go to the site);
@@ -30,6 +32,7 @@ page and records ``not-rendered`` in ``failures``.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import os
 import time
@@ -37,6 +40,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 
@@ -52,6 +56,8 @@ LISTING_ROLES = ("start", "index")
 SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
 # Waiting for more links after a click or a scroll, per round (milliseconds).
 SETTLE_MS = 1500
+# A page is drawn once none of its requests has been in flight for this long (ms).
+QUIET_MS = 300
 # Seconds between two measurements of the browser's memory.
 MEMORY_CHECK_EVERY = 2.0
 # Browser flags for a crawler: no sandbox (containers, root), no GPU, nothing phoning home.
@@ -59,9 +65,6 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--no-first-run", "--disable-sync", "--mute-audio",
 ]
-HANDLER_PATH = "archive_spider.browser_handler.BrowserHandler"
-HANDLER_ATTRIBUTE = "_archive_browser_handler"
-MIDDLEWARE_PATH = "archive_spider.browser.RenderFailureMiddleware"
 
 
 class RenderFailed(IgnoreRequest):
@@ -81,40 +84,40 @@ class RenderConfig:
     @classmethod
     def from_settings(cls, settings) -> "RenderConfig":
         return cls(
-            mode=rendering.parse_mode(settings.get("ARCHIVE_RENDER")),
-            concurrency=max(1, settings.getint("ARCHIVE_RENDER_CONCURRENCY")),
-            timeout=settings.getfloat("ARCHIVE_RENDER_TIMEOUT"),
-            max_memory_mb=settings.getint("ARCHIVE_RENDER_MAX_MEMORY"),
-            max_rounds=settings.getint("ARCHIVE_RENDER_MAX_ROUNDS"),
-            sample_pages=settings.getint("ARCHIVE_RENDER_SAMPLE_PAGES"),
-            chromium=settings.get("ARCHIVE_RENDER_CHROMIUM"),
+            mode=crawl_mode(settings),
+            concurrency=max(1, settings.getint("ARCHIVE_RENDER_CONCURRENCY", 2)),
+            timeout=settings.getfloat("ARCHIVE_RENDER_TIMEOUT", 30),
+            max_memory_mb=settings.getint("ARCHIVE_RENDER_MAX_MEMORY", 1024),
+            max_rounds=settings.getint("ARCHIVE_RENDER_MAX_ROUNDS", 20),
+            sample_pages=settings.getint("ARCHIVE_RENDER_SAMPLE_PAGES", rendering.DEFAULT_SAMPLE_PAGES),
+            chromium=settings.get("ARCHIVE_RENDER_CHROMIUM") or "/usr/bin/chromium",
         )
+
+
+def crawl_mode(settings) -> str:
+    """The crawl-wide render mode (``ARCHIVE_RENDER``; ``never`` when unset)."""
+    return rendering.parse_mode(settings.get("ARCHIVE_RENDER") or rendering.NEVER)
 
 
 def setup_rendering(crawler, sites) -> "Renderer | None":
     """Install rendering for a crawl whose sites may need it (from the spider's
     ``from_crawler``, while settings may change); None when every site is ``never``."""
-    config = RenderConfig.from_settings(crawler.settings)
-    modes = {site.name: site.render or config.mode for site in sites}
+    mode = crawl_mode(crawler.settings)
+    modes = {site.name: site.render or mode for site in sites}
     if all(mode == rendering.NEVER for mode in modes.values()):
         return None
+    config = RenderConfig.from_settings(crawler.settings)
     renderer = Renderer(crawler, config, modes)
-    try:
-        import scrapy_playwright  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("scrapy_playwright") is None:  # found, not imported: that waits for a render
         renderer.unavailable("scrapy-playwright is not installed (pip install 'archive-spider[render]')")
         return renderer
     settings = crawler.settings
     if settings.frozen:
-        renderer.unavailable("settings were frozen before the spider could install the browser")
+        renderer.unavailable("settings were frozen before the spider could set the browser up")
         return renderer
-    handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
-    handlers.update(http=HANDLER_PATH, https=HANDLER_PATH)
-    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
-    middlewares[MIDDLEWARE_PATH] = 990  # next to the download handler: sees its exceptions first
+    # scrapy-playwright's handler is made at the first page to render, and only renders:
+    # Scrapy's own HTTP handler keeps fetching every page.
     settings.setdict({
-        "DOWNLOAD_HANDLERS": handlers,
-        "DOWNLOADER_MIDDLEWARES": middlewares,
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": config.chromium, "headless": True, "args": CHROMIUM_ARGS,
                                       "timeout": config.timeout * 1000},
@@ -124,6 +127,7 @@ def setup_rendering(crawler, sites) -> "Renderer | None":
         # a crashed browser is started again at the next page
         "PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER": True,
     }, priority="spider")
+    crawler.signals.connect(renderer.close, signal=signals.spider_closed)
     return renderer
 
 
@@ -137,8 +141,10 @@ class Renderer:
         self.modes = modes
         self.memory = rendering.RenderMemory(sample=config.sample_pages)
         self.why_unavailable: str | None = None
+        self._said_unavailable = False
         self._slots: asyncio.Semaphore | None = None
         self._free_contexts = [f"render-{i}" for i in range(config.concurrency)]
+        self.handler = None  # browser_handler.BrowserHandler, made at the first render
         for site, mode in modes.items():
             if mode != rendering.NEVER:
                 logger.info("Rendering for site %s: %s", site, mode)
@@ -152,10 +158,10 @@ class Renderer:
         return FailureLog.of(self.crawler)
 
     def unavailable(self, why: str) -> None:
-        """No rendering for the rest of the crawl: pages that need it are recorded."""
+        """No rendering for the rest of the crawl: pages that need it are recorded (and
+        the reason logged at the first, so a crawl that needs no browser says nothing)."""
         if self.why_unavailable is None:
             self.why_unavailable = why
-            logger.error("Pages that need a browser will not be rendered: %s", why)
 
     def mode_of(self, site) -> str:
         if site is None:
@@ -202,6 +208,9 @@ class Renderer:
         """``response``'s page rendered in a browser context of the pool; None (recorded
         as ``not-rendered``) when it could not be."""
         if self.why_unavailable is not None:
+            if not self._said_unavailable:
+                self._said_unavailable = True
+                logger.error("Pages that need a browser will not be rendered: %s", self.why_unavailable)
             self.failures.record(response.url, "not-rendered", detail=f"{reason}: {self.why_unavailable}")
             return None
         if self._slots is None:
@@ -210,14 +219,16 @@ class Renderer:
             context = self._free_contexts.pop()
             started = time.monotonic()
             try:
-                rendered = await self.crawler.engine.download_async(self.render_request(response, context))
+                # the downloader's middlewares, as for any page (WARC, checks, decoding),
+                # around the browser instead of Scrapy's HTTP handler
+                rendered = await self.crawler.engine.downloader.middleware.download_async(
+                    self.download_in_browser, self.render_request(response, context))
             except Exception as exc:  # RenderFailed, or a middleware's refusal
                 return self.render_failed(response, reason, exc)
             finally:
                 self._free_contexts.append(context)
-            handler = handler_of(self.crawler)
-            if handler is not None:
-                await handler.check_memory(context, self.config.max_memory_mb)
+            if self.handler is not None:
+                await self.handler.check_memory(context, self.config.max_memory_mb)
         if not isinstance(rendered, HtmlResponse) or rendered.status != 200:
             return self.render_failed(response, reason, f"the browser got {getattr(rendered, 'status', '?')}")
         self.stats.inc_value("archive/render/pages")
@@ -225,10 +236,33 @@ class Renderer:
         # the address the page was fetched at, whatever the app wrote into the location bar
         return rendered.replace(url=response.url)
 
+    async def download_in_browser(self, request: scrapy.Request) -> Response:
+        """The download function the middlewares wrap: scrapy-playwright's handler. Any
+        exception is a RenderFailed, which no middleware retries or records as a failed
+        page (the page was fetched; only its rendering failed, and render_failed says so)."""
+        try:
+            if self.handler is None:
+                from archive_spider.browser_handler import BrowserHandler
+
+                self.handler = BrowserHandler(self.crawler)
+            return await self.handler.download_request(request)
+        except Exception as exc:
+            raise RenderFailed(f"render failed: {type(exc).__name__}") from exc
+
+    async def close(self) -> None:
+        """Close the browser (spider_closed)."""
+        if self.handler is not None:
+            handler, self.handler = self.handler, None
+            try:
+                await handler.close()
+            except Exception as exc:  # a browser that crashed on its way out
+                logger.warning("Closing the browser: %s", exc)
+
     def render_failed(self, response: Response, reason: str, exc) -> None:
-        handler = handler_of(self.crawler)
-        if handler is not None and handler.launch_error is not None:
-            self.unavailable(f"the browser did not start ({handler.launch_error})")
+        if self.handler is not None and self.handler.launch_error is not None and self.why_unavailable is None:
+            self.unavailable(f"the browser did not start ({self.handler.launch_error})")
+            self._said_unavailable = True
+            logger.error("Pages that need a browser will not be rendered: %s", self.why_unavailable)
         detail = str(exc.__cause__ or exc) if isinstance(exc, BaseException) else str(exc)
         self.stats.inc_value("archive/render/failed")
         self.failures.record(response.url, "not-rendered", detail=f"{reason}: {detail.splitlines()[0][:300] if detail else type(exc).__name__}")
@@ -241,6 +275,7 @@ class Renderer:
 
         meta = {k: v for k, v in response.meta.items() if not k.startswith(("playwright", "download_", "archive_conditional"))}
         timeout_ms = self.config.timeout * 1000
+        session = PageSession(response.url, response.body)
         meta.update({
             RENDERED: True,
             "dont_retry": True,
@@ -248,40 +283,97 @@ class Renderer:
             "playwright": True,
             "playwright_context": context,
             "playwright_context_kwargs": {"service_workers": "block", "java_script_enabled": True},
-            "playwright_page_init_callback": StaticDocument(response.url, response.body),
-            "playwright_page_goto_kwargs": {"wait_until": "networkidle", "timeout": timeout_ms},
+            "playwright_page_init_callback": session,
+            "playwright_page_goto_kwargs": {"wait_until": "load", "timeout": timeout_ms},
+            "playwright_page_methods": [PageMethod(session.settle, timeout_ms / 2)],
         })
         if response.meta.get(ROLE) in LISTING_ROLES and self.config.max_rounds > 0:
-            meta["playwright_page_methods"] = [
-                PageMethod(expand_listing, self.config.max_rounds, SETTLE_MS, timeout_ms)]
+            meta["playwright_page_methods"].append(
+                PageMethod(expand_listing, self.config.max_rounds, SETTLE_MS, timeout_ms / 2))
         return scrapy.Request(response.url, meta=meta, dont_filter=True, headers={"Referer": response.url})
 
 
-class StaticDocument:
-    """scrapy-playwright page-init callback: the browser's request for the page itself
-    is answered with the body the crawl fetched (decoded to UTF-8), so the DOM is built
-    from the bytes in the WARC and the site is not asked twice."""
+class PageSession:
+    """One render's view of its page, for scrapy-playwright's hooks.
+
+    As the page-init callback (called before the navigation) it answers the browser's
+    request for the page itself with the body the crawl fetched (decoded to UTF-8), so
+    the DOM is built from the bytes in the WARC and the site is not asked twice; and it
+    counts the page's requests in flight. :meth:`settle` (a page method) then waits until
+    none has been in flight for QUIET_MS: the page's data has arrived and been drawn.
+    Unlike Playwright's "networkidle", a page that never goes quiet (long polling, a
+    beacon every second) is read when its time is up instead of failing.
+    """
 
     def __init__(self, url: str, body: bytes):
-        self.url = url
+        self.url = url.split("#", 1)[0]
         self.body = body
+        self.served = False
+        self.in_flight: set = set()
+        self.last_change = time.monotonic()
 
     async def __call__(self, page, request) -> None:
-        served = False
+        await page.add_init_script(QUIET_JS)
+        await page.route(lambda url: not self.served and url.split("#", 1)[0] == self.url, self.fulfil)
+        page.on("request", self.started)
+        page.on("requestfinished", self.ended)
+        page.on("requestfailed", self.ended)
 
-        def is_document(url: str) -> bool:
-            return not served and url.split("#", 1)[0] == self.url.split("#", 1)[0]
+    async def fulfil(self, route, pw_request) -> None:
+        if self.served or not pw_request.is_navigation_request():
+            await route.fallback()
+            return
+        self.served = True
+        await route.fulfill(status=200, headers={"content-type": "text/html; charset=utf-8"}, body=self.body)
 
-        async def fulfil(route, pw_request) -> None:
-            nonlocal served
-            if served or not pw_request.is_navigation_request():
-                await route.fallback()
-                return
-            served = True
-            await route.fulfill(status=200, headers={"content-type": "text/html; charset=utf-8"}, body=self.body)
+    def started(self, pw_request) -> None:
+        self.in_flight.add(pw_request)
+        self.last_change = time.monotonic()
 
-        await page.route(is_document, fulfil)
+    def ended(self, pw_request) -> None:
+        self.in_flight.discard(pw_request)
+        self.last_change = time.monotonic()
 
+    async def settle(self, page, budget_ms: float) -> bool:
+        """Wait until no request has been in flight and the DOM has not changed for
+        QUIET_MS, at most ``budget_ms``; whether the page went quiet. Both the browser's
+        network events and the page's own count (QUIET_JS) must agree: the events reach
+        us late, the page cannot see its script and frame loads."""
+        deadline = time.monotonic() + budget_ms / 1000
+        while time.monotonic() < deadline:
+            if not self.in_flight and time.monotonic() - self.last_change >= QUIET_MS / 1000:
+                quiet_ms = await page.evaluate("window.__archiveQuiet ? window.__archiveQuiet() : 1e9")
+                if quiet_ms >= QUIET_MS:
+                    return True
+            await asyncio.sleep(0.05)
+        return False
+
+
+# Runs in every rendered page before its own scripts: counts its fetch() and XHR calls
+# in flight and notes the last change to its DOM; __archiveQuiet() says for how many ms
+# nothing has been in flight nor changed (-1 while something is in flight).
+QUIET_JS = r"""
+(() => {
+  let pending = 0, last = Date.now();
+  const bump = delta => { pending += delta; last = Date.now(); };
+  if (window.fetch) {
+    const fetch = window.fetch;
+    window.fetch = function (...args) {
+      bump(1);
+      return fetch.apply(this, args).finally(() => bump(-1));
+    };
+  }
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (...args) {
+    bump(1);
+    this.addEventListener("loadend", () => bump(-1), {once: true});
+    return send.apply(this, args);
+  };
+  new MutationObserver(() => { last = Date.now(); })
+    .observe(document, {subtree: true, childList: true, characterData: true});
+  Object.defineProperty(window, "__archiveQuiet", {value: () => pending > 0 ? -1 : Date.now() - last});
+})();
+"""
 
 # Runs in the page: clicks "Load more" (or scrolls, for infinite scroll) until a round
 # brings no new link, within maxRounds rounds and budgetMs. Controls that are links to
@@ -348,22 +440,6 @@ async def expand_listing(page, max_rounds: int, settle_ms: int, budget_ms: float
     label = rendering.LOAD_MORE_LABEL_RE.pattern
     return await page.evaluate(EXPAND_LISTING_JS, {
         "maxRounds": max_rounds, "settleMs": settle_ms, "budgetMs": budget_ms, "label": label})
-
-
-def handler_of(crawler):
-    """The crawl's BrowserHandler (browser_handler.py), once Scrapy has made it."""
-    return getattr(crawler, HANDLER_ATTRIBUTE, None)
-
-
-class RenderFailureMiddleware:
-    """Downloader middleware next to the download handler: any exception of a render is
-    a ``RenderFailed``, which no other middleware retries or records as a failed page
-    (the page was fetched; only its rendering failed, and the Renderer records that)."""
-
-    def process_exception(self, request, exception):
-        if request.meta.get(RENDERED) and not isinstance(exception, RenderFailed):
-            raise RenderFailed(f"render failed: {type(exception).__name__}") from exception
-        return None
 
 
 def browser_processes():

@@ -1,8 +1,8 @@
 """scrapy-playwright's download handler as a crawl that renders only some pages needs it.
 
-Loaded (by ``browser.setup_rendering``) only for a crawl that may render; only requests
-that ask for the browser (``meta["playwright"]``, which only ``browser.Renderer`` sets) go
-to it, every other request to Scrapy's own HTTP handler, as in a crawl that renders nothing.
+Imported and made by ``browser.Renderer`` at the first page to render, and used for the
+renders alone (``meta["playwright"]``): Scrapy's own HTTP handler fetches every page, as
+in a crawl that renders nothing, which never loads Playwright.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from archive_spider import safety
-from archive_spider.browser import HANDLER_ATTRIBUTE, MEMORY_CHECK_EVERY, SKIPPED_RESOURCES, browser_memory_mb
+from archive_spider.browser import MEMORY_CHECK_EVERY, SKIPPED_RESOURCES, browser_memory_mb
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +45,6 @@ class BrowserHandler(ScrapyPlaywrightDownloadHandler):
         return None
 
     async def _download_request(self, request, spider=None):
-        # Scrapy makes one handler per scheme: the Renderer asks the one rendering.
-        setattr(self.crawler, HANDLER_ATTRIBUTE, self)
         async with self._start_lock:
             if not self._started:
                 try:

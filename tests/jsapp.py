@@ -95,20 +95,25 @@ def json_reply(data) -> Reply:
 
 
 def build_jsapp(base_url: str) -> dict[str, Reply]:
+    return app_pages(STORIES)
+
+
+def app_pages(stories, per_page: int = PER_PAGE) -> dict[str, Reply]:
+    """The app's pages for ``stories`` (Posts), ``per_page`` teasers per "Load more"."""
     pages: dict[str, Reply] = {
         "/": html(shell("Lumen")),
         "/about": html(shell("About Lumen")),
         "/static/app.js": Reply(APP_JS.encode("utf-8"), content_type="application/javascript"),
         "/robots.txt": Reply(b"User-agent: *\nAllow: /\n", content_type="text/plain"),
     }
-    chunks = [STORIES[i:i + PER_PAGE] for i in range(0, len(STORIES), PER_PAGE)]
+    chunks = [stories[i:i + per_page] for i in range(0, len(stories), per_page)]
     for n, chunk in enumerate(chunks, start=1):
         pages[f"/api/stories?page={n}"] = json_reply({
             "items": [{"slug": p.path.rsplit("/", 1)[1], "title": p.title, "teaser": p.teaser,
                        "published": p.published} for p in chunk],
             "next": f"/api/stories?page={n + 1}" if n < len(chunks) else None,
         })
-    for post in STORIES:
+    for post in stories:
         slug = post.path.rsplit("/", 1)[1]
         pages[post.path] = html(shell("Lumen"))
         pages[f"/api/stories/{slug}.json"] = json_reply({
