@@ -11,10 +11,8 @@ that notes each launch in a file and then runs Chromium. Skipped, saying why, wi
 Chromium or the render extra (scrapy-playwright).
 """
 
-import gzip
 import os
 import shutil
-import sqlite3
 import stat
 
 import pytest
@@ -146,3 +144,126 @@ def test_render_never_is_refused_nothing_and_changes_nothing(tmp_path):
         assert archived_paths(db_path, site.url) == set()
         assert launches(log) == 0
         assert "/static/app.js" not in site.fetched()
+
+
+# --------------------------------------------------------------------- the browser's own requests
+
+
+class FakeRequest:
+    """What should_abort reads of a Playwright request."""
+
+    def __init__(self, url: str, resource_type: str = "fetch"):
+        self.url = url
+        self.resource_type = resource_type
+
+
+class FakeStats:
+    def __init__(self):
+        self.values = {}
+
+    def inc_value(self, key, count=1):
+        self.values[key] = self.values.get(key, 0) + count
+
+
+@pytest.fixture
+def handler():
+    """A BrowserHandler's request rules, trusting the start URL http://127.0.0.1:8000/
+    and --allow-host intranet.example (no browser, no crawl)."""
+    from archive_spider.browser_handler import BrowserHandler
+
+    rules = BrowserHandler.__new__(BrowserHandler)
+    rules._trusted = ({("127.0.0.1", 8000)}, {"intranet.example"})
+    rules._address_cache = {}
+    rules.stats = FakeStats()
+    return rules
+
+
+@pytest.mark.parametrize("url, resource_type, aborted", [
+    ("http://127.0.0.1:8000/api/story.json", "fetch", False),   # the start host itself
+    ("http://intranet.example/app.js", "script", False),        # allowed by name
+    ("http://127.0.0.1:6379/", "fetch", True),                  # another port of loopback
+    ("http://localhost:8000/secret", "xhr", True),              # loopback by another name
+    ("http://169.254.169.254/latest/meta-data/", "fetch", True),  # cloud metadata
+    ("http://10.0.0.5/admin", "document", True),
+    ("http://[::1]:8000/", "fetch", True),
+    ("http://93.184.215.14/cdn/app.js", "script", False),       # a public address
+    ("http://127.0.0.1:8000/photo.jpg", "image", True),         # no images, even from the site
+    ("file:///etc/passwd", "fetch", True),
+    ("data:text/plain,hello", "fetch", False),
+])
+async def test_the_browser_refuses_internal_addresses_and_images(handler, url, resource_type, aborted):
+    assert await handler.should_abort(FakeRequest(url, resource_type)) is aborted
+    blocked = handler.stats.values.get("archive/render/blocked_requests", 0)
+    assert blocked == (1 if aborted and resource_type != "image" and url.startswith("http") else 0)
+
+
+# --------------------------------------------------------------------- "Load more" and infinite scroll
+
+INFINITE_SCROLL = """<!DOCTYPE html><html><body><main id="list"></main><script>
+  let n = 0;
+  const add = count => { for (let i = 0; i < count && n < 50; i++, n++) {
+    const a = document.createElement('a'); a.href = 'http://example.test/p/' + n; a.textContent = 'Post ' + n;
+    a.style.display = 'block'; a.style.height = '300px'; document.getElementById('list').appendChild(a); } };
+  add(10);
+  let loading = false;
+  window.addEventListener('scroll', () => {
+    if (loading || window.innerHeight + window.scrollY < document.body.scrollHeight - 100) return;
+    loading = true; setTimeout(() => { add(10); loading = false; }, 150);
+  });
+</script></body></html>"""
+
+LOAD_MORE = """<!DOCTYPE html><html><body><main id="list"></main>
+<button type="button" class="btn">Load more</button><script>
+  let n = 0;
+  const button = document.querySelector('button');
+  const add = () => { for (let i = 0; i < 5; i++, n++) {
+    const a = document.createElement('a'); a.href = 'http://example.test/p/' + n; a.textContent = 'Post ' + n;
+    document.getElementById('list').appendChild(a); } if (n >= 25) button.remove(); };
+  add();
+  button.addEventListener('click', () => setTimeout(add, 100));
+</script></body></html>"""
+
+PAGINATION = """<!DOCTYPE html><html><body><a href="http://example.test/p/1">Post 1</a>
+<a href="http://example.test/page/2">Load more posts</a></body></html>"""
+
+
+@pytest.fixture
+async def page():
+    from playwright.async_api import async_playwright
+
+    from archive_spider.browser import CHROMIUM_ARGS
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield await browser.new_page()
+        finally:
+            await browser.close()
+
+
+@pytest.mark.parametrize("rounds, links", [(20, 50), (2, 30)])
+async def test_expand_listing_scrolls_until_no_new_link_within_the_bound(page, rounds, links):
+    from archive_spider.browser import expand_listing
+
+    await page.set_content(INFINITE_SCROLL)
+    result = await expand_listing(page, rounds, 1500, 30000)
+    assert result["links"] == links
+    assert result["clicks"] == 0
+    assert result["rounds"] <= rounds
+
+
+async def test_expand_listing_clicks_load_more_until_it_is_gone(page):
+    from archive_spider.browser import expand_listing
+
+    await page.set_content(LOAD_MORE)
+    result = await expand_listing(page, 20, 1500, 30000)
+    assert (result["links"], result["clicks"]) == (25, 4)
+
+
+async def test_expand_listing_leaves_pagination_links_to_discovery(page):
+    from archive_spider.browser import expand_listing
+
+    await page.set_content(PAGINATION)
+    result = await expand_listing(page, 20, 500, 30000)
+    assert result["clicks"] == 0
+    assert page.url == "about:blank"
