@@ -58,6 +58,9 @@ SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
 SETTLE_MS = 1500
 # A page is drawn once none of its requests has been in flight for this long (ms).
 QUIET_MS = 300
+# Longest wait for a page to go quiet (ms): one that never does (long polling, a ticker)
+# is read then, not failed.
+MAX_SETTLE_MS = 8000
 # Seconds between two measurements of the browser's memory.
 MEMORY_CHECK_EVERY = 2.0
 # Browser flags for a crawler: no sandbox (containers, root), no GPU, nothing phoning home.
@@ -183,7 +186,8 @@ class Renderer:
             if verdict == rendering.UNDECIDED:
                 text = response.text
                 static = rendering.read_signals(text) if rendering.has_script(text) else None
-                decision = rendering.decide(static) if static is not None else rendering.NO_RENDER
+                listing = response.meta.get(ROLE) in LISTING_ROLES
+                decision = rendering.decide(static, listing) if static is not None else rendering.NO_RENDER
                 if not decision.render:
                     if self.memory.note_static(name) == rendering.STATIC:
                         logger.info("Site %s reads without a browser: its pages are not rendered", name)
@@ -285,7 +289,7 @@ class Renderer:
             "playwright_context_kwargs": {"service_workers": "block", "java_script_enabled": True},
             "playwright_page_init_callback": session,
             "playwright_page_goto_kwargs": {"wait_until": "load", "timeout": timeout_ms},
-            "playwright_page_methods": [PageMethod(session.settle, timeout_ms / 2)],
+            "playwright_page_methods": [PageMethod(session.settle, min(timeout_ms / 2, MAX_SETTLE_MS))],
         })
         if response.meta.get(ROLE) in LISTING_ROLES and self.config.max_rounds > 0:
             meta["playwright_page_methods"].append(
@@ -384,6 +388,7 @@ async ({maxRounds, settleMs, budgetMs, label}) => {
   const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
   const labelRe = new RegExp(label, "i");
   const markerRe = /load[-_]?more|infinite[-_]?scroll|show[-_]?more[-_]?(posts|articles|stories)/i;
+  const commentsRe = /comment|disqus|repl(y|ies)|review/i;
   const countLinks = () => {
     const seen = new Set();
     for (const a of document.querySelectorAll("a[href]")) {
@@ -402,6 +407,7 @@ async ({maxRounds, settleMs, budgetMs, label}) => {
       const text = (el.innerText || el.value || "").replace(/\s+/g, " ").trim();
       const named = [el.id, el.className && el.className.baseVal === undefined ? el.className : ""]
         .concat(Object.keys(el.dataset).map(k => "data-" + k)).join(" ");
+      if (commentsRe.test(text) || commentsRe.test(named)) continue;
       if ((text.length < 60 && labelRe.test(text)) || markerRe.test(named)) return el;
     }
     return null;

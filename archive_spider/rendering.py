@@ -32,6 +32,11 @@ MODES = (NEVER, AUTO, ALWAYS)
 # Visible characters of main content below which a page counts as empty: a shell's
 # "Loading..." and a cookie line, not a teaser list (a teaser is some 150) or an article.
 MIN_CONTENT_CHARS = 200
+# Visible characters from which a page holds an article's worth of text already: a
+# <noscript> asking for JavaScript there is about something else (comments, a player).
+MIN_ARTICLE_CHARS = 1500
+# A <noscript> or control about comments, not about the page's content (Disqus, wpDiscuz).
+ABOUT_COMMENTS_RE = re.compile(r"comment|disqus|repl(y|ies)|review", re.I)
 # An inline script this long is an application bundle, not an analytics snippet.
 INLINE_BUNDLE_CHARS = 2000
 # Elements whose text is no content: code, and the furniture around the main content.
@@ -95,8 +100,12 @@ def read_signals(html: str) -> PageSignals:
             continue  # JSON-LD, templates
         if script.get("src") or kind == "module" or len(script.text or "") >= INLINE_BUNDLE_CHARS:
             scripts += 1
-    noscript_asks = any(NOSCRIPT_ASKS_JS_RE.search(noscript.text_content() or "")
-                        for noscript in root.iter("noscript"))
+    noscript_asks = False
+    for noscript in root.iter("noscript"):
+        text = noscript.text_content() or ""
+        if NOSCRIPT_ASKS_JS_RE.search(text) and not ABOUT_COMMENTS_RE.search(text):
+            noscript_asks = True
+            break
     links = {a.get("href", "").split("#", 1)[0] for a in root.iter("a")
              if a.get("href") and not a.get("href", "").lstrip().lower().startswith(("#", "javascript:", "mailto:"))}
     return PageSignals(
@@ -137,36 +146,44 @@ def has_load_more(root) -> bool:
             if href and not href.startswith(("#", "javascript:")):
                 continue  # a link to another page: pagination, which discovery follows
         if element.tag in ("button", "a"):
-            if LOAD_MORE_LABEL_RE.search(" ".join((element.text_content() or "").split())):
+            if is_load_more_label(" ".join((element.text_content() or "").split())):
                 return True
         if element.tag == "input" and element.get("type") == "button":
-            if LOAD_MORE_LABEL_RE.search(element.get("value") or ""):
+            if is_load_more_label(element.get("value") or ""):
                 return True
         for name, value in element.attrib.items():
-            if name in ("class", "id") and XHR_LISTING_MARKER_RE.search(value):
+            if name in ("class", "id") and XHR_LISTING_MARKER_RE.search(value) and not ABOUT_COMMENTS_RE.search(value):
                 return True
-            if name.startswith("data-") and XHR_LISTING_MARKER_RE.search(name):
+            if name.startswith("data-") and XHR_LISTING_MARKER_RE.search(name) and not ABOUT_COMMENTS_RE.search(name):
                 return True
     return False
 
 
-def decide(signals: PageSignals) -> Verdict:
-    """Whether a page with these static signals must be rendered to be read."""
-    if signals.noscript_asks_js:
+def is_load_more_label(text: str) -> bool:
+    """Whether a control's label asks for more of the listing ("Load more", "Show more
+    stories"), not for more comments."""
+    return bool(LOAD_MORE_LABEL_RE.search(text)) and not ABOUT_COMMENTS_RE.search(text)
+
+
+def decide(signals: PageSignals, listing: bool = True) -> Verdict:
+    """Whether a page with these static signals must be rendered to be read.
+    ``listing``: the page was asked for as a listing (a start or index page), the only
+    pages whose "Load more" matters (an article's loads comments or related posts)."""
+    if signals.noscript_asks_js and signals.content_chars < MIN_ARTICLE_CHARS:
         return Verdict(True, "noscript")
     if signals.script_bundles and signals.content_chars < MIN_CONTENT_CHARS:
         return Verdict(True, "empty-shell")
-    if signals.load_more and signals.script_bundles:
+    if listing and signals.load_more and signals.script_bundles:
         return Verdict(True, "load-more")
     return NO_RENDER
 
 
-def needs_rendering(html: str) -> Verdict:
+def needs_rendering(html: str, listing: bool = True) -> Verdict:
     """:func:`decide` on a page's HTML. A page without a script is never rendered, and
     is not even parsed."""
     if not has_script(html):
         return NO_RENDER
-    return decide(read_signals(html))
+    return decide(read_signals(html), listing)
 
 
 def has_script(html: str) -> bool:

@@ -111,6 +111,19 @@ def test_js_app_reextract_reads_the_rendered_pages(app_crawl):
     assert f"of {len(STORIES)} articles; 0 updated, {len(STORIES)} unchanged" in again.stdout
 
 
+def test_over_the_memory_cap_contexts_are_closed_and_the_crawl_goes_on(tmp_path):
+    db_path, log_file = str(tmp_path / "archive.db"), str(tmp_path / "crawl.log")
+    with TestSite(build_jsapp) as site:
+        result = crawl(site, db_path, "--render", "auto", "-s", "ARCHIVE_RENDER_MAX_MEMORY=1", "--log-file", log_file)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert archived_paths(db_path, site.url) == JS_ARTICLES
+    with open(log_file) as handle:
+        log = handle.read()
+    assert "(cap 1 MB): closing context render-" in log
+    assert "'archive/render/contexts_recycled'" in log
+    assert query(db_path, "select count(*) from failures") == [(0,)]
+
+
 def test_static_site_with_auto_starts_no_browser(tmp_path):
     wrapper, log = chromium_wrapper(tmp_path)
     with TestSite(b.build_wordpress) as site:

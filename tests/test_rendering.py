@@ -41,7 +41,7 @@ def test_furniture_text_does_not_count_as_content():
     assert rendering.decide(signals).render
 
 
-def test_a_noscript_asking_for_javascript_is_rendered_even_with_text():
+def test_a_noscript_asking_for_javascript_is_rendered_even_with_some_text():
     html = page(f"<noscript>You need to enable JavaScript to run this app.</noscript><p>{PROSE}</p>",
                 "<script>var x = 1;</script>")
     assert rendering.needs_rendering(html).reason == "noscript"
@@ -64,6 +64,29 @@ def test_a_listing_whose_teasers_arrive_by_xhr_is_rendered(control):
     teasers = "".join(f'<article><h2><a href="/p/{i}">Post {i}</a></h2><p>{PROSE[:150]}</p></article>' for i in range(6))
     html = page(f"<main>{teasers}{control}</main>", '<script src="/theme.js"></script>')
     assert rendering.needs_rendering(html).reason == "load-more"
+
+
+def test_noscripts_and_controls_about_comments_do_not_ask_for_the_browser():
+    disqus = ('<noscript>Please enable JavaScript to view the <a href="https://disqus.com/?ref_noscript">'
+              'comments powered by Disqus.</noscript>')
+    more_comments = '<button type="button">Load more comments</button><div class="wpd-comment load-more"></div>'
+    html = page(f"<main><p>{PROSE}</p>{disqus}{more_comments}</main>", '<script src="/embed.js"></script>')
+    assert rendering.needs_rendering(html) == rendering.NO_RENDER
+
+
+def test_a_noscript_on_a_page_holding_a_whole_article_is_about_something_else():
+    article = "".join(f"<p>{PROSE}</p>" for _ in range(3))
+    html = page(f"<main>{article}</main><noscript>JavaScript is required for the video player.</noscript>",
+                '<script src="/player.js"></script>')
+    assert rendering.needs_rendering(html) == rendering.NO_RENDER
+
+
+def test_load_more_counts_on_listings_only():
+    teasers = "".join(f'<article><h2><a href="/p/{i}">Post {i}</a></h2><p>{PROSE[:150]}</p></article>' for i in range(6))
+    html = page(f'<main>{teasers}<button class="load-more">Show more stories</button></main>', '<script src="/t.js"></script>')
+    assert rendering.needs_rendering(html, listing=True).render
+    # the same control on a page asked for as an article: related posts, not the listing
+    assert rendering.needs_rendering(html, listing=False) == rendering.NO_RENDER
 
 
 def test_pagination_links_are_not_load_more():
