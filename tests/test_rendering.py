@@ -12,6 +12,12 @@ def page(body: str, head: str = "") -> str:
     return f"<!DOCTYPE html><html><head><title>t</title>{head}</head><body>{body}</body></html>"
 
 
+def listing_page(control: str) -> str:
+    """A listing of six teasers ending with ``control``, with a theme script."""
+    teasers = "".join(f'<article><h2><a href="/p/{i}">Post {i}</a></h2><p>{PROSE[:150]}</p></article>' for i in range(6))
+    return page(f"<main>{teasers}{control}</main>", '<script src="/theme.js"></script>')
+
+
 def test_an_app_shell_with_a_script_bundle_is_rendered():
     html = page('<header><a href="/">Home</a></header><div id="root">Loading…</div>',
                 '<script type="module" src="/assets/index-4f2a.js"></script>')
@@ -61,8 +67,7 @@ def test_a_noscript_holding_a_tracking_pixel_is_not_a_request_for_javascript():
     '<button data-load-more="/api/posts?page=2">More</button>',
 ])
 def test_a_listing_whose_teasers_arrive_by_xhr_is_rendered(control):
-    teasers = "".join(f'<article><h2><a href="/p/{i}">Post {i}</a></h2><p>{PROSE[:150]}</p></article>' for i in range(6))
-    html = page(f"<main>{teasers}{control}</main>", '<script src="/theme.js"></script>')
+    html = listing_page(control)
     assert rendering.needs_rendering(html).reason == "load-more"
 
 
@@ -82,17 +87,14 @@ def test_a_noscript_on_a_page_holding_a_whole_article_is_about_something_else():
 
 
 def test_load_more_counts_on_listings_only():
-    teasers = "".join(f'<article><h2><a href="/p/{i}">Post {i}</a></h2><p>{PROSE[:150]}</p></article>' for i in range(6))
-    html = page(f'<main>{teasers}<button class="load-more">Show more stories</button></main>', '<script src="/t.js"></script>')
+    html = listing_page('<button class="load-more">Show more stories</button>')
     assert rendering.needs_rendering(html, listing=True).render
     # the same control on a page asked for as an article: related posts, not the listing
     assert rendering.needs_rendering(html, listing=False) == rendering.NO_RENDER
 
 
 def test_pagination_links_are_not_load_more():
-    teasers = "".join(f'<article><h2><a href="/p/{i}">Post {i}</a></h2><p>{PROSE[:150]}</p></article>' for i in range(6))
-    html = page(f'<main>{teasers}<a class="next" href="/page/2/">Load more posts</a></main>',
-                '<script src="/theme.js"></script>')
+    html = listing_page('<a class="next" href="/page/2/">Load more posts</a>')
     assert rendering.needs_rendering(html) == rendering.NO_RENDER
 
 
