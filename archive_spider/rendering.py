@@ -7,7 +7,8 @@ HTML and says whether the page must be rendered in a browser to be read:
   app's shell: ``<div id="app"></div>`` and ``<script src="/app.js">``);
 * a ``<noscript>`` asks for JavaScript ("Please enable JavaScript to read this site");
 * the page is a listing whose teasers arrive by XHR: a "Load more" control that is no
-  link to another page, or an infinite-scroll marker.
+  link to another page, an infinite-scroll marker, or an empty container named for the
+  teasers (``<ul id="posts"></ul>``) on a page with little text.
 
 :class:`RenderMemory` keeps the verdict per site: a site whose rendered page brought what
 its static HTML lacked is rendered from then on without deciding page by page; a site
@@ -60,6 +61,11 @@ LOAD_MORE_LABEL_RE = re.compile(
 # Class, id or data attribute names of "Load more" controls and infinite-scroll listings.
 XHR_LISTING_MARKER_RE = re.compile(r"load[-_]?more|infinite[-_]?scroll|show[-_]?more[-_]?(posts|articles|stories)", re.I)
 SCRIPT_TAG_RE = re.compile(r"<script\b", re.I)
+# The id or class of a container for a listing's teasers ("posts", "article-list",
+# "stories", "feed"...): empty in the static HTML, it is filled by a script.
+TEASER_LIST_NAME_RE = re.compile(
+    r"(^|[-_\s])(posts?|articles?|stor(y|ies)|news|entr(y|ies)|feed|teasers?|cards?|results|items|list(ing)?)($|[-_\s])",
+    re.I)
 # Pages an undecided site shows without needing the browser before it is judged static.
 DEFAULT_SAMPLE_PAGES = 5
 # What rendering must add to count as having helped: this much more text, or links.
@@ -76,6 +82,7 @@ class PageSignals:
     noscript_asks_js: bool
     load_more: bool  # a "Load more" control or an infinite-scroll marker
     links: int  # distinct http(s) links
+    empty_list: bool = False  # an empty container named for a listing's teasers
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,7 @@ def read_signals(html: str) -> PageSignals:
         noscript_asks_js=noscript_asks,
         load_more=has_load_more(root),
         links=len(links),
+        empty_list=has_empty_teaser_list(root),
     )
 
 
@@ -159,6 +167,22 @@ def has_load_more(root) -> bool:
     return False
 
 
+def has_empty_teaser_list(root) -> bool:
+    """An empty element (no child, no text) whose id or class names a list of teasers
+    (``<ul id="posts"></ul>``, ``<div class="article-list"></div>``): a listing whose
+    teasers a script fetches."""
+    body = root.find("body")
+    if body is None:
+        return False
+    for element in body.iter("div", "ul", "ol", "section", "main"):
+        if len(element) or (element.text or "").strip():
+            continue
+        names = f"{element.get('id') or ''} {element.get('class') or ''}"
+        if TEASER_LIST_NAME_RE.search(names) and not ABOUT_COMMENTS_RE.search(names):
+            return True
+    return False
+
+
 def is_load_more_label(text: str) -> bool:
     """Whether a control's label asks for more of the listing ("Load more", "Show more
     stories"), not for more comments."""
@@ -175,6 +199,8 @@ def decide(signals: PageSignals, listing: bool = True) -> Verdict:
         return Verdict(True, "empty-shell")
     if listing and signals.load_more and signals.script_bundles:
         return Verdict(True, "load-more")
+    if listing and signals.empty_list and signals.script_bundles and signals.content_chars < MIN_ARTICLE_CHARS:
+        return Verdict(True, "xhr-listing")
     return NO_RENDER
 
 

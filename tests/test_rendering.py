@@ -93,6 +93,18 @@ def test_load_more_counts_on_listings_only():
     assert rendering.needs_rendering(html, listing=False) == rendering.NO_RENDER
 
 
+def test_an_empty_teaser_list_filled_by_a_script_is_rendered_on_listings():
+    intro = f"<h1>The newsroom</h1><p>{PROSE}</p>"  # enough text not to be an empty shell
+    html = page(f'<main>{intro}<ul id="latest-posts" class="post-list"></ul></main>', '<script src="/feed.js"></script>')
+    assert rendering.needs_rendering(html).reason == "xhr-listing"
+    assert rendering.needs_rendering(html, listing=False) == rendering.NO_RENDER
+    # filled already, or an empty comment list: nothing to wait for
+    filled = html.replace('class="post-list"></ul>', 'class="post-list"><li><a href="/p/1">One</a></li></ul>')
+    assert rendering.needs_rendering(filled) == rendering.NO_RENDER
+    comments = html.replace('id="latest-posts" class="post-list"', 'id="comments" class="comment-list"')
+    assert rendering.needs_rendering(comments) == rendering.NO_RENDER
+
+
 def test_pagination_links_are_not_load_more():
     html = listing_page('<a class="next" href="/page/2/">Load more posts</a>')
     assert rendering.needs_rendering(html) == rendering.NO_RENDER
