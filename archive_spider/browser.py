@@ -58,6 +58,8 @@ SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
 SETTLE_MS = 1500
 # A page is drawn once none of its requests has been in flight for this long (ms).
 QUIET_MS = 300
+# Seconds a quiet page still all but empty is given to fill itself (a timer, a splash).
+EMPTY_WAIT = 3.0
 # Longest wait for a page to go quiet (ms): one that never does (long polling, a ticker)
 # is read then, not failed.
 MAX_SETTLE_MS = 8000
@@ -343,11 +345,16 @@ class PageSession:
         QUIET_MS, at most ``budget_ms``; whether the page went quiet. Both the browser's
         network events and the page's own count (QUIET_JS) must agree: the events reach
         us late, the page cannot see its script and frame loads."""
-        deadline = time.monotonic() + budget_ms / 1000
+        started = time.monotonic()
+        deadline = started + budget_ms / 1000
         while time.monotonic() < deadline:
             if not self.in_flight and time.monotonic() - self.last_change >= QUIET_MS / 1000:
-                quiet_ms = await page.evaluate("window.__archiveQuiet ? window.__archiveQuiet() : 1e9")
-                if quiet_ms >= QUIET_MS:
+                quiet_ms, text_chars = await page.evaluate(
+                    "[window.__archiveQuiet ? window.__archiveQuiet() : 1e9,"
+                    " document.body ? document.body.innerText.trim().length : 0]")
+                # a page still all but empty may be waiting on a timer (a splash screen)
+                waited_enough = text_chars >= rendering.MIN_CONTENT_CHARS or time.monotonic() - started >= EMPTY_WAIT
+                if quiet_ms >= QUIET_MS and waited_enough:
                     return True
             await asyncio.sleep(0.05)
         return False

@@ -280,3 +280,20 @@ async def test_expand_listing_leaves_pagination_links_to_discovery(page):
     result = await expand_listing(page, 20, 500, 30000)
     assert result["clicks"] == 0
     assert page.url == "about:blank"
+
+
+SPLASH = b"""<!DOCTYPE html><html><body><div id="app">Loading</div><script>
+  setTimeout(() => fetch('/api').catch(() => null).finally(() => {
+    document.getElementById('app').innerHTML = '<p>' + 'The keeper wrote the weather down. '.repeat(20) + '</p>';
+  }), 1500);
+</script></body></html>"""
+
+
+async def test_settle_waits_for_a_page_that_fills_itself_after_a_splash(page):
+    from archive_spider.browser import PageSession
+
+    session = PageSession("http://app.example/story", SPLASH)  # served from these bytes, no network
+    await session(page, None)
+    await page.goto("http://app.example/story", wait_until="load")
+    assert await session.settle(page, 8000)
+    assert "The keeper wrote the weather down." in await page.inner_text("#app")
