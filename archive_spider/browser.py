@@ -387,10 +387,12 @@ QUIET_JS = r"""
 """
 
 # Runs in the page: clicks "Load more" (or scrolls, for infinite scroll) until a round
-# brings no new link, within maxRounds rounds and budgetMs. Controls that are links to
+# brings no new link, within maxRounds rounds and budgetMs. A round waits for new links
+# as long as the page's requests are in flight (QUIET_JS), so a slow server or a loaded
+# machine does not end the listing early, and no longer than needed once all is quiet. Controls that are links to
 # other pages are left alone: that is pagination, which discovery follows.
 EXPAND_LISTING_JS = r"""
-async ({maxRounds, settleMs, budgetMs, label}) => {
+async ({maxRounds, settleMs, quietMs, budgetMs, label}) => {
   const started = Date.now();
   const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
   const labelRe = new RegExp(label, "i");
@@ -432,11 +434,16 @@ async ({maxRounds, settleMs, budgetMs, label}) => {
       window.scrollTo(0, bottom);
     }
     rounds += 1;
+    // wait for new links: while the page's requests are in flight (however slow), else
+    // until it has been quiet a while (nothing is coming) or settleMs have passed
     let grew = false;
-    const until = Math.min(Date.now() + settleMs, started + budgetMs);
-    while (Date.now() < until) {
+    const roundStart = Date.now();
+    while (Date.now() < started + budgetMs) {
       await sleep(50);
       if (countLinks() > before) { grew = true; break; }
+      const quiet = window.__archiveQuiet ? window.__archiveQuiet() : 1e9;
+      const waited = Date.now() - roundStart;
+      if (quiet >= 0 && (waited >= settleMs || (waited >= 2 * quietMs && quiet >= quietMs))) break;
     }
     if (!grew) break;
     await sleep(100);  // the rest of the batch
@@ -452,7 +459,7 @@ async def expand_listing(page, max_rounds: int, settle_ms: int, budget_ms: float
     clicks and links counted."""
     label = rendering.LOAD_MORE_LABEL_RE.pattern
     return await page.evaluate(EXPAND_LISTING_JS, {
-        "maxRounds": max_rounds, "settleMs": settle_ms, "budgetMs": budget_ms, "label": label})
+        "maxRounds": max_rounds, "settleMs": settle_ms, "quietMs": QUIET_MS, "budgetMs": budget_ms, "label": label})
 
 
 def browser_processes():

@@ -297,3 +297,35 @@ async def test_settle_waits_for_a_page_that_fills_itself_after_a_splash(page):
     await page.goto("http://app.example/story", wait_until="load")
     assert await session.settle(page, 8000)
     assert "The keeper wrote the weather down." in await page.inner_text("#app")
+
+
+SLOW_LOAD_MORE = b"""<!DOCTYPE html><html><body><main id="list"></main>
+<button type="button">Load more</button><script>
+  let n = 0;
+  const button = document.querySelector('button');
+  const add = count => { for (let i = 0; i < count; i++, n++) {
+    const a = document.createElement('a'); a.href = 'http://app.example/p/' + n; a.textContent = 'Post ' + n;
+    document.getElementById('list').appendChild(a); } if (n >= 15) button.remove(); };
+  add(5);
+  button.addEventListener('click', async () => add((await (await fetch('/api/more')).json()).count));
+</script></body></html>"""
+
+
+async def test_expand_listing_waits_for_a_slow_load_more(page):
+    """Each "Load more" answer takes 2 s, longer than a round's settling time: the round
+    waits while the request is in flight."""
+    import asyncio
+
+    from archive_spider.browser import SETTLE_MS, PageSession, expand_listing
+
+    async def slow(route, request):
+        await asyncio.sleep(2.0)
+        await route.fulfill(status=200, content_type="application/json", body='{"count": 5}')
+
+    session = PageSession("http://app.example/", SLOW_LOAD_MORE)
+    await session(page, None)
+    await page.route("http://app.example/api/more", slow)
+    await page.goto("http://app.example/", wait_until="load")
+    assert SETTLE_MS < 2000
+    result = await expand_listing(page, 20, SETTLE_MS, 30000)
+    assert (result["links"], result["clicks"]) == (15, 2)
