@@ -161,3 +161,17 @@ def test_sites_toml_render_per_site():
         parse_sites({"sites": {"app": {"start_urls": ["https://app.example/"], "render": "yes"}}})
     with pytest.raises(SiteConfigError, match=r"render: must be one of"):
         parse_sites({"sites": {"app": {"start_urls": ["https://app.example/"], "render": True}}})
+
+
+def test_render_settings_are_checked_before_a_crawl():
+    from scrapy.settings import Settings
+
+    from archive_spider.config import ConfigError, check_settings
+    from archive_spider.crawl import CrawlOptions, build_settings
+
+    assert build_settings(CrawlOptions(render="auto")).get("ARCHIVE_RENDER") == "auto"
+    assert build_settings(CrawlOptions()).get("ARCHIVE_RENDER") == "never"
+    with pytest.raises(ConfigError, match="ARCHIVE_RENDER: 'sometimes'"):
+        check_settings(Settings({"ARCHIVE_RENDER": "sometimes"}))
+    with pytest.raises(ConfigError, match="ARCHIVE_RENDER_CONCURRENCY"):
+        check_settings(Settings({"ARCHIVE_RENDER_CONCURRENCY": 0}))
