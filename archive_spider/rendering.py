@@ -68,9 +68,10 @@ TEASER_LIST_NAME_RE = re.compile(
     re.I)
 # Pages an undecided site shows without needing the browser before it is judged static.
 DEFAULT_SAMPLE_PAGES = 5
-# What rendering must add to count as having helped: this much more text, or links.
+# What rendering must add to count as having helped: this much more text (and half as
+# much again: a cookie banner drawn on a long static article is no help), or links.
 HELPED_EXTRA_CHARS = 200
-HELPED_EXTRA_LINKS = 3
+HELPED_EXTRA_LINKS = 4
 
 
 @dataclass(frozen=True)
@@ -126,13 +127,17 @@ def read_signals(html: str) -> PageSignals:
 
 
 def content_chars(root) -> int:
-    """Visible characters of the page's main content (``<main>`` or ``<article>`` when
-    there is one, else the body), without scripts and page furniture."""
+    """Visible characters of the page's main content (its ``<main>``, or its only
+    ``<article>``, else the body), without scripts and page furniture. (Of a listing's
+    many ``<article>`` teasers, the first alone is not the page's content.)"""
     body = root.find("body")
     if body is None:
         return 0
-    main = next(body.iter("main", "article"), None)
-    return text_length(main if main is not None else body)
+    main = next(body.iter("main"), None)
+    if main is None:
+        articles = list(body.iter("article"))
+        main = articles[0] if len(articles) == 1 else body
+    return text_length(main)
 
 
 def text_length(element) -> int:
@@ -219,8 +224,8 @@ def has_script(html: str) -> bool:
 
 def rendering_helped(static: PageSignals, rendered: PageSignals) -> bool:
     """Whether the rendered page holds what the static one lacked: more text or more links."""
-    return (rendered.content_chars >= static.content_chars + HELPED_EXTRA_CHARS
-            or rendered.links >= static.links + HELPED_EXTRA_LINKS)
+    more_text = max(static.content_chars + HELPED_EXTRA_CHARS, static.content_chars * 3 // 2)
+    return rendered.content_chars >= more_text or rendered.links >= static.links + HELPED_EXTRA_LINKS
 
 
 # Site verdicts of RenderMemory.

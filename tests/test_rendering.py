@@ -36,6 +36,14 @@ def test_an_empty_page_without_scripts_is_not_rendered_nor_parsed():
     assert not rendering.has_script(page("<p>Gone fishing.</p>"))
 
 
+def test_a_listing_of_short_teasers_is_content_as_a_whole():
+    teasers = "".join(f'<article><h2><a href="/p/{i}">Post {i}</a></h2><p>A short teaser of post {i}.</p></article>'
+                      for i in range(10))
+    html = page(f'<div class="content">{teasers}</div>', '<script src="/theme.js"></script>')
+    assert rendering.read_signals(html).content_chars > rendering.MIN_CONTENT_CHARS
+    assert rendering.needs_rendering(html) == rendering.NO_RENDER
+
+
 def test_furniture_text_does_not_count_as_content():
     # a long menu and footer around an empty app root are still a shell
     menu = "".join(f'<li><a href="/section/{i}">Section number {i} of the magazine</a></li>' for i in range(20))
@@ -117,6 +125,10 @@ def test_rendering_helped_when_it_brought_text_or_links():
     assert rendering.rendering_helped(shell, article)
     assert rendering.rendering_helped(shell, listing)
     assert not rendering.rendering_helped(article, article)
+    # a cookie banner drawn on a long article is no help
+    long_article = page(f"<main><p>{PROSE * 4}</p></main>")
+    banner = long_article.replace("</main>", f'</main><div class="consent"><p>{PROSE[:400]}</p><a href="/privacy">Privacy</a></div>')
+    assert not rendering.rendering_helped(rendering.read_signals(long_article), rendering.read_signals(banner))
 
 
 def test_memory_a_site_that_needs_the_browser_is_rendered_from_then_on():
