@@ -13,6 +13,8 @@ JSON). Then crawls, each into a fresh archive with ``--concurrency 8``:
 
 and prints for each the articles archived, seconds, pages (articles) per second, and the
 peak memory of the browser's processes (PSS, sampled every 0.1 s) and of the whole crawl.
+The two static crawls take a few seconds, within the noise of a shared machine: they
+are run ``--repeat`` times, alternated, and their medians printed (with the range).
 
 Example:
     python benchmarks/render.py --articles 60 --concurrency 2
@@ -117,10 +119,16 @@ def crawl(site: TestSite, mode: str, folder: str, concurrency: int) -> dict:
             "rate": articles / seconds, "browser_mb": peaks.browser / 2**20, "tree_mb": peaks.tree / 2**20}
 
 
+def median_run(results: list[dict]) -> dict:
+    """The run of median time (the higher one of an even count)."""
+    return sorted(results, key=lambda r: r["seconds"])[len(results) // 2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=60)
     parser.add_argument("--concurrency", type=int, default=2, help="ARCHIVE_RENDER_CONCURRENCY")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each static crawl (medians)")
     args = parser.parse_args()
     stories = make_posts("bench", args.articles, lambda i, slug, day, s: f"/stories/{slug}")
     print(f"{args.articles} articles; {os.cpu_count()} cores, {platform.python_version()}, "
@@ -129,8 +137,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         with TestSite(lambda base: static_pages(stories)) as static, \
                 TestSite(lambda base: app_pages(stories, PER_PAGE)) as app:
-            for name, site, mode in (("static/never", static, "never"), ("static/auto", static, "auto"),
-                                     ("app/auto", app, "auto"), ("static/always", static, "always")):
+            runs: dict[str, list[dict]] = {"never": [], "auto": []}
+            for i in range(args.repeat):
+                for mode in ("never", "auto") if i % 2 == 0 else ("auto", "never"):
+                    runs[mode].append(crawl(static, mode, folder, args.concurrency))
+            for mode, results in runs.items():
+                r = median_run(results)
+                spread = f"  ({min(x['seconds'] for x in results):.1f} to {max(x['seconds'] for x in results):.1f} s)"
+                print(f"{'static/' + mode:<15}{r['articles']:>9}{r['failures']:>9}{r['seconds']:>9.1f}{r['rate']:>9.2f}"
+                      f"{r['browser_mb']:>11.0f}{r['tree_mb']:>10.0f}{spread}")
+            for name, site, mode in (("app/auto", app, "auto"), ("static/always", static, "always")):
                 r = crawl(site, mode, folder, args.concurrency)
                 print(f"{name:<15}{r['articles']:>9}{r['failures']:>9}{r['seconds']:>9.1f}{r['rate']:>9.2f}"
                       f"{r['browser_mb']:>11.0f}{r['tree_mb']:>10.0f}")
