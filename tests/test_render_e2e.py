@@ -14,12 +14,14 @@ Chromium or the render extra (scrapy-playwright).
 import os
 import shutil
 import stat
+import subprocess
+import sys
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from . import builtsites as b
-from .conftest import query, run_cli
+from .conftest import ROOT, query, run_cli
 from .jsapp import JS_ARTICLES, STORIES, build_jsapp
 from .sitekit import TestSite
 
@@ -329,3 +331,15 @@ async def test_expand_listing_waits_for_a_slow_load_more(page):
     assert SETTLE_MS < 2000
     result = await expand_listing(page, 20, SETTLE_MS, 30000)
     assert (result["links"], result["clicks"]) == (15, 2)
+
+
+def test_render_benchmark_runs_and_measures_the_browser():
+    result = subprocess.run([sys.executable, "benchmarks/render.py", "--articles", "4", "--repeat", "1"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()
+            if line.startswith(("static/", "app/"))}
+    assert set(rows) == {"static/never", "static/auto", "app/auto", "static/always"}
+    for name, (articles, failures, _seconds, _rate, browser_mb, _crawl_mb, *_) in rows.items():
+        assert (articles, failures) == ("4", "0"), (name, rows[name])
+        assert (float(browser_mb) > 0) == name.endswith(("app/auto", "always")), (name, rows[name])
