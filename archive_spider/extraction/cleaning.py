@@ -15,6 +15,7 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from . import heuristics as h
+from .captions import apply_caption_policy
 from .text import INLINE_TAGS, normalize_space
 
 TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+")
@@ -321,6 +322,7 @@ def clean_article(root: HtmlElement) -> None:
             drop(link)
     remove_teaser_sections(root)
     remove_leading_byline(root)
+    apply_caption_policy(root)
     remove_empty_blocks(root)
 
 

@@ -33,12 +33,16 @@ class Candidate:
         self.shingles = count_shingles(self.tokens)
 
 
-def choose_body(candidates: list[Candidate], reference_text: str | None = None) -> Candidate | None:
+def choose_body(
+    candidates: list[Candidate], reference_text: str | None = None, topic: str | None = None
+) -> Candidate | None:
     """Pick the body candidate the evidence supports best.
 
     With a reference text (JSON-LD articleBody), the candidate that agrees with it most
-    wins. Otherwise readability's candidate wins (it is the more precise), unless it holds
-    only a sliver of what trafilatura found, which means it locked onto a fragment.
+    wins. Otherwise readability's and trafilatura's bodies are weighed against each other
+    (``choose_between``, with ``topic``: the page's title and description). Without
+    readability's, the longest body wins (trafilatura's fast mode may have stopped at a
+    "Skip to content" strip that its full mode, run as a last resort, went past).
     """
     usable = [c for c in candidates if c.words]
     if not usable:
@@ -51,10 +55,37 @@ def choose_body(candidates: list[Candidate], reference_text: str | None = None) 
     others = [c for c in usable if c is not readability]
     trafilatura = max(others, key=lambda c: c.words, default=None)
     if readability and trafilatura:
-        if readability.words < h.MIN_READABILITY_SHARE * trafilatura.words:
-            return trafilatura
-        return readability
-    return usable[0]
+        return choose_between(readability, trafilatura, topic)
+    return max(usable, key=lambda c: c.words)
+
+
+def choose_between(readability: Candidate, trafilatura: Candidate, topic: str | None) -> Candidate:
+    """readability's body (the more precise finder) unless the two finders' agreement
+    says otherwise: it lies inside trafilatura's, which is much longer (readability found a
+    part of the article); the two found different things, and trafilatura's is the one
+    about the page's topic; or it holds only a sliver of what trafilatura found."""
+    inside = containment(readability.shingles, trafilatura.shingles)
+    if inside >= h.MIN_FRAGMENT_CONTAINMENT and trafilatura.words >= h.MIN_FRAGMENT_GROWTH * readability.words:
+        return trafilatura
+    if (topic and inside < h.MAX_DISAGREEMENT_CONTAINMENT
+            and containment(trafilatura.shingles, readability.shingles) < h.MAX_DISAGREEMENT_CONTAINMENT):
+        on_topic = {w for w in tokenize(topic) if len(w) >= h.TOPIC_WORD_LETTERS}
+        if on_topic:
+            by_readability = len(on_topic.intersection(readability.tokens)) / len(on_topic)
+            by_trafilatura = len(on_topic.intersection(trafilatura.tokens)) / len(on_topic)
+            if by_trafilatura >= by_readability + h.MIN_TOPIC_MARGIN:
+                return trafilatura
+            if by_readability >= by_trafilatura + h.MIN_TOPIC_MARGIN:
+                return readability
+    if readability.words < h.MIN_READABILITY_SHARE * trafilatura.words:
+        return trafilatura
+    return readability
+
+
+def containment(part: Counter, whole: Counter) -> float:
+    """The share of ``part``'s shingles that ``whole`` holds too."""
+    total = sum(part.values())
+    return sum((part & whole).values()) / total if total else 0.0
 
 
 def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:

@@ -43,6 +43,21 @@ SHINGLE_SIZE = 4
 # less than this share of trafilatura's words: then it has locked onto one fragment.
 MIN_READABILITY_SHARE = 0.2
 
+# Agreement between the finders. When nearly all of readability's body (this share of its
+# shingles) lies inside trafilatura's, and trafilatura's is this many times longer,
+# readability has locked onto one part of the article (an interview's answers, a list of
+# signatories, one section): trafilatura's whole body wins.
+MIN_FRAGMENT_CONTAINMENT = 0.9
+MIN_FRAGMENT_GROWTH = 1.5
+# When the two bodies hardly overlap (each holds less than this share of the other's
+# shingles), they found different things (the article and a comment, an author box, a
+# notice, a list of teasers): the one that speaks of the page's topic (its title and
+# description) wins, when it covers this much more of the topic's words (of at least
+# TOPIC_WORD_LETTERS letters) than the other.
+MAX_DISAGREEMENT_CONTAINMENT = 0.5
+MIN_TOPIC_MARGIN = 0.2
+TOPIC_WORD_LETTERS = 4
+
 # JSON-LD articleBody acts as referee between candidates only when it is this long.
 MIN_REFERENCE_SHINGLES = 30
 
@@ -286,3 +301,55 @@ MAX_BOILERPLATE_BLOCKS = 500
 MAX_RESTORED_FIGURES_CHECKED = 60
 MAX_CAPTION_WORDS = 80
 MAX_CAPTION_LINK_SHARE = 0.5
+
+# --- captions, credits and slideshows (captions.py: the text policy) ------------------------
+
+# Picture agencies and stock libraries whose name alone, on a line of its own, is a photo
+# credit ("Getty Images", "Reuters", "AFP/Getty", "dpa"). Lowercase; a credit line may join
+# several with "/", ",", "via" or "and".
+PHOTO_AGENCIES = (
+    "getty", "getty images", "gettyimages", "reuters", "ap", "ap photo", "associated press",
+    "afp", "epa", "epa-efe", "efe", "dpa", "pa", "pa wire", "pa images", "pa media", "rex",
+    "rex features", "rex/shutterstock", "shutterstock", "istock", "istockphoto", "imago",
+    "imago images", "picture alliance", "picture-alliance", "alamy", "ansa", "anp", "keystone",
+    "sipa", "xinhua", "zuma", "zuma press", "corbis", "unsplash", "pexels", "pixabay",
+    "adobe stock", "stock.adobe.com", "fotolia", "bloomberg", "nurphoto", "abaca", "ddp",
+    "sz photo", "ullstein bild", "action images", "sportsfile", "wireimage", "filmmagic",
+)
+_AGENCY = "(?:" + "|".join(re.escape(a) for a in sorted(PHOTO_AGENCIES, key=len, reverse=True)) + ")"
+# A line that is nothing but a credit: "Photo: Jane Roe, AP", "Foto: dpa", "(Bild: Hersteller)",
+# "Image credit: NASA", "© Jane Roe 2019", "Photograph by Jane Roe", "Getty Images/iStockphoto".
+CREDIT_LINE_RE = re.compile(
+    r"(?i)^[\[(]?\s*(?:"
+    r"(?:photos?|photograph(?:y|s)?|photo credit|image(?:s)?(?: credit)?|picture(?:s)?|pic|credits?|"
+    r"foto(?:s|grafie|graf)?|bild(?:er|quelle)?|quelle|source|fuente|crédit(?:s)?(?: photo)?|"
+    r"illustration|grafik|video|zdjęcie|fot\.)\s*(?::|by|von|de|/|©|\|)\s*[^.!?]{1,80}"
+    r"|©\s*[^.!?]{1,80}|\(c\)\s*[^.!?]{1,80}"
+    rf"|{_AGENCY}(?:\s*(?:/|,|via|and|&|und)\s*{_AGENCY})*(?:\s*/\s*[^.!?/]{{1,40}})?"
+    r")\s*[\])]?\.?$"
+)
+# Credit lines are short; a sentence that merely starts with "Source: " is not one.
+MAX_CREDIT_WORDS = 8
+# A credit written after a caption on the same line: "The pier at dusk. | Photo: Jane Roe/AP".
+TRAILING_CREDIT_RE = re.compile(
+    r"(?i)(?:\s*[|–—-]\s*|\s+[(\[]\s*|\s+)"
+    r"(?:photos?|photograph|image|picture|credit|foto(?:s)?|bild|quelle|source|fuente|crédit)"
+    r"\s*(?::|by|/|©)\s*[^.!?|()\[\]]{1,60}[)\]]?\.?\s*$|\s*(?:\||\s)©\s*[^.!?|]{1,60}$"
+)
+# Captions are short: only blocks up to this many words have a trailing credit cut off.
+MAX_CAPTION_WORDS = 60
+# A line next to a picture (not in a figcaption) is taken for its caption only up to this
+# many words: a longer one is prose, which may repeat on purpose.
+MAX_LOOSE_CAPTION_WORDS = 20
+# A line that only names the kind of media a player or picture showed ("Photo", "Video").
+# Singular only: "Images" or "Videos" alone is more often the title of a section.
+MEDIA_LABEL_RE = re.compile(r"(?i)^(?:photo|image|picture|video|audio|foto|bild|grafik)$")
+# A slideshow's position counter, alone on a line: "3/50", "3 of 50", "Bild 3 von 12".
+SLIDE_COUNTER_RE = re.compile(
+    r"(?i)^(?:(?:photo|image|picture|slide|foto|bild)\s*)?(\d{1,3})\s*(?:/|of|von|de|di|sur|z|из)\s*(\d{1,3})$"
+)
+# This many counters of one slideshow (same total) mark it as a slideshow.
+MIN_SLIDESHOW_COUNTERS = 3
+# A slideshow is removed only while the article keeps at least this many words without it
+# (a page that is a gallery keeps its captions: they are its text).
+MIN_WORDS_BESIDE_SLIDESHOW = 150

@@ -20,7 +20,9 @@ INLINE_TAGS = frozenset(
 )
 
 SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-ZERO_WIDTH_RE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Invisible characters that are never part of a word. The zero-width joiner and non-joiner
+# (U+200C, U+200D) stay: in Bengali, Hindi or Persian they are spelling.
+ZERO_WIDTH_RE = re.compile(r"[\u200b\u2060\ufeff\u00ad]")
 WORD_RE = re.compile(r"\w+")
 
 
