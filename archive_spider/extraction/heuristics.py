@@ -24,7 +24,10 @@ MAX_FINDER_ELEMENTS = 12_000
 MAX_ELEMENTS_FOR_FALLBACKS = 6_000
 
 # A share of NUL or other control bytes above this means the input is not text at all.
-MAX_BINARY_BYTE_RATIO = 0.01
+MAX_BINARY_BYTE_RATIO = 0.05
+# UTF-8 with broken sequences on at most this share of its characters is damaged UTF-8
+# (read as UTF-8, the broken bytes dropped), not a page in a legacy encoding.
+MAX_BROKEN_UTF8_SHARE = 0.01
 
 # UTF-8 decoded as Windows-1252/Latin-1 leaves these pairs ("CafÃ©", "â€™"); their presence
 # sends the page through ftfy, their absence spares every other page the cost.
