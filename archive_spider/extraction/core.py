@@ -33,6 +33,7 @@ from .fragments import (
     wrap_loose_inline,
 )
 from .language import guess_language
+from .leads import restore_standfirst
 from .loading import decode_input, parse_page, truncate_tree
 from .metadata import Metadata, extract_metadata
 from .sanitizing import sanitize_html
@@ -131,6 +132,7 @@ def find_body(tree: HtmlElement, metadata: Metadata, url: str | None, teaser: st
     for other in [c for c in candidates if c is not chosen]:
         chosen = merge_missing_blocks(chosen, other)
     chosen = follow_caption_policy(restore_figures(chosen, page))
+    chosen = restore_standfirst(chosen, page, metadata.description)
     if has_teaser:
         chosen = anchor_on_teaser(chosen, teaser)
     return chosen

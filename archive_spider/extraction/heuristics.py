@@ -356,3 +356,15 @@ MIN_SLIDESHOW_COUNTERS = 3
 # A slideshow is removed only while the article keeps at least this many words without it
 # (a page that is a gallery keeps its captions: they are its text).
 MIN_WORDS_BESIDE_SLIDESHOW = 150
+
+# --- the standfirst (leads.py) ----------------------------------------------------------------
+
+# A description shorter than this (in words) is a slogan, not a lead paragraph.
+MIN_STANDFIRST_WORDS = 8
+# The block on the page must start with the description's first words...
+STANDFIRST_KEY_WORDS = 5
+# ...hold this share of its shingles (a description may be cut short with "...")...
+MIN_STANDFIRST_MATCH = 0.8
+# ...and not be much longer than it (else it is the article, or a box holding the lead).
+MAX_STANDFIRST_GROWTH = 1.5
+STANDFIRST_SLACK_WORDS = 10
