@@ -13,6 +13,7 @@ from . import heuristics as h
 from .fragments import serialize_block
 from .shingles import agreement, contains_teaser, count_shingles, tokenize
 from .text import render_text
+from .loading import HTML_PARSER
 
 
 @dataclass
@@ -133,7 +134,7 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
         return primary
     if agreement(secondary.shingles, primary.shingles) < h.MIN_MERGE_AGREEMENT:
         return primary  # the two finders found different things: nothing to complete
-    root = lxml.html.fragment_fromstring("<div></div>")
+    root = lxml.html.fragment_fromstring("<div></div>", parser=HTML_PARSER)
     for index in range(-1, len(blocks)):
         if index >= 0:
             root.append(deepcopy(blocks[index]))

@@ -10,6 +10,8 @@ import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
+from .loading import HTML_PARSER
+
 # Both libraries log a warning for every page they give up on; for us that is a normal
 # outcome (the other finder or the fallback takes over), not news for the crawl log.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -40,7 +42,7 @@ def find_body_with_trafilatura(tree: HtmlElement, url: str | None, fast: bool = 
     html_root = convert_to_html(deepcopy(document.body))
     # trafilatura builds plain etree elements; reparse to get lxml.html's API
     markup = lxml.etree.tostring(html_root.find("body"), encoding="unicode")
-    return lxml.html.fragment_fromstring(markup, create_parent="div")
+    return lxml.html.fragment_fromstring(markup, create_parent="div", parser=HTML_PARSER)
 
 
 # readability-lxml measures text with a helper, ``clean``, whose first two patterns
@@ -90,4 +92,4 @@ def find_body_with_readability(tree: HtmlElement) -> HtmlElement | None:
     summary = Document(tree).summary(html_partial=True)
     if not summary or not summary.strip():
         return None
-    return lxml.html.fragment_fromstring(summary, create_parent="div")
+    return lxml.html.fragment_fromstring(summary, create_parent="div", parser=HTML_PARSER)

@@ -7,9 +7,18 @@ import re
 
 import lxml.etree
 import lxml.html
-from lxml.html import HtmlElement
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 
 from . import heuristics as h
+
+# lxml.html's own parser picks each element's Python class in Python (form and input
+# elements get classes of their own), once for every element the code touches: a tenth
+# of extraction's time. One class for every element, chosen in C, parses and walks pages
+# three times faster; extraction never needs the form classes. Every tree and fragment of
+# extraction is parsed with it (copies keep their parser).
+HTML_PARSER = lxml.html.HTMLParser()
+HTML_PARSER.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
+    element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity))
 
 CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
@@ -158,7 +167,7 @@ def parse_page(text: str) -> HtmlElement | None:
     """Parse page text into an lxml tree; None when there is nothing to parse."""
     text = XML_DECLARATION_RE.sub("", text)  # lxml refuses str input with an encoding declaration
     try:
-        tree = lxml.html.document_fromstring(text)
+        tree = lxml.html.document_fromstring(text, parser=HTML_PARSER)
     except (lxml.etree.ParserError, ValueError):
         return None
     return tree if tree is not None and len(tree) else None
