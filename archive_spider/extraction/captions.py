@@ -20,6 +20,7 @@ LINE_TAGS = ("p", "figcaption", "caption", "li", "h2", "h3", "h4", "h5", "h6", "
              "small", "em", "i", "strong", "b", "cite", "dt", "dd", "blockquote")
 HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 LINE_HOLDERS = ("figcaption", "caption", "p", *sorted(HEADING_TAGS))
+CAPTION_TAGS = frozenset({"figcaption", "caption", "p"})  # lines a credit may end
 CONTAINER_TAGS = frozenset({"div", "ul", "ol", "section", "figure", "table", "tbody", "dl", "blockquote"})
 
 
@@ -34,7 +35,7 @@ def apply_caption_policy(root: HtmlElement) -> bool:
 
 def is_credit_line(text: str) -> bool:
     """True for a line that is only a photo credit or a media label."""
-    if not text or len(text.split()) > h.MAX_CREDIT_WORDS:
+    if not text or len(text) > h.MAX_CREDIT_CHARS or len(text.split()) > h.MAX_CREDIT_WORDS:
         return False
     return bool(h.CREDIT_LINE_RE.match(text) or h.MEDIA_LABEL_RE.match(text))
 
@@ -43,18 +44,25 @@ def remove_credit_lines(root: HtmlElement) -> bool:
     """Drop elements whose whole text is a credit; cut credits off the end of captions."""
     changed = False
     for element in list(root.iter(*LINE_TAGS)):
-        if element.getparent() is None or element.tag in HEADING_TAGS or element.find(".//img") is not None:
+        if element.getparent() is None or element.tag in HEADING_TAGS:
             continue  # a heading "Images" names a section, not a picture
-        text = normalize_space(element.text_content())
-        if is_credit_line(text):
+        raw = element.text_content()
+        # most lines are prose: too long for a credit, and without a credit's words at the end
+        short = len(raw) <= 2 * h.MAX_CREDIT_CHARS
+        if not short and not (element.tag in CAPTION_TAGS and h.CREDIT_HINT_RE.search(raw[-h.MAX_CREDIT_CHARS:])):
+            continue
+        if element.find(".//img") is not None:
+            continue
+        text = normalize_space(raw)
+        if short and is_credit_line(text):
             drop_keeping_tail(element)
             changed = True
-        elif element.tag in ("figcaption", "caption", "p") and text and len(text.split()) <= h.MAX_CAPTION_WORDS:
+        elif element.tag in CAPTION_TAGS and text and len(text.split()) <= h.MAX_CAPTION_WORDS:
             changed |= cut_trailing_credit(element)
     # a credit as loose text after a picture or a line break: "<img>Photo: AP"
     for node in list(root.iter("img", "br")):
-        tail = normalize_space(node.tail or "")
-        if tail and is_credit_line(tail):
+        tail = node.tail
+        if tail and len(tail) <= 2 * h.MAX_CREDIT_CHARS and is_credit_line(normalize_space(tail)):
             node.tail = None
             changed = True
     return changed
@@ -73,7 +81,7 @@ def cut_trailing_credit(element: HtmlElement) -> bool:
             return False
     else:
         piece, owner, attribute = element.text, element, "text"
-    if not piece:
+    if not piece or not h.CREDIT_HINT_RE.search(piece[-h.MAX_CREDIT_CHARS:]):
         return False
     cut = h.TRAILING_CREDIT_RE.sub("", piece.rstrip())
     if cut == piece.rstrip() or not normalize_space(cut) and owner is element:
@@ -93,7 +101,8 @@ def remove_repeated_captions(root: HtmlElement) -> bool:
     changed = False
     seen: set[str] = set()
     previous = None
-    for element in list(root.iter(*LINE_HOLDERS)):
+    pictured = root.find(".//img") is not None or root.find(".//figcaption") is not None
+    for element in list(root.iter(*(LINE_HOLDERS if pictured else HEADING_TAGS))):
         if element.getparent() is None or next(element.iterdescendants(*LINE_HOLDERS), None) is not None:
             continue  # a line holding lines is judged by its lines
         key = fold(element.text_content())
@@ -128,7 +137,10 @@ def remove_slideshows(root: HtmlElement) -> bool:
     counters: dict[str, list[HtmlElement]] = {}
     for element in root.iter(*LINE_TAGS):
         if len(element) == 0 or element.tag in HEADING_TAGS or element.tag == "p":
-            match = h.SLIDE_COUNTER_RE.match(normalize_space(element.text_content()))
+            raw = element.text_content()
+            if len(raw) > h.MAX_COUNTER_CHARS or not any(c.isdigit() for c in raw):
+                continue
+            match = h.SLIDE_COUNTER_RE.match(normalize_space(raw))
             if match and int(match.group(1)) <= int(match.group(2)):
                 counters.setdefault(match.group(2), []).append(element)
     changed = False

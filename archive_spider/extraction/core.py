@@ -131,7 +131,9 @@ def find_body(tree: HtmlElement, metadata: Metadata, url: str | None, teaser: st
         chosen = prefer_teaser_holder(chosen, candidates, teaser)
     for other in [c for c in candidates if c is not chosen]:
         chosen = merge_missing_blocks(chosen, other)
-    chosen = follow_caption_policy(restore_figures(chosen, page))
+    restored = restore_figures(chosen, page)
+    if restored is not chosen:  # restored figures bring their captions, and their credits
+        chosen = follow_caption_policy(restored)
     chosen = restore_standfirst(chosen, page, metadata.description)
     if has_teaser:
         chosen = anchor_on_teaser(chosen, teaser)
@@ -139,8 +141,7 @@ def find_body(tree: HtmlElement, metadata: Metadata, url: str | None, teaser: st
 
 
 def follow_caption_policy(body: Candidate) -> Candidate:
-    """The body with captions once, no credits and no slideshows (captions.py): the
-    figures restored after cleaning bring their captions, and with them their credits."""
+    """The body with captions once, no credits and no slideshows (captions.py)."""
     if not apply_caption_policy(body.root):
         return body
     remove_empty_blocks(body.root)

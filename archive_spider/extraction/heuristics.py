@@ -321,18 +321,28 @@ PHOTO_AGENCIES = (
 )
 _AGENCY = "(?:" + "|".join(re.escape(a) for a in sorted(PHOTO_AGENCIES, key=len, reverse=True)) + ")"
 # A line that is nothing but a credit: "Photo: Jane Roe, AP", "Foto: dpa", "(Bild: Hersteller)",
-# "Image credit: NASA", "© Jane Roe 2019", "Photograph by Jane Roe", "Getty Images/iStockphoto".
+# "Image credit: NASA", "© Jane Roe 2019", "Photograph by Jane Roe", "Getty Images/iStockphoto",
+# "Quelle: jorisvo / Fotolia.com", "TebNad/Shutterstock.com". A full stop ends a sentence,
+# not a credit, unless a letter follows it (a domain name) or it follows an initial.
+_NAME = r"(?:[^.!?]|\.(?=\w)|(?<=\b\w)\.)"
+_AGENCIES = rf"{_AGENCY}(?:\.com)?(?:\s*(?:/|,|via|and|&|und)\s*{_AGENCY}(?:\.com)?)*"
 CREDIT_LINE_RE = re.compile(
     r"(?i)^[\[(]?\s*(?:"
     r"(?:photos?|photograph(?:y|s)?|photo credit|image(?:s)?(?: credit)?|picture(?:s)?|pic|credits?|"
     r"foto(?:s|grafie|graf)?|bild(?:er|quelle)?|quelle|source|fuente|crédit(?:s)?(?: photo)?|"
-    r"illustration|grafik|video|zdjęcie|fot\.)\s*(?::|by|von|de|/|©|\|)\s*[^.!?]{1,80}"
-    r"|©\s*[^.!?]{1,80}|\(c\)\s*[^.!?]{1,80}"
-    rf"|{_AGENCY}(?:\s*(?:/|,|via|and|&|und)\s*{_AGENCY})*(?:\s*/\s*[^.!?/]{{1,40}})?"
+    rf"illustration|grafik|video|zdjęcie|fot\.)\s*(?::|by|von|de|via|/|©|\|)\s*{_NAME}{{1,80}}"
+    rf"|©\s*{_NAME}{{1,80}}|\(c\)\s*{_NAME}{{1,80}}"
+    rf"|{_AGENCIES}(?:\s*/\s*[^.!?/]{{1,40}})?"
+    rf"|[^.!?/]{{1,40}}/\s*{_AGENCIES}"
     r")\s*[\])]?\.?$"
 )
 # Credit lines are short; a sentence that merely starts with "Source: " is not one.
 MAX_CREDIT_WORDS = 8
+MAX_CREDIT_CHARS = 100
+# A word one of the credit patterns needs: lines without any are not looked at further.
+CREDIT_HINT_RE = re.compile(
+    r"(?i)photo|foto|bild|image|picture|credit|cr[ée]dit|quelle|source|fuente|illustration|grafik|video|"
+    r"zdj|fot\.|©|\(c\)|" + _AGENCY)
 # A credit written after a caption on the same line: "The pier at dusk. | Photo: Jane Roe/AP".
 TRAILING_CREDIT_RE = re.compile(
     r"(?i)(?:\s*[|–—-]\s*|\s+[(\[]\s*|\s+)"
@@ -351,6 +361,7 @@ MEDIA_LABEL_RE = re.compile(r"(?i)^(?:photo|image|picture|video|audio|foto|bild|
 SLIDE_COUNTER_RE = re.compile(
     r"(?i)^(?:(?:photo|image|picture|slide|foto|bild)\s*)?(\d{1,3})\s*(?:/|of|von|de|di|sur|z|из)\s*(\d{1,3})$"
 )
+MAX_COUNTER_CHARS = 40  # a counter line, with spaces around it
 # This many counters of one slideshow (same total) mark it as a slideshow.
 MIN_SLIDESHOW_COUNTERS = 3
 # A slideshow is removed only while the article keeps at least this many words without it
