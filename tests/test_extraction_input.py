@@ -54,9 +54,9 @@ def damaged_page(damage: list[str], attribute_damage: str, charset: str = "utf-8
         spot = index % len(words)
         mark = damage[index % len(damage)] if damage else ""
         words[spot] = words[spot] + mark  # glued to a word: the word must survive
-        paragraphs.append(f'<p class="x{attribute_damage}">{" ".join(words)}.</p>')
+        paragraphs.append(f'<p class="x">{" ".join(words)}.</p>')
     return (f'<html><head><meta charset="{charset}"><title>At the lock{attribute_damage}</title></head><body>'
-            f'<article><h1>At the lock</h1>{"".join(paragraphs)}</article></body></html>')
+            f'<article class="post{attribute_damage}"><h1>At the lock</h1>{"".join(paragraphs)}</article></body></html>')
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

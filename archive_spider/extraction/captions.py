@@ -20,6 +20,9 @@ LINE_TAGS = ("p", "figcaption", "caption", "li", "h2", "h3", "h4", "h5", "h6", "
              "small", "em", "i", "strong", "b", "cite", "dt", "dd", "blockquote")
 HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 LINE_HOLDERS = ("figcaption", "caption", "p", *sorted(HEADING_TAGS))
+# Elements a credit line stands in (headings name sections; inline elements are judged
+# with the line around them, or as a caption's last part).
+CREDIT_TAGS = ("p", "figcaption", "caption", "li", "div", "dt", "dd", "blockquote")
 CAPTION_TAGS = frozenset({"figcaption", "caption", "p"})  # lines a credit may end
 CONTAINER_TAGS = frozenset({"div", "ul", "ol", "section", "figure", "table", "tbody", "dl", "blockquote"})
 
@@ -37,15 +40,18 @@ def is_credit_line(text: str) -> bool:
     """True for a line that is only a photo credit or a media label."""
     if not text or len(text) > h.MAX_CREDIT_CHARS or len(text.split()) > h.MAX_CREDIT_WORDS:
         return False
-    return bool(h.CREDIT_LINE_RE.match(text) or h.MEDIA_LABEL_RE.match(text))
+    if h.MEDIA_LABEL_RE.match(text):
+        return True
+    # the full pattern only for lines with a credit's words (most short lines are not)
+    return bool(h.CREDIT_HINT_RE.search(text) or h.AGENCY_HINT_RE.search(text)) and bool(h.CREDIT_LINE_RE.match(text))
 
 
 def remove_credit_lines(root: HtmlElement) -> bool:
     """Drop elements whose whole text is a credit; cut credits off the end of captions."""
     changed = False
-    for element in list(root.iter(*LINE_TAGS)):
-        if element.getparent() is None or element.tag in HEADING_TAGS:
-            continue  # a heading "Images" names a section, not a picture
+    for element in list(root.iter(*CREDIT_TAGS)):
+        if element.getparent() is None or any(child.tag in CREDIT_TAGS for child in element):
+            continue  # a line holding lines is judged by its lines
         raw = element.text_content()
         # most lines are prose: too long for a credit, and without a credit's words at the end
         short = len(raw) <= 2 * h.MAX_CREDIT_CHARS

@@ -339,10 +339,12 @@ CREDIT_LINE_RE = re.compile(
 # Credit lines are short; a sentence that merely starts with "Source: " is not one.
 MAX_CREDIT_WORDS = 8
 MAX_CREDIT_CHARS = 100
-# A word one of the credit patterns needs: lines without any are not looked at further.
+# Words a credit needs: a label or a copyright sign (also all a credit after a caption can
+# start with), or an agency's name. Lines without any are not looked at further.
 CREDIT_HINT_RE = re.compile(
-    r"(?i)photo|foto|bild|image|picture|credit|cr[ée]dit|quelle|source|fuente|illustration|grafik|video|"
-    r"zdj|fot\.|©|\(c\)|" + _AGENCY)
+    r"(?i)photo|foto|bild|image|picture|credit|cr[ée]dit|quelle|source|fuente|illustration|grafik|"
+    r"video|zdj|fot\.|©|\(c\)")
+AGENCY_HINT_RE = re.compile(rf"(?i)\b{_AGENCY}\b")
 # A credit written after a caption on the same line: "The pier at dusk. | Photo: Jane Roe/AP".
 TRAILING_CREDIT_RE = re.compile(
     r"(?i)(?:\s*[|–—-]\s*|\s+[(\[]\s*|\s+)"
