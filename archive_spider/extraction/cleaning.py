@@ -311,7 +311,10 @@ def clean_article(root: HtmlElement) -> None:
     for element in list(root.iter("p", "div", "tr", "li", *HEADING_TAGS, "blockquote", "span")):
         if element.getparent() is None:
             continue
-        text = normalize_space(element.text_content())
+        raw = element.text_content()
+        if len(raw) > h.MAX_FURNITURE_RAW_CHARS:
+            continue  # every row below is a short line: no need to tidy a container's text
+        text = normalize_space(raw)
         if h.PIPES_ONLY_RE.match(text) and element.find(".//img") is None:
             drop(element)
         elif text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text) or is_link_row(element, text)

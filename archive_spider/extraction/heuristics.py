@@ -173,6 +173,9 @@ LINK_HEAVY_DENSITY = 0.5
 
 # Ad rows and share bars are short lines; longer blocks are not tested against the patterns.
 MAX_FURNITURE_LINE_CHARS = 160
+# Before its white space is tidied, a line is looked at only up to this length (leftover
+# rows are short even with their indentation; containers of paragraphs are not rows).
+MAX_FURNITURE_RAW_CHARS = 4 * MAX_FURNITURE_LINE_CHARS
 
 # Share bars: "Share this: Twitter | Facebook | Email", "Share on Facebook", ...
 SHARE_TEXT_RE = re.compile(

@@ -32,8 +32,14 @@ CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32)])
 # before parsing (a form feed becomes a space, as it separates words).
 XML_INCOMPATIBLE_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # The same characters written as numeric character references ("&#1;", "&#xFFFE;"), which
-# the HTML parser turns into the characters themselves.
-CHARACTER_REFERENCE_RE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+# the HTML parser turns into the characters themselves (or, for NUL and surrogates, into
+# U+FFFD). One pattern, no callback: pages are full of
+# harmless references ("&#8217;"), and the number must end where the pattern does.
+XML_INCOMPATIBLE_REFERENCE_RE = re.compile(
+    r"&#(?:0*(?:[0-8]|1[1-9]|2[0-9]|3[01]|6553[45]"
+    r"|5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}|573[0-3][0-9]|5734[0-3])(?![0-9])"
+    r"|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF]|[dD][89a-fA-F][0-9a-fA-F]{2})(?![0-9a-fA-F]));?"
+)
 REPLACEMENT_RUN_RE = re.compile("\ufffd+")
 # a <meta charset> readable as ASCII cannot be right about UTF-16 or UTF-32 without a BOM
 WIDE_ENCODINGS = ("utf-16", "utf16", "utf-32", "utf32", "ucs-2", "ucs2", "ucs-4")
@@ -81,21 +87,10 @@ def clean_characters(text: str) -> str:
     if "\x0c" in text:
         text = text.replace("\x0c", " ")
     if "&#" in text:
-        text = CHARACTER_REFERENCE_RE.sub(drop_incompatible_reference, text)
+        text = XML_INCOMPATIBLE_REFERENCE_RE.sub("", text)
     if XML_INCOMPATIBLE_RE.search(text) is None:
         return text
     return XML_INCOMPATIBLE_RE.sub("", text)
-
-
-def drop_incompatible_reference(match: re.Match) -> str:
-    """A numeric character reference, kept unless it names a character XML refuses."""
-    hexadecimal, decimal = match.groups()
-    code = int(hexadecimal, 16) if hexadecimal else int(decimal)
-    if code == 12:
-        return " "
-    if code > 0x10FFFF or XML_INCOMPATIBLE_RE.match(chr(code)):
-        return ""
-    return match.group(0)
 
 
 def has_mojibake(text: str) -> bool:
