@@ -4,34 +4,40 @@ from __future__ import annotations
 
 from collections import Counter
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import lxml.html
 from lxml.html import HtmlElement
 
 from . import heuristics as h
 from .fragments import serialize_block
-from .shingles import agreement, contains_teaser, count_shingles, tokenize
+from .shingles import agreement, containment, contains_teaser, count_shingles, tokenize
 from .text import render_text
 from .loading import HTML_PARSER
 
 
 @dataclass
 class Candidate:
-    """One finder's idea of the article body."""
+    """One finder's idea of the article body. Its tokens and shingles are counted when
+    first asked for: the bodies made along the way (merged, with figures) mostly are not."""
 
     name: str
     root: HtmlElement
     text: str
     html: str
-    tokens: list[str] = field(init=False, repr=False)
-    shingles: Counter = field(init=False, repr=False)
-    words: int = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.tokens = tokenize(self.text)
-        self.words = len(self.tokens)
-        self.shingles = count_shingles(self.tokens)
+    @cached_property
+    def tokens(self) -> list[str]:
+        return tokenize(self.text)
+
+    @cached_property
+    def words(self) -> int:
+        return len(self.tokens)
+
+    @cached_property
+    def shingles(self) -> Counter:
+        return count_shingles(self.tokens)
 
 
 def choose_body(
@@ -83,12 +89,6 @@ def choose_between(readability: Candidate, trafilatura: Candidate, topic: str | 
     return readability
 
 
-def containment(part: Counter, whole: Counter) -> float:
-    """The share of ``part``'s shingles that ``whole`` holds too."""
-    total = sum(part.values())
-    return sum((part & whole).values()) / total if total else 0.0
-
-
 def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
     """Add to ``primary`` the substantial blocks only ``secondary`` found, in reading order.
 
@@ -97,7 +97,7 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
     prose are inserted after the last anchor. If the missing prose outweighs the primary
     body, the secondary finder has wandered into a list of other stories: no merge.
     """
-    nothing_missing = sum((secondary.shingles - primary.shingles).values()) < h.MIN_INNER_BLOCK_WORDS
+    nothing_missing = len(secondary.shingles.keys() - primary.shingles.keys()) < h.MIN_INNER_BLOCK_WORDS
     if nothing_missing and secondary.html.count("<img") <= primary.html.count("<img"):
         return primary
     blocks = list(primary.root)

@@ -12,9 +12,9 @@ from __future__ import annotations
 from lxml.html import HtmlElement
 
 from . import heuristics as h
-from .content import Candidate, containment
+from .content import Candidate
 from .fragments import serialize_block
-from .shingles import count_shingles, tokenize
+from .shingles import containment, count_shingles, tokenize
 from .text import normalize_space, render_text
 
 BLOCK_TAGS = frozenset({"p", "div", "h2", "h3", "h4", "header", "section"})
