@@ -218,13 +218,8 @@ def is_furniture(element: HtmlElement, stats: TextStats, verdicts: dict | None =
 
 def read_short_text(element: HtmlElement) -> str | None:
     """Return the element's text if it is a short line (furniture-sized), else None."""
-    length, parts = 0, []
-    for part in element.itertext():
-        length += len(part)
-        if length > h.MAX_FURNITURE_LINE_CHARS:
-            return None
-        parts.append(part)
-    return normalize_space("".join(parts))
+    text = element.text_content()  # in C; the caller made sure the element is small
+    return normalize_space(text) if len(text) <= h.MAX_FURNITURE_LINE_CHARS else None
 
 
 def names_furniture(names: list[str]) -> bool:

@@ -28,12 +28,18 @@ WORD_RE = re.compile(r"\w+")
 
 def normalize_space(text: str) -> str:
     """Collapse all whitespace (newlines included) to single spaces and strip."""
-    return " ".join(ZERO_WIDTH_RE.sub("", text or "").split())
+    if not text:
+        return ""
+    if not text.isascii():  # the invisible characters are not ASCII: most texts skip the pattern
+        text = ZERO_WIDTH_RE.sub("", text)
+    return " ".join(text.split())
 
 
 def normalize_paragraph(text: str) -> str:
     """Collapse spaces inside a paragraph; keep single line breaks (from ``<br>``/``<pre>``)."""
-    lines = [SPACE_RE.sub(" ", ZERO_WIDTH_RE.sub("", line)).strip() for line in text.split("\n")]
+    if not text.isascii():
+        text = ZERO_WIDTH_RE.sub("", text)
+    lines = [SPACE_RE.sub(" ", line).strip() for line in text.split("\n")]
     return "\n".join(line for line in lines if line)
 
 
