@@ -195,7 +195,19 @@ FURNITURE_HEADING_RE = re.compile(
     r"trending|comments?|\d+ (comments?|responses?|replies)|\d+ thoughts? on\b.*|"
     r"leave a (comment|reply)|join the (discussion|conversation)|"
     r"about the (author|writer)|(subscribe|sign up|get our|join our)\b.{0,60}|.{0,40}\bnewsletter\b.{0,30}|"
-    r"share this( article| story| post)?)\s*:?\s*$",
+    r"share this( article| story| post)?|read next|up next|what to read next|don'?t miss|"
+    # the same widgets in other languages (German, French, Spanish, Italian, Portuguese,
+    # Polish, Dutch): "most read", "read also", "related articles", "you may also like",
+    # "comments"
+    r"meist ?gelesen|lesen sie (auch|mehr)|auch interessant|das könnte (sie|dich) auch interessieren|"
+    r"mehr zum thema|weitere (artikel|beiträge|nachrichten)( zum thema)?|(ähnliche|verwandte) (artikel|beiträge|themen)|"
+    r"kommentare?|\d+ kommentare?|keine kommentare|(schreibe|hinterlasse) einen kommentar|"
+    r"(à )?lire aussi|sur le même sujet|articles similaires|les plus lus|commentaires?|laisser un commentaire|"
+    r"(le|te) puede interesar|lea también|(noticias|artículos) relacionad[oa]s|lo más leído|comentarios?|"
+    r"deja un comentario|leggi anche|potrebbe interessarti|articoli correlati|i più letti|commenti|"
+    r"leia também|veja também|(notícias|artigos) relacionad[oa]s|mais lidas|comentários|"
+    r"czytaj (też|także)|zobacz (też|także)|najczęściej czytane|komentarze|podobne artykuły|"
+    r"lees ook|meest gelezen|gerelateerde artikelen|reacties)\s*[:!.]?\s*$",
     re.IGNORECASE,
 )
 
@@ -207,7 +219,12 @@ POINTER_LINE_RE = re.compile(
     r"^\s*([←«‹<]+\s*(next|previous|prev|older|newer)\b|"
     r"(next|previous|prev|older|newer)\s*[→»›>]+|"
     r"(next|previous|older|newer) (page|post|article|story|entry|chapter)s?\s*(:|[→»›>]|$)|"
-    r"main articles?\s*:|see also\s*:|further information\s*:|read next\s*:|up next\s*:)",
+    r"main articles?\s*:|see also\s*:|further information\s*:|read next\s*:|up next\s*:|"
+    r"read more\s*:|related\s*:|also read\s*:|"
+    # other languages: "read also:", "you may be interested in:", "more on the subject:"
+    r"lesen sie (auch|mehr)\s*:|mehr zum thema\s*:|auch interessant\s*:|(à )?lire aussi\s*:|"
+    r"(le|te) puede interesar\s*:|lea también\s*:|leggi anche\s*:|leia também\s*:|veja também\s*:|"
+    r"czytaj (też|także)\s*:|zobacz (też|także)\s*:|lees ook\s*:)",
     re.IGNORECASE,
 )
 MAX_POINTER_LINE_WORDS = 14
