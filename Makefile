@@ -34,5 +34,11 @@ bench: $(STAMP)
 bench-distributed: $(STAMP)
 	$(PY) benchmarks/distributed.py
 
+# Pages per second rendered in Chromium against fetched, and the browser's memory
+# (needs /usr/bin/chromium; the test extra brings scrapy-playwright).
+.PHONY: bench-render
+bench-render: $(STAMP)
+	$(PY) benchmarks/render.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

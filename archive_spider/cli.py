@@ -190,10 +190,15 @@ def redis_options(fn):
 @click.option("--fail-on-drift", is_flag=True,
               help="Exit with status 5 when a site changed under the crawl (the WARNING lines "
                    "\"Site ... changed: ...\"; see `stats --health`).")
+@click.option("--render", type=click.Choice(["never", "auto", "always"], case_sensitive=False),
+              help="Pages that need JavaScript: 'auto' renders a page in Chromium when its HTML shows it "
+                   "needs it (an empty app shell, a <noscript> asking for JavaScript, a 'Load more' "
+                   "listing) and every later page of a site that does; 'always' renders every page; "
+                   "'never' fetches over HTTP only. Needs archive-spider[render].  [default: never]")
 @redis_options
 def crawl(urls, db_path, config, site_names, discover, max_pages, scope, concurrency, allowed_hosts, timeout,
           setting_pairs, verbose, quiet, log_level, log_file, as_json, user_agent, revisit, full_listing, wait,
-          progress, extract_workers, redis_url, redis_key, idle_timeout, lease, fail_on_drift):
+          progress, extract_workers, render, redis_url, redis_key, idle_timeout, lease, fail_on_drift):
     """Crawl article sites from their index pages, feeds and sitemaps into the archive.
 
     URLS are index pages (front page, category pages), single articles, RSS/Atom feeds,
@@ -266,7 +271,7 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, scope, concurr
         log_level=log_level.upper(),
         config=config, sites=tuple(site_names), discover=discover, extra_settings=extra_settings,
         revisit=revisit, wait=wait, progress=progress,
-        extract_workers=extract_workers,
+        extract_workers=extract_workers, render=render.lower() if render else None,
     )
     if redis_url:
         from archive_spider.distributed import RedisConfig, run_worker

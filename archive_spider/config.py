@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings, default_settings
 
-from archive_spider import revisit, sites
+from archive_spider import rendering, revisit, sites
 
 
 class ConfigError(ValueError):
@@ -164,6 +164,12 @@ CHECKS: dict[str, Callable[[BaseSettings, str], str | None]] = {
     "ARCHIVE_HEALTH_MIN_HISTORY": _number(1, whole=True),
     "ARCHIVE_HEALTH_WINDOW": _number(1, whole=True),
     "ARCHIVE_HEALTH_MIN_ARTICLES": _number(1, whole=True),
+    "ARCHIVE_RENDER": _parsed_by(rendering.parse_mode),
+    "ARCHIVE_RENDER_CONCURRENCY": _number(1, whole=True),
+    "ARCHIVE_RENDER_TIMEOUT": _number(1, whole=False),
+    "ARCHIVE_RENDER_MAX_MEMORY": _number(0, whole=True),
+    "ARCHIVE_RENDER_MAX_ROUNDS": _number(0, whole=True),
+    "ARCHIVE_RENDER_SAMPLE_PAGES": _number(0, whole=True),
 }
 
 

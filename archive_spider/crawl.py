@@ -43,6 +43,7 @@ class CrawlOptions:
     sites: tuple[str, ...] = ()  # names of its sites to crawl (default: all)
     discover: bool = False  # also try robots.txt sitemaps, /sitemap.xml, feeds
     extract_workers: int | None = None
+    render: str | None = None  # ARCHIVE_RENDER: never, auto, always
 
 
 @dataclass
@@ -124,6 +125,8 @@ def build_settings(options: CrawlOptions) -> Settings:
         overrides["ARCHIVE_REVISIT"] = options.revisit
     if options.progress:
         overrides["ARCHIVE_PROGRESS"] = True
+    if options.render:
+        overrides["ARCHIVE_RENDER"] = options.render
     overrides.update(options.extra_settings or {})
     settings.setdict(overrides, priority="cmdline")
     return settings

@@ -61,6 +61,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "duplicate": (SKIPPED, "the same article URL was archived already in this crawl"),
     "canonical:archived-as": (SKIPPED, "the page names another URL as canonical (the detail), which holds the same "
                                        "article and is archived under that URL; later crawls know the page as it"),
+    "not-rendered": (ERROR, "the page needed a browser (--render) and could not be rendered: no browser, a "
+                            "timeout or a crash; it was read from its static HTML"),
 }
 
 # Statuses that say a page is not there: a followed link that answers one is logged at

@@ -488,9 +488,18 @@ def open_inflated(body: bytes, limit: int | None = None) -> io.BufferedReader:
 
 def parse_robots_sitemaps(text: str, url: str, allowed_hosts: Iterable[str] | None = None) -> list[str]:
     """The sitemaps a robots.txt names in its ``Sitemap:`` lines (any group, any case)."""
+    return list(iter_robots_sitemaps(text, url, allowed_hosts))
+
+
+def iter_robots_sitemaps(text: str, url: str, allowed_hosts: Iterable[str] | None = None) -> Iterator[str]:
+    """The same, one at a time (a caller that takes a few does not resolve them all)."""
     hosts = list(allowed_hosts) if allowed_hosts is not None else None
-    found = [resolve_link(match.group(1), url, hosts, page=False) for match in _ROBOTS_SITEMAP_RE.finditer(text)]
-    return list(dict.fromkeys(u for u in found if u))
+    seen: set[str] = set()
+    for match in _ROBOTS_SITEMAP_RE.finditer(text):
+        found = resolve_link(match.group(1), url, hosts, page=False)
+        if found and found not in seen:
+            seen.add(found)
+            yield found
 
 
 def well_known_sources(front_url: str) -> list[str]:

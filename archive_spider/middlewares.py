@@ -30,6 +30,9 @@ ROLE_ARTICLE = "article"
 SITE = "archive_site"
 # Request.meta key holding what the archive knew when a conditional request was sent.
 CONDITIONAL = "archive_conditional"
+# Request.meta key of a page's rendering in a browser (browser.py): the page was fetched
+# already, so its revisit was decided then.
+RENDERED = "archive_rendered"
 
 
 def health_canary(crawler, url: str) -> bool:
@@ -76,7 +79,7 @@ class IncrementalMiddleware:
         return self._known
 
     def process_request(self, request):
-        if request.meta.get(ROLE) != ROLE_ARTICLE:
+        if request.meta.get(ROLE) != ROLE_ARTICLE or request.meta.get(RENDERED):
             return None
         known = self.known.get(request.url)
         if known is None:
@@ -99,7 +102,7 @@ class IncrementalMiddleware:
 
     def process_response(self, request, response):
         role = request.meta.get(ROLE)
-        if role is None or role == "continuation":
+        if role is None or role == "continuation" or request.meta.get(RENDERED):
             return response
         fetch = {**revisit.validators_of(response.headers), "last_fetched": storage.utc_now()}
         if response.status == 304 and CONDITIONAL in request.meta:

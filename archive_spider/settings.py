@@ -169,6 +169,25 @@ ARCHIVE_HEALTH_WINDOW = 10
 # Articles (or article pages, or teasers) a crawl needs for a figure of it to be judged.
 ARCHIVE_HEALTH_MIN_ARTICLES = 3
 
+# --- rendering in a browser (archive_spider/browser.py, rendering.py) --------------------------
+# "never": plain HTTP only; "auto": render a page in Chromium when its static HTML shows it
+# needs JavaScript (and every later page of a site that turned out to); "always": render
+# every page. sites.toml's `render` overrides it per site. Needs archive-spider[render].
+ARCHIVE_RENDER = "never"
+# Pages rendered at once (browser contexts in the pool, one page each).
+ARCHIVE_RENDER_CONCURRENCY = 2
+# Seconds a page may take to load and settle in the browser ("Load more" rounds included).
+ARCHIVE_RENDER_TIMEOUT = 30
+# MB of memory the browser may use before a context is closed to free it (0: no cap).
+ARCHIVE_RENDER_MAX_MEMORY = 1024
+# "Load more" clicks (or scrolls) at most per rendered listing page (0: none).
+ARCHIVE_RENDER_MAX_ROUNDS = 20
+# Under "auto", pages of a site read well without the browser after which the site is
+# taken for static and its pages are no longer examined (0: examine every page).
+ARCHIVE_RENDER_SAMPLE_PAGES = 5
+# The browser (Debian's Chromium; Playwright's own download is not used).
+ARCHIVE_RENDER_CHROMIUM = "/usr/bin/chromium"
+
 # --- distributed crawls (archive_spider/distributed.py, docs/distributed.md) -------------
 # Redis of a distributed crawl; empty: the ARCHIVE_REDIS_URL environment variable, if set.
 # Only the articles_redis spider (`crawl --redis`) uses it.

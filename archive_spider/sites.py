@@ -33,9 +33,10 @@ import lxml.etree
 from cssselect import GenericTranslator
 from cssselect.parser import SelectorError
 
+from archive_spider.rendering import parse_mode
 from archive_spider.urls import normalise_url, same_site
 
-SITE_KEYS = ("start_urls", "allowed_hosts", "include", "exclude", "discover", "scope", "selectors", "limits")
+SITE_KEYS = ("start_urls", "allowed_hosts", "include", "exclude", "discover", "scope", "render", "selectors", "limits")
 # Crawl scopes (ARCHIVE_SCOPE, a site's ``scope``): ``prefix`` follows a link found on a
 # page only under the folder of a start URL, except the article links of the listings
 # read; ``host`` follows links anywhere on the site's hosts.
@@ -138,6 +139,7 @@ class SiteConfig:
     selectors: SiteSelectors = field(default_factory=SiteSelectors)
     limits: SiteLimits = field(default_factory=SiteLimits)
     scope: str | None = None  # one of SCOPES; None: ARCHIVE_SCOPE
+    render: str | None = None  # never, auto, always; None: the crawl's (--render)
 
     def allows(self, url: str) -> bool:
         """Whether a link to ``url`` may be followed: on the site's hosts, matching an
@@ -223,9 +225,17 @@ def parse_site(name: str, table: Any, source: str) -> SiteConfig:
             scope = parse_scope(scope)
         except ValueError as exc:
             fail("scope", str(exc))
+    render = table.get("render")
+    if render is not None:
+        if not isinstance(render, str):
+            fail("render", f"must be one of never, auto, always, not {render!r}")
+        try:
+            render = parse_mode(render)
+        except ValueError as exc:
+            fail("render", str(exc))
     selectors = parse_selectors(table.get("selectors", {}), where)
     limits = parse_limits(table.get("limits", {}), where)
-    return SiteConfig(name, tuple(start_urls), all_hosts, include, exclude, discover, selectors, limits, scope)
+    return SiteConfig(name, tuple(start_urls), all_hosts, include, exclude, discover, selectors, limits, scope, render)
 
 
 def parse_scope(value: Any) -> str:

@@ -6,6 +6,10 @@ pages and their continuations) as a gzip-compressed WARC response record to
 (``record_written`` signal); StorePipeline indexes it in the ``warc_records`` table. With
 the pages kept, ``archive-spider reextract`` can run a newer extractor over them offline.
 
+A page rendered in a browser (``--render``, browser.py) keeps both: the response record
+as the server sent it, and the rendered DOM as a ``conversion`` record (WARC-Refers-To the
+response record), indexed after it, so that ``reextract`` reads the DOM the crawl read.
+
 Each record is its own gzip member and is flushed before it is indexed, so a crawl killed
 mid-write leaves at worst a cut last record that no index row points to.
 """
@@ -24,6 +28,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive_spider import __version__, storage
+from archive_spider.middlewares import RENDERED
 from archive_spider.urls import normalise_url
 from archive_spider.writeguard import WriteGuard, is_disk_failure
 
@@ -36,6 +41,11 @@ record_written = object()
 # lie about the stored payload, so they are left out of the record.
 WIRE_HEADERS = {b"content-encoding", b"transfer-encoding", b"content-length"}
 ROLE = "archive_role"
+# Request.meta key: the id of the WARC record a page's response went to (the record of
+# its rendering in a browser refers to it).
+RECORD_ID = "archive_warc_record_id"
+# The Content-Type of a rendered DOM's record.
+RENDERED_TYPE = "text/html; charset=utf-8"
 
 
 def warc_dir_of(db_path: str | os.PathLike) -> str:
@@ -70,9 +80,25 @@ class WarcFile:
             url, "response", payload=io.BytesIO(body), http_headers=http_headers,
             warc_headers_dict={"WARC-Date": fetched.replace("+00:00", "Z")},
         )
+        return self._append(record)
+
+    def write_rendered(self, url: str, body: bytes, fetched: str, refers_to: str | None) -> tuple[int, int]:
+        """The page's DOM as a browser rendered it (UTF-8 HTML), as a ``conversion``
+        record: another version of the response record ``refers_to``."""
+        headers = {"WARC-Date": fetched.replace("+00:00", "Z")}
+        if refers_to:
+            headers["WARC-Refers-To"] = refers_to
+        record = self.writer.create_warc_record(
+            url, "conversion", payload=io.BytesIO(body), warc_content_type=RENDERED_TYPE,
+            warc_headers_dict=headers,
+        )
+        return self._append(record)
+
+    def _append(self, record) -> tuple[int, int]:
         offset = self.handle.tell()
         self.writer.write_record(record)
         self.handle.flush()
+        self.last_record_id = record.rec_headers.get_header("WARC-Record-ID")
         return offset, self.handle.tell() - offset
 
     def close(self) -> None:
@@ -94,10 +120,18 @@ class StoredPage:
 
 
 def read_record(path: str, offset: int) -> StoredPage:
-    """The response record at ``offset`` of the WARC file at ``path``."""
+    """The response record (or a rendered page's conversion record) at ``offset`` of the
+    WARC file at ``path``."""
     with open(path, "rb") as handle:
         handle.seek(offset)
         for record in ArchiveIterator(handle):
+            if record.rec_type == "conversion":
+                return StoredPage(
+                    url=record.rec_headers.get_header("WARC-Target-URI"),
+                    status=200,
+                    headers={"content-type": record.rec_headers.get_header("Content-Type") or RENDERED_TYPE},
+                    body=record.content_stream().read(),
+                )
             if record.rec_type != "response":
                 continue
             http = record.http_headers
@@ -111,7 +145,8 @@ def read_record(path: str, offset: int) -> StoredPage:
 
 
 class WarcMiddleware:
-    """Writes every 2xx response of the crawl's pages to the crawl's WARC file."""
+    """Writes every 2xx response of the crawl's pages to the crawl's WARC file, and the
+    DOM of each page rendered in a browser as a conversion record referring to it."""
 
     def __init__(self, crawler, db_path: str):
         self.crawler = crawler
@@ -147,7 +182,11 @@ class WarcMiddleware:
         headers.append(("Content-Length", str(len(response.body))))
         try:
             warc = self._open()
-            offset, length = warc.write_response(response.url, response.status, "", headers, response.body, fetched)
+            if request.meta.get(RENDERED):
+                offset, length = warc.write_rendered(response.url, response.body, fetched, request.meta.get(RECORD_ID))
+            else:
+                offset, length = warc.write_response(response.url, response.status, "", headers, response.body, fetched)
+                request.meta[RECORD_ID] = warc.last_record_id
         except OSError as exc:
             self.crawler.stats.inc_value("archive/warc_errors")
             if is_disk_failure(exc):  # a full or read-only disk: the archive's too

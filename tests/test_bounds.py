@@ -8,6 +8,7 @@ import sqlite3
 import time
 
 import pytest
+from scrapy.http import TextResponse
 
 from archive_spider import feeds, sites
 from archive_spider.discovery import ArticleLink, PageAnalysis
@@ -287,3 +288,16 @@ def test_the_bounds_benchmark_prints_its_figures():
     # site, ended, exit, seconds, requests (robots, the index, 10 sitemaps, 20 articles), peak MB
     assert row[:3] == ["self", "True", "0"] and row[4] == "32", result.stdout
     assert 50 < float(row[5]) < 400
+
+
+def test_a_robots_txt_naming_countless_sitemaps_gives_the_cap(tmp_path):
+    spider, crawler = make_spider(url=f"{SITE}/", settings={"ARCHIVE_SITE_MAX_SITEMAPS": 4,
+                                                            "ARCHIVE_DB_PATH": str(tmp_path / "a.db")})
+    robots = "User-agent: *\n" + "".join(f"Sitemap: {SITE}/sitemap-{n}.xml\n" for n in range(100_000))
+    page = response(f"{SITE}/robots.txt", robots, {"archive_site": "example.org"}, cls=TextResponse)
+    started = time.monotonic()
+    requests = list(spider.parse_source(page, feeds.SOURCE_ROBOTS))
+    assert time.monotonic() - started < 2
+    assert [r.url for r in requests] == [f"{SITE}/sitemap-{n}.xml" for n in range(4)]
+    [row] = capped_rows(crawler)
+    assert row["url"] == f"{SITE}/robots.txt" and "ARCHIVE_SITE_MAX_SITEMAPS=4" in row["detail"]

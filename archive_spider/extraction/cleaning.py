@@ -15,6 +15,7 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from . import heuristics as h
+from .captions import apply_caption_policy
 from .text import INLINE_TAGS, normalize_space
 
 TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+")
@@ -217,13 +218,8 @@ def is_furniture(element: HtmlElement, stats: TextStats, verdicts: dict | None =
 
 def read_short_text(element: HtmlElement) -> str | None:
     """Return the element's text if it is a short line (furniture-sized), else None."""
-    length, parts = 0, []
-    for part in element.itertext():
-        length += len(part)
-        if length > h.MAX_FURNITURE_LINE_CHARS:
-            return None
-        parts.append(part)
-    return normalize_space("".join(parts))
+    text = element.text_content()  # in C; the caller made sure the element is small
+    return normalize_space(text) if len(text) <= h.MAX_FURNITURE_LINE_CHARS else None
 
 
 def names_furniture(names: list[str]) -> bool:
@@ -310,7 +306,10 @@ def clean_article(root: HtmlElement) -> None:
     for element in list(root.iter("p", "div", "tr", "li", *HEADING_TAGS, "blockquote", "span")):
         if element.getparent() is None:
             continue
-        text = normalize_space(element.text_content())
+        raw = element.text_content()
+        if len(raw) > h.MAX_FURNITURE_RAW_CHARS:
+            continue  # every row below is a short line: no need to tidy a container's text
+        text = normalize_space(raw)
         if h.PIPES_ONLY_RE.match(text) and element.find(".//img") is None:
             drop(element)
         elif text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text) or is_link_row(element, text)
@@ -321,6 +320,7 @@ def clean_article(root: HtmlElement) -> None:
             drop(link)
     remove_teaser_sections(root)
     remove_leading_byline(root)
+    apply_caption_policy(root)
     remove_empty_blocks(root)
 
 

@@ -4,41 +4,52 @@ from __future__ import annotations
 
 from collections import Counter
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import lxml.html
 from lxml.html import HtmlElement
 
 from . import heuristics as h
 from .fragments import serialize_block
-from .shingles import agreement, contains_teaser, count_shingles, tokenize
+from .shingles import agreement, containment, contains_teaser, count_shingles, tokenize
 from .text import render_text
+from .loading import HTML_PARSER
 
 
 @dataclass
 class Candidate:
-    """One finder's idea of the article body."""
+    """One finder's idea of the article body. Its tokens and shingles are counted when
+    first asked for: the bodies made along the way (merged, with figures) mostly are not."""
 
     name: str
     root: HtmlElement
     text: str
     html: str
-    tokens: list[str] = field(init=False, repr=False)
-    shingles: Counter = field(init=False, repr=False)
-    words: int = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.tokens = tokenize(self.text)
-        self.words = len(self.tokens)
-        self.shingles = count_shingles(self.tokens)
+    @cached_property
+    def tokens(self) -> list[str]:
+        return tokenize(self.text)
+
+    @cached_property
+    def words(self) -> int:
+        return len(self.tokens)
+
+    @cached_property
+    def shingles(self) -> Counter:
+        return count_shingles(self.tokens)
 
 
-def choose_body(candidates: list[Candidate], reference_text: str | None = None) -> Candidate | None:
+def choose_body(
+    candidates: list[Candidate], reference_text: str | None = None, topic: str | None = None
+) -> Candidate | None:
     """Pick the body candidate the evidence supports best.
 
     With a reference text (JSON-LD articleBody), the candidate that agrees with it most
-    wins. Otherwise readability's candidate wins (it is the more precise), unless it holds
-    only a sliver of what trafilatura found, which means it locked onto a fragment.
+    wins. Otherwise readability's and trafilatura's bodies are weighed against each other
+    (``choose_between``, with ``topic``: the page's title and description). Without
+    readability's, the longest body wins (trafilatura's fast mode may have stopped at a
+    "Skip to content" strip that its full mode, run as a last resort, went past).
     """
     usable = [c for c in candidates if c.words]
     if not usable:
@@ -51,10 +62,31 @@ def choose_body(candidates: list[Candidate], reference_text: str | None = None) 
     others = [c for c in usable if c is not readability]
     trafilatura = max(others, key=lambda c: c.words, default=None)
     if readability and trafilatura:
-        if readability.words < h.MIN_READABILITY_SHARE * trafilatura.words:
-            return trafilatura
-        return readability
-    return usable[0]
+        return choose_between(readability, trafilatura, topic)
+    return max(usable, key=lambda c: c.words)
+
+
+def choose_between(readability: Candidate, trafilatura: Candidate, topic: str | None) -> Candidate:
+    """readability's body (the more precise finder) unless the two finders' agreement
+    says otherwise: it lies inside trafilatura's, which is much longer (readability found a
+    part of the article); the two found different things, and trafilatura's is the one
+    about the page's topic; or it holds only a sliver of what trafilatura found."""
+    inside = containment(readability.shingles, trafilatura.shingles)
+    if inside >= h.MIN_FRAGMENT_CONTAINMENT and trafilatura.words >= h.MIN_FRAGMENT_GROWTH * readability.words:
+        return trafilatura
+    if (topic and inside < h.MAX_DISAGREEMENT_CONTAINMENT
+            and containment(trafilatura.shingles, readability.shingles) < h.MAX_DISAGREEMENT_CONTAINMENT):
+        on_topic = {w for w in tokenize(topic) if len(w) >= h.TOPIC_WORD_LETTERS}
+        if on_topic:
+            by_readability = len(on_topic.intersection(readability.tokens)) / len(on_topic)
+            by_trafilatura = len(on_topic.intersection(trafilatura.tokens)) / len(on_topic)
+            if by_trafilatura >= by_readability + h.MIN_TOPIC_MARGIN:
+                return trafilatura
+            if by_readability >= by_trafilatura + h.MIN_TOPIC_MARGIN:
+                return readability
+    if readability.words < h.MIN_READABILITY_SHARE * trafilatura.words:
+        return trafilatura
+    return readability
 
 
 def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
@@ -65,7 +97,7 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
     prose are inserted after the last anchor. If the missing prose outweighs the primary
     body, the secondary finder has wandered into a list of other stories: no merge.
     """
-    nothing_missing = sum((secondary.shingles - primary.shingles).values()) < h.MIN_INNER_BLOCK_WORDS
+    nothing_missing = len(secondary.shingles.keys() - primary.shingles.keys()) < h.MIN_INNER_BLOCK_WORDS
     if nothing_missing and secondary.html.count("<img") <= primary.html.count("<img"):
         return primary
     blocks = list(primary.root)
@@ -102,7 +134,7 @@ def merge_missing_blocks(primary: Candidate, secondary: Candidate) -> Candidate:
         return primary
     if agreement(secondary.shingles, primary.shingles) < h.MIN_MERGE_AGREEMENT:
         return primary  # the two finders found different things: nothing to complete
-    root = lxml.html.fragment_fromstring("<div></div>")
+    root = lxml.html.fragment_fromstring("<div></div>", parser=HTML_PARSER)
     for index in range(-1, len(blocks)):
         if index >= 0:
             root.append(deepcopy(blocks[index]))

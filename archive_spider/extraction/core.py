@@ -11,10 +11,12 @@ from lxml.html import HtmlElement
 from . import heuristics as h
 from .article import Article
 from .boilerplate import remove_boilerplate_elements, remove_boilerplate_text
+from .captions import apply_caption_policy
 from .cleaning import (
     clean_article,
     promote_lazy_images,
     prune_page,
+    remove_empty_blocks,
     remove_sourceless_images,
     remove_title_heading,
     unwrap_dead_links,
@@ -31,6 +33,7 @@ from .fragments import (
     wrap_loose_inline,
 )
 from .language import guess_language
+from .leads import restore_standfirst
 from .loading import decode_input, parse_page, truncate_tree
 from .metadata import Metadata, extract_metadata
 from .sanitizing import sanitize_html
@@ -119,7 +122,8 @@ def find_body(tree: HtmlElement, metadata: Metadata, url: str | None, teaser: st
     prune_page(page, metadata.title, metadata.author)
     truncate_tree(page, h.MAX_FINDER_ELEMENTS)
     candidates = find_candidates(page, url, metadata.title, unpruned=tree)
-    chosen = choose_body(candidates, metadata.article_body)
+    topic = " ".join(filter(None, (metadata.title, metadata.description)))
+    chosen = choose_body(candidates, metadata.article_body, topic)
     if chosen is None:
         return None
     has_teaser = bool(teaser and teaser.strip())
@@ -127,10 +131,22 @@ def find_body(tree: HtmlElement, metadata: Metadata, url: str | None, teaser: st
         chosen = prefer_teaser_holder(chosen, candidates, teaser)
     for other in [c for c in candidates if c is not chosen]:
         chosen = merge_missing_blocks(chosen, other)
-    chosen = restore_figures(chosen, page)
+    restored = restore_figures(chosen, page)
+    if restored is not chosen:  # restored figures bring their captions, and their credits
+        chosen = follow_caption_policy(restored)
+    chosen = restore_standfirst(chosen, page, metadata.description)
     if has_teaser:
         chosen = anchor_on_teaser(chosen, teaser)
     return chosen
+
+
+def follow_caption_policy(body: Candidate) -> Candidate:
+    """The body with captions once, no credits and no slideshows (captions.py)."""
+    if not apply_caption_policy(body.root):
+        return body
+    remove_empty_blocks(body.root)
+    html = "\n".join(serialize_block(block) for block in body.root if isinstance(block.tag, str))
+    return Candidate(body.name, body.root, render_text(body.root), html)
 
 
 def remove_site_boilerplate(body: Candidate, hashes: frozenset[str]) -> tuple[str, str, int]:

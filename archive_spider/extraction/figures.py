@@ -22,6 +22,7 @@ from .fragments import serialize_block
 from .sanitizing import sanitize_html
 from .shingles import count_shingles, tokenize
 from .text import normalize_space, render_text
+from .loading import HTML_PARSER
 
 # The nearest paragraph-like element before or after a figure, in document order.
 PREVIOUS_TEXT_XPATH = "preceding::*[self::p or self::li][normalize-space()][1]"
@@ -43,7 +44,7 @@ def restore_figures(body: Candidate, page: HtmlElement) -> Candidate:
         blocks, tidied = join_pictures_and_captions(blocks)
     if not changed and not tidied:
         return body
-    root = lxml.html.fragment_fromstring("<div></div>")
+    root = lxml.html.fragment_fromstring("<div></div>", parser=HTML_PARSER)
     root.extend(deepcopy(block) for block in blocks)
     html = "\n".join(serialize_block(block) for block in root)
     return Candidate(body.name + "+figures", root, render_text(root), html)
@@ -192,4 +193,4 @@ def build_figure(image: HtmlElement, caption: str) -> HtmlElement:
         figcaption.text = caption
         figure.append(figcaption)
     # the same allow-list as every other block of the body
-    return lxml.html.fragment_fromstring(sanitize_html(lxml.html.tostring(figure, encoding="unicode")))
+    return lxml.html.fragment_fromstring(sanitize_html(lxml.html.tostring(figure, encoding="unicode")), parser=HTML_PARSER)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import lxml.html
 from lxml.html import HtmlElement
 
+from .loading import HTML_PARSER
 from .text import BLOCK_TAGS, CELL_TAGS, INLINE_TAGS, SPACE_RE, normalize_space
 
 
 def parse_fragment(html: str) -> HtmlElement:
     """Parse an HTML fragment into a ``<div>`` root."""
-    return lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    return lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div", parser=HTML_PARSER)
 
 
 def serialize_block(block: HtmlElement) -> str:

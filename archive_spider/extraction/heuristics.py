@@ -24,7 +24,10 @@ MAX_FINDER_ELEMENTS = 12_000
 MAX_ELEMENTS_FOR_FALLBACKS = 6_000
 
 # A share of NUL or other control bytes above this means the input is not text at all.
-MAX_BINARY_BYTE_RATIO = 0.01
+MAX_BINARY_BYTE_RATIO = 0.05
+# UTF-8 with broken sequences on at most this share of its characters is damaged UTF-8
+# (read as UTF-8, the broken bytes dropped), not a page in a legacy encoding.
+MAX_BROKEN_UTF8_SHARE = 0.01
 
 # UTF-8 decoded as Windows-1252/Latin-1 leaves these pairs ("CafÃ©", "â€™"); their presence
 # sends the page through ftfy, their absence spares every other page the cost.
@@ -42,6 +45,21 @@ SHINGLE_SIZE = 4
 # readability-lxml's candidate is preferred (it is the more precise finder) unless it holds
 # less than this share of trafilatura's words: then it has locked onto one fragment.
 MIN_READABILITY_SHARE = 0.2
+
+# Agreement between the finders. When nearly all of readability's body (this share of its
+# shingles) lies inside trafilatura's, and trafilatura's is this many times longer,
+# readability has locked onto one part of the article (an interview's answers, a list of
+# signatories, one section): trafilatura's whole body wins.
+MIN_FRAGMENT_CONTAINMENT = 0.9
+MIN_FRAGMENT_GROWTH = 1.5
+# When the two bodies hardly overlap (each holds less than this share of the other's
+# shingles), they found different things (the article and a comment, an author box, a
+# notice, a list of teasers): the one that speaks of the page's topic (its title and
+# description) wins, when it covers this much more of the topic's words (of at least
+# TOPIC_WORD_LETTERS letters) than the other.
+MAX_DISAGREEMENT_CONTAINMENT = 0.5
+MIN_TOPIC_MARGIN = 0.2
+TOPIC_WORD_LETTERS = 4
 
 # JSON-LD articleBody acts as referee between candidates only when it is this long.
 MIN_REFERENCE_SHINGLES = 30
@@ -155,6 +173,9 @@ LINK_HEAVY_DENSITY = 0.5
 
 # Ad rows and share bars are short lines; longer blocks are not tested against the patterns.
 MAX_FURNITURE_LINE_CHARS = 160
+# Before its white space is tidied, a line is looked at only up to this length (leftover
+# rows are short even with their indentation; containers of paragraphs are not rows).
+MAX_FURNITURE_RAW_CHARS = 4 * MAX_FURNITURE_LINE_CHARS
 
 # Share bars: "Share this: Twitter | Facebook | Email", "Share on Facebook", ...
 SHARE_TEXT_RE = re.compile(
@@ -174,7 +195,19 @@ FURNITURE_HEADING_RE = re.compile(
     r"trending|comments?|\d+ (comments?|responses?|replies)|\d+ thoughts? on\b.*|"
     r"leave a (comment|reply)|join the (discussion|conversation)|"
     r"about the (author|writer)|(subscribe|sign up|get our|join our)\b.{0,60}|.{0,40}\bnewsletter\b.{0,30}|"
-    r"share this( article| story| post)?)\s*:?\s*$",
+    r"share this( article| story| post)?|read next|up next|what to read next|don'?t miss|"
+    # the same widgets in other languages (German, French, Spanish, Italian, Portuguese,
+    # Polish, Dutch): "most read", "read also", "related articles", "you may also like",
+    # "comments"
+    r"meist ?gelesen|lesen sie (auch|mehr)|auch interessant|das könnte (sie|dich) auch interessieren|"
+    r"mehr zum thema|weitere (artikel|beiträge|nachrichten)( zum thema)?|(ähnliche|verwandte) (artikel|beiträge|themen)|"
+    r"kommentare?|\d+ kommentare?|keine kommentare|(schreibe|hinterlasse) einen kommentar|"
+    r"(à )?lire aussi|sur le même sujet|articles similaires|les plus lus|commentaires?|laisser un commentaire|"
+    r"(le|te) puede interesar|lea también|(noticias|artículos) relacionad[oa]s|lo más leído|comentarios?|"
+    r"deja un comentario|leggi anche|potrebbe interessarti|articoli correlati|i più letti|commenti|"
+    r"leia também|veja também|(notícias|artigos) relacionad[oa]s|mais lidas|comentários|"
+    r"czytaj (też|także)|zobacz (też|także)|najczęściej czytane|komentarze|podobne artykuły|"
+    r"lees ook|meest gelezen|gerelateerde artikelen|reacties)\s*[:!.]?\s*$",
     re.IGNORECASE,
 )
 
@@ -186,7 +219,12 @@ POINTER_LINE_RE = re.compile(
     r"^\s*([←«‹<]+\s*(next|previous|prev|older|newer)\b|"
     r"(next|previous|prev|older|newer)\s*[→»›>]+|"
     r"(next|previous|older|newer) (page|post|article|story|entry|chapter)s?\s*(:|[→»›>]|$)|"
-    r"main articles?\s*:|see also\s*:|further information\s*:|read next\s*:|up next\s*:)",
+    r"main articles?\s*:|see also\s*:|further information\s*:|read next\s*:|up next\s*:|"
+    r"read more\s*:|related\s*:|also read\s*:|"
+    # other languages: "read also:", "you may be interested in:", "more on the subject:"
+    r"lesen sie (auch|mehr)\s*:|mehr zum thema\s*:|auch interessant\s*:|(à )?lire aussi\s*:|"
+    r"(le|te) puede interesar\s*:|lea también\s*:|leggi anche\s*:|leia também\s*:|veja também\s*:|"
+    r"czytaj (też|także)\s*:|zobacz (też|także)\s*:|lees ook\s*:)",
     re.IGNORECASE,
 )
 MAX_POINTER_LINE_WORDS = 14
@@ -286,3 +324,80 @@ MAX_BOILERPLATE_BLOCKS = 500
 MAX_RESTORED_FIGURES_CHECKED = 60
 MAX_CAPTION_WORDS = 80
 MAX_CAPTION_LINK_SHARE = 0.5
+
+# --- captions, credits and slideshows (captions.py: the text policy) ------------------------
+
+# Picture agencies and stock libraries whose name alone, on a line of its own, is a photo
+# credit ("Getty Images", "Reuters", "AFP/Getty", "dpa"). Lowercase; a credit line may join
+# several with "/", ",", "via" or "and".
+PHOTO_AGENCIES = (
+    "getty", "getty images", "gettyimages", "reuters", "ap", "ap photo", "associated press",
+    "afp", "epa", "epa-efe", "efe", "dpa", "pa", "pa wire", "pa images", "pa media", "rex",
+    "rex features", "rex/shutterstock", "shutterstock", "istock", "istockphoto", "imago",
+    "imago images", "picture alliance", "picture-alliance", "alamy", "ansa", "anp", "keystone",
+    "sipa", "xinhua", "zuma", "zuma press", "corbis", "unsplash", "pexels", "pixabay",
+    "adobe stock", "stock.adobe.com", "fotolia", "bloomberg", "nurphoto", "abaca", "ddp",
+    "sz photo", "ullstein bild", "action images", "sportsfile", "wireimage", "filmmagic",
+)
+_AGENCY = "(?:" + "|".join(re.escape(a) for a in sorted(PHOTO_AGENCIES, key=len, reverse=True)) + ")"
+# A line that is nothing but a credit: "Photo: Jane Roe, AP", "Foto: dpa", "(Bild: Hersteller)",
+# "Image credit: NASA", "© Jane Roe 2019", "Photograph by Jane Roe", "Getty Images/iStockphoto",
+# "Quelle: jorisvo / Fotolia.com", "TebNad/Shutterstock.com". A full stop ends a sentence,
+# not a credit, unless a letter follows it (a domain name) or it follows an initial.
+_NAME = r"(?:[^.!?]|\.(?=\w)|(?<=\b\w)\.)"
+_AGENCIES = rf"{_AGENCY}(?:\.com)?(?:\s*(?:/|,|via|and|&|und)\s*{_AGENCY}(?:\.com)?)*"
+CREDIT_LINE_RE = re.compile(
+    r"(?i)^[\[(]?\s*(?:"
+    r"(?:photos?|photograph(?:y|s)?|photo credit|image(?:s)?(?: credit)?|picture(?:s)?|pic|credits?|"
+    r"foto(?:s|grafie|graf)?|bild(?:er|quelle)?|quelle|source|fuente|crédit(?:s)?(?: photo)?|"
+    rf"illustration|grafik|video|zdjęcie|fot\.)\s*(?::|by|von|de|via|/|©|\|)\s*{_NAME}{{1,80}}"
+    rf"|©\s*{_NAME}{{1,80}}|\(c\)\s*{_NAME}{{1,80}}"
+    rf"|{_AGENCIES}(?:\s*/\s*[^.!?/]{{1,40}})?"
+    rf"|[^.!?/]{{1,40}}/\s*{_AGENCIES}"
+    r")\s*[\])]?\.?$"
+)
+# Credit lines are short; a sentence that merely starts with "Source: " is not one.
+MAX_CREDIT_WORDS = 8
+MAX_CREDIT_CHARS = 100
+# Words a credit needs: a label or a copyright sign (also all a credit after a caption can
+# start with), or an agency's name. Lines without any are not looked at further.
+CREDIT_HINT_RE = re.compile(
+    r"(?i)photo|foto|bild|image|picture|credit|cr[ée]dit|quelle|source|fuente|illustration|grafik|"
+    r"video|zdj|fot\.|©|\(c\)")
+AGENCY_HINT_RE = re.compile(rf"(?i)\b{_AGENCY}\b")
+# A credit written after a caption on the same line: "The pier at dusk. | Photo: Jane Roe/AP".
+TRAILING_CREDIT_RE = re.compile(
+    r"(?i)(?:\s*[|–—-]\s*|\s+[(\[]\s*|\s+)"
+    r"(?:photos?|photograph|image|picture|credit|foto(?:s)?|bild|quelle|source|fuente|crédit)"
+    r"\s*(?::|by|/|©)\s*[^.!?|()\[\]]{1,60}[)\]]?\.?\s*$|\s*(?:\||\s)©\s*[^.!?|]{1,60}$"
+)
+# Captions are short: only blocks up to this many words have a trailing credit cut off.
+MAX_CAPTION_WORDS = 60
+# A line next to a picture (not in a figcaption) is taken for its caption only up to this
+# many words: a longer one is prose, which may repeat on purpose.
+MAX_LOOSE_CAPTION_WORDS = 20
+# A line that only names the kind of media a player or picture showed ("Photo", "Video").
+# Singular only: "Images" or "Videos" alone is more often the title of a section.
+MEDIA_LABEL_RE = re.compile(r"(?i)^(?:photo|image|picture|video|audio|foto|bild|grafik)$")
+# A slideshow's position counter, alone on a line: "3/50", "3 of 50", "Bild 3 von 12".
+SLIDE_COUNTER_RE = re.compile(
+    r"(?i)^(?:(?:photo|image|picture|slide|foto|bild)\s*)?(\d{1,3})\s*(?:/|of|von|de|di|sur|z|из)\s*(\d{1,3})$"
+)
+MAX_COUNTER_CHARS = 40  # a counter line, with spaces around it
+# This many counters of one slideshow (same total) mark it as a slideshow.
+MIN_SLIDESHOW_COUNTERS = 3
+# A slideshow is removed only while the article keeps at least this many words without it
+# (a page that is a gallery keeps its captions: they are its text).
+MIN_WORDS_BESIDE_SLIDESHOW = 150
+
+# --- the standfirst (leads.py) ----------------------------------------------------------------
+
+# A description shorter than this (in words) is a slogan, not a lead paragraph.
+MIN_STANDFIRST_WORDS = 8
+# The block on the page must start with the description's first words...
+STANDFIRST_KEY_WORDS = 5
+# ...hold this share of its shingles (a description may be cut short with "...")...
+MIN_STANDFIRST_MATCH = 0.8
+# ...and not be much longer than it (else it is the article, or a box holding the lead).
+MAX_STANDFIRST_GROWTH = 1.5
+STANDFIRST_SLACK_WORDS = 10

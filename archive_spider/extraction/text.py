@@ -20,18 +20,26 @@ INLINE_TAGS = frozenset(
 )
 
 SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-ZERO_WIDTH_RE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Invisible characters that are never part of a word. The zero-width joiner and non-joiner
+# (U+200C, U+200D) stay: in Bengali, Hindi or Persian they are spelling.
+ZERO_WIDTH_RE = re.compile(r"[\u200b\u2060\ufeff\u00ad]")
 WORD_RE = re.compile(r"\w+")
 
 
 def normalize_space(text: str) -> str:
     """Collapse all whitespace (newlines included) to single spaces and strip."""
-    return " ".join(ZERO_WIDTH_RE.sub("", text or "").split())
+    if not text:
+        return ""
+    if not text.isascii():  # the invisible characters are not ASCII: most texts skip the pattern
+        text = ZERO_WIDTH_RE.sub("", text)
+    return " ".join(text.split())
 
 
 def normalize_paragraph(text: str) -> str:
     """Collapse spaces inside a paragraph; keep single line breaks (from ``<br>``/``<pre>``)."""
-    lines = [SPACE_RE.sub(" ", ZERO_WIDTH_RE.sub("", line)).strip() for line in text.split("\n")]
+    if not text.isascii():
+        text = ZERO_WIDTH_RE.sub("", text)
+    lines = [SPACE_RE.sub(" ", line).strip() for line in text.split("\n")]
     return "\n".join(line for line in lines if line)
 
 

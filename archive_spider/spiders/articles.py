@@ -20,7 +20,7 @@ import scrapy
 from scrapy.http import HtmlResponse, Response
 
 from archive_spider import discovery, feeds, sites, storage
-from archive_spider.failures import FailureLog
+from archive_spider.browser import setup_rendering
 from archive_spider.extraction.heuristics import MAX_BOILERPLATE_BLOCKS
 from archive_spider.failures import FailureLog
 from archive_spider.items import ArticleItem
@@ -91,6 +91,7 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
         self.used_teasers: dict[str, tuple[bool, bool, int]] = {}
         # Each site's known boilerplate paragraphs, read from the archive at first use.
         self.boilerplate: dict[str, frozenset[str]] = {}
+        self.renderer = None  # browser.Renderer, set by from_crawler when a site may be rendered
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -105,6 +106,8 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
         spider.db_path = crawler.settings.get("ARCHIVE_DB_PATH")
         spider.setup_sites(crawler)
         spider.setup_outcomes(crawler)
+        # Pages rendered in a browser when they need it (--render); None with "never".
+        spider.renderer = setup_rendering(crawler, spider.sites)
         # Extraction runs in worker processes, so fetching goes on meanwhile (workers.py).
         spider.extraction_pool = ExtractionPool.from_crawler(crawler)
         return spider
@@ -132,6 +135,8 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
             for output in self.not_archived(response, "not-html", "not a page"):
                 yield output
             return
+        if self.renderer is not None:  # --render: the page as a browser shows it, if it needs one
+            response = await self.renderer.maybe_render(response, site)
         result = await self.process_page(response, self.hosts_for(response), extract=True)
         if result is None:
             if response.meta.get(ROLE) != ROLE_ARTICLE and site is not None:
@@ -180,6 +185,8 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
 
     async def parse_continuation(self, response: Response):
         """Page 2, 3... of a multi-page article: collect it, then go on or extract."""
+        if self.renderer is not None and isinstance(response, HtmlResponse):
+            response = await self.renderer.maybe_render(response, self.site_of(response.url, response.meta))
         pages = response.meta["pages"] + [(response.url, response.text)]
         if not isinstance(response, HtmlResponse):
             pages = pages[:-1]

@@ -26,6 +26,7 @@ holds what spans pages:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import re
 from urllib.parse import urlsplit, urlunsplit
@@ -91,7 +92,6 @@ class SiteRoutingMixin:
         settings = crawler.settings
         self.default_max_depth = settings.getint("ARCHIVE_MAX_DEPTH")
         self.default_stale_pages = settings.getint("ARCHIVE_STALE_INDEX_PAGES")
-        self.default_site_max_pages = settings.getint("ARCHIVE_SITE_MAX_PAGES")
         self.default_caps = {name: settings.getint(setting) for name, (setting, _, _) in CAPS.items()}
         # sitemaps requested per site; what each cap cut, per (site, limit)
         self.site_sitemaps: dict[str, int] = {}
@@ -293,7 +293,7 @@ class SiteRoutingMixin:
         requested = self.site_requests.setdefault(site.name, set())
         if url in requested:
             return True
-        cap = first_set(site.limits.max_pages, self.default_site_max_pages)
+        cap = self.cap_of(site, "max_pages")
         if cap and len(requested) >= cap:
             return False
         requested.add(url)
@@ -524,9 +524,11 @@ class SiteRoutingMixin:
             yield from self.read_sitemap(response, hosts)
         elif kind == feeds.SOURCE_ROBOTS:
             text = response.body.decode("utf-8", "replace")
-            sitemaps = feeds.parse_robots_sitemaps(text, response.url, hosts)
-            yield from self.sitemap_requests(response, sitemaps)
-            yield from self.discovery_step_done(response, found_sitemaps=bool(sitemaps))
+            sitemaps = feeds.iter_robots_sitemaps(text, response.url, hosts)
+            first = next(sitemaps, None)
+            if first is not None:
+                yield from self.sitemap_requests(response, itertools.chain([first], sitemaps))
+            yield from self.discovery_step_done(response, found_sitemaps=first is not None)
             return
         if response.meta.get(ROLE) in (ROLE_PROBE, "start"):
             yield from self.discovery_step_done(response, found_sitemaps=kind in feeds.SITEMAP_KINDS,

@@ -1,0 +1,58 @@
+"""Furniture inside the article's own container: "Most read" / "Related" / "Read next"
+widgets (in several languages), pointer lines to other stories, and rows of share-button
+labels between the items of a list article."""
+
+from __future__ import annotations
+
+from archive_spider.extraction import extract_article
+
+ITEMS = [
+    ("Pack a paper map", "Phones die in the cold, and a folded map never needs charging on a long ridge walk."),
+    ("Start before sunrise", "The wind usually rises after noon, so the summit is calmer and clearer early on."),
+    ("Carry more water", "Streams marked on old maps dry up in August, and the last spring is often gone."),
+    ("Tell someone your route", "A note on the kitchen table has found more lost walkers than any mobile app."),
+]
+
+
+def list_article(between: str) -> str:
+    items = "".join(f"<h2>{n}. {title}</h2><p>{text} {text}</p>{between}" for n, (title, text) in enumerate(ITEMS, 1))
+    return ("<html><head><title>Four rules for the hills</title></head><body>"
+            "<nav><a href='/'>Home</a> <a href='/walks'>Walks</a></nav>"
+            f"<article><h1>Four rules for the hills</h1>{items}</article>"
+            "<footer>Fell Notes</footer></body></html>")
+
+
+def test_share_rows_between_list_items_leave():
+    row = ("<div class='item-tools'><a href='https://x.example/share'>Tweet</a> "
+           "<a href='https://fb.example/share'>Facebook</a> <a href='https://pin.example/pin'>Pinterest</a> "
+           "<a href='mailto:?body=x'>Email</a></div>")
+    article = extract_article(list_article(row), url="https://fellnotes.example/rules")
+    for title, text in ITEMS:
+        assert title in article.text and text in article.text
+    for label in ("Tweet", "Facebook", "Pinterest", "Email"):
+        assert label not in article.text
+
+
+def test_widgets_inside_the_article_container_leave_in_several_languages():
+    prose = [f"Der Wanderweg am Kamm wurde im Frühjahr auf {n} Kilometern neu markiert und ist jetzt "
+             f"auch bei Nebel gut zu finden, sagen die Bergführer aus dem Tal." for n in range(3, 9)]
+    body = (
+        "".join(f"<p>{p}</p>" for p in prose[:3])
+        + "<p>Lesen Sie auch: <a href='/b'>Neue Hütte am Sattel eröffnet</a></p>"
+        + "<p>Le puede interesar: <a href='/c'>La ruta de los lagos</a></p>"
+        + "".join(f"<p>{p}</p>" for p in prose[3:])
+        # a sentence that merely starts like a widget stays
+        + "<p>Lesen Sie auch die Hinweise der Bergwacht, bevor Sie im Winter aufbrechen, denn "
+          "die Wege sind dann oft vereist.</p>"
+        + "<h3>Meistgelesen</h3><ul>" + "".join(f"<li><a href='/m{n}'>Artikel Nummer {n}</a></li>" for n in range(5)) + "</ul>"
+        + "<h3>Das könnte Sie auch interessieren!</h3><ul><li><a href='/x'>Wandern mit Hund</a></li>"
+          "<li><a href='/y'>Die schönsten Seen</a></li></ul>"
+    )
+    page = ("<html><head><title>Kammweg neu markiert</title></head><body>"
+            f"<article><h1>Kammweg neu markiert</h1>{body}</article></body></html>")
+    article = extract_article(page, url="https://bergblatt.example/kammweg")
+    for sentence in prose:
+        assert sentence in article.text
+    assert "Lesen Sie auch die Hinweise der Bergwacht" in article.text
+    for furniture in ("Neue Hütte", "La ruta", "Meistgelesen", "Artikel Nummer", "interessieren", "Wandern mit Hund"):
+        assert furniture not in article.text
