@@ -530,7 +530,7 @@ def assess_crawl(db, crawl_id: int, recorder: HealthRecorder | None, limits: Lim
         if not site:
             continue
         history = storage.site_health_history(db, site, crawl_id, limits.window)
-        new = storage.count_first_seen_since(db, [a.url for a in seen.articles], crawl["started"])
+        new = storage.count_first_stored_in(db, [a.url for a in seen.articles], crawl_id)
         last_new = crawl["started"] if new else (
             history[0]["last_new"] if history else storage.site_last_first_seen(db, site))
         metrics = site_metrics(

@@ -38,6 +38,7 @@ from twisted.internet.defer import CancelledError
 from archive_spider import feeds, robots
 from archive_spider.decoding import decode_html, looks_binary
 from archive_spider.failures import FailureLog
+from archive_spider.middlewares import RENDERED
 from archive_spider.safety import refused_at_connect
 from archive_spider.urls import normalise_url
 
@@ -131,7 +132,9 @@ class ResponseCheckMiddleware:
         if _is_robots_txt(request):
             return response  # RobotsTxtMiddleware's own request: a missing one is normal
         status = response.status
-        if status != 304:  # a final answer (redirects and retries are behind): a page fetched
+        # A final answer (redirects and retries are behind): a page fetched. A page's
+        # rendering in the browser (browser.py) is the same page, fetched already.
+        if status != 304 and not request.meta.get(RENDERED):
             self.stats.inc_value("archive/pages/fetched")
         if status >= 400:
             reason = "rate-limited" if status == 429 else "http-error"

@@ -961,14 +961,17 @@ def latest_site_health(db: sqlite_utils.Database, site: str | None = None, crawl
         f"from site_health {where}) where nth <= ? order by site, crawl_id desc", params + [crawls])]
 
 
-def count_first_seen_since(db: sqlite_utils.Database, urls: Iterable[str], since: str) -> int:
-    """How many of the articles at ``urls`` the archive first stored at ``since`` or later."""
+def count_first_stored_in(db: sqlite_utils.Database, urls: Iterable[str], crawl_id: int) -> int:
+    """How many of the articles at ``urls`` the crawl ``crawl_id`` stored first: their
+    first revision is that crawl's (a timestamp would not do: the crawl before may have
+    stored articles in the same second this one started)."""
     urls, count = list(dict.fromkeys(urls)), 0
     for start in range(0, len(urls), 400):
         chunk = urls[start:start + 400]
         count += db.execute(
-            f"select count(*) from articles where url in ({', '.join('?' * len(chunk))}) and first_seen >= ? "
-            "and duplicate_of is null", chunk + [since]).fetchone()[0]
+            f"select count(*) from articles a where url in ({', '.join('?' * len(chunk))}) "
+            "and duplicate_of is null and (select r.crawl_id from revisions r where r.article_id = a.id "
+            "order by r.id limit 1) = ?", chunk + [crawl_id]).fetchone()[0]
     return count
 
 
