@@ -13,7 +13,7 @@ import re
 from lxml.html import HtmlElement
 
 from . import heuristics as h
-from .text import count_words, normalize_space, render_text
+from .text import canonical, count_words, normalize_space, render_text
 
 PARAGRAPH_BREAK_RE = re.compile(r"\n[ \t]*\n")
 
@@ -24,8 +24,10 @@ def split_blocks(text: str | None) -> list[str]:
 
 
 def block_hash(block: str) -> str:
-    """A short, stable name of a paragraph that ignores case and white space."""
-    folded = normalize_space(block).casefold()
+    """A short, stable name of a paragraph that ignores case, white space and how its
+    letters are composed (NFC: the stored text is canonical, the body it is applied to
+    may not be yet)."""
+    folded = (canonical(normalize_space(block)) or "").casefold()
     return hashlib.sha1(folded.encode("utf-8")).hexdigest()[:16]
 
 

@@ -38,7 +38,7 @@ from .loading import decode_input, parse_page, truncate_tree
 from .metadata import Metadata, extract_metadata
 from .sanitizing import sanitize_html
 from .shingles import contains_teaser, summarises
-from .text import count_words, render_text
+from .text import canonical, count_words, render_text
 
 LOGGER = logging.getLogger(__name__)
 
@@ -94,10 +94,11 @@ def build_article(
     removed = 0
     if body is not None and boilerplate:
         body_text, body_html, removed = remove_site_boilerplate(body, boilerplate)
+    body_text, body_html = canonical(body_text), canonical(body_html)
 
     article = Article(
-        title=metadata.title,
-        author=metadata.author,
+        title=canonical(metadata.title),
+        author=canonical(metadata.author),
         published=metadata.published,
         modified=metadata.modified,
         text=body_text,
