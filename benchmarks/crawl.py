@@ -245,7 +245,8 @@ def main() -> None:
     parser.add_argument("--crawl-only", action="store_true",
                         help="measure (c) and (d) only: memory and rerun time on a large site")
     parser.add_argument("--breakdown", type=int, default=100,
-                        help="articles to time discovery and extraction on, one core (default 100; 0: skip)")
+                        help="articles to time discovery and extraction on, one core, each alone and "
+                             "together as a worker runs them, one parse (default 100; 0: skip)")
     parser.add_argument("--also-inline", action="store_true",
                         help="also time one end-to-end crawl with --workers 0 (extraction inline)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
