@@ -113,7 +113,8 @@ class _Teaser:
         return self.blocks[0]
 
 
-def analyse_page(html: str, url: str, allowed_hosts: Iterable[str] | None = None) -> PageAnalysis:
+def analyse_page(html: str, url: str, allowed_hosts: Iterable[str] | None = None, *,
+                 tree: lxml.html.HtmlElement | None = None) -> PageAnalysis:
     """Tell what the page at ``url`` is and which of its links are worth following.
 
     Args:
@@ -121,6 +122,10 @@ def analyse_page(html: str, url: str, allowed_hosts: Iterable[str] | None = None
         url: the URL it was fetched from (after redirects).
         allowed_hosts: hosts whose links may be returned (see ``urls.same_site``);
             default: the page's own host.
+        tree: ``html`` already parsed by extraction's loader (``extraction.loading``)
+            from these very characters, so that the page is parsed once; discovery
+            takes it over and changes it (the worker gives it a copy). Default: parse
+            ``html`` here.
 
     Returns:
         A ``PageAnalysis``; all URLs in it are absolute, normalised, on the allowed hosts,
@@ -128,7 +133,7 @@ def analyse_page(html: str, url: str, allowed_hosts: Iterable[str] | None = None
     """
     page_url = normalise_url(url)
     hosts = list(allowed_hosts) if allowed_hosts else [urlsplit(page_url).netloc]
-    root = parse_html(html)
+    root = parse_html(html) if tree is None else without_comments(tree)
     if root is None:
         return PageAnalysis(kind="other")
     base = find_base_url(root, page_url)
@@ -185,6 +190,13 @@ def parse_html(html: str) -> lxml.html.HtmlElement | None:
         return lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=parser)
     except (lxml.etree.ParserError, ValueError):
         return None
+
+
+def without_comments(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """``tree`` (parsed keeping comments and processing instructions, as extraction
+    parses) without them, their tails kept: the tree ``parse_html`` makes."""
+    lxml.etree.strip_tags(tree, lxml.etree.Comment, lxml.etree.ProcessingInstruction)
+    return tree
 
 
 def find_base_url(root: lxml.html.HtmlElement, page_url: str) -> str:

@@ -32,6 +32,7 @@ import os
 import signal
 import sys
 import threading
+from copy import deepcopy
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -96,15 +97,40 @@ def process_page(url: str, html: str, hosts: Sequence[str],
     every HTML page the crawl fetches.
 
     Extracting here, in the same round trip, saves sending the page to a worker twice; the
-    spider may still discard the article (an on-site canonical names another URL)."""
+    spider may still discard the article (an on-site canonical names another URL).
+
+    When extraction is asked for, the page is parsed once: extraction's loader reads it,
+    and discovery works on a copy of that tree (copying costs a third of parsing), since
+    both change the tree they work on. When extraction's reading of the page differs from
+    the page (control characters cleaned, a repaired encoding, a page past the size cap),
+    or no extraction is asked for, discovery parses the page itself; either way its
+    analysis is the same."""
     from archive_spider import discovery, similarity
 
-    analysis = discovery.analyse_page(html, url, hosts)
+    loaded, tree = (None, None) if extract is None else load_shared(html)
+    analysis = discovery.analyse_page(html, url, hosts, tree=tree)
     if extract is None or analysis.kind != "article" or analysis.continuation:
         return PageResult(analysis)
+    from archive_spider.extraction import extract_article
+
     teaser, boilerplate = extract
-    article = extract_pages([(url, html)], teaser, boilerplate)
+    article = extract_article(html, url=url, teaser=teaser, boilerplate=boilerplate, loaded=loaded)
     return PageResult(analysis, article, similarity.simhash(article.text))
+
+
+def load_shared(html: str):
+    """``html`` read by extraction's loader (``loading.LoadedPage``), and a copy of its
+    tree for discovery when that tree is the one discovery would parse (None otherwise).
+    Never raises: extraction reports its own errors when it reads the page again."""
+    from archive_spider.extraction.loading import load_page
+
+    try:
+        loaded = load_page(html)
+    except Exception:  # extract_article reads it again, in its safety net
+        return None, None
+    if loaded.tree is None or loaded.text != html:
+        return loaded, None
+    return loaded, deepcopy(loaded.tree)
 
 
 def init_worker() -> None:

@@ -175,20 +175,28 @@ def extract_all(groups, workers: int) -> tuple[float, float]:
 
 def cpu_breakdown(groups, sample: int) -> dict[str, float]:
     """CPU milliseconds per page, one core, for the two CPU-bound steps of a crawl:
-    discovery (every page) and extraction (every article), both in the crawl's workers."""
+    discovery (every page) and extraction (every article), both in the crawl's workers;
+    each alone (each parsing the page), and together on the one-page articles as a worker
+    does them (``workers.process_page``: one parse shared), beside the sum of the two
+    alone on the same pages."""
     from archive_spider import discovery
+    from archive_spider.workers import process_page
+
+    def per_page(run, items) -> float:
+        started = time.process_time()
+        for item in items:
+            run(*item)
+        return (time.process_time() - started) * 1000 / max(1, len(items))
 
     pages = [(url, html) for group, _ in groups[:sample] for url, html in group]
     hosts = sorted({url.split("/")[2].split(":")[0] for url, _ in pages})
-    started = time.process_time()
-    for url, html in pages:
-        discovery.analyse_page(html, url, hosts)
-    analyse = (time.process_time() - started) * 1000 / len(pages)
-    started = time.process_time()
-    for group, teaser in groups[:sample]:
-        extract_pages(group, teaser)
-    extract = (time.process_time() - started) * 1000 / len(pages)
-    return {"analyse_ms": analyse, "extract_ms": extract}
+    analyse = per_page(lambda url, html: discovery.analyse_page(html, url, hosts), pages)
+    extract = per_page(extract_pages, groups[:sample]) * len(groups[:sample]) / len(pages)  # per page, not article
+    single = [(group[0], teaser) for group, teaser in groups[:sample] if len(group) == 1]
+    separate = per_page(lambda page, teaser: (discovery.analyse_page(page[1], page[0], hosts),
+                                              extract_pages([page], teaser)), single)
+    together = per_page(lambda page, teaser: process_page(page[0], page[1], hosts, (teaser, None)), single)
+    return {"analyse_ms": analyse, "extract_ms": extract, "separate_ms": separate, "worker_ms": together}
 
 
 # Reruns (d) also timed with these options, in this order, after the default one.
@@ -237,7 +245,8 @@ def main() -> None:
     parser.add_argument("--crawl-only", action="store_true",
                         help="measure (c) and (d) only: memory and rerun time on a large site")
     parser.add_argument("--breakdown", type=int, default=100,
-                        help="articles to time discovery and extraction on, one core (default 100; 0: skip)")
+                        help="articles to time discovery and extraction on, one core, each alone and "
+                             "together as a worker runs them, one parse (default 100; 0: skip)")
     parser.add_argument("--also-inline", action="store_true",
                         help="also time one end-to-end crawl with --workers 0 (extraction inline)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
@@ -358,6 +367,8 @@ def main() -> None:
         figures.update(cpu_breakdown(groups, args.breakdown))
         print(f"CPU per article page, one core: discovery {figures['analyse_ms']:.1f} ms, "
               f"extraction {figures['extract_ms']:.1f} ms (both in the workers)")
+        print(f"  one-page article, discovery + extraction: {figures['worker_ms']:.1f} ms as a worker runs them "
+              f"(one parse), {figures['separate_ms']:.1f} ms each on its own")
     if stored != articles:
         print(f"note: the crawl stored {stored} articles")
     if args.json:

@@ -34,7 +34,7 @@ from .fragments import (
 )
 from .language import guess_language
 from .leads import restore_standfirst
-from .loading import decode_input, parse_page, truncate_tree
+from .loading import LoadedPage, load_page, truncate_tree
 from .metadata import Metadata, extract_metadata
 from .sanitizing import sanitize_html
 from .shingles import contains_teaser, summarises
@@ -49,6 +49,7 @@ def extract_article(
     teaser: str | None = None,
     *,
     boilerplate: frozenset[str] | None = None,
+    loaded: LoadedPage | None = None,
 ) -> Article:
     """Extract the article of one page.
 
@@ -60,25 +61,30 @@ def extract_article(
         boilerplate: hashes (``boilerplate.block_hash``) of paragraphs known to recur on
             this page's site; they are left out of text and html, and counted in
             ``boilerplate_blocks``.
+        loaded: ``loading.load_page(html)``, when the caller has read the page already
+            (the worker shares the parse with discovery); extraction takes it over and
+            changes its tree.
 
     Returns:
         An Article. Never raises: unusable input gives empty fields and a warning.
     """
     try:
-        return build_article(html, url, teaser, boilerplate)
+        return build_article(html, url, teaser, boilerplate, loaded)
     except Exception as error:  # the crawler must never die on one bad page
         LOGGER.warning("extraction failed for %s: %r", url, error)
         return Article(warnings=["error"])
 
 
 def build_article(
-    html: str | bytes, url: str | None, teaser: str | None, boilerplate: frozenset[str] | None = None
+    html: str | bytes, url: str | None, teaser: str | None, boilerplate: frozenset[str] | None = None,
+    loaded: LoadedPage | None = None,
 ) -> Article:
     """Do the work of extract_article (which only adds the safety net)."""
-    text, warnings = decode_input(html)
+    if loaded is None:
+        loaded = load_page(html)
+    text, warnings, tree = loaded.text, loaded.warnings, loaded.tree
     if not text:
         return Article(warnings=warnings)
-    tree = parse_page(text)
     if tree is None:
         return Article(warnings=warnings + ["not-html"])
     if truncate_tree(tree, h.MAX_PAGE_ELEMENTS):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass, field
 
 import lxml.etree
 import lxml.html
@@ -156,6 +157,23 @@ def decode_damaged_utf8(data: bytes, says_utf8: bool) -> str | None:
     if not says_utf8 and sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd") < broken:
         return None  # no more well-formed characters than broken ones: a legacy encoding
     return data.decode("utf-8", errors="ignore")
+
+
+@dataclass
+class LoadedPage:
+    """A page read for extraction: its text as extraction sees it (decoded, cleaned,
+    capped), the warnings reading it gave, and its tree (None when there is none)."""
+
+    text: str
+    warnings: list[str] = field(default_factory=list)
+    tree: HtmlElement | None = None
+
+
+def load_page(data: str | bytes | None) -> LoadedPage:
+    """Decode and parse a page once (``decode_input`` then ``parse_page``); what
+    ``extract_article`` does first, done ahead by a caller that wants the tree too."""
+    text, warnings = decode_input(data)
+    return LoadedPage(text, warnings, parse_page(text) if text else None)
 
 
 def parse_page(text: str) -> HtmlElement | None:
