@@ -19,6 +19,7 @@ from scrapy.http import Request
 
 from archive_spider import storage
 from archive_spider.middlewares import ROLE, SITE
+from archive_spider.percrawler import one_per_crawler
 from archive_spider.terminal import printable
 from archive_spider.writeguard import WriteGuard, is_disk_failure
 
@@ -97,11 +98,8 @@ class FailureLog:
     @classmethod
     def of(cls, crawler) -> "FailureLog":
         """The crawler's FailureLog, created on first use."""
-        log = getattr(crawler, "_archive_failure_log", None)
-        if log is None:
-            log = cls(crawler, crawler.settings.get("ARCHIVE_DB_PATH"))
-            crawler._archive_failure_log = log
-        return log
+        return one_per_crawler(crawler, "_archive_failure_log",
+                               lambda: cls(crawler, crawler.settings.get("ARCHIVE_DB_PATH")))
 
     def record(
         self,

@@ -33,6 +33,7 @@ from scrapy.exceptions import NotConfigured
 from archive_spider import revisit, storage
 from archive_spider.extraction.boilerplate import block_hash, may_be_boilerplate, split_blocks
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
+from archive_spider.percrawler import one_per_crawler
 from archive_spider.spiders.articles import ROLE_START
 
 logger = logging.getLogger(__name__)
@@ -97,11 +98,7 @@ class HealthRecorder:
 
     @classmethod
     def of(cls, crawler) -> "HealthRecorder":
-        recorder = getattr(crawler, "_archive_health", None)
-        if recorder is None:
-            recorder = cls(crawler)
-            crawler._archive_health = recorder
-        return recorder
+        return one_per_crawler(crawler, "_archive_health", lambda: cls(crawler))
 
     def take_canary(self, url: str) -> bool:
         """Whether to fetch the archived article at ``url``, which the revisit policy

@@ -39,6 +39,7 @@ import logging
 from collections.abc import Iterable
 
 from archive_spider import revisit, storage
+from archive_spider.percrawler import one_per_crawler
 from archive_spider.urls import normalise_url
 
 logger = logging.getLogger(__name__)
@@ -66,12 +67,11 @@ class ArchiveKnowledge:
     @classmethod
     def of(cls, crawler) -> "ArchiveKnowledge":
         """The crawler's ArchiveKnowledge, created on first use."""
-        knowledge = getattr(crawler, "_archive_knowledge", None)
-        if knowledge is None:
+        def make() -> "ArchiveKnowledge":
             policy = revisit.parse_policy(crawler.settings.get("ARCHIVE_REVISIT"))
-            knowledge = cls(crawler.settings.get("ARCHIVE_DB_PATH"), dates=policy.name == "adaptive")
-            crawler._archive_knowledge = knowledge
-        return knowledge
+            return cls(crawler.settings.get("ARCHIVE_DB_PATH"), dates=policy.name == "adaptive")
+
+        return one_per_crawler(crawler, "_archive_knowledge", make)
 
     @property
     def state(self) -> dict[str, dict]:

@@ -24,6 +24,8 @@ import errno
 import logging
 import sqlite3
 
+from archive_spider.percrawler import one_per_crawler
+
 logger = logging.getLogger(__name__)
 
 # Scrapy's finish reason, and the crawl's status, when a write failed.
@@ -61,11 +63,7 @@ class WriteGuard:
 
     @classmethod
     def of(cls, crawler) -> "WriteGuard":
-        guard = getattr(crawler, "_archive_write_guard", None)
-        if guard is None:
-            guard = cls(crawler)
-            crawler._archive_write_guard = guard
-        return guard
+        return one_per_crawler(crawler, "_archive_write_guard", lambda: cls(crawler))
 
     @property
     def stopped(self) -> bool:
