@@ -45,7 +45,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 
 from archive_spider import rendering
-from archive_spider.failures import FailureLog
+from archive_spider.archive.failures import FailureLog
 from archive_spider.middlewares import RENDERED, ROLE
 
 logger = logging.getLogger(__name__)

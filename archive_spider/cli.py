@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from archive_spider import __version__, storage
+from archive_spider import __version__
+from archive_spider.archive import storage
 
 DEFAULT_DB = "db/archive.db"
 
@@ -260,7 +261,7 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, scope, concurr
         extra_settings["ARCHIVE_FULL_LISTING_EVERY"] = "0"
     if scope:
         extra_settings["ARCHIVE_SCOPE"] = scope
-    from archive_spider.locking import ArchiveLocked
+    from archive_spider.archive.locking import ArchiveLocked
 
     if progress is None:
         progress = (sys.stderr.isatty() and log_level.upper() == "WARNING" and not log_file
@@ -274,7 +275,8 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, scope, concurr
         extract_workers=extract_workers, render=render.lower() if render else None,
     )
     if redis_url:
-        from archive_spider.distributed import RedisConfig, run_worker
+        from archive_spider.distributed.keys import RedisConfig
+        from archive_spider.distributed.worker import run_worker
 
         redis_config = RedisConfig(url=redis_url, key=redis_key, idle_timeout=idle_timeout, lease=lease)
         try:
@@ -330,7 +332,8 @@ def ingest(redis_url, redis_key, db_path, idle_timeout, forever, lease, verbose)
     """
     import logging
 
-    from archive_spider.distributed import RedisConfig, run_ingester
+    from archive_spider.distributed.keys import RedisConfig
+    from archive_spider.distributed.ingest import run_ingester
 
     logging.basicConfig(level=("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
                         format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
@@ -407,7 +410,7 @@ def reextract(db_path, site, wait):
 def with_archive(db_path: str, wait: bool, work):
     """``work()``'s result, run holding the archive's lock on an existing, writable
     archive; one `Error:` line and status 1 (or 3 when another run holds the lock)."""
-    from archive_spider.locking import ArchiveLocked, archive_lock
+    from archive_spider.archive.locking import ArchiveLocked, archive_lock
 
     open_existing(db_path, to_write=True).close()
     try:
@@ -598,7 +601,7 @@ def export(db_path, fmt, output, site, since, search, columns, with_duplicates):
 
     Example: archive-spider export --format csv --since 2025-01-01 -o articles.csv
     """
-    from archive_spider import export as exporter
+    from archive_spider.archive import export as exporter
 
     cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else list(exporter.DEFAULT_COLUMNS)
     db = open_existing(db_path)

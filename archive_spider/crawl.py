@@ -16,8 +16,9 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from archive_spider import config, sites, storage
-from archive_spider.locking import archive_lock
+from archive_spider import config, sites
+from archive_spider.archive import storage
+from archive_spider.archive.locking import archive_lock
 from archive_spider.terminal import escape_log_handlers, printable
 from archive_spider.workers import close_all_pools
 
@@ -205,10 +206,10 @@ def install_log_handlers(options: CrawlOptions) -> None:
 
 
 # Scrapy's own lines for a request it gave up on repeat what the failure's "Not archived"
-# warning says (archive_spider.failures), reason and detail included.
+# warning says (archive_spider.archive.failures), reason and detail included.
 REPEATED_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt",
                     "scrapy.core.scraper")
-QUIET_LOGGERS = (*REPEATED_LOGGERS, "archive_spider.spiders.articles", "archive_spider.failures")
+QUIET_LOGGERS = (*REPEATED_LOGGERS, "archive_spider.spiders.articles", "archive_spider.archive.failures")
 
 
 class QuietStartFailures(logging.Filter):
@@ -227,7 +228,7 @@ class QuietStartFailures(logging.Filter):
             return record.name == "scrapy.core.scraper" and "Error processing" in str(record.msg)
         if record.name == "archive_spider.spiders.articles" and str(record.msg).startswith("Start URL failed"):
             return False
-        if (record.name == "archive_spider.failures" and isinstance(record.args, tuple)
+        if (record.name == "archive_spider.archive.failures" and isinstance(record.args, tuple)
                 and len(record.args) == 4 and record.args[2] in self.start_urls):
             self.held.append(record)
             return False

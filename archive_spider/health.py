@@ -30,7 +30,8 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive_spider import revisit, storage
+from archive_spider import revisit
+from archive_spider.archive import storage
 from archive_spider.extraction.boilerplate import block_hash, may_be_boilerplate, split_blocks
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
 from archive_spider.percrawler import one_per_crawler

@@ -28,7 +28,7 @@ known article is checked per the policy whether or not the crawl read its index 
 including articles a site has taken off its listings.
 
 The listing times live in the ``listings`` table (start URL, when, which crawl).
-Distributed workers (distributed.py) always read the whole listing: the archive is the
+Distributed workers (distributed/) always read the whole listing: the archive is the
 ingester's, not theirs.
 """
 
@@ -38,7 +38,8 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
-from archive_spider import revisit, storage
+from archive_spider import revisit
+from archive_spider.archive import storage
 from archive_spider.percrawler import one_per_crawler
 from archive_spider.urls import normalise_url
 

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
-from archive_spider import revisit, storage
+from archive_spider import revisit
+from archive_spider.archive import storage
 from archive_spider.urls import normalise_url
 
 logger = logging.getLogger(__name__)

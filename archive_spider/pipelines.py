@@ -1,7 +1,7 @@
 """Item pipelines: validate -> dedupe -> store.
 
 Each is built with ``from_crawler``. StorePipeline is the only one that touches the
-archive, through storage.py, in batches of ARCHIVE_BATCH_SIZE articles per transaction.
+archive, through archive/storage.py, in batches of ARCHIVE_BATCH_SIZE articles per transaction.
 """
 
 from __future__ import annotations
@@ -16,9 +16,12 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from archive_spider import boilerplate, revisit, storage, warc
+from archive_spider import revisit
+from archive_spider.archive import site_boilerplate as boilerplate
+from archive_spider.archive import storage
+from archive_spider.archive import warc
 from archive_spider.extraction import teaser_matches
-from archive_spider.failures import FailureLog
+from archive_spider.archive.failures import FailureLog
 from archive_spider.items import ArticleItem
 from archive_spider.wordcount import count_words_any_script
 from archive_spider.writeguard import REASON as WRITE_FAILED
@@ -129,7 +132,7 @@ class StorePipeline:
         self.fetches: dict[str, dict] = {}
         self.not_modified: dict[str, dict] = {}
         self.warc_records: list[dict] = []
-        # Paragraph counts of the articles this crawl stored new (boilerplate.py).
+        # Paragraph counts of the articles this crawl stored new (archive/site_boilerplate.py).
         self.block_counts: dict[tuple[str, str], tuple[str | None, int]] = {}
         self.guard = WriteGuard.of(crawler)
         self.timer: LoopingCall | None = None
@@ -311,7 +314,7 @@ def crawl_status(reason: str, stats: dict) -> str:
 
 def crawl_counts(stats: dict) -> dict[str, int]:
     """The crawls-table counts, from Scrapy's stats of the run."""
-    # Pages that failed for good (failures.py records each once, after its retries),
+    # Pages that failed for good (archive/failures.py records each once, after its retries),
     # plus code that raised; a 503 that succeeded on retry is no error.
     errors = (
         stats.get("archive/failures/error", 0)

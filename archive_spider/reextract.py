@@ -18,7 +18,9 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 
-from archive_spider import discovery, storage, warc
+from archive_spider.discovery import pages as discovery
+from archive_spider.archive import storage
+from archive_spider.archive import warc
 from archive_spider.decoding import decode_html
 from archive_spider.extraction.heuristics import MAX_BOILERPLATE_BLOCKS
 

@@ -31,7 +31,7 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
-from archive_spider.failures import FailureLog
+from archive_spider.archive.failures import FailureLog
 
 logger = logging.getLogger(__name__)
 

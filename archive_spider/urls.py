@@ -32,9 +32,9 @@ import string
 from collections.abc import Iterable
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from archive_spider import heuristics as h
+from archive_spider.discovery import heuristics as h
 
-# Entries of the URL caches here and in discovery.py. They hold what pages repeat: menus,
+# Entries of the URL caches here and in discovery/pages.py. They hold what pages repeat: menus,
 # category links, the sidebar's recent articles. A page's links are mostly of the pages
 # read just before it, so small caches hit about as often as large ones (on 2,650 pages
 # of a 10,000-article site, resolving links with 2,048 entries missed 2.6 % more often

@@ -105,7 +105,8 @@ def process_page(url: str, html: str, hosts: Sequence[str],
     the page (control characters cleaned, a repaired encoding, a page past the size cap),
     or no extraction is asked for, discovery parses the page itself; either way its
     analysis is the same."""
-    from archive_spider import discovery, similarity
+    from archive_spider import similarity
+    from archive_spider.discovery import pages as discovery
 
     loaded, tree = (None, None) if extract is None else load_shared(html)
     analysis = discovery.analyse_page(html, url, hosts, tree=tree)
@@ -163,7 +164,7 @@ def init_worker() -> None:
 def warm_up(*_: Any) -> int:
     """A no-op task that makes a worker start (and import the extractors) early."""
     import archive_spider.extraction  # noqa: F401
-    import archive_spider.discovery  # noqa: F401
+    import archive_spider.discovery.pages  # noqa: F401
 
     return os.getpid()
 
@@ -174,7 +175,7 @@ def process_context():
     open sockets a plain fork would copy."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["archive_spider.workers", "archive_spider.extraction", "archive_spider.discovery"])
+        context.set_forkserver_preload(["archive_spider.workers", "archive_spider.extraction", "archive_spider.discovery.pages"])
         return context
     return multiprocessing.get_context("spawn")
 

@@ -141,7 +141,7 @@ def article_groups(db_path: Path) -> list[tuple[list[tuple[str, str]], str | Non
     """The articles the crawl stored, each as the pages it extracted them from (url,
     HTML, read back from the crawl's WARC files, so any site's URL scheme works) and the
     teaser the crawl had for it: what (b) extracts."""
-    from archive_spider import storage
+    from archive_spider.archive import storage
     from archive_spider.reextract import latest_records, page_text
 
     db = storage.open_db(db_path, create=False)
@@ -179,7 +179,7 @@ def cpu_breakdown(groups, sample: int) -> dict[str, float]:
     each alone (each parsing the page), and together on the one-page articles as a worker
     does them (``workers.process_page``: one parse shared), beside the sum of the two
     alone on the same pages."""
-    from archive_spider import discovery
+    from archive_spider.discovery import pages as discovery
     from archive_spider.workers import process_page
 
     def per_page(run, items) -> float:

@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from archive_spider.demo.server import DemoServer  # noqa: E402
 from archive_spider.demo.site import build_site, load_essays  # noqa: E402
-from archive_spider.distributed import RedisKeys  # noqa: E402
+from archive_spider.distributed.keys import RedisKeys# noqa: E402
 from tests.redisserver import LocalRedis  # noqa: E402
 
 

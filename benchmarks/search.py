@@ -36,7 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from archive_spider import export, publish, storage  # noqa: E402
+from archive_spider import publish
+from archive_spider.archive import export
+from archive_spider.archive import storage  # noqa: E402
 from archive_spider.demo.site import load_authors  # noqa: E402
 
 from crawl import machine, run_measured  # noqa: E402

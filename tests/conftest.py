@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from archive_spider import storage
+from archive_spider.archive import storage
 
 ROOT = Path(__file__).resolve().parent.parent
 

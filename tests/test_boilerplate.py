@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from archive_spider import boilerplate, storage
+from archive_spider.archive import site_boilerplate as boilerplate
+from archive_spider.archive import storage
 from archive_spider.demo.server import DemoServer
 from archive_spider.demo.site import Page
 from archive_spider.extraction import extract_article

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive_spider import storage
+from archive_spider.archive import storage
 from archive_spider.cli import cli
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
@@ -224,7 +224,7 @@ def test_crawl_json_quiet_and_user_agent(tmp_path):
 
 
 def test_a_locked_archive_is_refused_with_an_error_line(tmp_path):
-    from archive_spider.locking import archive_lock
+    from archive_spider.archive.locking import archive_lock
     from tests.test_publish import make_archive
 
     archive = make_archive(tmp_path / "archive.db")

@@ -9,7 +9,7 @@ from scrapy.squeues import FifoMemoryQueue
 from scrapy.utils.test import get_crawler
 
 from archive_spider.crawl import CrawlOptions, build_settings
-from archive_spider.discovery import ArticleLink
+from archive_spider.discovery.pages import ArticleLink
 from archive_spider.spiders.articles import ArticlesSpider
 from archive_spider.spiders.routing import ARTICLE_PRIORITY, CONTINUATION_PRIORITY, SITE
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archive_spider.discovery import ArticleLink, analyse_page, parse_date
+from archive_spider.discovery.pages import ArticleLink, analyse_page, parse_date
 from archive_spider.urls import same_site
 
 SITES = Path(__file__).parent / "sites"

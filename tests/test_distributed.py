@@ -14,12 +14,11 @@ import time
 
 import pytest
 
-from archive_spider import storage
-from archive_spider.distributed import (
-    wait_for_start_urls, BETTER_TEASER_SCRIPT, JOIN_SCRIPT, REQUEUE_DEAD_SCRIPT, TAKE_SCRIPT, Ingester, RedisConfig, RedisKeys,
-    teaser_rank,
-)
-from archive_spider.discovery import ArticleLink
+from archive_spider.archive import storage
+from archive_spider.distributed.keys import wait_for_start_urls, BETTER_TEASER_SCRIPT, JOIN_SCRIPT, REQUEUE_DEAD_SCRIPT, TAKE_SCRIPT, RedisConfig, RedisKeys
+from archive_spider.distributed.ingest import Ingester
+from archive_spider.distributed.worker import teaser_rank
+from archive_spider.discovery.pages import ArticleLink
 from archive_spider.demo.server import DemoServer
 from archive_spider.items import ArticleItem
 
@@ -91,23 +90,23 @@ def rows(db_path):
 def test_a_redis_url_turns_the_crawl_into_a_worker(monkeypatch):
     from scrapy.settings import Settings
 
-    from archive_spider.distributed import worker_settings
-    from archive_spider.spiders.articles_redis import DistributedArticlesSpider
+    from archive_spider.distributed.worker import worker_settings
+    from archive_spider.distributed.spider import DistributedArticlesSpider
 
     monkeypatch.setenv("ARCHIVE_REDIS_URL", "redis://example:6379/3")
     settings = Settings()
     settings.setmodule("archive_spider.settings", priority="project")
     settings.set("ARCHIVE_REDIS_KEY", "nightly")
     DistributedArticlesSpider.update_settings(settings)
-    assert settings["SCHEDULER"] == "archive_spider.distributed.RedisScheduler"
+    assert settings["SCHEDULER"] == "archive_spider.distributed.scheduler.RedisScheduler"
     assert settings["REDIS_URL"] == "redis://example:6379/3"
     assert settings["SCHEDULER_QUEUE_KEY"] == "nightly:requests"
     assert settings.getbool("SCHEDULER_PERSIST")
     # Workers never write SQLite, nor read it for known URLs.
-    assert list(settings.getdict("ITEM_PIPELINES")) == ["archive_spider.distributed.QueueItemsPipeline"]
+    assert list(settings.getdict("ITEM_PIPELINES")) == ["archive_spider.distributed.worker.QueueItemsPipeline"]
     middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
     assert middlewares["archive_spider.middlewares.IncrementalMiddleware"] is None
-    assert "archive_spider.distributed.SharedKnownUrlsMiddleware" in middlewares
+    assert "archive_spider.distributed.worker.SharedKnownUrlsMiddleware" in middlewares
     monkeypatch.delenv("ARCHIVE_REDIS_URL")
     from scrapy.exceptions import NotConfigured
 

@@ -8,7 +8,9 @@ import tracemalloc
 import pytest
 from click.testing import CliRunner
 
-from archive_spider import cli, export, publish, storage
+from archive_spider import cli, publish
+from archive_spider.archive import export
+from archive_spider.archive import storage
 from tests.test_publish import ARTICLES, make_archive
 
 

@@ -3,7 +3,7 @@
 
 import pytest
 
-from archive_spider import storage
+from archive_spider.archive import storage
 from tests.test_browser import browser, page  # noqa: F401 (fixtures)
 from tests.test_browser import screenshot, serving, sync_api
 from tests.test_health import row

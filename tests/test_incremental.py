@@ -10,7 +10,10 @@ import time
 
 import pytest
 
-from archive_spider import locking, revisit, similarity, storage, warc
+from archive_spider import revisit, similarity
+from archive_spider.archive import locking
+from archive_spider.archive import storage
+from archive_spider.archive import warc
 from archive_spider.demo.site import load_essays
 
 NOW = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
@@ -254,7 +257,7 @@ def test_second_holder_is_refused_with_the_first_named(tmp_path):
 def test_lock_of_a_killed_process_is_free(tmp_path):
     db_path = tmp_path / "archive.db"
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from archive_spider.locking import archive_lock\n"
+        "import sys, time; from archive_spider.archive.locking import archive_lock\n"
         f"with archive_lock({str(db_path)!r}):\n    print('held', flush=True); time.sleep(60)"
     )], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"

@@ -5,8 +5,9 @@ import datetime as dt
 
 import pytest
 
-from archive_spider import revisit, storage
-from archive_spider.discovery import following_page
+from archive_spider import revisit
+from archive_spider.archive import storage
+from archive_spider.discovery.pages import following_page
 from archive_spider.listing import ArchiveKnowledge, ListingPlan, parse_every
 from archive_spider.sites import sites_for_urls
 
@@ -122,7 +123,7 @@ def test_only_failures_that_may_hide_a_page_cut_a_listing():
     from scrapy import Request
     from scrapy.utils.test import get_crawler
 
-    from archive_spider.failures import FailureLog
+    from archive_spider.archive.failures import FailureLog
     from archive_spider.spiders.articles import ArticlesSpider
 
     log = FailureLog(get_crawler(ArticlesSpider), None)

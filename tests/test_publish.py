@@ -17,7 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive_spider import export, publish, storage
+from archive_spider import publish
+from archive_spider.archive import export
+from archive_spider.archive import storage
 
 HOSTILE_HTML = (
     '<p>Before the trap.</p>'

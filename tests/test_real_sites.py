@@ -17,7 +17,7 @@ import sqlite3
 
 import pytest
 
-from archive_spider import discovery
+from archive_spider.discovery import pages as discovery
 from archive_spider.extraction import extract_article
 
 from .conftest import query, run_cli

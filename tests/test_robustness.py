@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 from scrapy.settings import Settings
 
-from archive_spider import config, storage
+from archive_spider import config
+from archive_spider.archive import storage
 from archive_spider.cli import cli
 from archive_spider.decoding import decode_html, looks_binary
 from archive_spider.retry import BackoffRetryMiddleware, parse_retry_after

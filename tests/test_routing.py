@@ -6,7 +6,7 @@ import pytest
 from scrapy.http import HtmlResponse, Request, TextResponse
 from scrapy.utils.test import get_crawler
 
-from archive_spider.discovery import ArticleLink
+from archive_spider.discovery.pages import ArticleLink
 from archive_spider.extraction import extract_article
 from archive_spider.spiders.articles import ArticlesSpider
 from archive_spider.spiders.routing import DEPTH, SITE, STALE, respell_url

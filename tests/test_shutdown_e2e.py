@@ -19,8 +19,8 @@ from .test_workers import wait_gone
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(importlib.util.find_spec("archive_spider.discovery") is None,
-                       reason="needs archive_spider.discovery (page discovery)"),
+    pytest.mark.skipif(importlib.util.find_spec("archive_spider.discovery.pages") is None,
+                       reason="needs archive_spider.discovery.pages (page discovery)"),
 ]
 
 ARTICLES = 400

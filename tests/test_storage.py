@@ -2,7 +2,7 @@ import sqlite3
 
 import pytest
 
-from archive_spider import storage
+from archive_spider.archive import storage
 
 
 def article(url="https://example.com/a/", title="A title", text="Some words of text.", **extra):

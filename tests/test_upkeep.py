@@ -3,9 +3,9 @@
 import pytest
 from click.testing import CliRunner
 
-from archive_spider import storage
+from archive_spider.archive import storage
 from archive_spider.cli import cli
-from archive_spider.locking import archive_lock
+from archive_spider.archive.locking import archive_lock
 from tests.test_publish import ARTICLES, make_archive
 
 

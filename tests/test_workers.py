@@ -91,7 +91,8 @@ async def test_zero_workers_extracts_inline_without_processes(articles):
     assert pool.worker_pids() == []
 
 async def test_a_worker_analyses_every_page_and_extracts_a_whole_article_in_the_same_trip(articles):
-    from archive_spider import discovery, similarity
+    from archive_spider import similarity
+    from archive_spider.discovery import pages as discovery
 
     site = build_site(base_url=BASE)
     index_url = BASE + "/"

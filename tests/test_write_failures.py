@@ -20,11 +20,12 @@ from pathlib import Path
 import pytest
 from scrapy.utils.test import get_crawler
 
-from archive_spider import pipelines, storage
+from archive_spider import pipelines
+from archive_spider.archive import storage
 from archive_spider.demo.generated import build_generated_site
 from archive_spider.demo.server import DemoServer, SlowDemoServer
 from archive_spider.demo.site import load_essays
-from archive_spider.failures import FailureLog
+from archive_spider.archive.failures import FailureLog
 from archive_spider.items import ArticleItem
 from archive_spider.spiders.articles import ArticlesSpider
 from archive_spider.writeguard import REASON, WriteGuard, is_disk_failure

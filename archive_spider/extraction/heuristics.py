@@ -309,7 +309,7 @@ DATE_WORD_RE = re.compile(
     re.IGNORECASE,
 )
 
-# Site boilerplate (boilerplate.py): a paragraph repeated across a site's articles is
+# Site boilerplate (archive/site_boilerplate.py): a paragraph repeated across a site's articles is
 # dropped only when it is at most this many words long. A long repeated block is more
 # likely a syndicated or quoted passage than furniture, and losing text is worse than
 # keeping a footer.

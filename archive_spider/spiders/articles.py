@@ -4,7 +4,7 @@ Every fetched page goes to discovery.analyse_page, which says what the page is a
 links to follow; it runs in a worker process (workers.ExtractionPool.process_page), which
 also extracts a one-page article in the same trip. Index pages lead to articles and
 further index pages; article pages are extracted (joined across their "Page 2 »"
-continuations) and lead to the articles they list in turn. What a page is and what a link means is decided in discovery.py, how an
+continuations) and lead to the articles they list in turn. What a page is and what a link means is decided in discovery/pages.py, how an
 article's text is found in extraction/.
 """
 
@@ -19,10 +19,13 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import HtmlResponse, Response
 
-from archive_spider import discovery, feeds, sites, storage
+from archive_spider import sites
+from archive_spider.discovery import pages as discovery
+from archive_spider.discovery import feeds
+from archive_spider.archive import storage
 from archive_spider.browser import setup_rendering
 from archive_spider.extraction.heuristics import MAX_BOILERPLATE_BLOCKS
-from archive_spider.failures import FailureLog
+from archive_spider.archive.failures import FailureLog
 from archive_spider.items import ArticleItem
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE, PageCapReached
 from archive_spider.spiders.outcomes import PageOutcomesMixin
@@ -121,7 +124,7 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
 
     async def parse_page(self, response: Response):
         """Any page: route it by what discovery says it is (feeds and sitemaps by what
-        feeds.py reads in them)."""
+        discovery/feeds.py reads in them)."""
         site = self.site_of(response.url, response.meta)
         if site is not None and response.meta.get(ROLE) == ROLE_START:
             self.learn_origin(site, response.url)

@@ -28,8 +28,9 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
-from archive_spider import discovery, similarity
-from archive_spider.failures import FailureLog
+from archive_spider import similarity
+from archive_spider.discovery import pages as discovery
+from archive_spider.archive.failures import FailureLog
 from archive_spider.items import ArticleItem
 from archive_spider.middlewares import KnownArticle
 from archive_spider.spiders.routing import DEPTH, SECTION, VIA_CANONICAL

@@ -9,7 +9,7 @@ holds what spans pages:
 * **One spelling per site**: once a site's first start URL answers, links to the same
   host with or without ``www.``, over http or https, are requested in the spelling that
   answered (after its redirects), so one article cannot be stored under two origins.
-* **Sources** (``feeds.py``): feeds, sitemaps and robots.txt are recognised by content and
+* **Sources** (``discovery/feeds.py``): feeds, sitemaps and robots.txt are recognised by content and
   turned into article requests; ``discover`` asks a site's front page, robots.txt and the
   usual feed and sitemap paths.
 * **Limits**: per-site page cap (requests scheduled), depth cap (links from a start URL),
@@ -37,8 +37,11 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
-from archive_spider import discovery, feeds, revisit, sites, storage
-from archive_spider.failures import FailureLog
+from archive_spider import revisit, sites
+from archive_spider.discovery import pages as discovery
+from archive_spider.discovery import feeds
+from archive_spider.archive import storage
+from archive_spider.archive.failures import FailureLog
 from archive_spider.listing import ArchiveKnowledge, ListingPlan
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE, SITE
 from archive_spider.sites import SiteConfig

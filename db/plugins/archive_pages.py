@@ -170,7 +170,7 @@ def fts_query(text: str | None) -> str:
     else, punctuation and FTS5's own syntax included, is only words. An empty search
     matches nothing instead of failing.
 
-    archive_spider.export.search_query is the same function for the command line
+    archive_spider.archive.export.search_query is the same function for the command line
     (tests/test_publish.py checks that they agree): this plugin depends on Datasette and
     nh3 only, so that the configuration can be published without archive-spider.
     """

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from archive_spider import storage
+from archive_spider.archive import storage
 from archive_spider.extraction.boilerplate import block_hash, may_be_boilerplate, split_blocks
 
 

@@ -4,7 +4,7 @@ Every component that gives up on a page (an HTTP error after its retries, a time
 body too large or not a page, a redirect loop, a link the safety rules block) calls
 :meth:`FailureLog.record` with a reason from ``REASONS``. The log counts each failure in
 the crawl's stats (``crawls.errors`` or ``crawls.skipped``, by the reason's kind) and
-writes it to the ``failures`` table through storage.py, in batches.
+writes it to the ``failures`` table through archive/storage.py, in batches.
 
 There is one FailureLog per crawler: ``FailureLog.of(crawler)``.
 """
@@ -17,7 +17,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.http import Request
 
-from archive_spider import storage
+from archive_spider.archive import storage
 from archive_spider.middlewares import ROLE, SITE
 from archive_spider.percrawler import one_per_crawler
 from archive_spider.terminal import printable

@@ -1,4 +1,4 @@
-"""Named constants and patterns used by page discovery (``discovery.py``, ``urls.py``).
+"""Named constants and patterns used by page discovery (``discovery/pages.py``, ``urls.py``).
 
 Heuristics are data: each pattern says what it catches, and thresholds have names, so a
 site that is misread can be fixed here without touching the algorithms. Regular
@@ -82,7 +82,7 @@ BINARY_EXTENSIONS = frozenset(
 )
 
 # --------------------------------------------------------------------------------------
-# URL shapes (discovery.py)
+# URL shapes (discovery/pages.py)
 # --------------------------------------------------------------------------------------
 
 # Path words, by what the page behind them is. Each is matched as a whole path segment.

@@ -163,7 +163,7 @@ def _migration_4_facet_indexes(db: sqlite_utils.Database) -> None:
 
 
 def _migration_5_failures(db: sqlite_utils.Database) -> None:
-    # Every page a crawl could not archive, and why (see failures.py for the reasons).
+    # Every page a crawl could not archive, and why (see archive/failures.py for the reasons).
     db["failures"].create(
         {
             "id": int,
@@ -221,7 +221,7 @@ def _migration_6_revisits_warc_duplicates(db: sqlite_utils.Database) -> None:
 
 
 def _migration_7_site_boilerplate(db: sqlite_utils.Database) -> None:
-    # Paragraphs seen on several articles of a site (boilerplate.py learns them): in how
+    # Paragraphs seen on several articles of a site (archive/site_boilerplate.py learns them): in how
     # many distinct articles each occurred, so that later extractions can leave them out.
     db["site_boilerplate"].create(
         {
@@ -636,7 +636,7 @@ def revisit_state(db: sqlite_utils.Database, dates: bool = False) -> dict[str, d
         state[row["url"]] = known
         if row["canonical_url"]:
             state.setdefault(row["canonical_url"], known)
-    # Pages whose canonical URL held the same text, archived there (failures.py reason
+    # Pages whose canonical URL held the same text, archived there (archive/failures.py reason
     # ``canonical:archived-as``, the detail naming that URL): known as that article.
     for row in db.query("select url, detail from failures where reason = 'canonical:archived-as'"):
         known = state.get(row["detail"])

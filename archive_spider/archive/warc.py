@@ -27,7 +27,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archive_spider import __version__, storage
+from archive_spider import __version__
+from archive_spider.archive import storage
 from archive_spider.middlewares import RENDERED
 from archive_spider.urls import normalise_url
 from archive_spider.writeguard import WriteGuard, is_disk_failure

@@ -5,7 +5,7 @@ routes on the result: ``kind == 'article'`` goes to extraction, ``article_links`
 ``next_pages`` and ``section_links`` are followed, ``continuation`` is fetched as the next
 page of the same article.
 
-How a page is read (the patterns and thresholds live in ``heuristics.py``):
+How a page is read (the patterns and thresholds live in ``discovery/heuristics.py``):
 
 1. Every ``<a href>`` is resolved, normalised and kept only if it is an http(s) page on
    the allowed hosts. Each link knows its region: site chrome (header, menus, footer),
@@ -43,7 +43,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import lxml.etree
 import lxml.html
 
-from archive_spider import heuristics as h
+from archive_spider.discovery import heuristics as h
 from archive_spider.urls import (
     URL_CACHE_SIZE,
     URL_SHAPE_CACHE_SIZE,

@@ -1,0 +1,319 @@
+"""A worker of a distributed crawl: the spider mixin, the item queue, known URLs, running one."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Iterable
+
+import redis
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
+from scrapy.settings import BaseSettings
+
+from archive_spider.archive import storage
+from archive_spider.middlewares import ROLE, ROLE_ARTICLE
+from archive_spider.distributed.keys import (
+    BETTER_TEASER_SCRIPT, RedisConfig, RedisKeys, connect, count_live_work, no_crawl_to_join,
+    wait_for_start_urls,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- worker settings ----------------------------------------------------------------------
+
+def worker_settings(settings: BaseSettings) -> dict[str, Any]:
+    """What turns a single-process crawl into a worker of a distributed one."""
+    config = RedisConfig.from_settings(settings)
+    keys = config.keys
+    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+    # The archive may be on another machine: known URLs come from Redis instead.
+    middlewares["archive_spider.middlewares.IncrementalMiddleware"] = None
+    middlewares["archive_spider.distributed.worker.SharedKnownUrlsMiddleware"] = 50
+    # Raw pages are kept by single-process crawls only: a worker has no archive beside it
+    # to index its WARC records in (docs/distributed.md, limits).
+    middlewares["archive_spider.archive.warc.WarcMiddleware"] = None
+    return {
+        "ARCHIVE_REDIS_URL": config.url,
+        "SCHEDULER": "archive_spider.distributed.scheduler.RedisScheduler",
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        "SCHEDULER_QUEUE_KEY": keys.requests,
+        "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        # Several workers share the frontier: the first to finish must not clear it.
+        "SCHEDULER_PERSIST": True,
+        "REDIS_URL": config.url,
+        "DOWNLOADER_MIDDLEWARES": middlewares,
+        # Workers do not write SQLite: validate, dedupe and store run in the ingester.
+        "ITEM_PIPELINES": {"archive_spider.distributed.worker.QueueItemsPipeline": 300},
+    }
+
+
+
+# --- worker: spider mixin -----------------------------------------------------------------
+
+def teaser_rank(link) -> int:
+    """The teaser order of ``articles.teaser_quality`` as one integer, for Redis to compare."""
+    from archive_spider.spiders.articles import teaser_quality
+
+    has_text, uncut, length = teaser_quality(link)
+    return (int(has_text) << 41) | (int(uncut) << 40) | min(length, (1 << 40) - 1)
+
+
+def link_to_json(link) -> str:
+    return json.dumps({"url": link.url, "title": link.title, "teaser": link.teaser,
+                       "published": link.published}, ensure_ascii=False)
+
+
+def link_from_json(raw: bytes | str):
+    from archive_spider.discovery.pages import ArticleLink
+
+    data = json.loads(raw)
+    return ArticleLink(url=data["url"], title=data.get("title"), teaser=data.get("teaser"),
+                       published=data.get("published"))
+
+
+class RedisWorkerMixin:
+    """Makes an ArticlesSpider a worker of a distributed crawl.
+
+    scrapy-redis's RedisSpider reads start URLs through the ``start_requests()`` that
+    Scrapy 2.19 no longer calls, and warns; this mixin covers what we need instead:
+
+    - ``update_settings`` switches the crawler to the Redis scheduler, dupefilter and item
+      queue when ``ARCHIVE_REDIS_URL`` is set (so ``scrapy crawl articles_redis`` and
+      Scrapyd need nothing else);
+    - ``async start()`` records the crawl's start URLs in Redis and schedules them through
+      the shared seen-set, so N workers given the same URLs fetch each once; a worker given
+      none joins with the URLs of the running crawl, waiting up to its idle timeout for
+      one to appear (``wait_for_start_urls``);
+    - the best teaser per article is shared through Redis, as the single-process spider
+      keeps it in memory;
+    - on ``spider_idle``, the worker waits for work while any is waiting or in flight
+      anywhere, and closes when there has been none for ARCHIVE_REDIS_IDLE_TIMEOUT seconds.
+    """
+
+    redis_config: RedisConfig
+    redis: redis.Redis
+    # The archive is the ingester's: a worker reads the whole listing every time.
+    incremental_listing = False
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        settings.setdict(worker_settings(settings), priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        config = RedisConfig.from_settings(crawler.settings)
+        client = connect(config.url)
+        if not (kwargs.get("url") or kwargs.get("urls") or kwargs.get("config")):
+            # Join the running crawl with its start URLs (they also say which hosts are
+            # allowed), waiting for a first worker to register them.
+            known = wait_for_start_urls(client, config)
+            if not known:
+                raise ValueError(no_crawl_to_join(config))
+            kwargs["urls"] = known
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.redis_config = config
+        spider.redis = client
+        spider.redis_keys = config.keys
+        spider._idle_since = None
+        spider._better_teaser = client.register_script(BETTER_TEASER_SCRIPT)
+        spider.redis_scheduler = None  # set by RedisScheduler.open
+        crawler.signals.connect(spider.wait_for_work, signal=signals.spider_idle)
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        if self.start_urls:
+            self.redis.sadd(self.redis_keys.start_urls, *self.start_urls)
+        async for request in super().start():
+            # Through the shared seen-set: each start URL is fetched once per crawl, by
+            # whichever worker schedules it first.
+            yield request.replace(dont_filter=False) if hasattr(request, "replace") else request
+
+    # --- teasers shared between workers ---------------------------------------------------
+
+    def remember_teaser(self, link) -> None:
+        best = self.teasers.get(link.url)
+        super().remember_teaser(link)
+        if self.teasers.get(link.url) is best:
+            return  # not better than what this worker already shared
+        message = json.dumps({"kind": "teaser", "url": link.url, "teaser": link.teaser}, ensure_ascii=False)
+        keys = self.redis_keys
+        self._better_teaser(keys=[keys.teasers, keys.teaser_ranks, keys.items],
+                            args=[link.url, link_to_json(link), teaser_rank(link), message])
+
+    def best_teaser(self, first_url, teaser):
+        """The fullest teaser any worker of the crawl has seen for this article."""
+        from archive_spider.spiders.articles import teaser_quality
+        from archive_spider.urls import normalise_url
+
+        url = normalise_url(first_url)
+        raw = self.redis.hget(self.redis_keys.teasers, url)
+        if raw is not None:
+            shared = link_from_json(raw)
+            local = self.teasers.get(url)
+            if local is None or teaser_quality(shared) > teaser_quality(local):
+                self.teasers[url] = shared
+        return super().best_teaser(first_url, teaser)
+
+    # --- idle and close -------------------------------------------------------------------
+
+    def wait_for_work(self) -> None:
+        scheduler = self.redis_scheduler
+        if scheduler is not None and scheduler.requeue_dead_workers():
+            logger.warning("Put back the in-flight requests of a worker that stopped")
+        waiting, inflight = count_live_work(self.redis, self.redis_keys)
+        if waiting or inflight:
+            self._idle_since = None
+            raise DontCloseSpider
+        now = time.monotonic()
+        if self._idle_since is None:
+            self._idle_since = now
+        if now - self._idle_since < self.redis_config.idle_timeout:
+            raise DontCloseSpider
+        logger.info("No work in the shared frontier for %.0f s: this worker stops", self.redis_config.idle_timeout)
+
+    def report_to_ingester(self, reason: str) -> None:
+        """The worker's counts (requests, errors...) go to the ingester for the crawls row;
+        called by RedisScheduler.close, before the worker leaves the crawl."""
+        from archive_spider.pipelines import crawl_counts, crawl_status
+
+        stats = self.crawler.stats.get_stats()
+        message = {
+            "kind": "report",
+            "worker": stats.get("archive/worker_id"),
+            "crawl": stats.get("archive/redis_crawl"),
+            "status": crawl_status(reason, stats),
+            "start_urls": list(self.start_urls),
+            "counts": crawl_counts(stats),
+        }
+        self.redis.lpush(self.redis_keys.items, json.dumps(message))
+
+
+# --- worker: item queue and known URLs ----------------------------------------------------
+
+class QueueItemsPipeline:
+    """Sends each extracted article to the ingester's queue in Redis (the worker's only pipeline)."""
+
+    def __init__(self, crawler, client: redis.Redis, keys: RedisKeys):
+        self.stats = crawler.stats
+        self.redis = client
+        self.keys = keys
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        config = RedisConfig.from_settings(crawler.settings)
+        return cls(crawler, connect(config.url), config.keys)
+
+    def process_item(self, item):
+        # Synchronous on purpose: once process_item returns the article is in Redis, which
+        # is what lets the scheduler count the request as done.
+        message = {"kind": "article", "item": ItemAdapter(item).asdict()}
+        self.redis.lpush(self.keys.items, json.dumps(message, ensure_ascii=False))
+        self.stats.inc_value("archive/queued")
+        return item
+
+
+class SharedKnownUrlsMiddleware:
+    """IncrementalMiddleware for workers: asks the known-URL set the ingester publishes.
+
+    A worker may run where the archive is not; the ingester copies the archive's article
+    URLs into ``P:known`` when it starts and adds each URL it stores.
+    """
+
+    def __init__(self, crawler, client: redis.Redis, keys: RedisKeys):
+        self.stats = crawler.stats
+        self.redis = client
+        self.keys = keys
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if crawler.settings.get("ARCHIVE_REVISIT", "never") == "always":
+            raise NotConfigured("ARCHIVE_REVISIT=always: every article is fetched again")
+        config = RedisConfig.from_settings(crawler.settings)
+        return cls(crawler, connect(config.url), config.keys)
+
+    def process_request(self, request):
+        if request.meta.get(ROLE) != ROLE_ARTICLE:
+            return None
+        if self.redis.sismember(self.keys.known, request.url):
+            self.stats.inc_value("archive/known_skipped")
+            raise IgnoreRequest(f"already archived: {request.url}")
+        return None
+
+
+# --- worker: running one --------------------------------------------------------------------
+
+@dataclass
+class WorkerOutcome:
+    worker_id: str | None
+    status: str
+    counts: dict[str, int]
+    queued: int
+    seconds: float
+    redis_url: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("ok", "limit")
+
+    def summary(self) -> str:
+        c = self.counts
+        return (
+            f"worker {self.worker_id} {self.status}: {self.queued} articles queued for the ingester, "
+            f"{c.get('skipped', 0)} skipped, {c.get('errors', 0)} errors; "
+            f"{c.get('requests', 0)} requests in {self.seconds:.1f} s -> {self.redis_url}"
+        )
+
+
+def run_worker(start_urls: Iterable[str], options, config: RedisConfig) -> WorkerOutcome:
+    """Run one worker of the distributed crawl in this process until the frontier stays empty.
+
+    ``options`` is a crawl.CrawlOptions; its ``db_path`` is not used (workers do not write).
+    """
+    from scrapy.crawler import CrawlerProcess
+
+    from archive_spider.crawl import build_settings, spider_arguments
+    from archive_spider.pipelines import crawl_counts, crawl_status
+    from archive_spider.distributed.spider import DistributedArticlesSpider
+
+    urls = list(start_urls)
+    # Fail before Scrapy starts, in one line, if Redis is not there or no crawl to join
+    # appears within the idle timeout.
+    client = connect(config.url)
+    try:
+        if not urls and not options.config and not wait_for_start_urls(client, config):
+            raise storage.ArchiveError(no_crawl_to_join(config))
+    finally:
+        client.close()
+    settings = build_settings(options)
+    settings.setdict({
+        "ARCHIVE_REDIS_URL": config.url,
+        "ARCHIVE_REDIS_KEY": config.key,
+        "ARCHIVE_REDIS_IDLE_TIMEOUT": config.idle_timeout,
+        "ARCHIVE_REDIS_LEASE": config.lease,
+    }, priority="cmdline")
+    started = time.monotonic()
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(DistributedArticlesSpider)
+    arguments = spider_arguments(options)  # --config, --site, --discover, checked now
+    if urls:
+        arguments["urls"] = urls
+    process.crawl(crawler, **arguments)
+    process.start()
+    seconds = time.monotonic() - started
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    reason = stats.get("finish_reason")
+    if reason is None:
+        return WorkerOutcome(None, "failed", {}, 0, seconds, config.url)
+    return WorkerOutcome(
+        stats.get("archive/worker_id"), crawl_status(reason, stats), crawl_counts(stats),
+        stats.get("archive/queued", 0), seconds, config.url,
+    )
+
+
