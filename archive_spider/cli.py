@@ -6,6 +6,7 @@ into a one-line error with a non-zero exit status.
 
 from __future__ import annotations
 
+import sqlite3
 import json
 import os
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 import click
 
 from archive_spider import __version__
-from archive_spider.archive import storage
+from archive_spider.archive import queries, schema, upkeep
 
 DEFAULT_DB = "db/archive.db"
 
@@ -49,9 +50,9 @@ def open_existing(db_path: str, *, to_write: bool = False):
     checked before SQLite opens it, which would leave -wal and -shm files beside it)."""
     try:
         if to_write and os.path.exists(db_path):
-            storage.check_writable(db_path)
-        return storage.open_db(db_path, create=False)
-    except storage.ArchiveError as exc:
+            schema.check_writable(db_path)
+        return schema.open_db(db_path, create=False)
+    except schema.ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -283,7 +284,7 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, scope, concurr
             worker = run_worker(urls, options, redis_config)
         except SiteConfigError as exc:
             raise click.UsageError(str(exc)) from None
-        except storage.ArchiveError as exc:
+        except schema.ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(worker.summary(), err=not worker.ok)
         sys.exit(EXIT_OK if worker.ok else EXIT_CRAWL_FAILED)
@@ -294,7 +295,7 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, scope, concurr
         sys.exit(EXIT_LOCKED)
     except SiteConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    except (storage.ArchiveError, ConfigError) as exc:
+    except (schema.ArchiveError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
     error = outcome.error_line()
     if error:
@@ -339,9 +340,9 @@ def ingest(redis_url, redis_key, db_path, idle_timeout, forever, lease, verbose)
                         format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
     config = RedisConfig(url=redis_url, key=redis_key, idle_timeout=idle_timeout, lease=lease)
     try:
-        storage.check_writable(db_path)
+        schema.check_writable(db_path)
         outcome = run_ingester(config, db_path, forever=forever)
-    except storage.ArchiveError as exc:
+    except schema.ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(outcome.summary(), err=not outcome.ok)
     sys.exit(EXIT_OK if outcome.ok else EXIT_CRAWL_FAILED)
@@ -419,7 +420,7 @@ def with_archive(db_path: str, wait: bool, work):
     except ArchiveLocked as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_LOCKED)
-    except (storage.ArchiveError, storage.sqlite3.DatabaseError) as exc:
+    except (schema.ArchiveError, sqlite3.DatabaseError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -454,9 +455,9 @@ def delete_site(site, db_path, yes, wait):
         click.confirm(f"Delete the {count} articles of {site} and their revisions?", abort=True, err=True)
 
     def work():
-        db = storage.open_db(db_path, create=False)
+        db = schema.open_db(db_path, create=False)
         try:
-            return storage.delete_site(db, site)
+            return upkeep.delete_site(db, site)
         finally:
             db.close()
 
@@ -494,9 +495,9 @@ def prune_revisions(db_path, keep, older_than, wait):
         before = (dt.datetime.now(dt.timezone.utc) - age).isoformat(timespec="seconds")
 
     def work():
-        db = storage.open_db(db_path, create=False)
+        db = schema.open_db(db_path, create=False)
         try:
-            return storage.prune_revisions(db, keep, before)
+            return upkeep.prune_revisions(db, keep, before)
         finally:
             db.close()
 
@@ -516,7 +517,7 @@ def vacuum(db_path, wait):
 
     Example: archive-spider vacuum --db db/archive.db
     """
-    before, after = with_archive(db_path, wait, lambda: storage.vacuum(db_path))
+    before, after = with_archive(db_path, wait, lambda: upkeep.vacuum(db_path))
     click.echo(f"{db_path}: {before:,} bytes -> {after:,} bytes", err=True)
 
 
@@ -544,13 +545,13 @@ def serve(db_path, host, port, immutable, public):
     """
     from archive_spider import publish
 
-    read_only_file = os.path.exists(db_path) and not storage.is_writable(db_path)
+    read_only_file = os.path.exists(db_path) and not schema.is_writable(db_path)
     if read_only_file:
         # A read-only file (a copy on a read-only mount, another user's archive): no
         # upgrade, no checkpoint, no -wal/-shm files; SQLite reads it as immutable.
         try:
-            storage.check_read_only(db_path)
-        except storage.ArchiveError as exc:
+            schema.check_read_only(db_path)
+        except schema.ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
         immutable = True
         wal = f"{db_path}-wal"
@@ -613,7 +614,7 @@ def export(db_path, fmt, output, site, since, search, columns, with_duplicates):
         rows = exporter.select_articles(db, cols, site=site, since=since and since.date().isoformat(),
                                         search=search, duplicates=with_duplicates)
         count = exporter.write_rows(rows, fmt.lower(), output, cols)
-    except (ValueError, storage.sqlite3.OperationalError) as exc:
+    except (ValueError, sqlite3.OperationalError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         db.close()
@@ -655,7 +656,7 @@ def stats(db_path, as_json, last_crawls, last_failures, show_health, site):
         if show_health:
             figures = health.health_report(db, site, last_crawls)
         else:
-            figures = storage.archive_stats(db, last_crawls, last_failures)
+            figures = queries.archive_stats(db, last_crawls, last_failures)
     finally:
         db.close()
     if as_json:

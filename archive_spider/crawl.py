@@ -17,7 +17,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from archive_spider import config, sites
-from archive_spider.archive import storage
+from archive_spider.archive import schema, writes
 from archive_spider.archive.locking import archive_lock
 from archive_spider.terminal import escape_log_handlers, printable
 from archive_spider.workers import close_all_pools
@@ -154,7 +154,7 @@ def run_crawl(
 
     Holds the archive's lock throughout: raises locking.ArchiveLocked at once if another
     run holds it, unless ``options.wait`` (then ``on_wait(holder)`` is called and it waits).
-    Raises storage.ArchiveError when a write to the archive failed mid-crawl (a full or
+    Raises schema.ArchiveError when a write to the archive failed mid-crawl (a full or
     read-only disk stops the crawl: writeguard.py).
     """
     options = options or CrawlOptions()
@@ -162,7 +162,7 @@ def run_crawl(
     db_path = settings.get("ARCHIVE_DB_PATH")
     config.check_settings(settings)  # a bad value ends here, before the archive is touched
     arguments = spider_arguments(options)
-    storage.check_writable(db_path)  # a read-only archive ends here, before its lock file
+    schema.check_writable(db_path)  # a read-only archive ends here, before its lock file
     with archive_lock(db_path, wait=options.wait, on_wait=on_wait):
         return _run_locked(start_urls, settings, db_path, options, arguments)
 
@@ -316,10 +316,10 @@ def _run_locked(
     from archive_spider.spiders.articles import ArticlesSpider
 
     # Fail before Scrapy starts if the archive cannot be used (corrupt, newer, unwritable).
-    db = storage.open_db(db_path)
+    db = schema.open_db(db_path)
     try:
         # We hold the lock: a crawl still marked running was killed.
-        interrupted = storage.close_interrupted_crawls(db)
+        interrupted = writes.close_interrupted_crawls(db)
     finally:
         db.close()
     if interrupted:
@@ -357,10 +357,10 @@ def _run_locked(
         stored = sum(crawler.stats.get_value(f"archive/{name}", 0) for name in ("new", "updated"))
         if quiet is not None:
             quiet.uninstall(release=False)
-        raise storage.ArchiveError(printable(
+        raise schema.ArchiveError(printable(
             f"{write_failed}; crawl {crawl_id} stopped after storing {stored} new or updated articles "
             f"(what it could not store is fetched again by the next run)"))
-    db = storage.open_db(db_path)
+    db = schema.open_db(db_path)
     try:
         row = db["crawls"].get(crawl_id) if crawl_id else None
     except Exception:
@@ -370,7 +370,7 @@ def _run_locked(
     if row is None:
         logging.getLogger(__name__).error("The crawl did not start; see the log above")
         return CrawlOutcome(None, "failed", {}, seconds, db_path)
-    counts = {name: row[name] for name in storage.CRAWL_COUNTS}
+    counts = {name: row[name] for name in schema.CRAWL_COUNTS}
     failed_starts = crawler.stats.get_value("archive/start_failed", 0)
     outcome = CrawlOutcome(crawl_id, row["status"], counts, seconds, db_path,
                            no_start=bool(failed_starts) and failed_starts >= crawler.stats.get_value(

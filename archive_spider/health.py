@@ -17,6 +17,7 @@ See docs/health.md for the figures, the checks and their thresholds.
 
 from __future__ import annotations
 
+import sqlite3
 import datetime as dt
 import json
 import logging
@@ -31,7 +32,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive_spider import revisit
-from archive_spider.archive import storage
+from archive_spider.archive import queries, schema, writes
 from archive_spider.extraction.boilerplate import block_hash, may_be_boilerplate, split_blocks
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
 from archive_spider.percrawler import one_per_crawler
@@ -114,7 +115,7 @@ class HealthRecorder:
         return True
 
     def site(self, url: str) -> SiteObservations:
-        return self.sites.setdefault(storage.site_of(url), SiteObservations())
+        return self.sites.setdefault(schema.site_of(url), SiteObservations())
 
     def response_received(self, response, request, spider=None) -> None:
         if request.meta.get(ROLE) is None and request.url.endswith("/robots.txt"):
@@ -506,7 +507,7 @@ def site_failures(db, crawl_id: int) -> dict[str, dict[str, int]]:
     for url, reason, count in db.execute(
         "select url, reason, count(*) from failures where crawl_id = ? group by url, reason", [crawl_id]
     ):
-        per_site = out.setdefault(storage.site_of(url), {})
+        per_site = out.setdefault(schema.site_of(url), {})
         per_site[reason] = per_site.get(reason, 0) + count
     return out
 
@@ -515,30 +516,30 @@ def assess_crawl(db, crawl_id: int, recorder: HealthRecorder | None, limits: Lim
                  boilerplate_min: int = 4, now: str | None = None) -> list[SiteHealth]:
     """Figures and drift of every site the crawl ``crawl_id`` touched; stores them in
     ``site_health`` and logs one WARNING line per site that changed."""
-    now = now or storage.utc_now()
+    now = now or schema.utc_now()
     started = time.monotonic()
     crawl = db["crawls"].get(crawl_id)
     observed = dict(recorder.sites) if recorder is not None else {}
     for url in json.loads(crawl.get("start_urls") or "[]"):
-        observed.setdefault(storage.site_of(url), SiteObservations())
+        observed.setdefault(schema.site_of(url), SiteObservations())
     # (a failure off the crawl's sites, such as a redirect to another host, is its site's)
     failures = site_failures(db, crawl_id)
     results = []
     for site, seen in sorted(observed.items()):
         if not site:
             continue
-        history = storage.site_health_history(db, site, crawl_id, limits.window)
-        new = storage.count_first_stored_in(db, [a.url for a in seen.articles], crawl_id)
+        history = queries.site_health_history(db, site, crawl_id, limits.window)
+        new = queries.count_first_stored_in(db, [a.url for a in seen.articles], crawl_id)
         last_new = crawl["started"] if new else (
-            history[0]["last_new"] if history else storage.site_last_first_seen(db, site))
+            history[0]["last_new"] if history else queries.site_last_first_seen(db, site))
         metrics = site_metrics(
             seen, failures.get(site, {}), new=new, last_new=last_new,
-            rhythm=rhythm_days(storage.site_latest_published(db, site, 30)),
-            boilerplate=storage.site_boilerplate(db, site, boilerplate_min, 10_000), now=now,
+            rhythm=rhythm_days(queries.site_latest_published(db, site, 30)),
+            boilerplate=queries.site_boilerplate(db, site, boilerplate_min, 10_000), now=now,
         )
         drift = detect_drift(metrics, history, limits)
         health = SiteHealth(site, crawl_id, metrics, drift)
-        storage.record_site_health(db, crawl_id, site, now, metrics, [d.__dict__ for d in drift],
+        writes.record_site_health(db, crawl_id, site, now, metrics, [d.__dict__ for d in drift],
                                    health.warning() if drift else None)
         if drift:
             logger.warning(health.warning())
@@ -555,14 +556,14 @@ def assess_after_crawl(db_path: str, crawl_id: int | None, crawler, settings) ->
         return []
     recorder = getattr(crawler, "_archive_health", None)
     try:
-        db = storage.open_db(db_path)
-    except storage.ArchiveError as exc:
+        db = schema.open_db(db_path)
+    except schema.ArchiveError as exc:
         logger.error("Site health not assessed: %s", exc)
         return []
     try:
         return assess_crawl(db, crawl_id, recorder, limits_from(settings),
                             boilerplate_min=settings.getint("ARCHIVE_BOILERPLATE_MIN_PAGES", 4))
-    except storage.sqlite3.Error as exc:
+    except sqlite3.Error as exc:
         logger.error("Site health not assessed: %s", exc)
         return []
     finally:
@@ -574,7 +575,7 @@ def assess_after_crawl(db_path: str, crawl_id: int | None, crawler, settings) ->
 def health_report(db, site: str | None = None, crawls: int = 5) -> list[dict[str, Any]]:
     """Per site (or for ``site``): its latest ``site_health`` row with the word-count
     trend against its earlier crawls, and the rows of its last ``crawls`` crawls."""
-    rows = storage.latest_site_health(db, site, max(crawls, 2 * Limits.window))
+    rows = queries.latest_site_health(db, site, max(crawls, 2 * Limits.window))
     by_site: dict[str, list[dict]] = {}
     for row in rows:
         row.pop("nth", None)

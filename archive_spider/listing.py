@@ -39,7 +39,7 @@ import logging
 from collections.abc import Iterable
 
 from archive_spider import revisit
-from archive_spider.archive import storage
+from archive_spider.archive import queries, schema, writes
 from archive_spider.percrawler import one_per_crawler
 from archive_spider.urls import normalise_url
 
@@ -57,7 +57,7 @@ def parse_every(value) -> dt.timedelta:
 class ArchiveKnowledge:
     """What the archive holds, read once per crawl and shared by the spider and the
     revisit middleware: ``state`` maps every archived URL (fetched and canonical) to what
-    its last fetch left (``storage.revisit_state``; with ``dates`` for the adaptive
+    its last fetch left (``queries.revisit_state``; with ``dates`` for the adaptive
     policy). Empty when there is no archive yet."""
 
     def __init__(self, db_path: str | None, dates: bool = False):
@@ -80,11 +80,11 @@ class ArchiveKnowledge:
             self._state = {}
             if self.db_path:
                 try:
-                    db = storage.open_db(self.db_path, create=False)
-                except storage.ArchiveError:
+                    db = schema.open_db(self.db_path, create=False)
+                except schema.ArchiveError:
                     return self._state  # no archive yet: nothing is known
                 try:
-                    self._state = storage.revisit_state(db, dates=self.dates)
+                    self._state = queries.revisit_state(db, dates=self.dates)
                 finally:
                     db.close()
         return self._state
@@ -107,7 +107,7 @@ class ListingPlan:
         self.enabled = enabled and bool(db_path)
         self.incremental: set[str] = set()
         self.cut: dict[str, str] = {}  # site name -> the first reason its listing was cut
-        self.started = storage.utc_now()
+        self.started = schema.utc_now()
 
     @classmethod
     def from_crawler(cls, crawler, sites, enabled: bool = True) -> "ListingPlan":
@@ -120,11 +120,11 @@ class ListingPlan:
         if not self.enabled or not self.every:
             return
         try:
-            db = storage.open_db(self.db_path, create=False)
-        except storage.ArchiveError:
+            db = schema.open_db(self.db_path, create=False)
+        except schema.ArchiveError:
             return
         try:
-            times = storage.full_listing_times(db, (url for s in self.sites.values() for url in start_keys(s)))
+            times = queries.full_listing_times(db, (url for s in self.sites.values() for url in start_keys(s)))
         finally:
             db.close()
         now = now or dt.datetime.now(dt.timezone.utc)
@@ -153,9 +153,9 @@ class ListingPlan:
         whole = [url for name, site in self.sites.items()
                  if name not in self.incremental and name not in self.cut for url in start_keys(site)]
         if whole:
-            db = storage.open_db(self.db_path)
+            db = schema.open_db(self.db_path)
             try:
-                storage.record_full_listings(db, whole, self.started, crawl_id)
+                writes.record_full_listings(db, whole, self.started, crawl_id)
             finally:
                 db.close()
         return whole

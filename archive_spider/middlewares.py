@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import IgnoreRequest
 
 from archive_spider import revisit
-from archive_spider.archive import storage
+from archive_spider.archive import schema
 from archive_spider.urls import normalise_url
 
 logger = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ class IncrementalMiddleware:
         role = request.meta.get(ROLE)
         if role is None or role == "continuation" or request.meta.get(RENDERED):
             return response
-        fetch = {**revisit.validators_of(response.headers), "last_fetched": storage.utc_now()}
+        fetch = {**revisit.validators_of(response.headers), "last_fetched": schema.utc_now()}
         if response.status == 304 and CONDITIONAL in request.meta:
             self.stats.inc_value("archive/not_modified")
             self.crawler.signals.send_catch_log(

@@ -1,7 +1,7 @@
 """Item pipelines: validate -> dedupe -> store.
 
 Each is built with ``from_crawler``. StorePipeline is the only one that touches the
-archive, through archive/storage.py, in batches of ARCHIVE_BATCH_SIZE articles per transaction.
+archive, through archive/writes.py, in batches of ARCHIVE_BATCH_SIZE articles per transaction.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from scrapy.exceptions import DropItem
 
 from archive_spider import revisit
 from archive_spider.archive import site_boilerplate as boilerplate
-from archive_spider.archive import storage
+from archive_spider.archive import queries, schema, writes
 from archive_spider.archive import warc
 from archive_spider.extraction import teaser_matches
 from archive_spider.archive.failures import FailureLog
@@ -167,9 +167,9 @@ class StorePipeline:
             self.waiting_since = time.monotonic()
 
     def open_spider(self):
-        self.db = storage.open_db(self.db_path)
+        self.db = schema.open_db(self.db_path)
         spider = self.crawler.spider
-        self.crawl_id = storage.start_crawl(self.db, getattr(spider, "start_urls", []))
+        self.crawl_id = writes.start_crawl(self.db, getattr(spider, "start_urls", []))
         self.stats.set_value("archive/crawl_id", self.crawl_id)
         if self.flush_seconds > 0:
             # Four ticks per interval: what has waited 3/4 of it is written at the next.
@@ -220,13 +220,13 @@ class StorePipeline:
     def _write(self) -> None:
         # Index rows first: their records are already flushed to the WARC file.
         records, self.warc_records = self.warc_records, []
-        storage.add_warc_records(self.db, records)
+        writes.add_warc_records(self.db, records)
         if self.not_modified:
             fetches, self.not_modified = self.not_modified, {}
-            storage.mark_not_modified(self.db, fetches, crawl_id=self.crawl_id)
+            writes.mark_not_modified(self.db, fetches, crawl_id=self.crawl_id)
         if not self.buffer:
             return
-        result = storage.store_articles(self.db, self.buffer, crawl_id=self.crawl_id)
+        result = writes.store_articles(self.db, self.buffer, crawl_id=self.crawl_id)
         batch, self.buffer = self.buffer, []
         new = set(result.new)
         boilerplate.merge_counts(self.block_counts, boilerplate.count_blocks(a for a in batch if a["url"] in new),
@@ -248,7 +248,7 @@ class StorePipeline:
             return
         try:
             self.store_better_teasers()
-            storage.add_boilerplate_sightings(self.db, self.block_counts, min_new=boilerplate.MIN_NEW_ARTICLES)
+            writes.add_boilerplate_sightings(self.db, self.block_counts, min_new=boilerplate.MIN_NEW_ARTICLES)
         except Exception as exc:
             if not is_disk_failure(exc):
                 raise
@@ -267,7 +267,7 @@ class StorePipeline:
             link = teasers.get(url)
             if link is None or not link.teaser or hash(link.teaser) == used:
                 continue
-            stored = storage.find_article(self.db, url)
+            stored = queries.find_article(self.db, url)
             if stored is None:
                 continue
             warnings = [w for w in json.loads(stored["extraction_warnings"] or "[]") if w != "teaser-not-found"]
@@ -275,7 +275,7 @@ class StorePipeline:
                 warnings.append("teaser-not-found")
             better[url] = (link.teaser, warnings)
         if better:
-            storage.update_summaries(self.db, better)
+            writes.update_summaries(self.db, better)
 
     def spider_closed(self, reason: str):
         if self.db is None:
@@ -283,7 +283,7 @@ class StorePipeline:
         status = crawl_status(reason, self.stats.get_stats())
         self.stats.set_value("archive/status", status)
         try:
-            storage.finish_crawl(self.db, self.crawl_id, status, crawl_counts(self.stats.get_stats()),
+            writes.finish_crawl(self.db, self.crawl_id, status, crawl_counts(self.stats.get_stats()),
                                  message=self.guard.error)
         except Exception as exc:
             if not self.guard.stopped or not is_disk_failure(exc):

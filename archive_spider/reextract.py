@@ -3,7 +3,7 @@
 After an extractor upgrade, ``archive-spider reextract`` reads back the last stored copy
 of every archived article's pages (the first page and its continuations, from the crawl
 that last downloaded it), extracts them as the spider would, and stores the result through
-storage.store_articles: changed text becomes a new revision, the rest stays as it is. No
+writes.store_articles: changed text becomes a new revision, the rest stays as it is. No
 request leaves the machine. The run is recorded in ``crawls`` like any other.
 """
 
@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 
 from archive_spider.discovery import pages as discovery
-from archive_spider.archive import storage
+from archive_spider.archive import queries, schema, writes
 from archive_spider.archive import warc
 from archive_spider.decoding import decode_html
 from archive_spider.extraction.heuristics import MAX_BOILERPLATE_BLOCKS
@@ -89,10 +89,10 @@ def spider_for(origin: str):
 
 def reextract(db_path: str, site: str | None = None, min_words: int = 30) -> ReextractOutcome:
     """Re-extract every archived article (of ``site``) from its stored pages; see the module."""
-    db = storage.open_db(db_path, create=False)
+    db = schema.open_db(db_path, create=False)
     folder = os.path.dirname(os.path.abspath(db_path))
     counts = dict.fromkeys(("articles", "pages", "updated", "unchanged", "skipped", "missing", "errors"), 0)
-    crawl_id = storage.start_crawl(db, ["reextract" + (f":{site}" if site else "")])
+    crawl_id = writes.start_crawl(db, ["reextract" + (f":{site}" if site else "")])
     try:
         wanted = db.execute(
             "select count(*) from articles" + (" where site = ?" if site else ""), [site] if site else []
@@ -101,7 +101,7 @@ def reextract(db_path: str, site: str | None = None, min_words: int = 30) -> Ree
         boilerplate: dict[str, frozenset[str]] = {}  # each site's known boilerplate paragraphs
 
         def store(batch: list[dict]) -> None:
-            result = storage.store_articles(db, batch, crawl_id=crawl_id, seen=False)
+            result = writes.store_articles(db, batch, crawl_id=crawl_id, seen=False)
             counts["updated"] += len(result.updated)
             counts["unchanged"] += len(result.unchanged)
 
@@ -123,9 +123,9 @@ def reextract(db_path: str, site: str | None = None, min_words: int = 30) -> Ree
             teaser = discovery.ArticleLink(url=row["url"], title=row["title"], teaser=row["summary"],
                                            published=row["published"])
             try:
-                known = row["site"] or storage.site_of(row["url"])
+                known = row["site"] or schema.site_of(row["url"])
                 if known not in boilerplate:
-                    boilerplate[known] = storage.site_boilerplate(db, known, spider.boilerplate_min_pages,
+                    boilerplate[known] = queries.site_boilerplate(db, known, spider.boilerplate_min_pages,
                                                                   MAX_BOILERPLATE_BLOCKS)
                 item = spider.build_item(pages, analysis, teaser, boilerplate=boilerplate[known])
             except Exception:  # the spider counts extraction failures on its crawler; we have none
@@ -143,12 +143,12 @@ def reextract(db_path: str, site: str | None = None, min_words: int = 30) -> Ree
                 items = []
         store(items)
         counts["missing"] = wanted - counts["articles"]
-        storage.finish_crawl(db, crawl_id, "ok", {
+        writes.finish_crawl(db, crawl_id, "ok", {
             "pages": counts["pages"], "updated": counts["updated"], "unchanged": counts["unchanged"],
             "skipped": counts["skipped"] + counts["missing"], "errors": counts["errors"],
         }, message=f"re-extracted {counts['articles']} articles from WARC records")
     except BaseException as exc:
-        storage.finish_crawl(db, crawl_id, "failed", {}, message=f"reextract failed: {exc}")
+        writes.finish_crawl(db, crawl_id, "failed", {}, message=f"reextract failed: {exc}")
         raise
     finally:
         db.close()

@@ -141,10 +141,10 @@ def article_groups(db_path: Path) -> list[tuple[list[tuple[str, str]], str | Non
     """The articles the crawl stored, each as the pages it extracted them from (url,
     HTML, read back from the crawl's WARC files, so any site's URL scheme works) and the
     teaser the crawl had for it: what (b) extracts."""
-    from archive_spider.archive import storage
+    from archive_spider.archive import schema
     from archive_spider.reextract import latest_records, page_text
 
-    db = storage.open_db(db_path, create=False)
+    db = schema.open_db(db_path, create=False)
     try:
         teasers = dict(db.execute("select url, summary from articles"))
         folder = os.path.dirname(os.path.abspath(db_path))  # WARC paths are relative to it

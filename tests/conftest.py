@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from archive_spider.archive import storage
+from archive_spider.archive import schema
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def fresh_db():
     """An empty archive in memory, schema applied."""
-    db = storage.open_db(None)
+    db = schema.open_db(None)
     yield db
     db.close()
 

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from archive_spider.archive import storage
+from archive_spider.archive import schema, writes
 from archive_spider.distributed.keys import wait_for_start_urls, BETTER_TEASER_SCRIPT, JOIN_SCRIPT, REQUEUE_DEAD_SCRIPT, TAKE_SCRIPT, RedisConfig, RedisKeys
 from archive_spider.distributed.ingest import Ingester
 from archive_spider.distributed.worker import teaser_rank
@@ -208,7 +208,7 @@ def test_ingester_stores_validates_dedupes_and_acknowledges(client, redis_url, t
     assert outcome.ok, outcome.summary()
     stored = rows(tmp_path / "a.db")
     assert set(stored) == {"https://ex.com/a/", "https://ex.com/b/", "https://ex.com/a-copy/"}
-    db = storage.open_db(tmp_path / "a.db")
+    db = schema.open_db(tmp_path / "a.db")
     # The copy is kept, marked as a duplicate of the first (hidden from default views).
     (first_id,) = db.execute("select id from articles where url = 'https://ex.com/a/'").fetchone()
     (copy_of,) = db.execute("select duplicate_of from articles where url = 'https://ex.com/a-copy/'").fetchone()
@@ -248,7 +248,7 @@ def test_ingester_forever_records_one_crawl_per_burst_until_stopped(client, redi
         runner.join(timeout=20)
     assert not runner.is_alive()
     assert len(ingester.outcome.crawls) == 2
-    db = storage.open_db(tmp_path / "a.db")
+    db = schema.open_db(tmp_path / "a.db")
     assert [(c["status"], c["new"]) for c in db["crawls"].rows] == [("ok", 1), ("ok", 1)]
 
 
@@ -266,8 +266,8 @@ def test_a_better_teaser_after_the_article_updates_its_summary_and_warning(clien
 
 
 def test_ingester_publishes_the_archive_known_urls(client, redis_url, tmp_path):
-    db = storage.open_db(tmp_path / "a.db")
-    storage.store_articles(db, [{"url": "https://ex.com/old/", "canonical_url": "https://ex.com/canon/",
+    db = schema.open_db(tmp_path / "a.db")
+    writes.store_articles(db, [{"url": "https://ex.com/old/", "canonical_url": "https://ex.com/canon/",
                                  "title": "Old", "text": "x " * 50}])
     db.close()
     make_ingester(redis_url, tmp_path / "a.db").run()
@@ -276,7 +276,7 @@ def test_ingester_publishes_the_archive_known_urls(client, redis_url, tmp_path):
 
 def test_a_second_ingester_is_refused(client, redis_url, tmp_path):
     client.set(RedisKeys().ingester, "someone-else", px=5000)
-    with pytest.raises(storage.ArchiveError, match="another ingester"):
+    with pytest.raises(schema.ArchiveError, match="another ingester"):
         make_ingester(redis_url, tmp_path / "a.db").run()
     result = run_cli("ingest", "--redis", redis_url, "--db", tmp_path / "b.db", "--idle-timeout", "0")
     assert result.returncode == 1

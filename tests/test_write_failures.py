@@ -21,7 +21,7 @@ import pytest
 from scrapy.utils.test import get_crawler
 
 from archive_spider import pipelines
-from archive_spider.archive import storage
+from archive_spider.archive import writes
 from archive_spider.demo.generated import build_generated_site
 from archive_spider.demo.server import DemoServer, SlowDemoServer
 from archive_spider.demo.site import load_essays
@@ -70,7 +70,7 @@ def test_a_failed_commit_stops_the_crawl_once_and_raises_nothing(pipeline, monke
     pipeline.process_item(article(1))
     pipeline.process_item(article(2))  # a batch of 2: written
     assert query(pipeline.db_path, "select count(*) from articles") == [(2,)]
-    monkeypatch.setattr(storage, "store_articles", disk_full)
+    monkeypatch.setattr(writes, "store_articles", disk_full)
     for n in range(3, 9):
         assert pipeline.process_item(article(n)).url.endswith(f"/{n}")  # no exception: no item dump
     stats = pipeline.crawler.stats
@@ -87,8 +87,8 @@ def test_a_failed_commit_stops_the_crawl_once_and_raises_nothing(pipeline, monke
 
 
 def test_a_crawl_whose_end_cannot_be_recorded_stays_running_for_the_next_run(pipeline, monkeypatch):
-    monkeypatch.setattr(storage, "store_articles", disk_full)
-    monkeypatch.setattr(storage, "finish_crawl", disk_full)
+    monkeypatch.setattr(writes, "store_articles", disk_full)
+    monkeypatch.setattr(writes, "finish_crawl", disk_full)
     pipeline.process_item(article(1))
     pipeline.process_item(article(2))
     pipeline.close_spider()
@@ -100,7 +100,7 @@ def test_a_bug_is_not_taken_for_a_full_disk(pipeline, monkeypatch):
     def bug(*args, **kwargs):
         raise sqlite3.IntegrityError("UNIQUE constraint failed: articles.url")
 
-    monkeypatch.setattr(storage, "store_articles", bug)
+    monkeypatch.setattr(writes, "store_articles", bug)
     pipeline.process_item(article(1))
     with pytest.raises(sqlite3.IntegrityError):
         pipeline.process_item(article(2))
@@ -110,7 +110,7 @@ def test_a_bug_is_not_taken_for_a_full_disk(pipeline, monkeypatch):
 def test_failures_that_cannot_be_written_stop_the_crawl(tmp_path, monkeypatch, stops):
     crawler = get_crawler(ArticlesSpider, {"ARCHIVE_DB_PATH": str(tmp_path / "archive.db")})
     log = FailureLog(crawler, str(tmp_path / "archive.db"))
-    monkeypatch.setattr(storage, "record_failures", disk_full)
+    monkeypatch.setattr(writes, "record_failures", disk_full)
     log.record("https://example.org/a", "timeout")
     log.flush()
     assert stops == [crawler]

@@ -4,20 +4,21 @@ Every component that gives up on a page (an HTTP error after its retries, a time
 body too large or not a page, a redirect loop, a link the safety rules block) calls
 :meth:`FailureLog.record` with a reason from ``REASONS``. The log counts each failure in
 the crawl's stats (``crawls.errors`` or ``crawls.skipped``, by the reason's kind) and
-writes it to the ``failures`` table through archive/storage.py, in batches.
+writes it to the ``failures`` table through archive/writes.py, in batches.
 
 There is one FailureLog per crawler: ``FailureLog.of(crawler)``.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import logging
 from typing import Any
 
 from scrapy import signals
 from scrapy.http import Request
 
-from archive_spider.archive import storage
+from archive_spider.archive import schema, writes
 from archive_spider.middlewares import ROLE, SITE
 from archive_spider.percrawler import one_per_crawler
 from archive_spider.terminal import printable
@@ -149,7 +150,7 @@ class FailureLog:
         log("Not archived (%s%s): %s%s", reason, f" {status}" if status else "", printable(url),
             f" - {detail}" if detail else "")
         self.buffer.append({
-            "failed_at": storage.utc_now(),
+            "failed_at": schema.utc_now(),
             "url": url,
             "reason": reason,
             "kind": kind,
@@ -169,9 +170,9 @@ class FailureLog:
             return  # the archive cannot be written; the crawl is stopping
         try:
             if self.db is None:
-                self.db = storage.open_db(self.db_path)
-            storage.record_failures(self.db, self.stats.get_value("archive/crawl_id"), batch)
-        except (storage.ArchiveError, storage.sqlite3.Error) as exc:
+                self.db = schema.open_db(self.db_path)
+            writes.record_failures(self.db, self.stats.get_value("archive/crawl_id"), batch)
+        except (schema.ArchiveError, sqlite3.Error) as exc:
             if is_disk_failure(exc):
                 guard.fail(f"{len(batch)} failures", exc)
             else:

@@ -28,7 +28,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive_spider import __version__
-from archive_spider.archive import storage
+from archive_spider.archive import schema
 from archive_spider.middlewares import RENDERED
 from archive_spider.urls import normalise_url
 from archive_spider.writeguard import WriteGuard, is_disk_failure
@@ -57,7 +57,7 @@ def warc_dir_of(db_path: str | os.PathLike) -> str:
 def warc_name_for(db_path: str | os.PathLike, crawl_id: int | None) -> str:
     stem = os.path.splitext(os.path.basename(os.fspath(db_path)))[0]
     if crawl_id is None:
-        return f"{stem}-{storage.utc_now().replace(':', '')}.warc.gz"
+        return f"{stem}-{schema.utc_now().replace(':', '')}.warc.gz"
     return f"{stem}-crawl-{crawl_id:05d}.warc.gz"
 
 
@@ -174,7 +174,7 @@ class WarcMiddleware:
         role = request.meta.get(ROLE)
         if role is None or not 200 <= response.status < 300 or self.guard.stopped:
             return response
-        fetched = storage.utc_now()
+        fetched = schema.utc_now()
         headers = [
             (name.decode("latin-1"), value.decode("latin-1"))
             for name, values in response.headers.items() if name.lower() not in WIRE_HEADERS

@@ -8,7 +8,7 @@ A distributed crawl has three kinds of process, all meeting in one Redis databas
   SQLite. They never open the archive.
 - **the ingester** (``archive-spider ingest --redis URL --db PATH``) is the only process
   that writes SQLite. It drains that list in batches through the same validate and dedupe
-  pipelines and the same ``storage.store_articles`` as a single-process crawl, and
+  pipelines and the same ``writes.store_articles`` as a single-process crawl, and
   publishes the archive's known URLs back to Redis so that workers skip them.
 - **Redis** holds everything in between, under one key prefix (``ARCHIVE_REDIS_KEY``).
 

@@ -15,7 +15,7 @@ from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings, Settings
 
 from archive_spider.archive import site_boilerplate as boilerplate
-from archive_spider.archive import storage
+from archive_spider.archive import queries, schema, writes
 from archive_spider.distributed.keys import (
     INGEST_POLL_SECONDS, RedisConfig, connect, count_live_work, live_workers, new_worker_id,
 )
@@ -80,7 +80,7 @@ def judge_teaser(text: str | None, warnings: list[str], teaser: str) -> list[str
     return judged
 
 
-class AnotherIngesterRunning(storage.ArchiveError):
+class AnotherIngesterRunning(schema.ArchiveError):
     pass
 
 
@@ -88,7 +88,7 @@ class Ingester:
     """Drains the workers' item queue into the archive: the only writer of SQLite.
 
     Each batch is taken with LMOVE into ``P:items:processing``, validated, deduplicated and
-    stored in one transaction by ``storage.store_articles``; only then is it deleted from
+    stored in one transaction by ``writes.store_articles``; only then is it deleted from
     Redis. A crawl of the workers becomes one row of ``crawls``, finished when nothing has
     been waiting, in flight or queued for ``idle_timeout`` seconds.
     """
@@ -125,7 +125,7 @@ class Ingester:
         started = time.monotonic()
         self.acquire_lock()
         try:
-            self.db = storage.open_db(self.db_path)
+            self.db = schema.open_db(self.db_path)
             self.requeue_unacknowledged()
             self.publish_known_urls()
             self.loop()
@@ -171,7 +171,7 @@ class Ingester:
             logger.warning("Put back %d messages an earlier ingester took without storing", moved)
 
     def publish_known_urls(self) -> None:
-        known = storage.known_urls(self.db)
+        known = queries.known_urls(self.db)
         staging = f"{self.keys.known}:staging:{self.token}"
         pipe = self.redis.pipeline()
         pipe.delete(staging)
@@ -253,7 +253,7 @@ class Ingester:
             else:
                 logger.error("Unknown message kind %r, dropped", kind)
         self.apply_shared_teasers(articles)
-        result = storage.store_articles(self.db, articles, crawl_id=self.crawl_id)
+        result = writes.store_articles(self.db, articles, crawl_id=self.crawl_id)
         new = set(result.new)
         boilerplate.merge_counts(self.block_counts, boilerplate.count_blocks(a for a in articles if a["url"] in new),
                                  samples_from=boilerplate.MIN_NEW_ARTICLES)
@@ -308,13 +308,13 @@ class Ingester:
         'teaser-not-found' again by it (what StorePipeline does at the end of a crawl)."""
         better = {}
         for url, teaser in teasers.items():
-            stored = storage.find_article(self.db, url)
+            stored = queries.find_article(self.db, url)
             if stored is None or stored["summary"] == teaser:
                 continue
             warnings = json.loads(stored["extraction_warnings"] or "[]")
             better[url] = (teaser, judge_teaser(stored["text"], warnings, teaser))
         if better:
-            storage.update_summaries(self.db, better)
+            writes.update_summaries(self.db, better)
 
     def add_report(self, message: dict) -> None:
         for name, value in (message.get("counts") or {}).items():
@@ -333,7 +333,7 @@ class Ingester:
         self.pipelines = [ValidatePipeline(crawler, self.min_words), DedupePipeline(crawler)]
         urls = sorted(raw.decode() for raw in self.redis.smembers(self.keys.start_urls))
         self.start_urls = set(urls)
-        self.crawl_id = storage.start_crawl(self.db, urls)
+        self.crawl_id = writes.start_crawl(self.db, urls)
         logger.info("Crawl %d: ingesting from %s into %s", self.crawl_id, self.keys.items, self.db_path)
 
     def crawl_status(self) -> str:
@@ -357,9 +357,9 @@ class Ingester:
         for name in ("requests", "pages", "errors", "skipped"):
             counts[name] = counts.get(name, 0) + self.worker_counts.get(name, 0)
         message = f"{len(self.worker_statuses)} workers reported" if self.worker_statuses else None
-        storage.add_boilerplate_sightings(self.db, self.block_counts, min_new=boilerplate.MIN_NEW_ARTICLES)
+        writes.add_boilerplate_sightings(self.db, self.block_counts, min_new=boilerplate.MIN_NEW_ARTICLES)
         self.block_counts = {}
-        storage.finish_crawl(self.db, self.crawl_id, status, counts, message)
+        writes.finish_crawl(self.db, self.crawl_id, status, counts, message)
         for name, value in counts.items():
             self.outcome.counts[name] = self.outcome.counts.get(name, 0) + value
         self.outcome.crawls.append(self.crawl_id)

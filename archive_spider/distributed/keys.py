@@ -13,7 +13,7 @@ import redis
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
-from archive_spider.archive import storage
+from archive_spider.archive import schema
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def connect(url: str) -> redis.Redis:
     try:
         client.ping()
     except redis.RedisError as exc:
-        raise storage.ArchiveError(f"cannot reach Redis at {url}: {exc}") from None
+        raise schema.ArchiveError(f"cannot reach Redis at {url}: {exc}") from None
     return client
 
 

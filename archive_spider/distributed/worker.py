@@ -14,7 +14,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
 from scrapy.settings import BaseSettings
 
-from archive_spider.archive import storage
+from archive_spider.archive import schema
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
 from archive_spider.distributed.keys import (
     BETTER_TEASER_SCRIPT, RedisConfig, RedisKeys, connect, count_live_work, no_crawl_to_join,
@@ -288,7 +288,7 @@ def run_worker(start_urls: Iterable[str], options, config: RedisConfig) -> Worke
     client = connect(config.url)
     try:
         if not urls and not options.config and not wait_for_start_urls(client, config):
-            raise storage.ArchiveError(no_crawl_to_join(config))
+            raise schema.ArchiveError(no_crawl_to_join(config))
     finally:
         client.close()
     settings = build_settings(options)

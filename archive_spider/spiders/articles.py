@@ -22,7 +22,7 @@ from scrapy.http import HtmlResponse, Response
 from archive_spider import sites
 from archive_spider.discovery import pages as discovery
 from archive_spider.discovery import feeds
-from archive_spider.archive import storage
+from archive_spider.archive import queries, schema
 from archive_spider.browser import setup_rendering
 from archive_spider.extraction.heuristics import MAX_BOILERPLATE_BLOCKS
 from archive_spider.archive.failures import FailureLog
@@ -291,17 +291,17 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
         """The hashes of the known boilerplate paragraphs of the site of ``url``, as the
         archive held them when this crawl first extracted an article of that site (the
         counts of this crawl are added when it ends, so its extractions agree)."""
-        site = storage.site_of(url)
+        site = schema.site_of(url)
         if site not in self.boilerplate:
             self.boilerplate[site] = frozenset()
             if self.boilerplate_min_pages > 0 and self.db_path and os.path.exists(self.db_path):
                 try:
-                    db = storage.open_db(self.db_path, create=False)
-                except storage.ArchiveError as exc:
+                    db = schema.open_db(self.db_path, create=False)
+                except schema.ArchiveError as exc:
                     logger.warning("Site boilerplate not read: %s", exc)
                 else:
                     try:
-                        self.boilerplate[site] = storage.site_boilerplate(
+                        self.boilerplate[site] = queries.site_boilerplate(
                             db, site, self.boilerplate_min_pages, MAX_BOILERPLATE_BLOCKS)
                     finally:
                         db.close()

@@ -25,6 +25,7 @@ holds what spans pages:
 
 from __future__ import annotations
 
+import sqlite3
 import dataclasses
 import itertools
 import logging
@@ -40,7 +41,7 @@ from scrapy.http import Response
 from archive_spider import revisit, sites
 from archive_spider.discovery import pages as discovery
 from archive_spider.discovery import feeds
-from archive_spider.archive import storage
+from archive_spider.archive import schema
 from archive_spider.archive.failures import FailureLog
 from archive_spider.listing import ArchiveKnowledge, ListingPlan
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE, SITE
@@ -497,7 +498,7 @@ class SiteRoutingMixin:
         status = crawl_status(reason, stats.get_stats())
         try:
             whole = self.listing.finish(status, stats.get_value("archive/crawl_id"))
-        except (storage.ArchiveError, storage.sqlite3.Error) as exc:
+        except (schema.ArchiveError, sqlite3.Error) as exc:
             logger.error("Could not record which listings were read whole: %s", exc)
             return
         if whole:
