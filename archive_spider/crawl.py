@@ -18,6 +18,7 @@ from scrapy.settings import Settings
 
 from archive_spider import config, sites
 from archive_spider.archive import schema, writes
+from archive_spider.archive.connection import CrawlArchive
 from archive_spider.archive.locking import archive_lock
 from archive_spider.terminal import escape_log_handlers, printable
 from archive_spider.workers import close_all_pools
@@ -313,15 +314,23 @@ def _run_locked(
     start_urls: Iterable[str], settings: Settings, db_path: str, options: CrawlOptions,
     arguments: dict[str, Any],
 ) -> CrawlOutcome:
-    from archive_spider.spiders.articles import ArticlesSpider
-
     # Fail before Scrapy starts if the archive cannot be used (corrupt, newer, unwritable).
+    # This is the crawl's one connection (archive/connection.py), closed once it is over.
     db = schema.open_db(db_path)
     try:
-        # We hold the lock: a crawl still marked running was killed.
-        interrupted = writes.close_interrupted_crawls(db)
+        return _crawl_with(db, start_urls, settings, db_path, options, arguments)
     finally:
         db.close()
+
+
+def _crawl_with(
+    db, start_urls: Iterable[str], settings: Settings, db_path: str, options: CrawlOptions,
+    arguments: dict[str, Any],
+) -> CrawlOutcome:
+    from archive_spider.spiders.articles import ArticlesSpider
+
+    # We hold the lock: a crawl still marked running was killed.
+    interrupted = writes.close_interrupted_crawls(db)
     if interrupted:
         logging.getLogger(__name__).info("%d earlier crawl(s) had been interrupted; this one resumes", interrupted)
 
@@ -335,6 +344,7 @@ def _run_locked(
         quiet = QuietStartFailures(start_urls)
         quiet.install()
     crawler = process.create_crawler(ArticlesSpider)
+    CrawlArchive.attach(crawler, db_path, db)
     # On Scrapy's root handler and ours: nothing a site sends drives the terminal. Scrapy
     # installs its handler again as the crawl starts, hence the signal too.
     escape_log_handlers()
@@ -360,13 +370,10 @@ def _run_locked(
         raise schema.ArchiveError(printable(
             f"{write_failed}; crawl {crawl_id} stopped after storing {stored} new or updated articles "
             f"(what it could not store is fetched again by the next run)"))
-    db = schema.open_db(db_path)
     try:
         row = db["crawls"].get(crawl_id) if crawl_id else None
     except Exception:
         row = None
-    finally:
-        db.close()
     if row is None:
         logging.getLogger(__name__).error("The crawl did not start; see the log above")
         return CrawlOutcome(None, "failed", {}, seconds, db_path)
@@ -380,5 +387,5 @@ def _run_locked(
         quiet.uninstall(release=outcome.error_line() is None)
     from archive_spider import health
 
-    outcome.health = health.assess_after_crawl(db_path, crawl_id, crawler, settings)
+    outcome.health = health.assess_after_crawl(crawl_id, crawler, settings)
     return outcome

@@ -33,6 +33,7 @@ from scrapy.exceptions import NotConfigured
 
 from archive_spider import revisit
 from archive_spider.archive import queries, schema, writes
+from archive_spider.archive.connection import CrawlArchive
 from archive_spider.extraction.boilerplate import block_hash, may_be_boilerplate, split_blocks
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
 from archive_spider.percrawler import one_per_crawler
@@ -549,25 +550,19 @@ def assess_crawl(db, crawl_id: int, recorder: HealthRecorder | None, limits: Lim
     return results
 
 
-def assess_after_crawl(db_path: str, crawl_id: int | None, crawler, settings) -> list[SiteHealth]:
-    """The crawl's hook: assess the crawl ``crawl_id`` of the archive at ``db_path``;
-    a failure here is logged and never fails the crawl."""
+def assess_after_crawl(crawl_id: int | None, crawler, settings) -> list[SiteHealth]:
+    """The crawl's hook: assess the crawl ``crawl_id`` in the crawl's archive (its one
+    connection, archive/connection.py); a failure here is logged and never fails the crawl."""
     if not crawl_id or not settings.getbool("ARCHIVE_HEALTH", True):
         return []
     recorder = getattr(crawler, "_archive_health", None)
     try:
-        db = schema.open_db(db_path)
-    except schema.ArchiveError as exc:
-        logger.error("Site health not assessed: %s", exc)
-        return []
-    try:
+        db = CrawlArchive.of(crawler).open()
         return assess_crawl(db, crawl_id, recorder, limits_from(settings),
                             boilerplate_min=settings.getint("ARCHIVE_BOILERPLATE_MIN_PAGES", 4))
-    except sqlite3.Error as exc:
+    except (schema.ArchiveError, sqlite3.Error) as exc:
         logger.error("Site health not assessed: %s", exc)
         return []
-    finally:
-        db.close()
 
 
 # --- reading it back: `archive-spider stats --health` ----------------------------------------

@@ -18,9 +18,10 @@ from scrapy.exceptions import DropItem
 
 from archive_spider import revisit
 from archive_spider.archive import site_boilerplate as boilerplate
-from archive_spider.archive import queries, schema, writes
+from archive_spider.archive import queries, writes
 from archive_spider.archive import warc
 from archive_spider.extraction import teaser_matches
+from archive_spider.archive.connection import CrawlArchive
 from archive_spider.archive.failures import FailureLog
 from archive_spider.items import ArticleItem
 from archive_spider.wordcount import count_words_any_script
@@ -167,7 +168,7 @@ class StorePipeline:
             self.waiting_since = time.monotonic()
 
     def open_spider(self):
-        self.db = schema.open_db(self.db_path)
+        self.db = CrawlArchive.of(self.crawler).open()  # the crawl's one connection
         spider = self.crawler.spider
         self.crawl_id = writes.start_crawl(self.db, getattr(spider, "start_urls", []))
         self.stats.set_value("archive/crawl_id", self.crawl_id)
@@ -291,8 +292,7 @@ class StorePipeline:
             # The archive still cannot be written: the crawl stays "running" in it, and
             # the next run marks it "interrupted".
             logger.info("Could not record the end of crawl %s: %s", self.crawl_id, exc)
-        self.db.close()
-        self.db = None
+        self.db = None  # the connection is the crawl's (archive/connection.py)
 
 
 def crawl_status(reason: str, stats: dict) -> str:

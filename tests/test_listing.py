@@ -7,6 +7,7 @@ import pytest
 
 from archive_spider import revisit
 from archive_spider.archive import queries, schema, writes
+from archive_spider.archive.connection import CrawlArchive
 from archive_spider.discovery.pages import following_page
 from archive_spider.listing import ArchiveKnowledge, ListingPlan, parse_every
 from archive_spider.sites import sites_for_urls
@@ -26,7 +27,7 @@ def db_path(tmp_path):
 
 
 def plan_for(db_path, *urls, every="7d"):
-    return ListingPlan(sites_for_urls(list(urls), [], False), db_path, parse_every(every))
+    return ListingPlan(sites_for_urls(list(urls), [], False), CrawlArchive(db_path), parse_every(every))
 
 
 def test_a_site_is_listed_incrementally_only_when_every_start_url_was_read_whole_recently(db_path):
@@ -86,7 +87,7 @@ def test_archive_knowledge_lists_each_fetched_address_once(db_path):
         {"url": "https://a.example/y/", "title": "Y", "text": "four five six"},
     ])
     db.close()
-    knowledge = ArchiveKnowledge(db_path)
+    knowledge = ArchiveKnowledge(CrawlArchive(db_path))
     assert set(knowledge.state) == {"https://a.example/x/", "https://a.example/x-canonical/", "https://a.example/y/"}
     assert sorted(knowledge.archived_urls()) == ["https://a.example/x/", "https://a.example/y/"]
 

@@ -245,7 +245,7 @@ def test_search_syntax(typed, query):
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list('ab é"*():^-+.OR NDT\t')), max_size=30))
-def test_any_search_parses_and_the_two_implementations_agree(typed):
+def test_any_search_parses_and_export_reads_it_as_the_search_page(typed):
     query = plugin().fts_query(typed)
     assert export.search_query(typed) == query
     conn = sqlite3.connect(":memory:")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 from typing import Any, AsyncIterator, Iterable
 from urllib.parse import urlsplit
 
@@ -25,6 +24,7 @@ from archive_spider.discovery import feeds
 from archive_spider.archive import queries, schema
 from archive_spider.browser import setup_rendering
 from archive_spider.extraction.heuristics import MAX_BOILERPLATE_BLOCKS
+from archive_spider.archive.connection import CrawlArchive
 from archive_spider.archive.failures import FailureLog
 from archive_spider.items import ArticleItem
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE, PageCapReached
@@ -294,17 +294,15 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
         site = schema.site_of(url)
         if site not in self.boilerplate:
             self.boilerplate[site] = frozenset()
-            if self.boilerplate_min_pages > 0 and self.db_path and os.path.exists(self.db_path):
+            archive = CrawlArchive.of(self.crawler)
+            if self.boilerplate_min_pages > 0 and archive.path and archive.exists:
                 try:
-                    db = schema.open_db(self.db_path, create=False)
+                    db = archive.open(create=False)
                 except schema.ArchiveError as exc:
                     logger.warning("Site boilerplate not read: %s", exc)
                 else:
-                    try:
-                        self.boilerplate[site] = queries.site_boilerplate(
-                            db, site, self.boilerplate_min_pages, MAX_BOILERPLATE_BLOCKS)
-                    finally:
-                        db.close()
+                    self.boilerplate[site] = queries.site_boilerplate(
+                        db, site, self.boilerplate_min_pages, MAX_BOILERPLATE_BLOCKS)
         return self.boilerplate[site]
 
     def count_boilerplate(self, article) -> None:
