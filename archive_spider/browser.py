@@ -90,18 +90,18 @@ class RenderConfig:
     def from_settings(cls, settings) -> "RenderConfig":
         return cls(
             mode=crawl_mode(settings),
-            concurrency=max(1, settings.getint("ARCHIVE_RENDER_CONCURRENCY", 2)),
-            timeout=settings.getfloat("ARCHIVE_RENDER_TIMEOUT", 30),
-            max_memory_mb=settings.getint("ARCHIVE_RENDER_MAX_MEMORY", 1024),
-            max_rounds=settings.getint("ARCHIVE_RENDER_MAX_ROUNDS", 20),
-            sample_pages=settings.getint("ARCHIVE_RENDER_SAMPLE_PAGES", rendering.DEFAULT_SAMPLE_PAGES),
-            chromium=settings.get("ARCHIVE_RENDER_CHROMIUM") or "/usr/bin/chromium",
+            concurrency=max(1, settings.getint("ARCHIVE_RENDER_CONCURRENCY")),
+            timeout=settings.getfloat("ARCHIVE_RENDER_TIMEOUT"),
+            max_memory_mb=settings.getint("ARCHIVE_RENDER_MAX_MEMORY"),
+            max_rounds=settings.getint("ARCHIVE_RENDER_MAX_ROUNDS"),
+            sample_pages=settings.getint("ARCHIVE_RENDER_SAMPLE_PAGES"),
+            chromium=settings.get("ARCHIVE_RENDER_CHROMIUM"),
         )
 
 
 def crawl_mode(settings) -> str:
-    """The crawl-wide render mode (``ARCHIVE_RENDER``; ``never`` when unset)."""
-    return rendering.parse_mode(settings.get("ARCHIVE_RENDER") or rendering.NEVER)
+    """The crawl-wide render mode (``ARCHIVE_RENDER``)."""
+    return rendering.parse_mode(settings.get("ARCHIVE_RENDER"))
 
 
 def setup_rendering(crawler, sites) -> "Renderer | None":

@@ -15,9 +15,10 @@ from pathlib import Path
 import click
 
 from archive_spider import __version__
+from archive_spider import settings as defaults
 from archive_spider.archive import queries, schema, upkeep
 
-DEFAULT_DB = "db/archive.db"
+DEFAULT_DB = defaults.ARCHIVE_DB_PATH
 
 # Exit statuses (documented in the README).
 EXIT_OK = 0
@@ -114,7 +115,8 @@ def say_waiting(holder: str) -> None:
 
 
 def lease_option(fn):
-    return click.option("--lease", type=click.FloatRange(min=1), default=60, show_default=True,
+    return click.option("--lease", type=click.FloatRange(min=1), default=defaults.ARCHIVE_REDIS_LEASE,
+                        show_default=True,
                         envvar="ARCHIVE_REDIS_LEASE", metavar="SECONDS",
                         help="With --redis: a process silent this long is taken for dead; its work is "
                              "given to others.")(fn)
@@ -122,10 +124,10 @@ def lease_option(fn):
 
 def redis_options(fn):
     """--redis, --redis-key and --idle-timeout: shared by `crawl` (workers) and `ingest`."""
-    fn = click.option("--idle-timeout", type=click.FloatRange(min=0), default=30, show_default=True,
-                      help="With --redis: stop once there has been no work in Redis for this many seconds.")(fn)
+    fn = click.option("--idle-timeout", type=click.FloatRange(min=0), default=defaults.ARCHIVE_REDIS_IDLE_TIMEOUT,
+                      show_default=True, help="With --redis: stop once there has been no work in Redis for this many seconds.")(fn)
     fn = lease_option(fn)
-    fn = click.option("--redis-key", default="archive", show_default=True, metavar="PREFIX",
+    fn = click.option("--redis-key", default=defaults.ARCHIVE_REDIS_KEY, show_default=True, metavar="PREFIX",
                       help="With --redis: prefix of the crawl's Redis keys (one per independent crawl).")(fn)
     return click.option("--redis", "redis_url", envvar="ARCHIVE_REDIS_URL", metavar="URL",
                         help="Distributed crawl through Redis, e.g. redis://host:6379/0 "
@@ -312,11 +314,11 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, scope, concurr
 @cli.command()
 @click.option("--redis", "redis_url", envvar="ARCHIVE_REDIS_URL", required=True, metavar="URL",
               help="The Redis of the distributed crawl, e.g. redis://host:6379/0 (env ARCHIVE_REDIS_URL).")
-@click.option("--redis-key", default="archive", show_default=True, metavar="PREFIX",
+@click.option("--redis-key", default=defaults.ARCHIVE_REDIS_KEY, show_default=True, metavar="PREFIX",
               help="Prefix of the crawl's Redis keys, as given to the workers.")
 @db_option
-@click.option("--idle-timeout", type=click.FloatRange(min=0), default=30, show_default=True,
-              help="Finish the crawl once no worker, request or article has been left for this many seconds.")
+@click.option("--idle-timeout", type=click.FloatRange(min=0), default=defaults.ARCHIVE_REDIS_IDLE_TIMEOUT,
+              show_default=True, help="Finish the crawl once no worker, request or article has been left for this many seconds.")
 @click.option("--forever", is_flag=True, help="Keep running after a crawl finishes, for the next (stop with SIGTERM).")
 @lease_option
 @click.option("-v", "--verbose", count=True, help="Log more: -v for each batch, -vv for each article.")

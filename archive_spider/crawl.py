@@ -20,6 +20,7 @@ from archive_spider import config, sites
 from archive_spider.archive import schema, writes
 from archive_spider.archive.connection import CrawlArchive
 from archive_spider.archive.locking import archive_lock
+from archive_spider.settings import project_settings
 from archive_spider.terminal import escape_log_handlers, printable
 from archive_spider.workers import close_all_pools
 
@@ -99,8 +100,7 @@ class CrawlOutcome:
 
 def build_settings(options: CrawlOptions) -> Settings:
     """Scrapy settings: the project's, then what the options change."""
-    settings = Settings()
-    settings.setmodule("archive_spider.settings", priority="project")
+    settings = project_settings()
     overrides: dict[str, Any] = {"LOG_LEVEL": options.log_level}
     if options.log_file:
         overrides["LOG_FILE"] = options.log_file

@@ -32,6 +32,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive_spider import revisit
+from archive_spider import settings as defaults
 from archive_spider.archive import queries, schema, writes
 from archive_spider.archive.connection import CrawlArchive
 from archive_spider.extraction.boilerplate import block_hash, may_be_boilerplate, split_blocks
@@ -95,7 +96,7 @@ class HealthRecorder:
 
     @classmethod
     def from_crawler(cls, crawler) -> "HealthRecorder":
-        if not crawler.settings.getbool("ARCHIVE_HEALTH", True):
+        if not crawler.settings.getbool("ARCHIVE_HEALTH"):
             raise NotConfigured("ARCHIVE_HEALTH is off")
         return cls.of(crawler)
 
@@ -302,9 +303,9 @@ def _parse_time(value: str) -> dt.datetime:
 class Limits:
     """How much history and evidence a check needs (ARCHIVE_HEALTH_* settings)."""
 
-    min_history: int = 1  # earlier crawls of the site with the figure measured
-    window: int = 10  # earlier crawls compared with
-    min_articles: int = 3  # articles (or pages) a crawl's figure needs to be judged
+    min_history: int = defaults.ARCHIVE_HEALTH_MIN_HISTORY  # earlier crawls of the site with the figure measured
+    window: int = defaults.ARCHIVE_HEALTH_WINDOW  # earlier crawls compared with
+    min_articles: int = defaults.ARCHIVE_HEALTH_MIN_ARTICLES  # articles (or pages) a crawl's figure needs to be judged
 
 
 @dataclass(frozen=True)
@@ -496,9 +497,9 @@ class SiteHealth:
 
 def limits_from(settings) -> Limits:
     return Limits(
-        min_history=max(1, settings.getint("ARCHIVE_HEALTH_MIN_HISTORY", Limits.min_history)),
-        window=max(1, settings.getint("ARCHIVE_HEALTH_WINDOW", Limits.window)),
-        min_articles=max(1, settings.getint("ARCHIVE_HEALTH_MIN_ARTICLES", Limits.min_articles)),
+        min_history=max(1, settings.getint("ARCHIVE_HEALTH_MIN_HISTORY")),
+        window=max(1, settings.getint("ARCHIVE_HEALTH_WINDOW")),
+        min_articles=max(1, settings.getint("ARCHIVE_HEALTH_MIN_ARTICLES")),
     )
 
 
@@ -553,13 +554,13 @@ def assess_crawl(db, crawl_id: int, recorder: HealthRecorder | None, limits: Lim
 def assess_after_crawl(crawl_id: int | None, crawler, settings) -> list[SiteHealth]:
     """The crawl's hook: assess the crawl ``crawl_id`` in the crawl's archive (its one
     connection, archive/connection.py); a failure here is logged and never fails the crawl."""
-    if not crawl_id or not settings.getbool("ARCHIVE_HEALTH", True):
+    if not crawl_id or not settings.getbool("ARCHIVE_HEALTH"):
         return []
     recorder = getattr(crawler, "_archive_health", None)
     try:
         db = CrawlArchive.of(crawler).open()
         return assess_crawl(db, crawl_id, recorder, limits_from(settings),
-                            boilerplate_min=settings.getint("ARCHIVE_BOILERPLATE_MIN_PAGES", 4))
+                            boilerplate_min=settings.getint("ARCHIVE_BOILERPLATE_MIN_PAGES"))
     except (schema.ArchiveError, sqlite3.Error) as exc:
         logger.error("Site health not assessed: %s", exc)
         return []

@@ -117,7 +117,7 @@ class StorePipeline:
     crawl (writeguard.py); nothing more is written, nor logged per item.
     """
 
-    def __init__(self, crawler, db_path: str, batch_size: int, flush_seconds: float = 3.0):
+    def __init__(self, crawler, db_path: str, batch_size: int, flush_seconds: float):
         self.crawler = crawler
         self.stats = crawler.stats
         self.db_path = db_path
@@ -144,7 +144,7 @@ class StorePipeline:
     def from_crawler(cls, crawler):
         settings = crawler.settings
         pipeline = cls(crawler, settings.get("ARCHIVE_DB_PATH"), settings.getint("ARCHIVE_BATCH_SIZE"),
-                       settings.getfloat("ARCHIVE_FLUSH_SECONDS", 3.0))
+                       settings.getfloat("ARCHIVE_FLUSH_SECONDS"))
         # The crawl's finish reason is known only at spider_closed, after close_spider.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.article_fetched, signal=revisit.article_fetched)

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 import lxml.html
 from lxml import etree
 
+from archive_spider import settings as defaults
+
 # Render modes (``--render``, ``ARCHIVE_RENDER``, ``render = ...`` in sites.toml).
 NEVER = "never"
 AUTO = "auto"
@@ -67,7 +69,7 @@ TEASER_LIST_NAME_RE = re.compile(
     r"(^|[-_\s])(posts?|articles?|stor(y|ies)|news|entr(y|ies)|feed|teasers?|cards?|results|items|list(ing)?)($|[-_\s])",
     re.I)
 # Pages an undecided site shows without needing the browser before it is judged static.
-DEFAULT_SAMPLE_PAGES = 5
+DEFAULT_SAMPLE_PAGES = defaults.ARCHIVE_RENDER_SAMPLE_PAGES
 # What rendering must add to count as having helped: this much more text (and half as
 # much again: a cookie banner drawn on a long static article is no help), or links.
 HELPED_EXTRA_CHARS = 200

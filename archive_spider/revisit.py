@@ -28,6 +28,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from archive_spider import settings as defaults
+
 # Signals the crawl sends as article responses come in; StorePipeline records them.
 # Sent with url= (normalised) and fetch= (http_etag, http_last_modified, last_fetched).
 article_fetched = object()
@@ -37,7 +39,7 @@ SKIP = "skip"
 CONDITIONAL = "conditional"
 FULL = "full"
 
-DEFAULT_POLICY = "conditional"
+DEFAULT_POLICY = defaults.ARCHIVE_REVISIT
 # adaptive: the share of a text's age it is taken to stay unchanged for, and the bounds.
 ADAPTIVE_SHARE = 0.1
 ADAPTIVE_MIN_INTERVAL = dt.timedelta(0)

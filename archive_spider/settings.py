@@ -215,3 +215,18 @@ ARCHIVE_EXTRACT_TIMEOUT = 60
 # not start 100 item tasks per response (CONCURRENT_ITEMS) for pages that yield one article.
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 CONCURRENT_ITEMS = 16
+
+
+def project_settings(values: dict | None = None):
+    """Scrapy ``Settings`` holding this module's values, then ``values`` over them.
+
+    The one place the defaults above are stated: code reads ``settings.getint("ARCHIVE_X")``
+    without a fallback of its own, so whatever builds settings by hand (the ingester, the
+    CLI, tests) starts from here rather than from Scrapy's bare ``Settings()``.
+    """
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule(__name__, priority="project")
+    settings.setdict(values or {}, priority="project")
+    return settings

@@ -37,10 +37,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from archive_spider import settings as defaults
+
 logger = logging.getLogger(__name__)
 
 # Extraction seconds after which a page is given up and its worker killed.
-DEFAULT_TIMEOUT = 60.0
+DEFAULT_TIMEOUT = float(defaults.ARCHIVE_EXTRACT_TIMEOUT)
 # In-flight extractions per worker by default: enough to keep every worker busy while
 # results travel back, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 4
@@ -238,7 +240,7 @@ class ExtractionPool:
         pool = cls(
             workers=workers,
             max_in_flight=settings.getint("ARCHIVE_EXTRACT_QUEUE") or None,
-            timeout=settings.getfloat("ARCHIVE_EXTRACT_TIMEOUT", DEFAULT_TIMEOUT),
+            timeout=settings.getfloat("ARCHIVE_EXTRACT_TIMEOUT"),
         )
         pool.crawler = crawler  # its stats exist only once the crawl starts
         # Workers start with the first extraction, not with the crawl: a rerun that finds

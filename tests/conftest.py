@@ -54,3 +54,14 @@ def assert_page_balance(db_path) -> None:
     assert pages == archived + listing + failed, (
         f"crawl {crawl_id}: {pages} pages fetched != {archived} archived + {listing} listing + {failed} failed; "
         f"failures: {query(db_path, 'select reason, url from failures where crawl_id = ?', [crawl_id])[:20]}")
+
+
+def project_crawler(spidercls, values=None):
+    """scrapy.utils.test.get_crawler with the project's ARCHIVE_ settings (settings.py) under
+    ``values``, as a crawl has them: the code reads them without fallbacks of its own."""
+    from scrapy.utils.test import get_crawler
+
+    from archive_spider import settings as project
+
+    archive = {name: getattr(project, name) for name in dir(project) if name.startswith("ARCHIVE_")}
+    return get_crawler(spidercls, {**archive, **(values or {})})

@@ -450,7 +450,7 @@ def test_parse_date(text, expected):
 
 def crawl_demo(start: str):
     """Follow what analyse_page returns from ``start`` over the demo site; path -> kind."""
-    site_module = pytest.importorskip("archive_spider.demo.site")
+    site_module = pytest.importorskip("archive_spider.demo.templates")
     base = "http://127.0.0.1:8000"
     site = site_module.build_site(base_url=base)
     queue, seen, kinds = [base + start], {base + start}, {}
@@ -481,7 +481,7 @@ def test_demo_site_every_essay_found_and_nothing_else_is_an_article(start):
 
 
 def test_demo_site_page_types():
-    site_module = pytest.importorskip("archive_spider.demo.site")
+    site_module = pytest.importorskip("archive_spider.demo.templates")
     base = "http://127.0.0.1:8000"
     site = site_module.build_site(base_url=base)
     html = {path: page.body.decode("utf-8") for path, page in site.items() if page.content_type.startswith("text/html")}

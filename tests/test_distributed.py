@@ -88,16 +88,21 @@ def rows(db_path):
 # --- settings ------------------------------------------------------------------------------------
 
 def test_a_redis_url_turns_the_crawl_into_a_worker(monkeypatch):
-    from scrapy.settings import Settings
+    from scrapy.crawler import Crawler
+    from scrapy.exceptions import NotConfigured
 
-    from archive_spider.distributed.worker import worker_settings
+    from archive_spider.distributed.addon import WorkerAddon
     from archive_spider.distributed.spider import DistributedArticlesSpider
+    from archive_spider.settings import project_settings
 
     monkeypatch.setenv("ARCHIVE_REDIS_URL", "redis://example:6379/3")
-    settings = Settings()
-    settings.setmodule("archive_spider.settings", priority="project")
-    settings.set("ARCHIVE_REDIS_KEY", "nightly")
-    DistributedArticlesSpider.update_settings(settings)
+    # What Scrapy does with the spider's settings: the spider enables the add-on, and the
+    # crawler's add-on manager applies it.
+    crawler = Crawler(DistributedArticlesSpider, project_settings({"ARCHIVE_REDIS_KEY": "nightly"}))
+    assert "archive_spider.distributed.addon.WorkerAddon" in crawler.settings.getdict("ADDONS")
+    crawler.addons.load_settings(crawler.settings)
+    settings = crawler.settings
+    assert [type(a) for a in crawler.addons.addons] == [WorkerAddon]
     assert settings["SCHEDULER"] == "archive_spider.distributed.scheduler.RedisScheduler"
     assert settings["REDIS_URL"] == "redis://example:6379/3"
     assert settings["SCHEDULER_QUEUE_KEY"] == "nightly:requests"
@@ -108,18 +113,68 @@ def test_a_redis_url_turns_the_crawl_into_a_worker(monkeypatch):
     assert middlewares["archive_spider.middlewares.IncrementalMiddleware"] is None
     assert "archive_spider.distributed.worker.SharedKnownUrlsMiddleware" in middlewares
     monkeypatch.delenv("ARCHIVE_REDIS_URL")
-    from scrapy.exceptions import NotConfigured
-
     with pytest.raises(NotConfigured, match="ARCHIVE_REDIS_URL"):
-        worker_settings(Settings())
+        WorkerAddon().update_settings(project_settings())
 
 
-def test_the_engine_still_has_the_slot_the_worker_hooks():
-    # distributed.on_request_done wraps this private method; fail here first if Scrapy moves it.
+def test_the_default_redis_settings_are_stated_once():
+    from scrapy.settings import Settings
+
+    from archive_spider import settings as defaults
+    from archive_spider.settings import project_settings
+
+    config = RedisConfig.from_settings(project_settings({"ARCHIVE_REDIS_URL": "redis://h:1/0"}))
+    assert config == RedisConfig(url="redis://h:1/0")
+    assert (config.key, config.idle_timeout, config.lease, config.backlog) == (
+        defaults.ARCHIVE_REDIS_KEY, defaults.ARCHIVE_REDIS_IDLE_TIMEOUT, defaults.ARCHIVE_REDIS_LEASE,
+        defaults.ARCHIVE_REDIS_BACKLOG)
+    # Settings changed by the user reach the config.
+    changed = RedisConfig.from_settings(project_settings({
+        "ARCHIVE_REDIS_URL": "redis://h:1/0", "ARCHIVE_REDIS_KEY": "k", "ARCHIVE_REDIS_LEASE": 7}))
+    assert (changed.key, changed.lease) == ("k", 7.0)
+    assert Settings().get("ARCHIVE_REDIS_KEY") is None  # only the project's settings hold them
+
+
+def test_the_scrapy_internals_the_worker_hooks_are_still_there():
+    # distributed/scrapy_hooks.py reaches into these private parts of Scrapy's engine (no
+    # public API gives those moments); fail here first if a Scrapy upgrade moves them.
     from scrapy.core.engine import ExecutionEngine, _Slot
 
     assert callable(_Slot.remove_request)
     assert isinstance(ExecutionEngine._SLOT_HEARTBEAT_INTERVAL, float)
+    assert "_SLOT_HEARTBEAT_INTERVAL" in ExecutionEngine._start_request_processing.__code__.co_names
+    assert "remove_request" in ExecutionEngine._download.__code__.co_names or \
+        "remove_request" in ExecutionEngine._remove_request.__code__.co_names
+
+
+def test_the_hooks_fire_when_the_engine_is_done_with_a_request():
+    from types import SimpleNamespace
+
+    from scrapy.http import Request
+
+    from archive_spider.distributed import scrapy_hooks
+    from archive_spider.distributed.keys import IDLE_POLL_SECONDS
+
+    removed, done = [], []
+    slot = SimpleNamespace(remove_request=removed.append)
+    engine = SimpleNamespace(_slot=slot)
+    scrapy_hooks.on_request_done(engine, done.append)
+    request = Request("http://127.0.0.1/a")
+    slot.remove_request(request)
+    assert removed == [request] and done == [request]
+
+    from scrapy.core.engine import ExecutionEngine
+
+    class Engine(ExecutionEngine):
+        def __init__(self):
+            pass
+
+    fast = Engine()
+    scrapy_hooks.poll_often(fast)
+    assert fast._SLOT_HEARTBEAT_INTERVAL == IDLE_POLL_SECONDS
+    assert ExecutionEngine._SLOT_HEARTBEAT_INTERVAL == 5.0  # other crawlers keep Scrapy's
+    with pytest.raises(RuntimeError, match="Scrapy 2.19"):
+        scrapy_hooks.on_request_done(SimpleNamespace(_slot=None), done.append)
 
 
 # --- the atomic steps (Lua scripts) ---------------------------------------------------------

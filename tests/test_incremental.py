@@ -275,12 +275,12 @@ def test_lock_of_a_killed_process_is_free(tmp_path):
 # --- the middleware, offline -----------------------------------------------------------------
 
 def make_middleware(known, policy="conditional"):
-    from scrapy.utils.test import get_crawler
-
     from archive_spider.middlewares import IncrementalMiddleware
     from archive_spider.spiders.articles import ArticlesSpider
 
-    crawler = get_crawler(ArticlesSpider, {"ARCHIVE_REVISIT": policy})
+    from .conftest import project_crawler
+
+    crawler = project_crawler(ArticlesSpider, {"ARCHIVE_REVISIT": policy})
     middleware = IncrementalMiddleware.from_crawler(crawler)
     middleware._known = known
     heard = []

@@ -13,7 +13,8 @@ from collections import Counter
 import pytest
 
 from archive_spider.demo.server import DemoServer, SlowDemoServer
-from archive_spider.demo.site import build_site, load_essays
+from archive_spider.demo.site import load_essays
+from archive_spider.demo.templates import build_site
 
 from .conftest import ROOT, query, run_cli
 

@@ -8,7 +8,7 @@ import pytest
 
 from archive_spider import workers
 from archive_spider.discovery import pages as discovery
-from archive_spider.demo.site import build_site
+from archive_spider.demo.templates import build_site
 from archive_spider.extraction import extract_article
 
 TESTS = Path(__file__).parent

@@ -4,14 +4,13 @@ import asyncio
 
 import pytest
 from scrapy.http import HtmlResponse, Request, TextResponse
-from scrapy.utils.test import get_crawler
 
 from archive_spider.discovery.pages import ArticleLink
 from archive_spider.extraction import extract_article
 from archive_spider.spiders.articles import ArticlesSpider
 from archive_spider.spiders.routing import DEPTH, SITE, STALE, respell_url
 
-from .conftest import ROOT
+from .conftest import ROOT, project_crawler
 
 SITE_URL = "https://www.example.org"
 
@@ -28,7 +27,7 @@ def make_spider(tmp_path=None, config_text=None, settings=None, **kwargs):
         path = tmp_path / "sites.toml"
         path.write_text(config_text, encoding="utf-8")
         kwargs["config"] = str(path)
-    crawler = get_crawler(ArticlesSpider, {"ARCHIVE_STALE_INDEX_PAGES": 3, **(settings or {})})
+    crawler = project_crawler(ArticlesSpider, {"ARCHIVE_STALE_INDEX_PAGES": 3, **(settings or {})})
     crawler.settings.frozen = False  # as in Crawler.crawl, which freezes them after from_crawler
     crawler.spider = ArticlesSpider.from_crawler(crawler, **kwargs)
     return crawler.spider, crawler

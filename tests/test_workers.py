@@ -7,7 +7,8 @@ import time
 import psutil
 import pytest
 
-from archive_spider.demo.site import build_site, load_essays
+from archive_spider.demo.site import load_essays
+from archive_spider.demo.templates import build_site
 from archive_spider.workers import ExtractionFailed, ExtractionPool, extract_pages
 
 BASE = "http://127.0.0.1:9"

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-from scrapy.utils.test import get_crawler
 
 from archive_spider import pipelines
 from archive_spider.archive import writes
@@ -31,7 +30,7 @@ from archive_spider.spiders.articles import ArticlesSpider
 from archive_spider.writeguard import REASON, WriteGuard, is_disk_failure
 
 from .builtsites import WP_POSTS, build_wordpress
-from .conftest import ROOT, query, run_cli
+from .conftest import ROOT, project_crawler, query, run_cli
 from .sitekit import TestSite, text
 
 # --- offline: the pipeline's error path -----------------------------------------------------
@@ -53,7 +52,7 @@ def article(n: int) -> ArticleItem:
 
 @pytest.fixture
 def pipeline(tmp_path):
-    crawler = get_crawler(ArticlesSpider, {"ARCHIVE_DB_PATH": str(tmp_path / "archive.db"), "ARCHIVE_BATCH_SIZE": 2})
+    crawler = project_crawler(ArticlesSpider, {"ARCHIVE_DB_PATH": str(tmp_path / "archive.db"), "ARCHIVE_BATCH_SIZE": 2})
     store = pipelines.StorePipeline(crawler, str(tmp_path / "archive.db"), batch_size=2, flush_seconds=0)
     store.open_spider()  # no timer (it needs the reactor): flush_if_due is called by hand
     store.flush_seconds = 3600
@@ -108,7 +107,7 @@ def test_a_bug_is_not_taken_for_a_full_disk(pipeline, monkeypatch):
 
 
 def test_failures_that_cannot_be_written_stop_the_crawl(tmp_path, monkeypatch, stops):
-    crawler = get_crawler(ArticlesSpider, {"ARCHIVE_DB_PATH": str(tmp_path / "archive.db")})
+    crawler = project_crawler(ArticlesSpider, {"ARCHIVE_DB_PATH": str(tmp_path / "archive.db")})
     log = FailureLog(crawler, str(tmp_path / "archive.db"))
     monkeypatch.setattr(writes, "record_failures", disk_full)
     log.record("https://example.org/a", "timeout")

@@ -18,7 +18,8 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from archive_spider.demo.site import Page, build_site, not_found_page
+from archive_spider.demo.site import Page
+from archive_spider.demo.templates import build_site, render_not_found
 
 
 def make_etag(body: bytes) -> str:
@@ -62,7 +63,7 @@ class DemoServer:
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._not_found = not_found_page()
+        self._not_found = render_not_found()
 
     @property
     def url(self) -> str:

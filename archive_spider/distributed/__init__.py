@@ -12,6 +12,12 @@ A distributed crawl has three kinds of process, all meeting in one Redis databas
   publishes the archive's known URLs back to Redis so that workers skip them.
 - **Redis** holds everything in between, under one key prefix (``ARCHIVE_REDIS_KEY``).
 
+Modules: ``addon`` turns a crawl into a worker (the Scrapy add-on the ``articles_redis``
+spider enables); ``scheduler`` takes requests and leases them; ``keys`` names the keys,
+reads the settings and holds the Lua steps; ``worker`` is the spider mixin, the item
+queue and ``run_worker``; ``spider`` the ``articles_redis`` spider; ``ingest`` the
+ingester; ``scrapy_hooks`` the only reach into Scrapy's private engine.
+
 Nothing is lost when a process is killed:
 
 - a worker moves each request it takes from the frontier to its own in-flight set and

@@ -12,8 +12,10 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
-from scrapy.settings import BaseSettings, Settings
+from scrapy.settings import BaseSettings
 
+from archive_spider import settings as defaults
+from archive_spider.settings import project_settings
 from archive_spider.archive import site_boilerplate as boilerplate
 from archive_spider.archive import queries, schema, writes
 from archive_spider.distributed.keys import (
@@ -93,7 +95,8 @@ class Ingester:
     been waiting, in flight or queued for ``idle_timeout`` seconds.
     """
 
-    def __init__(self, config: RedisConfig, db_path: str, *, batch_size: int = 50, min_words: int = 30,
+    def __init__(self, config: RedisConfig, db_path: str, *, batch_size: int = defaults.ARCHIVE_BATCH_SIZE,
+                 min_words: int = defaults.ARCHIVE_MIN_WORDS,
                  forever: bool = False):
         self.config = config
         self.keys = config.keys
@@ -116,8 +119,8 @@ class Ingester:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings, config: RedisConfig, db_path: str, forever: bool = False):
-        return cls(config, db_path, batch_size=settings.getint("ARCHIVE_BATCH_SIZE", 50),
-                   min_words=settings.getint("ARCHIVE_MIN_WORDS", 30), forever=forever)
+        return cls(config, db_path, batch_size=settings.getint("ARCHIVE_BATCH_SIZE"),
+                   min_words=settings.getint("ARCHIVE_MIN_WORDS"), forever=forever)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -329,7 +332,7 @@ class Ingester:
 
         self.stats.clear()
         self.worker_counts, self.worker_statuses = {}, []
-        crawler = SimpleNamespace(stats=self.stats, settings=Settings())
+        crawler = SimpleNamespace(stats=self.stats, settings=project_settings())
         self.pipelines = [ValidatePipeline(crawler, self.min_words), DedupePipeline(crawler)]
         urls = sorted(raw.decode() for raw in self.redis.smembers(self.keys.start_urls))
         self.start_urls = set(urls)
@@ -374,8 +377,7 @@ def run_ingester(config: RedisConfig, db_path: str, *, forever: bool = False,
     """Drain the item queue into the archive at ``db_path`` until the crawl is over
     (or, with ``forever``, until SIGTERM/SIGINT)."""
     if settings is None:
-        settings = Settings()
-        settings.setmodule("archive_spider.settings", priority="project")
+        settings = project_settings()
     ingester = Ingester.from_settings(settings, config, db_path, forever=forever)
     previous = {sig: signal.signal(sig, ingester.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:

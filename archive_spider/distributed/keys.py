@@ -13,13 +13,15 @@ import redis
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
+from archive_spider import settings as defaults
 from archive_spider.archive import schema
 
 logger = logging.getLogger(__name__)
 
 
 ENV_REDIS_URL = "ARCHIVE_REDIS_URL"
-DEFAULT_KEY = "archive"
+# The worker spider (distributed/spider.py), found by name through SPIDER_MODULES.
+WORKER_SPIDER = "articles_redis"
 # How often an idle worker looks at the shared frontier again. Scrapy's own engine
 # heartbeat is 5 s, which would leave workers waiting seconds for work another one queued.
 IDLE_POLL_SECONDS = 0.2
@@ -30,7 +32,7 @@ INGEST_POLL_SECONDS = 1
 class RedisKeys:
     """Names of every Redis key of one distributed crawl, from its prefix (see above)."""
 
-    def __init__(self, prefix: str = DEFAULT_KEY):
+    def __init__(self, prefix: str = defaults.ARCHIVE_REDIS_KEY):
         self.prefix = prefix
         self.requests = f"{prefix}:requests"
         self.dupefilter = f"{prefix}:dupefilter"
@@ -53,13 +55,13 @@ class RedisKeys:
 
 @dataclass(frozen=True)
 class RedisConfig:
-    """The distributed settings of a worker or an ingester."""
+    """The distributed settings of a worker or an ingester; the defaults are settings.py's."""
 
     url: str
-    key: str = DEFAULT_KEY
-    idle_timeout: float = 30.0
-    lease: float = 60.0
-    backlog: int = 2
+    key: str = defaults.ARCHIVE_REDIS_KEY
+    idle_timeout: float = defaults.ARCHIVE_REDIS_IDLE_TIMEOUT
+    lease: float = defaults.ARCHIVE_REDIS_LEASE
+    backlog: int = defaults.ARCHIVE_REDIS_BACKLOG
 
     @property
     def keys(self) -> RedisKeys:
@@ -67,15 +69,16 @@ class RedisConfig:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> "RedisConfig":
+        """From Scrapy settings that include the project's (``settings.project_settings()``)."""
         url = settings.get("ARCHIVE_REDIS_URL") or os.environ.get(ENV_REDIS_URL)
         if not url:
             raise NotConfigured("no Redis URL: set ARCHIVE_REDIS_URL (setting or environment variable)")
         return cls(
             url=url,
-            key=settings.get("ARCHIVE_REDIS_KEY") or DEFAULT_KEY,
-            idle_timeout=settings.getfloat("ARCHIVE_REDIS_IDLE_TIMEOUT", 30.0),
-            lease=settings.getfloat("ARCHIVE_REDIS_LEASE", 60.0),
-            backlog=settings.getint("ARCHIVE_REDIS_BACKLOG", 2),
+            key=settings.get("ARCHIVE_REDIS_KEY"),
+            idle_timeout=settings.getfloat("ARCHIVE_REDIS_IDLE_TIMEOUT"),
+            lease=settings.getfloat("ARCHIVE_REDIS_LEASE"),
+            backlog=settings.getint("ARCHIVE_REDIS_BACKLOG"),
         )
 
 

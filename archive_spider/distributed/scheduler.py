@@ -11,8 +11,9 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.scheduler import Scheduler as ScrapyRedisScheduler
 from twisted.internet import task
 
+from archive_spider.distributed import scrapy_hooks
 from archive_spider.distributed.keys import (
-    ENQUEUE_SCRIPT, IDLE_POLL_SECONDS, JOIN_SCRIPT, REQUEUE_DEAD_SCRIPT, TAKE_SCRIPT, RedisConfig, RedisKeys,
+    ENQUEUE_SCRIPT, JOIN_SCRIPT, REQUEUE_DEAD_SCRIPT, TAKE_SCRIPT, RedisConfig, RedisKeys,
     new_worker_id,
 )
 
@@ -53,7 +54,7 @@ class RedisScheduler(ScrapyRedisScheduler):
         scheduler = super().from_crawler(crawler)
         scheduler.crawler = crawler
         scheduler.config = RedisConfig.from_settings(crawler.settings)
-        hook_engine(crawler.engine)
+        scrapy_hooks.poll_often(crawler.engine)
         return scheduler
 
     @property
@@ -92,7 +93,7 @@ class RedisScheduler(ScrapyRedisScheduler):
         self.crawler.stats.set_value("archive/redis_crawl", self.crawl_number)
         self._renewal = task.LoopingCall(self.renew_lease)
         self._renewal.start(max(0.1, self.config.lease / 3), now=False)
-        on_request_done(self.crawler.engine, self.request_done)
+        scrapy_hooks.on_request_done(self.crawler.engine, self.request_done)
         self.crawler.signals.connect(self.response_received, signal=signals.response_received)
 
     def renew_lease(self) -> None:
@@ -158,27 +159,3 @@ class RedisScheduler(ScrapyRedisScheduler):
 
     def requeue_dead_workers(self) -> int:
         return int(self._requeue_dead(keys=[self.keys.workers, self.keys.requests], args=[self.keys.prefix]))
-
-
-# Scrapy has no public signal for "the engine is done with this request" (after its
-# callback ran, its items went through the pipelines and its new requests were
-# scheduled); the engine slot's remove_request is that moment, so we wrap it. Scrapy is
-# pinned below 2.20 and tests/test_distributed.py fails loudly if this moves.
-def hook_engine(engine) -> None:
-    # Poll the shared frontier often while idle (the engine's default heartbeat is 5 s).
-    engine._SLOT_HEARTBEAT_INTERVAL = IDLE_POLL_SECONDS
-
-
-def on_request_done(engine, callback) -> None:
-    slot = getattr(engine, "_slot", None)
-    if slot is None or not callable(getattr(slot, "remove_request", None)):
-        raise RuntimeError("this Scrapy version has no engine slot to hook: distributed mode needs Scrapy 2.19")
-    original = slot.remove_request
-
-    def remove_request(request):
-        original(request)
-        callback(request)
-
-    slot.remove_request = remove_request
-
-

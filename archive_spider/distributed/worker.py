@@ -1,4 +1,7 @@
-"""A worker of a distributed crawl: the spider mixin, the item queue, known URLs, running one."""
+"""A worker of a distributed crawl: the spider mixin, the item queue, known URLs, running one.
+
+What makes a crawl a worker (scheduler, dupefilter, pipelines, middlewares) is the add-on's
+job (``distributed/addon.py``); the mixin below enables it."""
 
 from __future__ import annotations
 
@@ -15,43 +18,14 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
 from scrapy.settings import BaseSettings
 
 from archive_spider.archive import schema
+from archive_spider.distributed import addon
 from archive_spider.middlewares import ROLE, ROLE_ARTICLE
 from archive_spider.distributed.keys import (
-    BETTER_TEASER_SCRIPT, RedisConfig, RedisKeys, connect, count_live_work, no_crawl_to_join,
+    BETTER_TEASER_SCRIPT, WORKER_SPIDER, RedisConfig, RedisKeys, connect, count_live_work, no_crawl_to_join,
     wait_for_start_urls,
 )
 
 logger = logging.getLogger(__name__)
-
-
-# --- worker settings ----------------------------------------------------------------------
-
-def worker_settings(settings: BaseSettings) -> dict[str, Any]:
-    """What turns a single-process crawl into a worker of a distributed one."""
-    config = RedisConfig.from_settings(settings)
-    keys = config.keys
-    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
-    # The archive may be on another machine: known URLs come from Redis instead.
-    middlewares["archive_spider.middlewares.IncrementalMiddleware"] = None
-    middlewares["archive_spider.distributed.worker.SharedKnownUrlsMiddleware"] = 50
-    # Raw pages are kept by single-process crawls only: a worker has no archive beside it
-    # to index its WARC records in (docs/distributed.md, limits).
-    middlewares["archive_spider.archive.warc.WarcMiddleware"] = None
-    return {
-        "ARCHIVE_REDIS_URL": config.url,
-        "SCHEDULER": "archive_spider.distributed.scheduler.RedisScheduler",
-        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
-        "SCHEDULER_QUEUE_KEY": keys.requests,
-        "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
-        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        # Several workers share the frontier: the first to finish must not clear it.
-        "SCHEDULER_PERSIST": True,
-        "REDIS_URL": config.url,
-        "DOWNLOADER_MIDDLEWARES": middlewares,
-        # Workers do not write SQLite: validate, dedupe and store run in the ingester.
-        "ITEM_PIPELINES": {"archive_spider.distributed.worker.QueueItemsPipeline": 300},
-    }
-
 
 
 # --- worker: spider mixin -----------------------------------------------------------------
@@ -83,9 +57,10 @@ class RedisWorkerMixin:
     scrapy-redis's RedisSpider reads start URLs through the ``start_requests()`` that
     Scrapy 2.19 no longer calls, and warns; this mixin covers what we need instead:
 
-    - ``update_settings`` switches the crawler to the Redis scheduler, dupefilter and item
-      queue when ``ARCHIVE_REDIS_URL`` is set (so ``scrapy crawl articles_redis`` and
-      Scrapyd need nothing else);
+    - ``update_settings`` enables the worker add-on (``distributed/addon.py``), which
+      switches the crawler to the Redis scheduler, dupefilter and item queue when
+      ``ARCHIVE_REDIS_URL`` is set (so ``scrapy crawl articles_redis`` and Scrapyd need
+      nothing else);
     - ``async start()`` records the crawl's start URLs in Redis and schedules them through
       the shared seen-set, so N workers given the same URLs fetch each once; a worker given
       none joins with the URLs of the running crawl, waiting up to its idle timeout for
@@ -104,7 +79,7 @@ class RedisWorkerMixin:
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
-        settings.setdict(worker_settings(settings), priority="spider")
+        addon.enable(settings)  # the add-on swaps scheduler, pipelines, middlewares
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -197,8 +172,8 @@ class RedisWorkerMixin:
 
 # --- worker: item queue and known URLs ----------------------------------------------------
 
-class QueueItemsPipeline:
-    """Sends each extracted article to the ingester's queue in Redis (the worker's only pipeline)."""
+class RedisComponent:
+    """A Scrapy component of a worker that talks to the crawl's Redis: its stats, client, keys."""
 
     def __init__(self, crawler, client: redis.Redis, keys: RedisKeys):
         self.stats = crawler.stats
@@ -209,6 +184,10 @@ class QueueItemsPipeline:
     def from_crawler(cls, crawler):
         config = RedisConfig.from_settings(crawler.settings)
         return cls(crawler, connect(config.url), config.keys)
+
+
+class QueueItemsPipeline(RedisComponent):
+    """Sends each extracted article to the ingester's queue in Redis (the worker's only pipeline)."""
 
     def process_item(self, item):
         # Synchronous on purpose: once process_item returns the article is in Redis, which
@@ -219,24 +198,18 @@ class QueueItemsPipeline:
         return item
 
 
-class SharedKnownUrlsMiddleware:
+class SharedKnownUrlsMiddleware(RedisComponent):
     """IncrementalMiddleware for workers: asks the known-URL set the ingester publishes.
 
     A worker may run where the archive is not; the ingester copies the archive's article
     URLs into ``P:known`` when it starts and adds each URL it stores.
     """
 
-    def __init__(self, crawler, client: redis.Redis, keys: RedisKeys):
-        self.stats = crawler.stats
-        self.redis = client
-        self.keys = keys
-
     @classmethod
     def from_crawler(cls, crawler):
-        if crawler.settings.get("ARCHIVE_REVISIT", "never") == "always":
+        if crawler.settings.get("ARCHIVE_REVISIT") == "always":
             raise NotConfigured("ARCHIVE_REVISIT=always: every article is fetched again")
-        config = RedisConfig.from_settings(crawler.settings)
-        return cls(crawler, connect(config.url), config.keys)
+        return super().from_crawler(crawler)
 
     def process_request(self, request):
         if request.meta.get(ROLE) != ROLE_ARTICLE:
@@ -280,7 +253,6 @@ def run_worker(start_urls: Iterable[str], options, config: RedisConfig) -> Worke
 
     from archive_spider.crawl import build_settings, spider_arguments
     from archive_spider.pipelines import crawl_counts, crawl_status
-    from archive_spider.distributed.spider import DistributedArticlesSpider
 
     urls = list(start_urls)
     # Fail before Scrapy starts, in one line, if Redis is not there or no crawl to join
@@ -300,7 +272,8 @@ def run_worker(start_urls: Iterable[str], options, config: RedisConfig) -> Worke
     }, priority="cmdline")
     started = time.monotonic()
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(DistributedArticlesSpider)
+    # By name, through SPIDER_MODULES: distributed/spider.py imports this module.
+    crawler = process.create_crawler(WORKER_SPIDER)
     arguments = spider_arguments(options)  # --config, --site, --discover, checked now
     if urls:
         arguments["urls"] = urls

@@ -105,7 +105,7 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
         # Scrapy's OffsiteMiddleware reads allowed_domains; it also stops redirects off-site.
         spider.allowed_domains = list(spider.allowed_hosts)
         spider.max_article_pages = crawler.settings.getint("ARCHIVE_MAX_ARTICLE_PAGES")
-        spider.boilerplate_min_pages = crawler.settings.getint("ARCHIVE_BOILERPLATE_MIN_PAGES", 4)
+        spider.boilerplate_min_pages = crawler.settings.getint("ARCHIVE_BOILERPLATE_MIN_PAGES")
         spider.db_path = crawler.settings.get("ARCHIVE_DB_PATH")
         spider.setup_sites(crawler)
         spider.setup_outcomes(crawler)

@@ -101,7 +101,7 @@ class SiteRoutingMixin:
         self.site_sitemaps: dict[str, int] = {}
         self.cuts: dict[tuple[str, str], int] = {}
         crawler.signals.connect(self.report_cuts, signal=signals.spider_closed)
-        self.default_scope = settings.get("ARCHIVE_SCOPE") or "prefix"
+        self.default_scope = settings.get("ARCHIVE_SCOPE")
         # the folders of each site's start URLs (scope "prefix"); after redirects too
         self.scope_prefixes: dict[str, set[str]] = {
             site.name: {sites.scope_prefix(url) for url in site.start_urls} for site in self.sites}
