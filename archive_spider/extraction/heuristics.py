@@ -244,21 +244,12 @@ MAX_FURNITURE_BOX_CHARS = 600
 MARKDOWN_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 PIPES_ONLY_RE = re.compile(r"^[\s|:\-]*\|[\s|:\-]*$")
 
-# Byline furniture to strip from author strings.
-BYLINE_PREFIX_RE = re.compile(
-    r"^\s*((written|posted|words|text|story|reported|published)\s+by|by|"
-    r"(publicado|escrito)\s+por|por|(publié|écrit)\s+par|par|(geschrieben\s+)?von|"
-    r"scritto\s+da|door|av|af|przez|автор)\s*[:\-]?\s+",
-    re.IGNORECASE,
-)
-# A line that is just a byline word and a link: "By <a>Name</a>", "par <a>Nom</a>".
-BYLINE_WORD_BEFORE_RE = re.compile(r"^\s*(by|von|par|por|door|av|af)\s*:?\s*$", re.IGNORECASE)
+# The byline patterns (BYLINE_PREFIX_RE, LEADING_BYLINE_RE...) are in archive_spider/bylines.py.
 
 # A leading block of at most this many words that starts with a byline word and a
 # capitalised name ("By Nathan Willis March 25, 2015") is a byline, not article text.
 MAX_BYLINE_BLOCK_WORDS = 12
 MAX_LEADING_BLOCKS_CHECKED = 3
-LEADING_BYLINE_RE = re.compile(r"^\s*(by|von|par|por|door)\s+[A-ZÀ-ÖØ-Þ]", re.IGNORECASE)
 
 # Words that appear in author-ish links and boxes but never in a name.
 NOT_NAME_WORDS = frozenset(
