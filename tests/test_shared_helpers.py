@@ -1,4 +1,5 @@
-"""The helpers discovery, extraction, feeds and site selectors share: dates (dates.py),
+"""The helpers discovery, extraction, feeds and site selectors share: the decoder
+(decoding.py, for the downloader and extraction's loader), dates (dates.py),
 JSON-LD (jsonld.py), the canonical link (urls.canonical_href) and bylines (bylines.py).
 
 Each used to be written two to four times; where the copies disagreed, a test here says
@@ -6,6 +7,8 @@ which reading both sides now give.
 """
 
 from __future__ import annotations
+
+import codecs
 
 import parsel
 import pytest
@@ -16,8 +19,10 @@ from archive_spider.bylines import (
     TEASER_BYLINE_RE,
     strip_byline_prefix,
 )
+from archive_spider.decoding import decode_html, looks_binary, looks_binary_text
 from archive_spider.dates import parse_date, parse_feed_date, parse_machine_date
 from archive_spider.discovery.pages import analyse_page, parse_html, read_metadata
+from archive_spider.extraction import extract_article
 from archive_spider.extraction.loading import parse_page
 from archive_spider.extraction.metadata import extract_metadata
 from archive_spider.jsonld import json_ld_documents, load_json_ld
@@ -30,6 +35,54 @@ URL = "https://news.example/2024/05/harbour-reopens/"
 
 def page(head: str, body: str = "<h1>Harbour reopens</h1><p>The harbour reopened today.</p>") -> str:
     return f"<!doctype html><html><head><title>Harbour reopens</title>{head}</head><body>{body}</body></html>"
+
+
+# --- the decoder --------------------------------------------------------------------------
+
+PROSE = "The lock keeper opens the upper gates at dawn and lets the first barge into the chamber. "
+
+
+def test_extraction_reads_a_latin_1_label_as_browsers_do():
+    # extraction's copy read "iso-8859-1" as Latin-1: cp1252's quotes became C1 controls
+    body = ("<html><head><meta charset='iso-8859-1'><title>\u201eSchleuse\u201c</title></head><body>"
+            f"<article><h1>\u201eSchleuse\u201c</h1><p>{PROSE * 6}\u2026</p></article></body></html>").encode("cp1252")
+    article = extract_article(body, url=URL)
+    assert article.title == "\u201eSchleuse\u201c"
+    assert article.text.endswith("\u2026") and not any("\x80" <= ch <= "\x9f" for ch in article.text)
+
+
+def test_damaged_utf8_stays_utf8_in_the_crawl_too():
+    # the downloader's copy fell back to replacement characters (or a guessed encoding);
+    # extraction's dropped the broken bytes: both drop them now
+    body = f"<html><head><meta charset='utf-8'></head><body><p>{PROSE * 4}caf\u00e9 \ud800ok</p></body></html>"
+    page = decode_html(body.encode("utf-8", "surrogatepass"))
+    assert page.source == "damaged-utf-8" and page.encoding == "utf-8"
+    assert "caf\u00e9 ok" in page.text and "\ufffd" not in page.text
+
+
+def test_broken_units_after_a_byte_order_mark_carry_no_text():
+    body = codecs.BOM_UTF16_LE + "<p>keeper".encode("utf-16-le") + b"\x00\xd8" + " opens</p>".encode("utf-16-le")
+    assert decode_html(body).text == "<p>keeper opens</p>"
+
+
+def test_one_measure_tells_binary_bytes_and_binary_text():
+    page = f"<html><body><p>{PROSE * 20}</p></body></html>"
+    controls = "\x01\x02\x03" * (len(page) // 100)  # 3 % control characters
+    damaged = page[: len(page) // 2] + controls + page[len(page) // 2:]
+    # extraction's copy allowed 5 % (and only counted the first 8 KB), the downloader's 2 %
+    assert looks_binary(damaged.encode()) and looks_binary_text(damaged)
+    assert "not-html" in extract_article(damaged.encode(), url=URL).warnings
+    assert "not-html" in extract_article(damaged, url=URL).warnings
+    assert not looks_binary(page.encode()) and not looks_binary_text(page)
+
+
+def test_mojibake_in_text_given_as_text_is_repaired_as_in_bytes():
+    text = "<html><body><article><p>" + "Le caf\u00e9 est servi avec une cr\u00e8me \u00e9paisse. " * 8 + "</p></article></body></html>"
+    twice = text.encode("utf-8").decode("cp1252")
+    from_text = extract_article(twice, url=URL)
+    from_bytes = extract_article(twice.encode("utf-8"), url=URL)
+    assert from_text.text == from_bytes.text and "cr\u00e8me \u00e9paisse" in from_text.text
+    assert "repaired-encoding" in from_text.warnings and "repaired-encoding" in from_bytes.warnings
 
 
 # --- dates --------------------------------------------------------------------------------

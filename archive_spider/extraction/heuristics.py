@@ -23,16 +23,7 @@ MAX_PAGE_ELEMENTS = 25_000
 MAX_FINDER_ELEMENTS = 12_000
 MAX_ELEMENTS_FOR_FALLBACKS = 6_000
 
-# A share of NUL or other control bytes above this means the input is not text at all.
-MAX_BINARY_BYTE_RATIO = 0.05
-# UTF-8 with broken sequences on at most this share of its characters is damaged UTF-8
-# (read as UTF-8, the broken bytes dropped), not a page in a legacy encoding.
-MAX_BROKEN_UTF8_SHARE = 0.01
-
-# UTF-8 decoded as Windows-1252/Latin-1 leaves these pairs ("CafÃ©", "â€™"); their presence
-# sends the page through ftfy, their absence spares every other page the cost.
-MOJIBAKE_RE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|\u00e2\u20ac[\u0080-\u00bf\u2018-\u203a\u0153\u017e\u2122]")
-MOJIBAKE_LEAD_CHARS = ("\u00c2", "\u00c3", "\u00e2")  # the first letter of every pair above
+# Binary input, the encoding and mojibake are decoding.py's (the one decoder).
 
 # Body texts shorter than this (in words) earn the 'short-text' warning.
 SHORT_TEXT_WORDS = 50
