@@ -157,27 +157,18 @@ def analyse_page(html: str, url: str, allowed_hosts: Iterable[str] | None = None
     }
     teasers = find_teasers(links, own_urls, own_base, pagination_urls)
 
-    kind = classify_page(root, page_url, signals, teasers, pagination)
-    continuation = None
-    next_pages: list[str] = []
-    if kind == "article":
-        continuation = find_continuation(pagination, page_url, own_urls)
+    analysis = PageAnalysis(classify_page(root, page_url, signals, teasers, pagination),
+                            canonical_url=canonical, feeds=feeds)
+    if analysis.kind == "article":
+        analysis.continuation = find_continuation(pagination, page_url, own_urls)
     else:
-        next_pages = unique(link.url for link in pagination if link.url not in own_urls)
+        analysis.next_pages = unique(link.url for link in pagination if link.url not in own_urls)
 
-    skip = own_urls | set(next_pages) | ({continuation} if continuation else set())
-    article_links = [describe_teaser(t) for t in teasers if t.url not in skip]
-    taken = skip | {a.url for a in article_links} | pagination_urls
-    sections = find_section_links(links, taken, own_base)
-    return PageAnalysis(
-        kind=kind,
-        article_links=article_links,
-        next_pages=next_pages,
-        section_links=sections,
-        continuation=continuation,
-        canonical_url=canonical,
-        feeds=feeds,
-    )
+    skip = own_urls | set(analysis.next_pages) | ({analysis.continuation} if analysis.continuation else set())
+    analysis.article_links = [describe_teaser(t) for t in teasers if t.url not in skip]
+    taken = skip | {a.url for a in analysis.article_links} | pagination_urls
+    analysis.section_links = find_section_links(links, taken, own_base)
+    return analysis
 
 
 # --------------------------------------------------------------------------- parsing

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
@@ -21,6 +21,7 @@ from archive_spider.jsonld import json_ld_documents
 from archive_spider.urls import canonical_href
 
 from . import heuristics as h
+from .article import Article
 from .text import normalize_space as normalize_text
 
 
@@ -71,18 +72,13 @@ BYLINE_XPATH = (
 
 
 @dataclass
-class Metadata:
-    title: str | None = None
-    author: str | None = None
-    published: str | None = None
-    modified: str | None = None
-    lang: str | None = None
-    site_name: str | None = None
-    canonical_url: str | None = None
-    image: str | None = None
-    description: str | None = None
-    tags: list[str] = field(default_factory=list)
-    article_body: str | None = None  # JSON-LD articleBody, one candidate for the body
+class Metadata(Article):
+    """What a page says about its article before its body is found: the metadata fields
+    of ``Article`` (title, author, dates, language, site, canonical URL, image,
+    description, tags; declared there, once), its body fields left empty, and JSON-LD's
+    ``articleBody``, one candidate for the body."""
+
+    article_body: str | None = None
 
 
 def extract_metadata(tree: HtmlElement, url: str | None = None) -> Metadata:
