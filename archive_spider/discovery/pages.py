@@ -5,7 +5,9 @@ routes on the result: ``kind == 'article'`` goes to extraction, ``article_links`
 ``next_pages`` and ``section_links`` are followed, ``continuation`` is fetched as the next
 page of the same article.
 
-How a page is read (the patterns and thresholds live in ``discovery/heuristics.py``):
+How a page is read (the patterns and thresholds live in ``discovery/heuristics.py``; the
+date parser, the JSON-LD reader, the canonical link and the byline words, shared with
+extraction, in ``dates.py``, ``jsonld.py``, ``urls.canonical_href`` and ``bylines.py``):
 
 1. Every ``<a href>`` is resolved, normalised and kept only if it is an http(s) page on
    the allowed hosts. Each link knows its region: site chrome (header, menus, footer),
