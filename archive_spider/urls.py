@@ -258,3 +258,16 @@ def _normalise_percent(text: str, safe: frozenset[str]) -> str:
             out.append(quote(char, safe=""))
         i += 1
     return "".join(out)
+
+
+def canonical_href(tree) -> str | None:
+    """The address a page's ``<link rel="canonical">`` gives, as written (stripped; not
+    resolved): the first such link with a non-blank ``href``, else None. ``tree`` is a
+    parsed page (lxml). Discovery resolves it against the page's base and hosts,
+    extraction against the page URL."""
+    for link in tree.iterfind(".//link[@rel]"):
+        if "canonical" in link.get("rel", "").lower().split():
+            href = (link.get("href") or "").strip()
+            if href:
+                return href
+    return None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archive_spider.discovery.pages import ArticleLink, analyse_page, parse_date
+from archive_spider.discovery.pages import ArticleLink, analyse_page
 from archive_spider.urls import same_site
 
 SITES = Path(__file__).parent / "sites"
@@ -421,28 +421,6 @@ def test_relative_links_resolve_against_base_href():
     body = '<div class="teaser"><h2><a href="the-long-story-of-x/">The long story of X</a></h2><p>Text.</p><a href="the-long-story-of-x/">Read more</a></div>'
     page = analyse_page(page_html(body, '<base href="https://example.com/blog/">'), "https://example.com/")
     assert urls(page.article_links) == ["https://example.com/blog/the-long-story-of-x/"]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Posted on May 3, 2024", "2024-05-03"),
-        ("3rd May 2024", "2024-05-03"),
-        ("2024-05-03T08:00:00Z", "2024-05-03"),
-        ("Veröffentlicht am 3. Mai 2024", "2024-05-03"),
-        ("am 03.05.2024", "2024-05-03"),
-        ("Publié le 1er avril 2024", "2024-04-01"),
-        ("3 de mayo de 2024", "2024-05-03"),
-        ("12 maggio 2023", "2023-05-12"),
-        ("3 mei 2024", "2024-05-03"),
-        ("5 de março de 2024", "2024-03-05"),
-        ("Sept. 9, 2021", "2021-09-09"),
-        ("no date here", None),
-        ("2024-13-45", None),
-    ],
-)
-def test_parse_date(text, expected):
-    assert parse_date(text) == expected
 
 
 # --------------------------------------------------------------------------- the demo site

@@ -39,6 +39,8 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
 from archive_spider import revisit, sites
+from archive_spider.bylines import strip_byline_prefix
+from archive_spider.dates import parse_date, parse_feed_date
 from archive_spider.discovery import pages as discovery
 from archive_spider.discovery import feeds
 from archive_spider.archive import schema
@@ -722,19 +724,19 @@ def selected_value(page: parsel.Selector, selector, name: str) -> str | None:
             if name == "date":
                 for attribute in ("datetime", "content"):
                     value = element.attrib.get(attribute)
-                    if value and discovery.parse_date(value):
-                        return discovery.parse_date(value)
+                    if value and parse_date(value):
+                        return parse_date(value)
             text = " ".join(element.xpath(".//text()").getall())
         text = re.sub(r"\s+", " ", text).strip()
         if not text:
             continue
         if name == "date":
-            parsed = feeds.parse_feed_date(text)
+            parsed = parse_feed_date(text)
             if parsed:
                 return parsed
             continue
         if name == "author":
-            text = re.sub(r"^(?:by|von|par|por|di|door)\s+", "", text, flags=re.I)
+            text = strip_byline_prefix(text)
         return text
     return None
 
