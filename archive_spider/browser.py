@@ -46,12 +46,11 @@ from scrapy.http import HtmlResponse, Response
 
 from archive_spider import rendering
 from archive_spider.archive.failures import FailureLog
-from archive_spider.middlewares import RENDERED, ROLE
+from archive_spider.vocabulary import LISTING_ROLES, RENDERED, ROLE
 
 logger = logging.getLogger(__name__)
 
 # Roles of the pages expanded by clicking "Load more" / scrolling before they are read.
-LISTING_ROLES = ("start", "index")
 # Resource types the browser does not load: the DOM does not need them.
 SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
 # Waiting for more links after a click or a scroll, per round (milliseconds).

@@ -19,6 +19,7 @@ from scrapy.settings import Settings
 from archive_spider import config, sites
 from archive_spider.archive import storage
 from archive_spider.archive.locking import archive_lock
+from archive_spider.crawlcontext import CrawlContext
 from archive_spider.terminal import escape_log_handlers, printable
 from archive_spider.workers import close_all_pools
 
@@ -349,7 +350,7 @@ def _run_locked(
         finish_after_forced_stop(crawler)
     seconds = time.monotonic() - started
 
-    crawl_id = crawler.stats.get_value("archive/crawl_id")
+    crawl_id = CrawlContext.of(crawler).crawl_id
     write_failed = crawler.stats.get_value("archive/write_failed")
     if write_failed:
         # A full or read-only disk stopped the crawl (writeguard.py): the archive may not

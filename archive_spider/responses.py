@@ -39,7 +39,7 @@ from archive_spider import robots
 from archive_spider.discovery import feeds
 from archive_spider.decoding import decode_html, looks_binary
 from archive_spider.archive.failures import FailureLog
-from archive_spider.middlewares import RENDERED
+from archive_spider.vocabulary import RENDERED
 from archive_spider.safety import refused_at_connect
 from archive_spider.urls import normalise_url
 

@@ -18,7 +18,8 @@ from scrapy import signals
 from scrapy.http import Request
 
 from archive_spider.archive import storage
-from archive_spider.middlewares import ROLE, SITE
+from archive_spider.crawlcontext import CrawlContext
+from archive_spider.vocabulary import ROLE, SITE
 from archive_spider.percrawler import one_per_crawler
 from archive_spider.terminal import printable
 from archive_spider.writeguard import WriteGuard, is_disk_failure
@@ -170,7 +171,7 @@ class FailureLog:
         try:
             if self.db is None:
                 self.db = storage.open_db(self.db_path)
-            storage.record_failures(self.db, self.stats.get_value("archive/crawl_id"), batch)
+            storage.record_failures(self.db, CrawlContext.of(self.crawler).crawl_id, batch)
         except (storage.ArchiveError, storage.sqlite3.Error) as exc:
             if is_disk_failure(exc):
                 guard.fail(f"{len(batch)} failures", exc)

@@ -29,7 +29,8 @@ from warcio.warcwriter import WARCWriter
 
 from archive_spider import __version__
 from archive_spider.archive import storage
-from archive_spider.middlewares import RENDERED
+from archive_spider.crawlcontext import CrawlContext
+from archive_spider.vocabulary import RENDERED
 from archive_spider.urls import normalise_url
 from archive_spider.writeguard import WriteGuard, is_disk_failure
 
@@ -166,7 +167,7 @@ class WarcMiddleware:
 
     def _open(self) -> WarcFile:
         if self.file is None:
-            crawl_id = self.crawler.stats.get_value("archive/crawl_id")
+            crawl_id = CrawlContext.of(self.crawler).crawl_id
             self.file = WarcFile(os.path.join(self.folder, warc_name_for(self.db_path, crawl_id)))
         return self.file
 
@@ -206,7 +207,7 @@ class WarcMiddleware:
             "length": length,
             "status": response.status,
             "fetched": fetched,
-            "crawl_id": self.crawler.stats.get_value("archive/crawl_id"),
+            "crawl_id": CrawlContext.of(self.crawler).crawl_id,
         })
         return response
 
