@@ -50,6 +50,11 @@ CONDITIONAL = "archive_conditional"
 # A page's rendering in a browser (browser.py): the page was fetched already, so its
 # revisit was decided then.
 RENDERED = "archive_rendered"
+# The id of the WARC record a page's response went to (the record of its rendering in a
+# browser refers to it; archive/warc.py).
+RECORD_ID = "archive_warc_record_id"
+# Set on a dropped request, so that errbacks can tell why (responses.py).
+FAILURE_REASON = "archive_failure_reason"
 TEASER = "teaser"  # the ArticleLink an article request was made from
 PAGES = "pages"  # a multi-page article's (url, html) pages fetched so far
 FIRST = "first"  # the discovery analysis of a multi-page article's first page

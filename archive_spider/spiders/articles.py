@@ -38,6 +38,7 @@ from archive_spider.workers import ExtractionFailed, ExtractionPool
 
 logger = logging.getLogger(__name__)
 
+
 def split_urls(value: str | Iterable[str] | None) -> list[str]:
     """Start URLs from a spider argument: a list, or a string of URLs separated by
     commas or white space (``scrapy crawl articles -a url=A,B``)."""
