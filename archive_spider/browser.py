@@ -46,12 +46,11 @@ from scrapy.http import HtmlResponse, Response
 
 from archive_spider import rendering
 from archive_spider.archive.failures import FailureLog
-from archive_spider.middlewares import RENDERED, ROLE
+from archive_spider.vocabulary import CONDITIONAL, LISTING_ROLES, RENDERED, ROLE
 
 logger = logging.getLogger(__name__)
 
 # Roles of the pages expanded by clicking "Load more" / scrolling before they are read.
-LISTING_ROLES = ("start", "index")
 # Resource types the browser does not load: the DOM does not need them.
 SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
 # Waiting for more links after a click or a scroll, per round (milliseconds).
@@ -279,7 +278,7 @@ class Renderer:
         teaser...), played in browser context ``context``."""
         from scrapy_playwright.page import PageMethod
 
-        meta = {k: v for k, v in response.meta.items() if not k.startswith(("playwright", "download_", "archive_conditional"))}
+        meta = {k: v for k, v in response.meta.items() if not k.startswith(("playwright", "download_", CONDITIONAL))}
         timeout_ms = self.config.timeout * 1000
         session = PageSession(response.url, response.body)
         meta.update({

@@ -20,6 +20,7 @@ from archive_spider import config, sites
 from archive_spider.archive import schema, writes
 from archive_spider.archive.connection import CrawlArchive
 from archive_spider.archive.locking import archive_lock
+from archive_spider.crawlcontext import CrawlContext
 from archive_spider.settings import project_settings
 from archive_spider.terminal import escape_log_handlers, printable
 from archive_spider.workers import close_all_pools
@@ -359,7 +360,7 @@ def _crawl_with(
         finish_after_forced_stop(crawler)
     seconds = time.monotonic() - started
 
-    crawl_id = crawler.stats.get_value("archive/crawl_id")
+    crawl_id = CrawlContext.of(crawler).crawl_id
     write_failed = crawler.stats.get_value("archive/write_failed")
     if write_failed:
         # A full or read-only disk stopped the crawl (writeguard.py): the archive may not

@@ -36,9 +36,8 @@ from archive_spider import settings as defaults
 from archive_spider.archive import queries, schema, writes
 from archive_spider.archive.connection import CrawlArchive
 from archive_spider.extraction.boilerplate import block_hash, may_be_boilerplate, split_blocks
-from archive_spider.middlewares import ROLE, ROLE_ARTICLE
 from archive_spider.percrawler import one_per_crawler
-from archive_spider.spiders.articles import ROLE_START
+from archive_spider.vocabulary import ROLE, Role
 
 logger = logging.getLogger(__name__)
 
@@ -124,13 +123,13 @@ class HealthRecorder:
             return  # Scrapy's own robots.txt fetch: a 404 there is no error of the site
         site = self.site(request.url)
         site.statuses[response.status] += 1
-        if request.meta.get(ROLE) == ROLE_START:
+        if request.meta.get(ROLE) == Role.START:
             redirected = request.meta.get("redirect_urls")
             start = redirected[0] if redirected else request.url
             site.start_statuses[start] = response.status
             if redirected:
                 site.start_redirects[start] = response.url
-        if request.meta.get(ROLE) == ROLE_ARTICLE and 200 <= response.status < 300:
+        if request.meta.get(ROLE) == Role.ARTICLE and 200 <= response.status < 300:
             site.article_pages += 1
 
     def article_not_modified(self, url: str, fetch: dict) -> None:

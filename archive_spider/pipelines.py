@@ -23,8 +23,9 @@ from archive_spider.archive import warc
 from archive_spider.extraction import teaser_matches
 from archive_spider.archive.connection import CrawlArchive
 from archive_spider.archive.failures import FailureLog
-from archive_spider.items import ArticleItem
-from archive_spider.wordcount import count_words_any_script
+from archive_spider.assembly import validate
+from archive_spider.crawlcontext import CrawlContext
+from archive_spider.vocabulary import ArticleItem
 from archive_spider.writeguard import REASON as WRITE_FAILED
 from archive_spider.writeguard import WriteGuard, is_disk_failure
 
@@ -32,7 +33,8 @@ logger = logging.getLogger(__name__)
 
 
 class ValidatePipeline:
-    """Drops extractions that are not worth archiving: no text, or too few words.
+    """Drops extractions that are not worth archiving: no text, or too few words
+    (``assembly.validate``, the rule reextract and the distributed ingester apply too).
 
     In a crawl each is recorded in ``failures`` (``too-short``, with the extraction's
     warnings: ``not-html`` says the page could not be read as HTML at all)."""
@@ -51,30 +53,19 @@ class ValidatePipeline:
         drop(self.crawler, item, "too-short", f"{why}{f' (extraction: {warnings})' if warnings else ''}")
 
     def process_item(self, item: ArticleItem):
-        adapter = ItemAdapter(item)
-        # A Chinese or Japanese article is one "word" per sentence to a \w+ count: count
-        # again, script by script, only when the first count says too short.
-        words = adapter.get("word_count") or 0
-        if words < self.min_words:
-            words = max(words, count_words_any_script(adapter.get("text")))
-        # counted in crawls.skipped through the failure (or archive/skipped outside a crawl)
-        if not (adapter.get("text") or "").strip():
-            self.drop(item, "no article text")
-        if words < self.min_words:
-            self.drop(item, f"only {words} words (ARCHIVE_MIN_WORDS={self.min_words})")
+        # counted in crawls.skipped through the failure
+        why = validate(item, self.min_words)
+        if why is not None:
+            self.drop(item, why)
         return item
 
 
 def drop(crawler, item: ArticleItem, reason: str, detail: str):
     """Record the item's pages in ``failures`` and drop it (at INFO level: these are
-    routine). The distributed ingester validates items outside any crawl (no signals):
-    it only drops them."""
+    routine)."""
     adapter = ItemAdapter(item)
-    if getattr(crawler, "signals", None) is not None:
-        FailureLog.of(crawler).record(adapter["url"], reason, detail=detail, fetched=True,
-                                      pages=adapter.get("pages") or 1)
-    elif reason != "duplicate":
-        crawler.stats.inc_value("archive/skipped")
+    FailureLog.of(crawler).record(adapter["url"], reason, detail=detail, fetched=True,
+                                  pages=adapter.get("pages") or 1)
     raise DropItem(f"{detail}: {adapter['url']}", log_level="INFO")
 
 
@@ -171,7 +162,7 @@ class StorePipeline:
         self.db = CrawlArchive.of(self.crawler).open()  # the crawl's one connection
         spider = self.crawler.spider
         self.crawl_id = writes.start_crawl(self.db, getattr(spider, "start_urls", []))
-        self.stats.set_value("archive/crawl_id", self.crawl_id)
+        CrawlContext.of(self.crawler).crawl_id = self.crawl_id
         if self.flush_seconds > 0:
             # Four ticks per interval: what has waited 3/4 of it is written at the next.
             self.timer = LoopingCall(self.flush_if_due)
@@ -259,13 +250,13 @@ class StorePipeline:
     def store_better_teasers(self) -> None:
         """An article may be fetched before the index page that shows its full teaser
         (a sidebar listed it first, cut short): store the fullest teaser the crawl saw,
-        and judge 'teaser-not-found' again by it. The spider's ``teasers`` maps article
-        URLs to a listing better than the one an article was extracted with, if one came
-        later."""
-        teasers = getattr(self.crawler.spider, "teasers", {})
+        and judge 'teaser-not-found' again by it. The spider's teaser book
+        (assembly/teasers.py) holds a listing better than the one an article was
+        extracted with, if one came later."""
+        teasers = getattr(self.crawler.spider, "teasers", None)
         better = {}
         for url, used in self.summaries.items():
-            link = teasers.get(url)
+            link = teasers.better(url) if teasers is not None else None
             if link is None or not link.teaser or hash(link.teaser) == used:
                 continue
             stored = queries.find_article(self.db, url)

@@ -39,7 +39,7 @@ from archive_spider import robots
 from archive_spider.discovery import feeds
 from archive_spider.decoding import decode_html, looks_binary
 from archive_spider.archive.failures import FailureLog
-from archive_spider.middlewares import RENDERED
+from archive_spider.vocabulary import FAILURE_REASON, RENDERED
 from archive_spider.safety import refused_at_connect
 from archive_spider.urls import normalise_url
 
@@ -52,8 +52,6 @@ XML_TYPES = frozenset({
     "text/xml", "application/xml", "application/rss+xml", "application/atom+xml",
     "application/rdf+xml", "application/x-rss+xml",
 })
-# Request.meta key set on a dropped request, so that errbacks can tell why.
-FAILURE_REASON = "archive_failure_reason"
 
 
 def media_type(response: Response) -> str:

@@ -12,7 +12,8 @@ from scrapy.http import TextResponse
 
 from archive_spider import sites
 from archive_spider.discovery import feeds
-from archive_spider.discovery.pages import ArticleLink, PageAnalysis
+from archive_spider.discovery.pages import PageAnalysis
+from archive_spider.vocabulary import ArticleLink
 from archive_spider.archive.failures import FailureLog
 
 from .conftest import run_cli

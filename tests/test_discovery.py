@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from archive_spider.discovery.pages import ArticleLink, analyse_page
+from archive_spider.discovery.pages import analyse_page
+from archive_spider.vocabulary import ArticleLink
 from archive_spider.urls import same_site
 
 SITES = Path(__file__).parent / "sites"

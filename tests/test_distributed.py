@@ -17,10 +17,10 @@ import pytest
 from archive_spider.archive import schema, writes
 from archive_spider.distributed.keys import wait_for_start_urls, BETTER_TEASER_SCRIPT, JOIN_SCRIPT, REQUEUE_DEAD_SCRIPT, TAKE_SCRIPT, RedisConfig, RedisKeys
 from archive_spider.distributed.ingest import Ingester
-from archive_spider.distributed.worker import teaser_rank
-from archive_spider.discovery.pages import ArticleLink
+from archive_spider.assembly import teaser_rank
+from archive_spider.vocabulary import ArticleLink
 from archive_spider.demo.server import DemoServer
-from archive_spider.items import ArticleItem
+from archive_spider.vocabulary import ArticleItem
 
 from .conftest import ROOT, run_cli
 from .redisserver import LocalRedis

@@ -5,7 +5,7 @@ import gzip
 import pytest
 
 from archive_spider.discovery import feeds
-from archive_spider.discovery.pages import ArticleLink
+from archive_spider.vocabulary import ArticleLink
 
 SITE = "https://blog.example.org"
 HOSTS = ["blog.example.org"]

@@ -27,7 +27,7 @@ from archive_spider.extraction.loading import parse_page
 from archive_spider.extraction.metadata import extract_metadata
 from archive_spider.jsonld import json_ld_documents, load_json_ld
 from archive_spider.sites import Selector
-from archive_spider.spiders.routing import selected_value
+from archive_spider.assembly.builder import selected_value
 from archive_spider.urls import canonical_href
 
 URL = "https://news.example/2024/05/harbour-reopens/"

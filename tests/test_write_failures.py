@@ -25,7 +25,7 @@ from archive_spider.demo.generated import build_generated_site
 from archive_spider.demo.server import DemoServer, SlowDemoServer
 from archive_spider.demo.site import load_essays
 from archive_spider.archive.failures import FailureLog
-from archive_spider.items import ArticleItem
+from archive_spider.vocabulary import ArticleItem
 from archive_spider.spiders.articles import ArticlesSpider
 from archive_spider.writeguard import REASON, WriteGuard, is_disk_failure
 

@@ -20,7 +20,8 @@ from scrapy.http import Request
 
 from archive_spider.archive import schema, writes
 from archive_spider.archive.connection import CrawlArchive
-from archive_spider.middlewares import ROLE, SITE
+from archive_spider.crawlcontext import CrawlContext
+from archive_spider.vocabulary import ROLE, SITE, Role
 from archive_spider.percrawler import one_per_crawler
 from archive_spider.terminal import printable
 from archive_spider.writeguard import WriteGuard, is_disk_failure
@@ -154,7 +155,7 @@ class FailureLog:
         self.stats.inc_value(f"archive/failures/reason/{reason}")
         # A followed link that is not there (404, 410) is routine on real sites, by the
         # thousand: one warning at the end sums them up (spider_closed). A start URL's is not.
-        gone = reason == "http-error" and status in GONE_STATUSES and role != "start"
+        gone = reason == "http-error" and status in GONE_STATUSES and role != Role.START
         if gone:
             self.stats.inc_value("archive/failures/gone")
         # The detail quotes the site (headers, messages): kept printable, in the log and
@@ -183,7 +184,7 @@ class FailureLog:
         if guard.stopped:
             return  # the archive cannot be written; the crawl is stopping
         try:
-            writes.record_failures(CrawlArchive.of(self.crawler).open(), self.stats.get_value("archive/crawl_id"), batch)
+            writes.record_failures(CrawlArchive.of(self.crawler).open(), CrawlContext.of(self.crawler).crawl_id, batch)
         except (schema.ArchiveError, sqlite3.Error) as exc:
             if is_disk_failure(exc):
                 guard.fail(f"{len(batch)} failures", exc)

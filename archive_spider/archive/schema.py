@@ -22,26 +22,13 @@ from urllib.parse import quote, urlsplit
 import sqlite_utils
 
 from archive_spider import similarity
+from archive_spider.vocabulary import ARTICLE_ITEM_COLUMNS
 
-# Columns of the articles table, in the order Datasette shows them.
+# Columns of the articles table, in the order Datasette shows them: the id, the stored
+# fields of an ArticleItem (vocabulary.py), then bookkeeping.
 ARTICLE_COLUMNS: dict[str, type] = {
     "id": int,
-    "url": str,
-    "canonical_url": str,
-    "title": str,
-    "author": str,
-    "published": str,
-    "modified": str,
-    "site": str,
-    "lang": str,
-    "word_count": int,
-    "summary": str,
-    "description": str,
-    "text": str,
-    "html": str,
-    "image": str,
-    "tags": str,
-    "extraction_warnings": str,
+    **ARTICLE_ITEM_COLUMNS,
     "content_hash": str,
     "first_seen": str,
     "last_seen": str,
@@ -51,11 +38,7 @@ ARTICLE_COLUMNS: dict[str, type] = {
 
 
 # Fields of an article that callers hand to store_articles (the rest is bookkeeping).
-ARTICLE_FIELDS = (
-    "url", "canonical_url", "title", "author", "published", "modified", "site", "lang",
-    "word_count", "summary", "description", "text", "html", "image", "tags",
-    "extraction_warnings",
-)
+ARTICLE_FIELDS = tuple(ARTICLE_ITEM_COLUMNS)
 
 
 CRAWL_COUNTS = (

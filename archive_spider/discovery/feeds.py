@@ -32,7 +32,8 @@ import lxml.etree
 import lxml.html
 
 from archive_spider.dates import parse_date, parse_feed_date
-from archive_spider.discovery.pages import ArticleLink, collapse_space
+from archive_spider.discovery.pages import collapse_space
+from archive_spider.vocabulary import ArticleLink
 from archive_spider.urls import is_followable, normalise_url, same_site
 
 # What a fetched body may be, besides an HTML page.

@@ -56,16 +56,7 @@ from archive_spider.urls import (
     normalise_url,
     same_site,
 )
-
-
-@dataclass(frozen=True)
-class ArticleLink:
-    """A link to a (probable) article found on a page."""
-
-    url: str  # absolute, normalised
-    title: str | None  # the teaser's heading / link text
-    teaser: str | None  # teaser text shown with the link on the index page
-    published: str | None  # 'YYYY-MM-DD' if a date is shown with the teaser
+from archive_spider.vocabulary import ArticleLink
 
 
 @dataclass

@@ -6,18 +6,18 @@ import json
 import logging
 import signal
 import time
+import dataclasses
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
-from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
 
 from archive_spider import settings as defaults
 from archive_spider.settings import project_settings
 from archive_spider.archive import site_boilerplate as boilerplate
 from archive_spider.archive import queries, schema, writes
+from archive_spider.assembly import validate
+from archive_spider.vocabulary import ArticleItem
 from archive_spider.distributed.keys import (
     INGEST_POLL_SECONDS, RedisConfig, connect, count_live_work, live_workers, new_worker_id,
 )
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 # --- the ingester ---------------------------------------------------------------------------
 
 class IngestStats:
-    """The part of Scrapy's stats collector the pipelines use."""
+    """The part of Scrapy's stats collector the ingester uses."""
 
     def __init__(self):
         self._stats: dict[str, Any] = {}
@@ -110,6 +110,7 @@ class Ingester:
         self.db = None
         self.stats = IngestStats()
         self.crawl_id: int | None = None
+        self.seen_urls: set[str] = set()  # article and canonical URLs stored by this crawl
         self.worker_counts: dict[str, int] = {}
         self.worker_statuses: list[str] = []
         self.start_urls: set[str] = set()
@@ -277,22 +278,29 @@ class Ingester:
                     len(articles), len(result.new), len(result.updated), len(result.unchanged), len(batch))
 
     def accept_article(self, item: dict) -> dict | None:
-        """Validate then dedupe, with the very pipelines of a single-process crawl."""
-        from archive_spider.items import ArticleItem
-
+        """Validate (``assembly.validate``, the rule of a single-process crawl's
+        ValidatePipeline), then drop the second copy of a URL within the crawl, as its
+        DedupePipeline does; both counted (``skipped``, ``duplicates``), not recorded in
+        ``failures``: the ingester has no fetch to account for."""
         try:
             article = ArticleItem(**item)
         except TypeError as exc:
             logger.error("Malformed article message, dropped: %s", exc)
             self.stats.inc_value("archive/errors")
             return None
-        try:
-            for pipeline in self.pipelines:
-                article = pipeline.process_item(article)
-        except DropItem as exc:
-            logger.info("Dropped: %s", exc)
+        why = validate(article, self.min_words)
+        if why is not None:
+            warnings = ", ".join(article.extraction_warnings or [])
+            logger.info("Dropped: %s%s: %s", why, f" (extraction: {warnings})" if warnings else "", article.url)
+            self.stats.inc_value("archive/skipped")
             return None
-        return ItemAdapter(article).asdict()
+        urls = {article.url, article.canonical_url} - {None}
+        if urls & self.seen_urls:
+            logger.info("Dropped: already archived in this crawl: %s", article.url)
+            self.stats.inc_value("archive/duplicates")
+            return None
+        self.seen_urls |= urls
+        return dataclasses.asdict(article)
 
     def apply_shared_teasers(self, articles: list[dict]) -> None:
         """Use the best teaser the workers saw, as the single-process crawl does at its end."""
@@ -328,12 +336,9 @@ class Ingester:
     # --- crawls rows ----------------------------------------------------------------------------
 
     def begin_crawl(self) -> None:
-        from archive_spider.pipelines import DedupePipeline, ValidatePipeline
-
         self.stats.clear()
         self.worker_counts, self.worker_statuses = {}, []
-        crawler = SimpleNamespace(stats=self.stats, settings=project_settings())
-        self.pipelines = [ValidatePipeline(crawler, self.min_words), DedupePipeline(crawler)]
+        self.seen_urls = set()
         urls = sorted(raw.decode() for raw in self.redis.smembers(self.keys.start_urls))
         self.start_urls = set(urls)
         self.crawl_id = writes.start_crawl(self.db, urls)

@@ -19,9 +19,10 @@ from scrapy.settings import BaseSettings
 
 from archive_spider.archive import schema
 from archive_spider.distributed import addon
-from archive_spider.middlewares import ROLE, ROLE_ARTICLE
+from archive_spider.vocabulary import ROLE, Role
+from archive_spider.distributed.teasers import RedisTeaserBook
 from archive_spider.distributed.keys import (
-    BETTER_TEASER_SCRIPT, WORKER_SPIDER, RedisConfig, RedisKeys, connect, count_live_work, no_crawl_to_join,
+    WORKER_SPIDER, RedisConfig, RedisKeys, connect, count_live_work, no_crawl_to_join,
     wait_for_start_urls,
 )
 
@@ -29,27 +30,6 @@ logger = logging.getLogger(__name__)
 
 
 # --- worker: spider mixin -----------------------------------------------------------------
-
-def teaser_rank(link) -> int:
-    """The teaser order of ``articles.teaser_quality`` as one integer, for Redis to compare."""
-    from archive_spider.spiders.articles import teaser_quality
-
-    has_text, uncut, length = teaser_quality(link)
-    return (int(has_text) << 41) | (int(uncut) << 40) | min(length, (1 << 40) - 1)
-
-
-def link_to_json(link) -> str:
-    return json.dumps({"url": link.url, "title": link.title, "teaser": link.teaser,
-                       "published": link.published}, ensure_ascii=False)
-
-
-def link_from_json(raw: bytes | str):
-    from archive_spider.discovery.pages import ArticleLink
-
-    data = json.loads(raw)
-    return ArticleLink(url=data["url"], title=data.get("title"), teaser=data.get("teaser"),
-                       published=data.get("published"))
-
 
 class RedisWorkerMixin:
     """Makes an ArticlesSpider a worker of a distributed crawl.
@@ -65,8 +45,8 @@ class RedisWorkerMixin:
       the shared seen-set, so N workers given the same URLs fetch each once; a worker given
       none joins with the URLs of the running crawl, waiting up to its idle timeout for
       one to appear (``wait_for_start_urls``);
-    - the best teaser per article is shared through Redis, as the single-process spider
-      keeps it in memory;
+    - the teaser book is shared through Redis (distributed/teasers.py), as the
+      single-process spider keeps it in memory;
     - on ``spider_idle``, the worker waits for work while any is waiting or in flight
       anywhere, and closes when there has been none for ARCHIVE_REDIS_IDLE_TIMEOUT seconds.
     """
@@ -97,7 +77,7 @@ class RedisWorkerMixin:
         spider.redis = client
         spider.redis_keys = config.keys
         spider._idle_since = None
-        spider._better_teaser = client.register_script(BETTER_TEASER_SCRIPT)
+        spider.teasers = RedisTeaserBook(client, config.keys)
         spider.redis_scheduler = None  # set by RedisScheduler.open
         crawler.signals.connect(spider.wait_for_work, signal=signals.spider_idle)
         return spider
@@ -109,32 +89,6 @@ class RedisWorkerMixin:
             # Through the shared seen-set: each start URL is fetched once per crawl, by
             # whichever worker schedules it first.
             yield request.replace(dont_filter=False) if hasattr(request, "replace") else request
-
-    # --- teasers shared between workers ---------------------------------------------------
-
-    def remember_teaser(self, link) -> None:
-        best = self.teasers.get(link.url)
-        super().remember_teaser(link)
-        if self.teasers.get(link.url) is best:
-            return  # not better than what this worker already shared
-        message = json.dumps({"kind": "teaser", "url": link.url, "teaser": link.teaser}, ensure_ascii=False)
-        keys = self.redis_keys
-        self._better_teaser(keys=[keys.teasers, keys.teaser_ranks, keys.items],
-                            args=[link.url, link_to_json(link), teaser_rank(link), message])
-
-    def best_teaser(self, first_url, teaser):
-        """The fullest teaser any worker of the crawl has seen for this article."""
-        from archive_spider.spiders.articles import teaser_quality
-        from archive_spider.urls import normalise_url
-
-        url = normalise_url(first_url)
-        raw = self.redis.hget(self.redis_keys.teasers, url)
-        if raw is not None:
-            shared = link_from_json(raw)
-            local = self.teasers.get(url)
-            if local is None or teaser_quality(shared) > teaser_quality(local):
-                self.teasers[url] = shared
-        return super().best_teaser(first_url, teaser)
 
     # --- idle and close -------------------------------------------------------------------
 
@@ -212,7 +166,7 @@ class SharedKnownUrlsMiddleware(RedisComponent):
         return super().from_crawler(crawler)
 
     def process_request(self, request):
-        if request.meta.get(ROLE) != ROLE_ARTICLE:
+        if request.meta.get(ROLE) != Role.ARTICLE:
             return None
         if self.redis.sismember(self.keys.known, request.url):
             self.stats.inc_value("archive/known_skipped")
