@@ -80,6 +80,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> DecodedPage:
 
 
 def _decode(body: bytes, content_type: str | None) -> tuple[str, str, str]:
+    encoding: str | None
     for bom, encoding in BOMS:
         if body.startswith(bom):
             return body[len(bom):].decode(encoding, "replace"), encoding, "bom"

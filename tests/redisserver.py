@@ -41,7 +41,7 @@ class LocalRedis:
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.url)
 
-    def start(self) -> "LocalRedis":
+    def start(self) -> LocalRedis:
         self._dir = tempfile.TemporaryDirectory(prefix="archive-spider-redis-")
         for _ in range(5):  # another process may take the port between free_port() and bind
             self.port = free_port()
@@ -81,7 +81,7 @@ class LocalRedis:
             self._dir.cleanup()
             self._dir = None
 
-    def __enter__(self) -> "LocalRedis":
+    def __enter__(self) -> LocalRedis:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
