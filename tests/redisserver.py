@@ -9,9 +9,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 
 import redis
+
+from tests.polling import NotReady, wait_until
 
 
 def free_port() -> int:
@@ -57,16 +58,11 @@ class LocalRedis:
         raise RuntimeError("could not start redis-server")
 
     def _wait_ready(self, seconds: float = 10) -> bool:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            try:
-                if self.client().ping():
-                    return True
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        return False
+        try:
+            return wait_until(lambda: self.client().ping(), seconds, "redis-server answering PING",
+                              ignoring=(redis.ConnectionError,), process=self.process)
+        except NotReady:
+            return False
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -11,7 +11,8 @@ Two halves (hooked in by ``conftest.py``):
   marks it ``server``. Names are matched, not run, so the marks can be too many (a helper
   that only starts a process on one branch) but are meant never to be too few.
 - **A guard, at run time.** While a test sets up and runs, starting a process (any
-  ``subprocess.Popen``, any ``multiprocessing`` process) or listening on a socket is
+  ``subprocess.Popen``, any ``multiprocessing`` process or fork server) or listening on a
+  socket is
   recorded; a test that did so without its mark fails, saying which mark it lacks. So a
   test the marking misses (a starter reached only through ``getattr``, say) cannot slip
   into the fast tier unnoticed.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import inspect
+import multiprocessing.forkserver
 import multiprocessing.process
 import socket
 import socketserver
@@ -102,54 +104,89 @@ def _imported(names: set[str], package: str | None) -> list[types.ModuleType]:
     return [module for module in found if module is not None]
 
 
+def _attributes(module: types.ModuleType, names: set[str]) -> list:
+    """The attributes of ``module`` with these names (a module's lazy ones too, as
+    ``concurrent.futures.ProcessPoolExecutor``)."""
+    found = []
+    for name in names:
+        try:
+            found.append(getattr(module, name))
+        except Exception:  # noqa: BLE001 - absent, or a lazy import that fails: not a reference
+            pass
+    return found
+
+
 class Marker:
-    """What each project function reaches, remembered across the whole collection."""
+    """The project's functions as a graph (a function -> the project functions it refers to),
+    each with the starters it refers to itself; a test's marks are those of every function
+    it can reach. Built once for the whole collection."""
 
     def __init__(self) -> None:
-        self._marks: dict[types.CodeType, set[str]] = {}
+        self.direct: dict[types.CodeType, set[str]] = {}
+        self.edges: dict[types.CodeType, list[types.CodeType]] = {}
 
-    def marks(self, function: types.FunctionType) -> set[str]:
-        code = function.__code__
-        if code in self._marks:
-            return self._marks[code]
-        self._marks[code] = set()  # a cycle adds nothing
-        names = {name for inner in _codes(code) for name in inner.co_names}
-        found = {"server"} if names & SERVER_METHODS else set()
-        referred = [function.__globals__[name] for name in names if name in function.__globals__]
-        referred += _imported(names, function.__globals__.get("__package__"))
-        for module in [obj for obj in referred if isinstance(obj, types.ModuleType)]:
-            # module.attribute (or module.submodule.attribute), by the names the code uses
-            inside = [getattr(module, attr) for attr in names if attr in vars(module)]
-            referred += inside + [getattr(sub, attr) for sub in inside if isinstance(sub, types.ModuleType)
-                                  for attr in names if attr in vars(sub)]
-        # a click group: the commands named in the code (CliRunner().invoke(cli, ["serve", ...]))
-        strings = {const for inner in _codes(code) for const in inner.co_consts if isinstance(const, str)}
-        referred += [command for obj in referred if isinstance(getattr(obj, "commands", None), dict)
-                     for name, command in obj.commands.items() if name in strings]
-        for obj in referred:
-            if not isinstance(obj, types.ModuleType):
-                found |= _direct(obj)
-                for inner in _functions_of(obj):
-                    found |= self.marks(inner)
-        self._marks[code] = found
-        return found
+    def add(self, function: types.FunctionType) -> types.CodeType:
+        """Add ``function`` and all it reaches to the graph; returns its node."""
+        root = function.__code__
+        pending = [function]
+        while pending:
+            function = pending.pop()
+            code = function.__code__
+            if code in self.direct:
+                continue
+            names = {name for inner in _codes(code) for name in inner.co_names}
+            found = {"server"} if names & SERVER_METHODS else set()
+            referred = [function.__globals__[name] for name in names if name in function.__globals__]
+            referred += _imported(names, function.__globals__.get("__package__"))
+            for module in [obj for obj in referred if isinstance(obj, types.ModuleType)]:
+                # module.attribute (or module.submodule.attribute), by the names the code uses
+                inside = _attributes(module, names)
+                referred += inside + [obj for sub in inside if isinstance(sub, types.ModuleType)
+                                      for obj in _attributes(sub, names)]
+            # a click group: the commands named in the code (CliRunner().invoke(cli, ["serve", ...]))
+            strings = {const for inner in _codes(code) for const in inner.co_consts if isinstance(const, str)}
+            referred += [command for obj in referred if isinstance(getattr(obj, "commands", None), dict)
+                         for name, command in obj.commands.items() if name in strings]
+            inner_functions = []
+            for obj in referred:
+                if not isinstance(obj, types.ModuleType):
+                    found |= _direct(obj)
+                    inner_functions += _functions_of(obj)
+            self.direct[code] = found
+            self.edges[code] = [inner.__code__ for inner in inner_functions]
+            pending += inner_functions
+        return root
 
-    def item_marks(self, item) -> set[str]:
-        functions = _functions_of(getattr(item, "obj", None))
-        fixtureinfo = getattr(item, "_fixtureinfo", None)
-        for name in getattr(item, "fixturenames", ()):
-            for fixturedef in (fixtureinfo.name2fixturedefs.get(name, ()) if fixtureinfo else ()):
-                functions += _functions_of(fixturedef.func)
-        found: set[str] = set()
-        for function in functions:
-            found |= self.marks(function)
-        return found
+    def reach(self) -> dict[types.CodeType, set[str]]:
+        """Each node's marks: its own and those of every node it reaches (to a fixed point)."""
+        marks = {code: set(found) for code, found in self.direct.items()}
+        changed = True
+        while changed:
+            changed = False
+            for code, targets in self.edges.items():
+                before = len(marks[code])
+                for target in targets:
+                    marks[code] |= marks[target]
+                changed |= len(marks[code]) != before
+        return marks
+
+
+def item_functions(item) -> list[types.FunctionType]:
+    """The test's function and the functions of every fixture it uses."""
+    functions = _functions_of(getattr(item, "obj", None))
+    fixtureinfo = getattr(item, "_fixtureinfo", None)
+    for name in getattr(item, "fixturenames", ()):
+        for fixturedef in (fixtureinfo.name2fixturedefs.get(name, ()) if fixtureinfo else ()):
+            functions += _functions_of(fixturedef.func)
+    return functions
 
 
 def mark_items(items) -> None:
     marker = Marker()
-    for item in items:
-        for mark in sorted(marker.item_marks(item)):
+    roots = {item: [marker.add(function) for function in item_functions(item)] for item in items}
+    marks = marker.reach()
+    for item, codes in roots.items():
+        for mark in sorted(set().union(*(marks[code] for code in codes))):
             item.add_marker(mark)
 
 
@@ -173,6 +210,8 @@ def install_guard() -> None:
     execute_child = subprocess.Popen._execute_child  # type: ignore[attr-defined]
     process_start = multiprocessing.process.BaseProcess.start
     listen = socket.socket.listen
+    forkserver_running = multiprocessing.forkserver.ForkServer.ensure_running
+    in_forkserver_start: list[bool] = []
 
     def guarded_execute_child(self, args, *rest, **kwargs):
         _started("process", f"started a process: {args!r}"[:200])
@@ -183,12 +222,24 @@ def install_guard() -> None:
         return process_start(self)
 
     def guarded_listen(self, *args):
-        _started("server", f"listened on {self.getsockname()!r}")
+        if not in_forkserver_start:  # the fork server's own socket is part of starting a process
+            _started("server", f"listened on {self.getsockname()!r}")
         return listen(self, *args)
+
+    def guarded_forkserver_running(self):
+        before = getattr(self, "_forkserver_pid", None)
+        in_forkserver_start.append(True)
+        try:
+            return forkserver_running(self)
+        finally:
+            in_forkserver_start.clear()
+            if getattr(self, "_forkserver_pid", None) != before:
+                _started("process", "started the multiprocessing fork server")
 
     subprocess.Popen._execute_child = guarded_execute_child  # type: ignore[attr-defined]
     multiprocessing.process.BaseProcess.start = guarded_process_start  # type: ignore[method-assign]
     socket.socket.listen = guarded_listen  # type: ignore[method-assign]
+    multiprocessing.forkserver.ForkServer.ensure_running = guarded_forkserver_running  # type: ignore[method-assign]
 
 
 def guarded_phase(item):
