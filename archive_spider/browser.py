@@ -86,7 +86,7 @@ class RenderConfig:
     chromium: str
 
     @classmethod
-    def from_settings(cls, settings) -> "RenderConfig":
+    def from_settings(cls, settings) -> RenderConfig:
         return cls(
             mode=crawl_mode(settings),
             concurrency=max(1, settings.getint("ARCHIVE_RENDER_CONCURRENCY")),
@@ -103,7 +103,7 @@ def crawl_mode(settings) -> str:
     return rendering.parse_mode(settings.get("ARCHIVE_RENDER"))
 
 
-def setup_rendering(crawler, sites) -> "Renderer | None":
+def setup_rendering(crawler, sites) -> Renderer | None:
     """Install rendering for a crawl whose sites may need it (from the spider's
     ``from_crawler``, while settings may change); None when every site is ``never``."""
     mode = crawl_mode(crawler.settings)

@@ -10,7 +10,8 @@ import logging
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
+from collections.abc import Callable, Iterable
 
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess

@@ -109,6 +109,7 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
 
 
 def _decode(body: bytes, content_type: str | None) -> tuple[str, str, str]:
+    encoding: str | None
     for bom, encoding in BOMS:
         if body.startswith(bom):
             return body[len(bom):].decode(encoding, "ignore"), encoding, "bom"

@@ -25,7 +25,8 @@ import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from scrapy import signals
@@ -94,13 +95,13 @@ class HealthRecorder:
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
-    def from_crawler(cls, crawler) -> "HealthRecorder":
+    def from_crawler(cls, crawler) -> HealthRecorder:
         if not crawler.settings.getbool("ARCHIVE_HEALTH"):
             raise NotConfigured("ARCHIVE_HEALTH is off")
         return cls.of(crawler)
 
     @classmethod
-    def of(cls, crawler) -> "HealthRecorder":
+    def of(cls, crawler) -> HealthRecorder:
         return one_per_crawler(crawler, "_archive_health", lambda: cls(crawler))
 
     def take_canary(self, url: str) -> bool:

@@ -68,9 +68,9 @@ class ArchiveKnowledge:
         self._state: dict[str, dict] | None = None
 
     @classmethod
-    def of(cls, crawler) -> "ArchiveKnowledge":
+    def of(cls, crawler) -> ArchiveKnowledge:
         """The crawler's ArchiveKnowledge, created on first use."""
-        def make() -> "ArchiveKnowledge":
+        def make() -> ArchiveKnowledge:
             policy = revisit.parse_policy(crawler.settings.get("ARCHIVE_REVISIT"))
             return cls(CrawlArchive.of(crawler), dates=policy.name == "adaptive")
 
@@ -110,7 +110,7 @@ class ListingPlan:
         self.started = schema.utc_now()
 
     @classmethod
-    def from_crawler(cls, crawler, sites, enabled: bool = True) -> "ListingPlan":
+    def from_crawler(cls, crawler, sites, enabled: bool = True) -> ListingPlan:
         settings = crawler.settings
         return cls(sites, CrawlArchive.of(crawler),
                    parse_every(settings.get("ARCHIVE_FULL_LISTING_EVERY")), enabled)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 import lxml.html
 from lxml import etree
@@ -112,7 +113,7 @@ def read_signals(html: str) -> PageSignals:
             scripts += 1
     noscript_asks = False
     for noscript in root.iter("noscript"):
-        text = noscript.text_content() or ""
+        text = cast(lxml.html.HtmlElement, noscript).text_content() or ""
         if NOSCRIPT_ASKS_JS_RE.search(text) and not ABOUT_COMMENTS_RE.search(text):
             noscript_asks = True
             break

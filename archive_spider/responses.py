@@ -30,7 +30,7 @@ from scrapy.exceptions import (
     IgnoreRequest,
     ResponseDataLossError,
 )
-from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.response import get_meta_refresh
 from twisted.internet import error as twisted_error
 from twisted.internet.defer import CancelledError

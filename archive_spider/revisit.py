@@ -75,7 +75,7 @@ class RevisitPolicy:
         last = parse_time(known.get("last_fetched"))
         now = now or dt.datetime.now(dt.timezone.utc)
         interval = self.max_age if self.name == "max-age" else adaptive_interval(known, last)
-        if last is not None and now - last < interval:
+        if last is not None and interval is not None and now - last < interval:
             return SKIP
         return CONDITIONAL if has_validators else FULL
 

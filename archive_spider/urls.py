@@ -30,6 +30,7 @@ import posixpath
 import re
 import string
 from collections.abc import Iterable
+from types import ModuleType
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from archive_spider.discovery import heuristics as h
@@ -45,7 +46,9 @@ URL_CACHE_SIZE = 2048
 URL_SHAPE_CACHE_SIZE = 1024
 
 try:  # the idna package (a Scrapy dependency through tldextract) follows IDNA 2008
-    import idna as _idna
+    import idna
+
+    _idna: ModuleType | None = idna
 except ImportError:  # pragma: no cover - the standard codec (IDNA 2003) is close enough
     _idna = None
 

@@ -30,7 +30,8 @@ class Role(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
 
-    __format__ = str.__format__
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
 
 
 # Roles whose pages are read as a site's listing.

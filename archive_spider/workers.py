@@ -35,7 +35,8 @@ import threading
 from copy import deepcopy
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from archive_spider import settings as defaults
 
@@ -182,7 +183,7 @@ def process_context():
     return multiprocessing.get_context("spawn")
 
 
-_open_pools: "set[ExtractionPool]" = set()
+_open_pools: set[ExtractionPool] = set()
 _open_pools_lock = threading.Lock()
 
 
@@ -229,7 +230,7 @@ class ExtractionPool:
         self.closed = False
 
     @classmethod
-    def from_crawler(cls, crawler) -> "ExtractionPool":
+    def from_crawler(cls, crawler) -> ExtractionPool:
         """A pool configured by ARCHIVE_EXTRACT_WORKERS, _QUEUE and _TIMEOUT, closed with
         the spider."""
         from scrapy import signals
@@ -308,7 +309,7 @@ class ExtractionPool:
         return await self.run(pages[0][0], self.function, pages, teaser, *extra)
 
     async def process_page(self, url: str, html: str, hosts: Sequence[str],
-                           extract: tuple[str | None, frozenset[str] | None] | None = None) -> "PageResult":
+                           extract: tuple[str | None, frozenset[str] | None] | None = None) -> PageResult:
         """Discovery on one fetched page and, when it is a whole article by itself and
         ``extract`` = (teaser, boilerplate) is given, its extraction too: one round trip
         to a worker, with the same failure handling as :meth:`extract`."""

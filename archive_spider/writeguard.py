@@ -62,7 +62,7 @@ class WriteGuard:
         self.error: str | None = None
 
     @classmethod
-    def of(cls, crawler) -> "WriteGuard":
+    def of(cls, crawler) -> WriteGuard:
         return one_per_crawler(crawler, "_archive_write_guard", lambda: cls(crawler))
 
     @property

@@ -91,7 +91,7 @@ class PeakMemory:
         (t0, r0), (t1, r1) = samples[len(samples) // 2], samples[-1]
         return (r1 - r0) / 2**20 / (t1 - t0) if t1 > t0 else 0.0
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         self._thread.start()
         return self
 
@@ -335,8 +335,8 @@ def main() -> None:
     }
     print(f"\n{articles} articles, {len(paths)} pages; concurrency {args.concurrency}, {workers} extraction "
           f"workers; medians of {args.repeat} runs\n{figures['machine']}\n")
-    print(f"| measurement                  | seconds | articles/s |")
-    print(f"|------------------------------|--------:|-----------:|")
+    print("| measurement                  | seconds | articles/s |")
+    print("|------------------------------|--------:|-----------:|")
     if fetch:
         print(f"| (a) fetch only (bare Scrapy) | {a:7.1f} | {articles / a:10.1f} |")
         print(f"| (b) extraction only, {workers} cores | {b:7.1f} | {articles / b:10.1f} |")

@@ -7,8 +7,36 @@ from pathlib import Path
 import pytest
 
 from archive_spider.archive import schema
+from tests import tiers
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# The fast tier (tests/tiers.py): tests that start a process or a server are marked as
+# collected, and one that starts either without its mark fails.
+def pytest_configure(config):
+    tiers.install_guard()
+
+
+def pytest_collection_modifyitems(config, items):
+    tiers.mark_items(items)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    return (yield from tiers.guarded_phase(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    return (yield from tiers.guarded_phase(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    tiers.fail_unmarked(item, call, report)
+    return report
 
 
 @pytest.fixture

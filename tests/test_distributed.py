@@ -23,6 +23,7 @@ from archive_spider.demo.server import DemoServer
 from archive_spider.vocabulary import ArticleItem
 
 from .conftest import ROOT, run_cli
+from .polling import NotReady, wait_until
 from .redisserver import LocalRedis
 
 # Columns that say when, in which order and by which crawl a row was written, not what it
@@ -220,7 +221,7 @@ def test_requests_of_a_dead_worker_go_back_to_the_frontier(client):
     assert client.zrange(keys.inflight("w1"), 0, -1) == [b"a"]
     requeue = client.register_script(REQUEUE_DEAD_SCRIPT)
     assert requeue(keys=[keys.workers, keys.requests], args=["t"]) == 0  # still alive
-    time.sleep(0.1)
+    time.sleep(0.1)  # the scenario: its 50 ms liveness key expires
     assert requeue(keys=[keys.workers, keys.requests], args=["t"]) == 1
     assert client.zrange(keys.requests, 0, -1, withscores=True) == [(b"a", -1.0), (b"b", 0.0)]
     assert not client.exists(keys.inflight("w1"))
@@ -295,9 +296,7 @@ def test_ingester_forever_records_one_crawl_per_burst_until_stopped(client, redi
     try:
         for burst in range(2):
             client.lpush(keys.items, article_message(f"https://ex.com/{burst}/"))
-            deadline = time.monotonic() + 20
-            while len(ingester.outcome.crawls) <= burst and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_until(lambda burst=burst: len(ingester.outcome.crawls) > burst, 20, f"burst {burst} ingested")
     finally:
         ingester.stop()
         runner.join(timeout=20)
@@ -376,7 +375,7 @@ def slow_articles(site, seconds):
 
     def slowly(path):
         if path.startswith("/essays/"):
-            time.sleep(seconds)
+            time.sleep(seconds)  # the scenario: a slow server
         return get_page(path)
 
     site.get_page = slowly
@@ -433,8 +432,10 @@ def test_two_workers_and_an_ingester_make_the_single_process_archive(
     # A second distributed crawl finds nothing new and fetches no known article.
     start = len(demo_site.requests)
     ingester = start_cli(tmp_path / "ingest2.log", "ingest", "--redis", redis_url, "--db", db_path,
-                         "--idle-timeout", INGEST_IDLE)
-    time.sleep(1)  # let the ingester publish the known URLs first, as docs/distributed.md says
+                         "--idle-timeout", INGEST_IDLE, "-v")
+    # the ingester publishes the known URLs first, as docs/distributed.md says
+    wait_until(lambda: "Published" in (tmp_path / "ingest2.log").read_text(), 60,
+               "the ingester publishing the known URLs", process=ingester)
     worker = start_cli(tmp_path / "worker3.log", "crawl", f"{demo_site.url}/", "--redis", redis_url, *WORKER_OPTIONS)
     assert finish(worker, tmp_path / "worker3.log")[0] == 0
     status, log = finish(ingester, tmp_path / "ingest2.log")
@@ -464,13 +465,16 @@ def test_a_worker_without_urls_gives_up_after_its_idle_timeout(redis_url):
 
 
 @pytest.mark.e2e
-def test_a_worker_started_before_the_crawl_exists_joins_it(demo_site, single_process_archive, redis_url, tmp_path):
+def test_a_worker_started_before_the_crawl_exists_joins_it(demo_site, single_process_archive, redis_url, client,
+                                                           tmp_path):
     """A process manager starts N workers at once: the one without URLs may come first."""
     slow_articles(demo_site, 0.2)  # long enough a crawl for the waiting worker to share it
     try:
         waiting = start_cli(tmp_path / "waiting.log", "crawl", "--redis", redis_url, "--concurrency", "8",
                             "--idle-timeout", "30", "--lease", "2")
-        time.sleep(3)  # it has looked, found no crawl, and waits
+        # it has looked for the crawl's start URLs (its last command), found none, and waits
+        wait_until(lambda: any(c.get("cmd") == "smembers" for c in client.client_list()), 60,
+                   "the waiting worker looking for a crawl", process=waiting)
         assert waiting.poll() is None, (tmp_path / "waiting.log").read_text()[-3000:]
         db_path = tmp_path / "archive.db"
         ingester = start_cli(tmp_path / "ingest.log", "ingest", "--redis", redis_url, "--db", db_path,
@@ -499,9 +503,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(demo_site, single_process_archi
     try:
         doomed = start_cli(tmp_path / "doomed.log", "crawl", f"{demo_site.url}/", "--redis", redis_url,
                            *WORKER_OPTIONS)
-        deadline = time.monotonic() + 60
-        while client.llen(keys.items) < 5 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: client.llen(keys.items) >= 5, 60, "five items queued by the doomed worker", process=doomed)
         in_flight = sum(client.zcard(k) for k in client.scan_iter(f"{keys.prefix}:inflight:*"))
         doomed.send_signal(signal.SIGKILL)
         doomed.wait()
@@ -546,16 +548,12 @@ def scrapyd(tmp_path):
     log = open(home / "scrapyd.out", "w")
     process = subprocess.Popen([binary], cwd=home, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "daemonstatus.json", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("scrapyd did not start: " + (home / "scrapyd.out").read_text()[-2000:])
-            time.sleep(0.2)
+    try:
+        wait_until(lambda: urllib.request.urlopen(url + "daemonstatus.json", timeout=2), 30, "scrapyd answering",
+                   interval=0.2, ignoring=(OSError,), process=process)
+    except NotReady as error:
+        process.kill()
+        pytest.fail(f"{error}: " + (home / "scrapyd.out").read_text()[-2000:])
     yield url, home
     process.terminate()
     process.wait(timeout=30)
@@ -592,10 +590,9 @@ def test_scrapyd_deploy_and_schedule_json_run_a_worker(
     assert job["status"] == "ok", job
     status, ingest_log = finish(ingester, tmp_path / "ingest.log")
     assert status == 0, ingest_log[-3000:]
-    deadline = time.monotonic() + 60
-    while not any(j["id"] == job["jobid"] for j in scrapyd_call(url, "listjobs.json?project=archive_spider")["finished"]):
-        assert time.monotonic() < deadline, "the Scrapyd job did not finish"
-        time.sleep(0.5)
+    wait_until(lambda: any(j["id"] == job["jobid"]
+                           for j in scrapyd_call(url, "listjobs.json?project=archive_spider")["finished"]),
+               60, "the Scrapyd job finishing", interval=0.5)
     job_log = next((home / "logs").rglob(f"{job['jobid']}.log")).read_text()
     assert "Spider closed (finished)" in job_log, job_log[-3000:]
     assert "Deprecation" not in job_log, job_log[-3000:]
@@ -614,12 +611,11 @@ def test_an_ingester_killed_mid_crawl_loses_nothing(demo_site, single_process_ar
                            "--idle-timeout", INGEST_IDLE, "--lease", "2")
         workers = [start_cli(tmp_path / f"worker{i}.log", "crawl", f"{demo_site.url}/", "--redis", redis_url,
                              *WORKER_OPTIONS) for i in (1, 2)]
-        deadline = time.monotonic() + 60
-        while client.scard(RedisKeys().known) < 5 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: client.scard(RedisKeys().known) >= 5, 60, "five articles stored by the doomed ingester",
+                   interval=0.02, process=doomed)
         doomed.send_signal(signal.SIGKILL)
         doomed.wait()
-        time.sleep(2.5)  # its lock expires
+        time.sleep(2.5)  # the scenario: its 2 s lock lease expires
         ingester = start_cli(tmp_path / "ingest.log", "ingest", "--redis", redis_url, "--db", db_path,
                              "--idle-timeout", INGEST_IDLE)
         for i, worker in zip((1, 2), workers):

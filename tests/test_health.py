@@ -6,7 +6,6 @@ import sqlite3
 
 import pytest
 
-from archive_spider import health
 from archive_spider.archive import queries, schema, writes
 from archive_spider.health import Limits, container_of, detect_drift, rhythm_days
 

@@ -29,7 +29,7 @@ def health_site(tmp_path_factory):
     yield from serving(db_path)
 
 
-def test_a_page_per_site_with_its_charts(health_site, page):
+def test_a_page_per_site_with_its_charts(health_site, page):  # noqa: F811 (the fixture imported above)
     failed = []
     page.on("requestfailed", lambda request: failed.append(request.url))
     page.goto(f"{health_site}/-/dashboards/site-health?site=tidewater.example")

@@ -258,7 +258,7 @@ def test_lock_of_a_killed_process_is_free(tmp_path):
     db_path = tmp_path / "archive.db"
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; from archive_spider.archive.locking import archive_lock\n"
-        f"with archive_lock({str(db_path)!r}):\n    print('held', flush=True); time.sleep(60)"
+        f"with archive_lock({str(db_path)!r}):\n    print('held', flush=True); time.sleep(60)  # held until killed"
     )], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"
     with pytest.raises(locking.ArchiveLocked):

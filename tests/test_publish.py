@@ -6,7 +6,6 @@ with publish.build_datasette, exactly as `archive-spider serve` does.
 
 import functools
 import importlib.util
-import json
 import shutil
 import sqlite3
 import subprocess
@@ -450,7 +449,7 @@ async def test_exports_from_the_browser(ds):
     csv_text = (await ds.client.get("/archive/articles.csv?_stream=on&_size=max")).text
     lines = csv_text.strip().splitlines()
     assert lines[0].startswith("id,url,")
-    assert len([l for l in lines if "://" in l]) >= len(ARTICLES)
+    assert len([line for line in lines if "://" in line]) >= len(ARTICLES)
     query_csv = await ds.client.get("/archive/latest.csv?_stream=on")
     assert query_csv.status_code == 200 and "article_id,title" in query_csv.text
     rows = (await ds.client.get("/archive/latest.json?_shape=array")).json()

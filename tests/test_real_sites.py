@@ -13,7 +13,6 @@ pages read + pages in failures). What they pin down was learnt from real blogs:
 * ``--max-pages N`` fetches at most N pages, at any concurrency.
 """
 
-import sqlite3
 
 import pytest
 

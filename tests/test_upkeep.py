@@ -1,6 +1,5 @@
 """Upkeep commands: delete-site, prune-revisions and vacuum keep the archive consistent."""
 
-import pytest
 from click.testing import CliRunner
 
 from archive_spider.archive import schema, writes

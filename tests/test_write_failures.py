@@ -142,7 +142,7 @@ def test_articles_waiting_are_written_when_their_time_is_up(pipeline):
     assert waiting >= 2
     pipeline.flush_if_due()
     assert len(pipeline.buffer) == waiting  # not yet due
-    time.sleep(0.35)
+    time.sleep(0.35)  # the scenario: the 0.4 s flush interval runs out
     pipeline.flush_if_due()
     assert pipeline.buffer == []
     assert query(pipeline.db_path, "select count(*) from articles") == [(3,)]
@@ -167,7 +167,7 @@ def test_articles_fetched_before_a_long_pause_are_stored_within_the_interval(tmp
 
     def slow(base_url, path):
         if path != gone:
-            time.sleep(SLOW_SECONDS)
+            time.sleep(SLOW_SECONDS)  # the scenario: a slow page
         return None  # then 404
 
     db_path = tmp_path / "archive.db"

@@ -39,10 +39,10 @@ class CrawlArchive:
         self.db: sqlite_utils.Database | None = None
 
     @classmethod
-    def of(cls, crawler: Any) -> "CrawlArchive":
+    def of(cls, crawler: Any) -> CrawlArchive:
         """The crawler's CrawlArchive (of its ``ARCHIVE_DB_PATH``), made on first use; a
         connection it opens itself is closed when the engine stops."""
-        def make() -> "CrawlArchive":
+        def make() -> CrawlArchive:
             archive = cls(crawler.settings.get("ARCHIVE_DB_PATH"))
             crawler.signals.connect(archive.close, signal=signals.engine_stopped)
             return archive
@@ -50,12 +50,12 @@ class CrawlArchive:
         return one_per_crawler(crawler, "_archive_connection", make)
 
     @classmethod
-    def attach(cls, crawler: Any, path: str, db: sqlite_utils.Database) -> "CrawlArchive":
+    def attach(cls, crawler: Any, path: str, db: sqlite_utils.Database) -> CrawlArchive:
         """Give the crawler the connection ``db`` (to ``path``, opened and migrated by the
         caller, who closes it after the crawl)."""
         archive = cls(path)
         archive.db = db
-        setattr(crawler, "_archive_connection", archive)
+        crawler._archive_connection = archive
         return archive
 
     @property

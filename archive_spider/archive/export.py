@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import json
-from typing import IO, Any, Iterator, Sequence
+from typing import IO, Any
+from collections.abc import Iterator, Sequence
 
 import sqlite_utils
 

@@ -112,7 +112,7 @@ class FailureLog:
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
-    def of(cls, crawler) -> "FailureLog":
+    def of(cls, crawler) -> FailureLog:
         """The crawler's FailureLog, created on first use."""
         return one_per_crawler(crawler, "_archive_failure_log",
                                lambda: cls(crawler, crawler.settings.get("ARCHIVE_DB_PATH")))

@@ -13,7 +13,7 @@ import fcntl
 import os
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from archive_spider.archive.schema import ArchiveError, utc_now
 

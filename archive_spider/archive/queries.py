@@ -5,7 +5,8 @@ site boilerplate, listing times, statistics, failures and site health. Nothing h
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import sqlite_utils
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
 import sqlite_utils

@@ -11,7 +11,8 @@ them out. Only new articles count, so re-crawling the same pages does not inflat
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from archive_spider.archive import schema
 from archive_spider.extraction.boilerplate import block_hash, may_be_boilerplate, split_blocks

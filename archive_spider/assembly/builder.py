@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import parsel
 

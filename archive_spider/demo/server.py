@@ -72,7 +72,7 @@ class DemoServer:
             raise RuntimeError("DemoServer is not running: call start() first")
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> "DemoServer":
+    def start(self) -> DemoServer:
         if self._httpd is not None:
             return self
         self._httpd = QuietHTTPServer((self.host, self.port), make_handler(self))
@@ -96,7 +96,7 @@ class DemoServer:
         self._httpd = None
         self._thread = None
 
-    def __enter__(self) -> "DemoServer":
+    def __enter__(self) -> DemoServer:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:

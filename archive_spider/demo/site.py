@@ -15,7 +15,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 SITE_NAME = "The Commonplace Review"
 CATEGORIES: dict[str, str] = {

@@ -673,7 +673,7 @@ def render_feed(essays: list[Essay], base_url: str | None) -> bytes:
 {chr(10).join(items)}
 </channel>
 </rss>
-""".encode("utf-8")
+""".encode()
 
 
 def render_sitemap(essays: list[Essay], base_url: str | None) -> bytes:

@@ -663,7 +663,7 @@ def find_teasers(
     links: list[_Link], own_urls: set[str], own_base: str, pagination_urls: set[str]
 ) -> list[_Teaser]:
     """The teaser blocks of the page, one per article URL, in page order."""
-    candidates = [l for l in links if may_lead_to_article(l, own_urls, own_base, pagination_urls)]
+    candidates = [link for link in links if may_lead_to_article(link, own_urls, own_base, pagination_urls)]
     # element -> the URLs of the candidate links in it (the links themselves included)
     targets: dict[lxml.html.HtmlElement, set[str]] = {}
     for link in candidates:
@@ -703,7 +703,7 @@ def find_teasers(
             teaser.blocks.append(block)
     for teaser in teasers.values():
         teaser.links = [
-            l for l in candidates if l.url == teaser.url and any(is_inside(l.element, b) for b in teaser.blocks)
+            link for link in candidates if link.url == teaser.url and any(is_inside(link.element, b) for b in teaser.blocks)
         ]
     return list(teasers.values())
 
@@ -828,7 +828,7 @@ def find_teaser_title(teaser: _Teaser) -> str | None:
             heading = inner[0] if inner else None
         if heading is not None and heading_text(heading):
             return heading_text(heading)
-    texts = [l.text for l in teaser.links if l.text and not is_navigation_text(l.words, l.text)]
+    texts = [link.text for link in teaser.links if link.text and not is_navigation_text(link.words, link.text)]
     if texts:
         return max(texts, key=len)
     headings = teaser.block.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")

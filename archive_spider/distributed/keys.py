@@ -68,7 +68,7 @@ class RedisConfig:
         return RedisKeys(self.key)
 
     @classmethod
-    def from_settings(cls, settings: BaseSettings) -> "RedisConfig":
+    def from_settings(cls, settings: BaseSettings) -> RedisConfig:
         """From Scrapy settings that include the project's (``settings.project_settings()``)."""
         url = settings.get("ARCHIVE_REDIS_URL") or os.environ.get(ENV_REDIS_URL)
         if not url:

@@ -17,7 +17,8 @@ fails there first (docs/distributed.md, "Scrapy internals"):
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from scrapy.http import Request
 

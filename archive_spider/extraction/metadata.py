@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator, Sequence
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
@@ -212,7 +213,8 @@ def read_meta_tags(tree: HtmlElement) -> dict[str, str]:
 
 def read_time_elements(tree: HtmlElement) -> list[str]:
     """Return datetime values of ``<time>`` elements, those marked as publication first."""
-    marked, others = [], []
+    marked: list[str] = []
+    others: list[str] = []
     for element in tree.iterfind(".//time"):
         value = element.get("datetime") or element.text_content()
         if not value:
@@ -233,7 +235,7 @@ def extract_title(tree: HtmlElement, linked: dict, meta: dict, site_name: str | 
     """
     title_element = tree.find(".//title")
     page_title = title_element.text_content() if title_element is not None else ""
-    candidates = [*order_json_ld_titles(linked, page_title), *(meta.get(k) for k in META_TITLE_KEYS),
+    candidates: list[Any] = [*order_json_ld_titles(linked, page_title), *(meta.get(k) for k in META_TITLE_KEYS),
                   page_title]
     candidates = [normalize_space(c) for c in candidates if isinstance(c, str) and c.strip()]
     headings = [normalize_space(e.text_content()) for e in tree.iterfind(".//h1")][:5]
@@ -296,7 +298,7 @@ def is_home_link(link: HtmlElement) -> bool:
 def strip_site_name(
     title: str,
     site_name: str | None,
-    headings: list[str] = (),
+    headings: Sequence[str] = (),
     read_home_names: Callable[[], set[str]] = set,
 ) -> str:
     """Remove a leading or trailing part that names the site ("Title | Site").
@@ -350,7 +352,7 @@ def extract_author(tree: HtmlElement, linked: dict, meta: dict) -> str | None:
                 break
         if not names:
             names = find_byline_names(tree)
-    cleaned = []
+    cleaned: list[str] = []
     for name in names:
         for part in split_author_names(name):
             if part and part.casefold() not in {c.casefold() for c in cleaned}:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any, AsyncIterator, Iterable
+from typing import Any
+from collections.abc import AsyncIterator, Iterable
 from urllib.parse import urlsplit
 
 import scrapy
