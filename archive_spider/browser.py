@@ -34,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
-import os
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -50,9 +49,6 @@ from archive_spider.vocabulary import CONDITIONAL, LISTING_ROLES, RENDERED, ROLE
 
 logger = logging.getLogger(__name__)
 
-# Roles of the pages expanded by clicking "Load more" / scrolling before they are read.
-# Resource types the browser does not load: the DOM does not need them.
-SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
 # Waiting for more links after a click or a scroll, per round (milliseconds).
 SETTLE_MS = 1500
 # A page is drawn once none of its requests has been in flight for this long (ms).
@@ -62,8 +58,6 @@ EMPTY_WAIT = 3.0
 # Longest wait for a page to go quiet (ms): one that never does (long polling, a ticker)
 # is read then, not failed.
 MAX_SETTLE_MS = 8000
-# Seconds between two measurements of the browser's memory.
-MEMORY_CHECK_EVERY = 2.0
 # Browser flags for a crawler: no sandbox (containers, root), no GPU, nothing phoning home.
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -459,39 +453,3 @@ async def expand_listing(page, max_rounds: int, settle_ms: int, budget_ms: float
     label = rendering.LOAD_MORE_LABEL_RE.pattern
     return await page.evaluate(EXPAND_LISTING_JS, {
         "maxRounds": max_rounds, "settleMs": settle_ms, "quietMs": QUIET_MS, "budgetMs": budget_ms, "label": label})
-
-
-def browser_processes():
-    """The browser's processes: descendants of this process named like Chromium."""
-    try:
-        import psutil
-    except ImportError:
-        return []
-    try:
-        children = psutil.Process(os.getpid()).children(recursive=True)
-    except psutil.Error:
-        return []
-    found = []
-    for child in children:
-        try:
-            if "chrom" in child.name().lower():
-                found.append(child)
-        except psutil.Error:
-            continue
-    return found
-
-
-def browser_memory_mb() -> int | None:
-    """Memory of the browser's processes in MB (proportional set size: shared pages
-    counted once over the processes sharing them); None when it cannot be measured."""
-    processes = browser_processes()
-    if not processes:
-        return None
-    total = 0
-    for process in processes:
-        try:
-            info = process.memory_full_info()
-        except Exception:  # gone meanwhile, or no permission
-            continue
-        total += getattr(info, "pss", None) or info.rss
-    return total // (1024 * 1024)
