@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # layout ("Editable installation... be careful with folders..."): not a problem to act on.
 EDITABLE_NOTE_OFF := PYTHONWARNINGS="ignore:Editable installation"
 
-.PHONY: demo test install bench clean
+.PHONY: demo test test-fast lint install bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,16 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The tests that start no process and no server (tests/tiers.py marks the others
+# `process` and `server` as they are collected): under a minute.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not process and not server" $(PYTEST_ARGS)
+
+# ruff on everything, mypy on the pure modules ([tool.ruff] and [tool.mypy] in pyproject.toml).
+# Both run, whatever the first finds; either failing fails the target.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .; status=$$?; $(VENV)/bin/mypy && exit $$status
 
 bench: $(STAMP)
 	$(EDITABLE_NOTE_OFF) $(PY) -m pip install --quiet -e '.[bench]'

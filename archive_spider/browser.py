@@ -34,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
-import os
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -45,15 +44,11 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 
 from archive_spider import rendering
-from archive_spider.failures import FailureLog
-from archive_spider.middlewares import RENDERED, ROLE
+from archive_spider.archive.failures import FailureLog
+from archive_spider.vocabulary import CONDITIONAL, LISTING_ROLES, RENDERED, ROLE
 
 logger = logging.getLogger(__name__)
 
-# Roles of the pages expanded by clicking "Load more" / scrolling before they are read.
-LISTING_ROLES = ("start", "index")
-# Resource types the browser does not load: the DOM does not need them.
-SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
 # Waiting for more links after a click or a scroll, per round (milliseconds).
 SETTLE_MS = 1500
 # A page is drawn once none of its requests has been in flight for this long (ms).
@@ -63,8 +58,6 @@ EMPTY_WAIT = 3.0
 # Longest wait for a page to go quiet (ms): one that never does (long polling, a ticker)
 # is read then, not failed.
 MAX_SETTLE_MS = 8000
-# Seconds between two measurements of the browser's memory.
-MEMORY_CHECK_EVERY = 2.0
 # Browser flags for a crawler: no sandbox (containers, root), no GPU, nothing phoning home.
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -87,24 +80,24 @@ class RenderConfig:
     chromium: str
 
     @classmethod
-    def from_settings(cls, settings) -> "RenderConfig":
+    def from_settings(cls, settings) -> RenderConfig:
         return cls(
             mode=crawl_mode(settings),
-            concurrency=max(1, settings.getint("ARCHIVE_RENDER_CONCURRENCY", 2)),
-            timeout=settings.getfloat("ARCHIVE_RENDER_TIMEOUT", 30),
-            max_memory_mb=settings.getint("ARCHIVE_RENDER_MAX_MEMORY", 1024),
-            max_rounds=settings.getint("ARCHIVE_RENDER_MAX_ROUNDS", 20),
-            sample_pages=settings.getint("ARCHIVE_RENDER_SAMPLE_PAGES", rendering.DEFAULT_SAMPLE_PAGES),
-            chromium=settings.get("ARCHIVE_RENDER_CHROMIUM") or "/usr/bin/chromium",
+            concurrency=max(1, settings.getint("ARCHIVE_RENDER_CONCURRENCY")),
+            timeout=settings.getfloat("ARCHIVE_RENDER_TIMEOUT"),
+            max_memory_mb=settings.getint("ARCHIVE_RENDER_MAX_MEMORY"),
+            max_rounds=settings.getint("ARCHIVE_RENDER_MAX_ROUNDS"),
+            sample_pages=settings.getint("ARCHIVE_RENDER_SAMPLE_PAGES"),
+            chromium=settings.get("ARCHIVE_RENDER_CHROMIUM"),
         )
 
 
 def crawl_mode(settings) -> str:
-    """The crawl-wide render mode (``ARCHIVE_RENDER``; ``never`` when unset)."""
-    return rendering.parse_mode(settings.get("ARCHIVE_RENDER") or rendering.NEVER)
+    """The crawl-wide render mode (``ARCHIVE_RENDER``)."""
+    return rendering.parse_mode(settings.get("ARCHIVE_RENDER"))
 
 
-def setup_rendering(crawler, sites) -> "Renderer | None":
+def setup_rendering(crawler, sites) -> Renderer | None:
     """Install rendering for a crawl whose sites may need it (from the spider's
     ``from_crawler``, while settings may change); None when every site is ``never``."""
     mode = crawl_mode(crawler.settings)
@@ -279,7 +272,7 @@ class Renderer:
         teaser...), played in browser context ``context``."""
         from scrapy_playwright.page import PageMethod
 
-        meta = {k: v for k, v in response.meta.items() if not k.startswith(("playwright", "download_", "archive_conditional"))}
+        meta = {k: v for k, v in response.meta.items() if not k.startswith(("playwright", "download_", CONDITIONAL))}
         timeout_ms = self.config.timeout * 1000
         session = PageSession(response.url, response.body)
         meta.update({
@@ -460,39 +453,3 @@ async def expand_listing(page, max_rounds: int, settle_ms: int, budget_ms: float
     label = rendering.LOAD_MORE_LABEL_RE.pattern
     return await page.evaluate(EXPAND_LISTING_JS, {
         "maxRounds": max_rounds, "settleMs": settle_ms, "quietMs": QUIET_MS, "budgetMs": budget_ms, "label": label})
-
-
-def browser_processes():
-    """The browser's processes: descendants of this process named like Chromium."""
-    try:
-        import psutil
-    except ImportError:
-        return []
-    try:
-        children = psutil.Process(os.getpid()).children(recursive=True)
-    except psutil.Error:
-        return []
-    found = []
-    for child in children:
-        try:
-            if "chrom" in child.name().lower():
-                found.append(child)
-        except psutil.Error:
-            continue
-    return found
-
-
-def browser_memory_mb() -> int | None:
-    """Memory of the browser's processes in MB (proportional set size: shared pages
-    counted once over the processes sharing them); None when it cannot be measured."""
-    processes = browser_processes()
-    if not processes:
-        return None
-    total = 0
-    for process in processes:
-        try:
-            info = process.memory_full_info()
-        except Exception:  # gone meanwhile, or no permission
-            continue
-        total += getattr(info, "pss", None) or info.rss
-    return total // (1024 * 1024)

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from urllib.parse import urlsplit
 
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from archive_spider import safety
-from archive_spider.browser import MEMORY_CHECK_EVERY, SKIPPED_RESOURCES, browser_memory_mb
 
 logger = logging.getLogger(__name__)
+
+# Resource types the browser does not load: the DOM does not need them.
+SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
+# Seconds between two measurements of the browser's memory.
+MEMORY_CHECK_EVERY = 2.0
 
 
 class BrowserHandler(ScrapyPlaywrightDownloadHandler):
@@ -122,3 +127,39 @@ class BrowserHandler(ScrapyPlaywrightDownloadHandler):
                 await wrapper.context.close()
             except Exception as exc:  # already closed with a crashed browser
                 logger.debug("Closing context %s: %s", context, exc)
+
+
+def browser_processes():
+    """The browser's processes: descendants of this process named like Chromium."""
+    try:
+        import psutil
+    except ImportError:
+        return []
+    try:
+        children = psutil.Process(os.getpid()).children(recursive=True)
+    except psutil.Error:
+        return []
+    found = []
+    for child in children:
+        try:
+            if "chrom" in child.name().lower():
+                found.append(child)
+        except psutil.Error:
+            continue
+    return found
+
+
+def browser_memory_mb() -> int | None:
+    """Memory of the browser's processes in MB (proportional set size: shared pages
+    counted once over the processes sharing them); None when it cannot be measured."""
+    processes = browser_processes()
+    if not processes:
+        return None
+    total = 0
+    for process in processes:
+        try:
+            info = process.memory_full_info()
+        except Exception:  # gone meanwhile, or no permission
+            continue
+        total += getattr(info, "pss", None) or info.rss
+    return total // (1024 * 1024)

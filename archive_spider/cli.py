@@ -6,16 +6,18 @@ into a one-line error with a non-zero exit status.
 
 from __future__ import annotations
 
+import sqlite3
 import json
 import os
 import sys
-from pathlib import Path
 
 import click
 
-from archive_spider import __version__, storage
+from archive_spider import __version__
+from archive_spider import settings as defaults
+from archive_spider.archive import queries, schema, upkeep
 
-DEFAULT_DB = "db/archive.db"
+DEFAULT_DB = defaults.ARCHIVE_DB_PATH
 
 # Exit statuses (documented in the README).
 EXIT_OK = 0
@@ -48,9 +50,9 @@ def open_existing(db_path: str, *, to_write: bool = False):
     checked before SQLite opens it, which would leave -wal and -shm files beside it)."""
     try:
         if to_write and os.path.exists(db_path):
-            storage.check_writable(db_path)
-        return storage.open_db(db_path, create=False)
-    except storage.ArchiveError as exc:
+            schema.check_writable(db_path)
+        return schema.open_db(db_path, create=False)
+    except schema.ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -112,7 +114,8 @@ def say_waiting(holder: str) -> None:
 
 
 def lease_option(fn):
-    return click.option("--lease", type=click.FloatRange(min=1), default=60, show_default=True,
+    return click.option("--lease", type=click.FloatRange(min=1), default=defaults.ARCHIVE_REDIS_LEASE,
+                        show_default=True,
                         envvar="ARCHIVE_REDIS_LEASE", metavar="SECONDS",
                         help="With --redis: a process silent this long is taken for dead; its work is "
                              "given to others.")(fn)
@@ -120,10 +123,10 @@ def lease_option(fn):
 
 def redis_options(fn):
     """--redis, --redis-key and --idle-timeout: shared by `crawl` (workers) and `ingest`."""
-    fn = click.option("--idle-timeout", type=click.FloatRange(min=0), default=30, show_default=True,
-                      help="With --redis: stop once there has been no work in Redis for this many seconds.")(fn)
+    fn = click.option("--idle-timeout", type=click.FloatRange(min=0), default=defaults.ARCHIVE_REDIS_IDLE_TIMEOUT,
+                      show_default=True, help="With --redis: stop once there has been no work in Redis for this many seconds.")(fn)
     fn = lease_option(fn)
-    fn = click.option("--redis-key", default="archive", show_default=True, metavar="PREFIX",
+    fn = click.option("--redis-key", default=defaults.ARCHIVE_REDIS_KEY, show_default=True, metavar="PREFIX",
                       help="With --redis: prefix of the crawl's Redis keys (one per independent crawl).")(fn)
     return click.option("--redis", "redis_url", envvar="ARCHIVE_REDIS_URL", metavar="URL",
                         help="Distributed crawl through Redis, e.g. redis://host:6379/0 "
@@ -260,7 +263,7 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, scope, concurr
         extra_settings["ARCHIVE_FULL_LISTING_EVERY"] = "0"
     if scope:
         extra_settings["ARCHIVE_SCOPE"] = scope
-    from archive_spider.locking import ArchiveLocked
+    from archive_spider.archive.locking import ArchiveLocked
 
     if progress is None:
         progress = (sys.stderr.isatty() and log_level.upper() == "WARNING" and not log_file
@@ -274,14 +277,15 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, scope, concurr
         extract_workers=extract_workers, render=render.lower() if render else None,
     )
     if redis_url:
-        from archive_spider.distributed import RedisConfig, run_worker
+        from archive_spider.distributed.keys import RedisConfig
+        from archive_spider.distributed.worker import run_worker
 
         redis_config = RedisConfig(url=redis_url, key=redis_key, idle_timeout=idle_timeout, lease=lease)
         try:
             worker = run_worker(urls, options, redis_config)
         except SiteConfigError as exc:
             raise click.UsageError(str(exc)) from None
-        except storage.ArchiveError as exc:
+        except schema.ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(worker.summary(), err=not worker.ok)
         sys.exit(EXIT_OK if worker.ok else EXIT_CRAWL_FAILED)
@@ -292,7 +296,7 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, scope, concurr
         sys.exit(EXIT_LOCKED)
     except SiteConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    except (storage.ArchiveError, ConfigError) as exc:
+    except (schema.ArchiveError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
     error = outcome.error_line()
     if error:
@@ -309,11 +313,11 @@ def crawl(urls, db_path, config, site_names, discover, max_pages, scope, concurr
 @cli.command()
 @click.option("--redis", "redis_url", envvar="ARCHIVE_REDIS_URL", required=True, metavar="URL",
               help="The Redis of the distributed crawl, e.g. redis://host:6379/0 (env ARCHIVE_REDIS_URL).")
-@click.option("--redis-key", default="archive", show_default=True, metavar="PREFIX",
+@click.option("--redis-key", default=defaults.ARCHIVE_REDIS_KEY, show_default=True, metavar="PREFIX",
               help="Prefix of the crawl's Redis keys, as given to the workers.")
 @db_option
-@click.option("--idle-timeout", type=click.FloatRange(min=0), default=30, show_default=True,
-              help="Finish the crawl once no worker, request or article has been left for this many seconds.")
+@click.option("--idle-timeout", type=click.FloatRange(min=0), default=defaults.ARCHIVE_REDIS_IDLE_TIMEOUT,
+              show_default=True, help="Finish the crawl once no worker, request or article has been left for this many seconds.")
 @click.option("--forever", is_flag=True, help="Keep running after a crawl finishes, for the next (stop with SIGTERM).")
 @lease_option
 @click.option("-v", "--verbose", count=True, help="Log more: -v for each batch, -vv for each article.")
@@ -330,15 +334,16 @@ def ingest(redis_url, redis_key, db_path, idle_timeout, forever, lease, verbose)
     """
     import logging
 
-    from archive_spider.distributed import RedisConfig, run_ingester
+    from archive_spider.distributed.keys import RedisConfig
+    from archive_spider.distributed.ingest import run_ingester
 
     logging.basicConfig(level=("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
                         format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
     config = RedisConfig(url=redis_url, key=redis_key, idle_timeout=idle_timeout, lease=lease)
     try:
-        storage.check_writable(db_path)
+        schema.check_writable(db_path)
         outcome = run_ingester(config, db_path, forever=forever)
-    except storage.ArchiveError as exc:
+    except schema.ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(outcome.summary(), err=not outcome.ok)
     sys.exit(EXIT_OK if outcome.ok else EXIT_CRAWL_FAILED)
@@ -407,7 +412,7 @@ def reextract(db_path, site, wait):
 def with_archive(db_path: str, wait: bool, work):
     """``work()``'s result, run holding the archive's lock on an existing, writable
     archive; one `Error:` line and status 1 (or 3 when another run holds the lock)."""
-    from archive_spider.locking import ArchiveLocked, archive_lock
+    from archive_spider.archive.locking import ArchiveLocked, archive_lock
 
     open_existing(db_path, to_write=True).close()
     try:
@@ -416,7 +421,7 @@ def with_archive(db_path: str, wait: bool, work):
     except ArchiveLocked as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_LOCKED)
-    except (storage.ArchiveError, storage.sqlite3.DatabaseError) as exc:
+    except (schema.ArchiveError, sqlite3.DatabaseError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -451,9 +456,9 @@ def delete_site(site, db_path, yes, wait):
         click.confirm(f"Delete the {count} articles of {site} and their revisions?", abort=True, err=True)
 
     def work():
-        db = storage.open_db(db_path, create=False)
+        db = schema.open_db(db_path, create=False)
         try:
-            return storage.delete_site(db, site)
+            return upkeep.delete_site(db, site)
         finally:
             db.close()
 
@@ -491,9 +496,9 @@ def prune_revisions(db_path, keep, older_than, wait):
         before = (dt.datetime.now(dt.timezone.utc) - age).isoformat(timespec="seconds")
 
     def work():
-        db = storage.open_db(db_path, create=False)
+        db = schema.open_db(db_path, create=False)
         try:
-            return storage.prune_revisions(db, keep, before)
+            return upkeep.prune_revisions(db, keep, before)
         finally:
             db.close()
 
@@ -513,7 +518,7 @@ def vacuum(db_path, wait):
 
     Example: archive-spider vacuum --db db/archive.db
     """
-    before, after = with_archive(db_path, wait, lambda: storage.vacuum(db_path))
+    before, after = with_archive(db_path, wait, lambda: upkeep.vacuum(db_path))
     click.echo(f"{db_path}: {before:,} bytes -> {after:,} bytes", err=True)
 
 
@@ -541,13 +546,13 @@ def serve(db_path, host, port, immutable, public):
     """
     from archive_spider import publish
 
-    read_only_file = os.path.exists(db_path) and not storage.is_writable(db_path)
+    read_only_file = os.path.exists(db_path) and not schema.is_writable(db_path)
     if read_only_file:
         # A read-only file (a copy on a read-only mount, another user's archive): no
         # upgrade, no checkpoint, no -wal/-shm files; SQLite reads it as immutable.
         try:
-            storage.check_read_only(db_path)
-        except storage.ArchiveError as exc:
+            schema.check_read_only(db_path)
+        except schema.ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
         immutable = True
         wal = f"{db_path}-wal"
@@ -598,7 +603,7 @@ def export(db_path, fmt, output, site, since, search, columns, with_duplicates):
 
     Example: archive-spider export --format csv --since 2025-01-01 -o articles.csv
     """
-    from archive_spider import export as exporter
+    from archive_spider.archive import export as exporter
 
     cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else list(exporter.DEFAULT_COLUMNS)
     db = open_existing(db_path)
@@ -610,7 +615,7 @@ def export(db_path, fmt, output, site, since, search, columns, with_duplicates):
         rows = exporter.select_articles(db, cols, site=site, since=since and since.date().isoformat(),
                                         search=search, duplicates=with_duplicates)
         count = exporter.write_rows(rows, fmt.lower(), output, cols)
-    except (ValueError, storage.sqlite3.OperationalError) as exc:
+    except (ValueError, sqlite3.OperationalError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         db.close()
@@ -652,7 +657,7 @@ def stats(db_path, as_json, last_crawls, last_failures, show_health, site):
         if show_health:
             figures = health.health_report(db, site, last_crawls)
         else:
-            figures = storage.archive_stats(db, last_crawls, last_failures)
+            figures = queries.archive_stats(db, last_crawls, last_failures)
     finally:
         db.close()
     if as_json:

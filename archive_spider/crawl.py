@@ -10,14 +10,19 @@ import logging
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
+from collections.abc import Callable, Iterable
 
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from archive_spider import config, sites, storage
-from archive_spider.locking import archive_lock
+from archive_spider import config, sites
+from archive_spider.archive import schema, writes
+from archive_spider.archive.connection import CrawlArchive
+from archive_spider.archive.locking import archive_lock
+from archive_spider.crawlcontext import CrawlContext
+from archive_spider.settings import project_settings
 from archive_spider.terminal import escape_log_handlers, printable
 from archive_spider.workers import close_all_pools
 
@@ -97,8 +102,7 @@ class CrawlOutcome:
 
 def build_settings(options: CrawlOptions) -> Settings:
     """Scrapy settings: the project's, then what the options change."""
-    settings = Settings()
-    settings.setmodule("archive_spider.settings", priority="project")
+    settings = project_settings()
     overrides: dict[str, Any] = {"LOG_LEVEL": options.log_level}
     if options.log_file:
         overrides["LOG_FILE"] = options.log_file
@@ -153,7 +157,7 @@ def run_crawl(
 
     Holds the archive's lock throughout: raises locking.ArchiveLocked at once if another
     run holds it, unless ``options.wait`` (then ``on_wait(holder)`` is called and it waits).
-    Raises storage.ArchiveError when a write to the archive failed mid-crawl (a full or
+    Raises schema.ArchiveError when a write to the archive failed mid-crawl (a full or
     read-only disk stops the crawl: writeguard.py).
     """
     options = options or CrawlOptions()
@@ -161,7 +165,7 @@ def run_crawl(
     db_path = settings.get("ARCHIVE_DB_PATH")
     config.check_settings(settings)  # a bad value ends here, before the archive is touched
     arguments = spider_arguments(options)
-    storage.check_writable(db_path)  # a read-only archive ends here, before its lock file
+    schema.check_writable(db_path)  # a read-only archive ends here, before its lock file
     with archive_lock(db_path, wait=options.wait, on_wait=on_wait):
         return _run_locked(start_urls, settings, db_path, options, arguments)
 
@@ -205,10 +209,10 @@ def install_log_handlers(options: CrawlOptions) -> None:
 
 
 # Scrapy's own lines for a request it gave up on repeat what the failure's "Not archived"
-# warning says (archive_spider.failures), reason and detail included.
+# warning says (archive_spider.archive.failures), reason and detail included.
 REPEATED_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt",
                     "scrapy.core.scraper")
-QUIET_LOGGERS = (*REPEATED_LOGGERS, "archive_spider.spiders.articles", "archive_spider.failures")
+QUIET_LOGGERS = (*REPEATED_LOGGERS, "archive_spider.spiders.articles", "archive_spider.archive.failures")
 
 
 class QuietStartFailures(logging.Filter):
@@ -227,7 +231,7 @@ class QuietStartFailures(logging.Filter):
             return record.name == "scrapy.core.scraper" and "Error processing" in str(record.msg)
         if record.name == "archive_spider.spiders.articles" and str(record.msg).startswith("Start URL failed"):
             return False
-        if (record.name == "archive_spider.failures" and isinstance(record.args, tuple)
+        if (record.name == "archive_spider.archive.failures" and isinstance(record.args, tuple)
                 and len(record.args) == 4 and record.args[2] in self.start_urls):
             self.held.append(record)
             return False
@@ -312,15 +316,23 @@ def _run_locked(
     start_urls: Iterable[str], settings: Settings, db_path: str, options: CrawlOptions,
     arguments: dict[str, Any],
 ) -> CrawlOutcome:
-    from archive_spider.spiders.articles import ArticlesSpider
-
     # Fail before Scrapy starts if the archive cannot be used (corrupt, newer, unwritable).
-    db = storage.open_db(db_path)
+    # This is the crawl's one connection (archive/connection.py), closed once it is over.
+    db = schema.open_db(db_path)
     try:
-        # We hold the lock: a crawl still marked running was killed.
-        interrupted = storage.close_interrupted_crawls(db)
+        return _crawl_with(db, start_urls, settings, db_path, options, arguments)
     finally:
         db.close()
+
+
+def _crawl_with(
+    db, start_urls: Iterable[str], settings: Settings, db_path: str, options: CrawlOptions,
+    arguments: dict[str, Any],
+) -> CrawlOutcome:
+    from archive_spider.spiders.articles import ArticlesSpider
+
+    # We hold the lock: a crawl still marked running was killed.
+    interrupted = writes.close_interrupted_crawls(db)
     if interrupted:
         logging.getLogger(__name__).info("%d earlier crawl(s) had been interrupted; this one resumes", interrupted)
 
@@ -334,6 +346,7 @@ def _run_locked(
         quiet = QuietStartFailures(start_urls)
         quiet.install()
     crawler = process.create_crawler(ArticlesSpider)
+    CrawlArchive.attach(crawler, db_path, db)
     # On Scrapy's root handler and ours: nothing a site sends drives the terminal. Scrapy
     # installs its handler again as the crawl starts, hence the signal too.
     escape_log_handlers()
@@ -348,7 +361,7 @@ def _run_locked(
         finish_after_forced_stop(crawler)
     seconds = time.monotonic() - started
 
-    crawl_id = crawler.stats.get_value("archive/crawl_id")
+    crawl_id = CrawlContext.of(crawler).crawl_id
     write_failed = crawler.stats.get_value("archive/write_failed")
     if write_failed:
         # A full or read-only disk stopped the crawl (writeguard.py): the archive may not
@@ -356,20 +369,17 @@ def _run_locked(
         stored = sum(crawler.stats.get_value(f"archive/{name}", 0) for name in ("new", "updated"))
         if quiet is not None:
             quiet.uninstall(release=False)
-        raise storage.ArchiveError(printable(
+        raise schema.ArchiveError(printable(
             f"{write_failed}; crawl {crawl_id} stopped after storing {stored} new or updated articles "
             f"(what it could not store is fetched again by the next run)"))
-    db = storage.open_db(db_path)
     try:
         row = db["crawls"].get(crawl_id) if crawl_id else None
     except Exception:
         row = None
-    finally:
-        db.close()
     if row is None:
         logging.getLogger(__name__).error("The crawl did not start; see the log above")
         return CrawlOutcome(None, "failed", {}, seconds, db_path)
-    counts = {name: row[name] for name in storage.CRAWL_COUNTS}
+    counts = {name: row[name] for name in schema.CRAWL_COUNTS}
     failed_starts = crawler.stats.get_value("archive/start_failed", 0)
     outcome = CrawlOutcome(crawl_id, row["status"], counts, seconds, db_path,
                            no_start=bool(failed_starts) and failed_starts >= crawler.stats.get_value(
@@ -379,5 +389,5 @@ def _run_locked(
         quiet.uninstall(release=outcome.error_line() is None)
     from archive_spider import health
 
-    outcome.health = health.assess_after_crawl(db_path, crawl_id, crawler, settings)
+    outcome.health = health.assess_after_crawl(crawl_id, crawler, settings)
     return outcome

@@ -17,6 +17,7 @@ See docs/health.md for the figures, the checks and their thresholds.
 
 from __future__ import annotations
 
+import sqlite3
 import datetime as dt
 import json
 import logging
@@ -24,17 +25,20 @@ import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive_spider import revisit, storage
+from archive_spider import revisit
+from archive_spider import settings as defaults
+from archive_spider.archive import queries, schema, writes
+from archive_spider.archive.connection import CrawlArchive
 from archive_spider.extraction.boilerplate import block_hash, may_be_boilerplate, split_blocks
-from archive_spider.middlewares import ROLE, ROLE_ARTICLE
 from archive_spider.percrawler import one_per_crawler
-from archive_spider.spiders.articles import ROLE_START
+from archive_spider.vocabulary import ROLE, Role
 
 logger = logging.getLogger(__name__)
 
@@ -91,13 +95,13 @@ class HealthRecorder:
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
-    def from_crawler(cls, crawler) -> "HealthRecorder":
-        if not crawler.settings.getbool("ARCHIVE_HEALTH", True):
+    def from_crawler(cls, crawler) -> HealthRecorder:
+        if not crawler.settings.getbool("ARCHIVE_HEALTH"):
             raise NotConfigured("ARCHIVE_HEALTH is off")
         return cls.of(crawler)
 
     @classmethod
-    def of(cls, crawler) -> "HealthRecorder":
+    def of(cls, crawler) -> HealthRecorder:
         return one_per_crawler(crawler, "_archive_health", lambda: cls(crawler))
 
     def take_canary(self, url: str) -> bool:
@@ -113,20 +117,20 @@ class HealthRecorder:
         return True
 
     def site(self, url: str) -> SiteObservations:
-        return self.sites.setdefault(storage.site_of(url), SiteObservations())
+        return self.sites.setdefault(schema.site_of(url), SiteObservations())
 
     def response_received(self, response, request, spider=None) -> None:
         if request.meta.get(ROLE) is None and request.url.endswith("/robots.txt"):
             return  # Scrapy's own robots.txt fetch: a 404 there is no error of the site
         site = self.site(request.url)
         site.statuses[response.status] += 1
-        if request.meta.get(ROLE) == ROLE_START:
+        if request.meta.get(ROLE) == Role.START:
             redirected = request.meta.get("redirect_urls")
             start = redirected[0] if redirected else request.url
             site.start_statuses[start] = response.status
             if redirected:
                 site.start_redirects[start] = response.url
-        if request.meta.get(ROLE) == ROLE_ARTICLE and 200 <= response.status < 300:
+        if request.meta.get(ROLE) == Role.ARTICLE and 200 <= response.status < 300:
             site.article_pages += 1
 
     def article_not_modified(self, url: str, fetch: dict) -> None:
@@ -299,9 +303,9 @@ def _parse_time(value: str) -> dt.datetime:
 class Limits:
     """How much history and evidence a check needs (ARCHIVE_HEALTH_* settings)."""
 
-    min_history: int = 1  # earlier crawls of the site with the figure measured
-    window: int = 10  # earlier crawls compared with
-    min_articles: int = 3  # articles (or pages) a crawl's figure needs to be judged
+    min_history: int = defaults.ARCHIVE_HEALTH_MIN_HISTORY  # earlier crawls of the site with the figure measured
+    window: int = defaults.ARCHIVE_HEALTH_WINDOW  # earlier crawls compared with
+    min_articles: int = defaults.ARCHIVE_HEALTH_MIN_ARTICLES  # articles (or pages) a crawl's figure needs to be judged
 
 
 @dataclass(frozen=True)
@@ -493,9 +497,9 @@ class SiteHealth:
 
 def limits_from(settings) -> Limits:
     return Limits(
-        min_history=max(1, settings.getint("ARCHIVE_HEALTH_MIN_HISTORY", Limits.min_history)),
-        window=max(1, settings.getint("ARCHIVE_HEALTH_WINDOW", Limits.window)),
-        min_articles=max(1, settings.getint("ARCHIVE_HEALTH_MIN_ARTICLES", Limits.min_articles)),
+        min_history=max(1, settings.getint("ARCHIVE_HEALTH_MIN_HISTORY")),
+        window=max(1, settings.getint("ARCHIVE_HEALTH_WINDOW")),
+        min_articles=max(1, settings.getint("ARCHIVE_HEALTH_MIN_ARTICLES")),
     )
 
 
@@ -505,7 +509,7 @@ def site_failures(db, crawl_id: int) -> dict[str, dict[str, int]]:
     for url, reason, count in db.execute(
         "select url, reason, count(*) from failures where crawl_id = ? group by url, reason", [crawl_id]
     ):
-        per_site = out.setdefault(storage.site_of(url), {})
+        per_site = out.setdefault(schema.site_of(url), {})
         per_site[reason] = per_site.get(reason, 0) + count
     return out
 
@@ -514,30 +518,30 @@ def assess_crawl(db, crawl_id: int, recorder: HealthRecorder | None, limits: Lim
                  boilerplate_min: int = 4, now: str | None = None) -> list[SiteHealth]:
     """Figures and drift of every site the crawl ``crawl_id`` touched; stores them in
     ``site_health`` and logs one WARNING line per site that changed."""
-    now = now or storage.utc_now()
+    now = now or schema.utc_now()
     started = time.monotonic()
     crawl = db["crawls"].get(crawl_id)
     observed = dict(recorder.sites) if recorder is not None else {}
     for url in json.loads(crawl.get("start_urls") or "[]"):
-        observed.setdefault(storage.site_of(url), SiteObservations())
+        observed.setdefault(schema.site_of(url), SiteObservations())
     # (a failure off the crawl's sites, such as a redirect to another host, is its site's)
     failures = site_failures(db, crawl_id)
     results = []
     for site, seen in sorted(observed.items()):
         if not site:
             continue
-        history = storage.site_health_history(db, site, crawl_id, limits.window)
-        new = storage.count_first_stored_in(db, [a.url for a in seen.articles], crawl_id)
+        history = queries.site_health_history(db, site, crawl_id, limits.window)
+        new = queries.count_first_stored_in(db, [a.url for a in seen.articles], crawl_id)
         last_new = crawl["started"] if new else (
-            history[0]["last_new"] if history else storage.site_last_first_seen(db, site))
+            history[0]["last_new"] if history else queries.site_last_first_seen(db, site))
         metrics = site_metrics(
             seen, failures.get(site, {}), new=new, last_new=last_new,
-            rhythm=rhythm_days(storage.site_latest_published(db, site, 30)),
-            boilerplate=storage.site_boilerplate(db, site, boilerplate_min, 10_000), now=now,
+            rhythm=rhythm_days(queries.site_latest_published(db, site, 30)),
+            boilerplate=queries.site_boilerplate(db, site, boilerplate_min, 10_000), now=now,
         )
         drift = detect_drift(metrics, history, limits)
         health = SiteHealth(site, crawl_id, metrics, drift)
-        storage.record_site_health(db, crawl_id, site, now, metrics, [d.__dict__ for d in drift],
+        writes.record_site_health(db, crawl_id, site, now, metrics, [d.__dict__ for d in drift],
                                    health.warning() if drift else None)
         if drift:
             logger.warning(health.warning())
@@ -547,25 +551,19 @@ def assess_crawl(db, crawl_id: int, recorder: HealthRecorder | None, limits: Lim
     return results
 
 
-def assess_after_crawl(db_path: str, crawl_id: int | None, crawler, settings) -> list[SiteHealth]:
-    """The crawl's hook: assess the crawl ``crawl_id`` of the archive at ``db_path``;
-    a failure here is logged and never fails the crawl."""
-    if not crawl_id or not settings.getbool("ARCHIVE_HEALTH", True):
+def assess_after_crawl(crawl_id: int | None, crawler, settings) -> list[SiteHealth]:
+    """The crawl's hook: assess the crawl ``crawl_id`` in the crawl's archive (its one
+    connection, archive/connection.py); a failure here is logged and never fails the crawl."""
+    if not crawl_id or not settings.getbool("ARCHIVE_HEALTH"):
         return []
     recorder = getattr(crawler, "_archive_health", None)
     try:
-        db = storage.open_db(db_path)
-    except storage.ArchiveError as exc:
-        logger.error("Site health not assessed: %s", exc)
-        return []
-    try:
+        db = CrawlArchive.of(crawler).open()
         return assess_crawl(db, crawl_id, recorder, limits_from(settings),
-                            boilerplate_min=settings.getint("ARCHIVE_BOILERPLATE_MIN_PAGES", 4))
-    except storage.sqlite3.Error as exc:
+                            boilerplate_min=settings.getint("ARCHIVE_BOILERPLATE_MIN_PAGES"))
+    except (schema.ArchiveError, sqlite3.Error) as exc:
         logger.error("Site health not assessed: %s", exc)
         return []
-    finally:
-        db.close()
 
 
 # --- reading it back: `archive-spider stats --health` ----------------------------------------
@@ -573,7 +571,7 @@ def assess_after_crawl(db_path: str, crawl_id: int | None, crawler, settings) ->
 def health_report(db, site: str | None = None, crawls: int = 5) -> list[dict[str, Any]]:
     """Per site (or for ``site``): its latest ``site_health`` row with the word-count
     trend against its earlier crawls, and the rows of its last ``crawls`` crawls."""
-    rows = storage.latest_site_health(db, site, max(crawls, 2 * Limits.window))
+    rows = queries.latest_site_health(db, site, max(crawls, 2 * Limits.window))
     by_site: dict[str, list[dict]] = {}
     for row in rows:
         row.pop("nth", None)

@@ -28,7 +28,7 @@ known article is checked per the policy whether or not the crawl read its index 
 including articles a site has taken off its listings.
 
 The listing times live in the ``listings`` table (start URL, when, which crawl).
-Distributed workers (distributed.py) always read the whole listing: the archive is the
+Distributed workers (distributed/) always read the whole listing: the archive is the
 ingester's, not theirs.
 """
 
@@ -38,7 +38,9 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
-from archive_spider import revisit, storage
+from archive_spider import revisit
+from archive_spider.archive import queries, schema, writes
+from archive_spider.archive.connection import CrawlArchive
 from archive_spider.percrawler import one_per_crawler
 from archive_spider.urls import normalise_url
 
@@ -56,20 +58,21 @@ def parse_every(value) -> dt.timedelta:
 class ArchiveKnowledge:
     """What the archive holds, read once per crawl and shared by the spider and the
     revisit middleware: ``state`` maps every archived URL (fetched and canonical) to what
-    its last fetch left (``storage.revisit_state``; with ``dates`` for the adaptive
-    policy). Empty when there is no archive yet."""
+    its last fetch left (``queries.revisit_state``; with ``dates`` for the adaptive
+    policy). Empty when there is no archive yet. ``archive`` is the crawl's
+    (archive/connection.py)."""
 
-    def __init__(self, db_path: str | None, dates: bool = False):
-        self.db_path = db_path
+    def __init__(self, archive: CrawlArchive, dates: bool = False):
+        self.archive = archive
         self.dates = dates
         self._state: dict[str, dict] | None = None
 
     @classmethod
-    def of(cls, crawler) -> "ArchiveKnowledge":
+    def of(cls, crawler) -> ArchiveKnowledge:
         """The crawler's ArchiveKnowledge, created on first use."""
-        def make() -> "ArchiveKnowledge":
+        def make() -> ArchiveKnowledge:
             policy = revisit.parse_policy(crawler.settings.get("ARCHIVE_REVISIT"))
-            return cls(crawler.settings.get("ARCHIVE_DB_PATH"), dates=policy.name == "adaptive")
+            return cls(CrawlArchive.of(crawler), dates=policy.name == "adaptive")
 
         return one_per_crawler(crawler, "_archive_knowledge", make)
 
@@ -77,15 +80,12 @@ class ArchiveKnowledge:
     def state(self) -> dict[str, dict]:
         if self._state is None:
             self._state = {}
-            if self.db_path:
+            if self.archive.path:
                 try:
-                    db = storage.open_db(self.db_path, create=False)
-                except storage.ArchiveError:
+                    db = self.archive.open(create=False)
+                except schema.ArchiveError:
                     return self._state  # no archive yet: nothing is known
-                try:
-                    self._state = storage.revisit_state(db, dates=self.dates)
-                finally:
-                    db.close()
+                self._state = queries.revisit_state(db, dates=self.dates)
         return self._state
 
     def archived_urls(self) -> Iterable[str]:
@@ -97,21 +97,22 @@ class ArchiveKnowledge:
 
 class ListingPlan:
     """Which sites this crawl lists incrementally, what cut a full listing short, and the
-    record of full listings at the end. ``sites`` are SiteConfig objects."""
+    record of full listings at the end. ``sites`` are SiteConfig objects; ``archive`` is
+    the crawl's (archive/connection.py)."""
 
-    def __init__(self, sites, db_path: str | None, every: dt.timedelta, enabled: bool = True):
+    def __init__(self, sites, archive: CrawlArchive, every: dt.timedelta, enabled: bool = True):
         self.sites = {site.name: site for site in sites}
-        self.db_path = db_path
+        self.archive = archive
         self.every = every
-        self.enabled = enabled and bool(db_path)
+        self.enabled = enabled and bool(archive.path)
         self.incremental: set[str] = set()
         self.cut: dict[str, str] = {}  # site name -> the first reason its listing was cut
-        self.started = storage.utc_now()
+        self.started = schema.utc_now()
 
     @classmethod
-    def from_crawler(cls, crawler, sites, enabled: bool = True) -> "ListingPlan":
+    def from_crawler(cls, crawler, sites, enabled: bool = True) -> ListingPlan:
         settings = crawler.settings
-        return cls(sites, settings.get("ARCHIVE_DB_PATH"),
+        return cls(sites, CrawlArchive.of(crawler),
                    parse_every(settings.get("ARCHIVE_FULL_LISTING_EVERY")), enabled)
 
     def open(self, now: dt.datetime | None = None) -> None:
@@ -119,13 +120,10 @@ class ListingPlan:
         if not self.enabled or not self.every:
             return
         try:
-            db = storage.open_db(self.db_path, create=False)
-        except storage.ArchiveError:
+            db = self.archive.open(create=False)
+        except schema.ArchiveError:
             return
-        try:
-            times = storage.full_listing_times(db, (url for s in self.sites.values() for url in start_keys(s)))
-        finally:
-            db.close()
+        times = queries.full_listing_times(db, (url for s in self.sites.values() for url in start_keys(s)))
         now = now or dt.datetime.now(dt.timezone.utc)
         for name, site in self.sites.items():
             read = [revisit.parse_time(times.get(url)) for url in start_keys(site)]
@@ -152,11 +150,7 @@ class ListingPlan:
         whole = [url for name, site in self.sites.items()
                  if name not in self.incremental and name not in self.cut for url in start_keys(site)]
         if whole:
-            db = storage.open_db(self.db_path)
-            try:
-                storage.record_full_listings(db, whole, self.started, crawl_id)
-            finally:
-                db.close()
+            writes.record_full_listings(self.archive.open(), whole, self.started, crawl_id)
         return whole
 
 

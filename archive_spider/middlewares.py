@@ -19,20 +19,13 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
-from archive_spider import revisit, storage
+from archive_spider import revisit
+from archive_spider.archive import schema
 from archive_spider.urls import normalise_url
+from archive_spider.vocabulary import CONDITIONAL, RENDERED, ROLE, SITE, Role
 
 logger = logging.getLogger(__name__)
 
-# Request.meta keys the spider sets: what a request is for, and for which site.
-ROLE = "archive_role"
-ROLE_ARTICLE = "article"
-SITE = "archive_site"
-# Request.meta key holding what the archive knew when a conditional request was sent.
-CONDITIONAL = "archive_conditional"
-# Request.meta key of a page's rendering in a browser (browser.py): the page was fetched
-# already, so its revisit was decided then.
-RENDERED = "archive_rendered"
 
 
 def health_canary(crawler, url: str) -> bool:
@@ -79,7 +72,7 @@ class IncrementalMiddleware:
         return self._known
 
     def process_request(self, request):
-        if request.meta.get(ROLE) != ROLE_ARTICLE or request.meta.get(RENDERED):
+        if request.meta.get(ROLE) != Role.ARTICLE or request.meta.get(RENDERED):
             return None
         known = self.known.get(request.url)
         if known is None:
@@ -102,9 +95,9 @@ class IncrementalMiddleware:
 
     def process_response(self, request, response):
         role = request.meta.get(ROLE)
-        if role is None or role == "continuation" or request.meta.get(RENDERED):
+        if role is None or role == Role.CONTINUATION or request.meta.get(RENDERED):
             return response
-        fetch = {**revisit.validators_of(response.headers), "last_fetched": storage.utc_now()}
+        fetch = {**revisit.validators_of(response.headers), "last_fetched": schema.utc_now()}
         if response.status == 304 and CONDITIONAL in request.meta:
             self.stats.inc_value("archive/not_modified")
             self.crawler.signals.send_catch_log(

@@ -7,7 +7,8 @@ health). Each lives on the crawler under a name of its own, made on first use.
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
+from collections.abc import Callable
 
 T = TypeVar("T")
 

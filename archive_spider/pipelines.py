@@ -1,7 +1,7 @@
 """Item pipelines: validate -> dedupe -> store.
 
 Each is built with ``from_crawler``. StorePipeline is the only one that touches the
-archive, through storage.py, in batches of ARCHIVE_BATCH_SIZE articles per transaction.
+archive, through archive/writes.py, in batches of ARCHIVE_BATCH_SIZE articles per transaction.
 """
 
 from __future__ import annotations
@@ -16,11 +16,16 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from archive_spider import boilerplate, revisit, storage, warc
+from archive_spider import revisit
+from archive_spider.archive import site_boilerplate as boilerplate
+from archive_spider.archive import queries, writes
+from archive_spider.archive import warc
 from archive_spider.extraction import teaser_matches
-from archive_spider.failures import FailureLog
-from archive_spider.items import ArticleItem
-from archive_spider.wordcount import count_words_any_script
+from archive_spider.archive.connection import CrawlArchive
+from archive_spider.archive.failures import FailureLog
+from archive_spider.assembly import validate
+from archive_spider.crawlcontext import CrawlContext
+from archive_spider.vocabulary import ArticleItem
 from archive_spider.writeguard import REASON as WRITE_FAILED
 from archive_spider.writeguard import WriteGuard, is_disk_failure
 
@@ -28,7 +33,8 @@ logger = logging.getLogger(__name__)
 
 
 class ValidatePipeline:
-    """Drops extractions that are not worth archiving: no text, or too few words.
+    """Drops extractions that are not worth archiving: no text, or too few words
+    (``assembly.validate``, the rule reextract and the distributed ingester apply too).
 
     In a crawl each is recorded in ``failures`` (``too-short``, with the extraction's
     warnings: ``not-html`` says the page could not be read as HTML at all)."""
@@ -47,30 +53,19 @@ class ValidatePipeline:
         drop(self.crawler, item, "too-short", f"{why}{f' (extraction: {warnings})' if warnings else ''}")
 
     def process_item(self, item: ArticleItem):
-        adapter = ItemAdapter(item)
-        # A Chinese or Japanese article is one "word" per sentence to a \w+ count: count
-        # again, script by script, only when the first count says too short.
-        words = adapter.get("word_count") or 0
-        if words < self.min_words:
-            words = max(words, count_words_any_script(adapter.get("text")))
-        # counted in crawls.skipped through the failure (or archive/skipped outside a crawl)
-        if not (adapter.get("text") or "").strip():
-            self.drop(item, "no article text")
-        if words < self.min_words:
-            self.drop(item, f"only {words} words (ARCHIVE_MIN_WORDS={self.min_words})")
+        # counted in crawls.skipped through the failure
+        why = validate(item, self.min_words)
+        if why is not None:
+            self.drop(item, why)
         return item
 
 
 def drop(crawler, item: ArticleItem, reason: str, detail: str):
     """Record the item's pages in ``failures`` and drop it (at INFO level: these are
-    routine). The distributed ingester validates items outside any crawl (no signals):
-    it only drops them."""
+    routine)."""
     adapter = ItemAdapter(item)
-    if getattr(crawler, "signals", None) is not None:
-        FailureLog.of(crawler).record(adapter["url"], reason, detail=detail, fetched=True,
-                                      pages=adapter.get("pages") or 1)
-    elif reason != "duplicate":
-        crawler.stats.inc_value("archive/skipped")
+    FailureLog.of(crawler).record(adapter["url"], reason, detail=detail, fetched=True,
+                                  pages=adapter.get("pages") or 1)
     raise DropItem(f"{detail}: {adapter['url']}", log_level="INFO")
 
 
@@ -113,7 +108,7 @@ class StorePipeline:
     crawl (writeguard.py); nothing more is written, nor logged per item.
     """
 
-    def __init__(self, crawler, db_path: str, batch_size: int, flush_seconds: float = 3.0):
+    def __init__(self, crawler, db_path: str, batch_size: int, flush_seconds: float):
         self.crawler = crawler
         self.stats = crawler.stats
         self.db_path = db_path
@@ -129,7 +124,7 @@ class StorePipeline:
         self.fetches: dict[str, dict] = {}
         self.not_modified: dict[str, dict] = {}
         self.warc_records: list[dict] = []
-        # Paragraph counts of the articles this crawl stored new (boilerplate.py).
+        # Paragraph counts of the articles this crawl stored new (archive/site_boilerplate.py).
         self.block_counts: dict[tuple[str, str], tuple[str | None, int]] = {}
         self.guard = WriteGuard.of(crawler)
         self.timer: LoopingCall | None = None
@@ -140,7 +135,7 @@ class StorePipeline:
     def from_crawler(cls, crawler):
         settings = crawler.settings
         pipeline = cls(crawler, settings.get("ARCHIVE_DB_PATH"), settings.getint("ARCHIVE_BATCH_SIZE"),
-                       settings.getfloat("ARCHIVE_FLUSH_SECONDS", 3.0))
+                       settings.getfloat("ARCHIVE_FLUSH_SECONDS"))
         # The crawl's finish reason is known only at spider_closed, after close_spider.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.article_fetched, signal=revisit.article_fetched)
@@ -164,10 +159,10 @@ class StorePipeline:
             self.waiting_since = time.monotonic()
 
     def open_spider(self):
-        self.db = storage.open_db(self.db_path)
+        self.db = CrawlArchive.of(self.crawler).open()  # the crawl's one connection
         spider = self.crawler.spider
-        self.crawl_id = storage.start_crawl(self.db, getattr(spider, "start_urls", []))
-        self.stats.set_value("archive/crawl_id", self.crawl_id)
+        self.crawl_id = writes.start_crawl(self.db, getattr(spider, "start_urls", []))
+        CrawlContext.of(self.crawler).crawl_id = self.crawl_id
         if self.flush_seconds > 0:
             # Four ticks per interval: what has waited 3/4 of it is written at the next.
             self.timer = LoopingCall(self.flush_if_due)
@@ -217,13 +212,13 @@ class StorePipeline:
     def _write(self) -> None:
         # Index rows first: their records are already flushed to the WARC file.
         records, self.warc_records = self.warc_records, []
-        storage.add_warc_records(self.db, records)
+        writes.add_warc_records(self.db, records)
         if self.not_modified:
             fetches, self.not_modified = self.not_modified, {}
-            storage.mark_not_modified(self.db, fetches, crawl_id=self.crawl_id)
+            writes.mark_not_modified(self.db, fetches, crawl_id=self.crawl_id)
         if not self.buffer:
             return
-        result = storage.store_articles(self.db, self.buffer, crawl_id=self.crawl_id)
+        result = writes.store_articles(self.db, self.buffer, crawl_id=self.crawl_id)
         batch, self.buffer = self.buffer, []
         new = set(result.new)
         boilerplate.merge_counts(self.block_counts, boilerplate.count_blocks(a for a in batch if a["url"] in new),
@@ -245,7 +240,7 @@ class StorePipeline:
             return
         try:
             self.store_better_teasers()
-            storage.add_boilerplate_sightings(self.db, self.block_counts, min_new=boilerplate.MIN_NEW_ARTICLES)
+            writes.add_boilerplate_sightings(self.db, self.block_counts, min_new=boilerplate.MIN_NEW_ARTICLES)
         except Exception as exc:
             if not is_disk_failure(exc):
                 raise
@@ -255,16 +250,16 @@ class StorePipeline:
     def store_better_teasers(self) -> None:
         """An article may be fetched before the index page that shows its full teaser
         (a sidebar listed it first, cut short): store the fullest teaser the crawl saw,
-        and judge 'teaser-not-found' again by it. The spider's ``teasers`` maps article
-        URLs to a listing better than the one an article was extracted with, if one came
-        later."""
-        teasers = getattr(self.crawler.spider, "teasers", {})
+        and judge 'teaser-not-found' again by it. The spider's teaser book
+        (assembly/teasers.py) holds a listing better than the one an article was
+        extracted with, if one came later."""
+        teasers = getattr(self.crawler.spider, "teasers", None)
         better = {}
         for url, used in self.summaries.items():
-            link = teasers.get(url)
+            link = teasers.better(url) if teasers is not None else None
             if link is None or not link.teaser or hash(link.teaser) == used:
                 continue
-            stored = storage.find_article(self.db, url)
+            stored = queries.find_article(self.db, url)
             if stored is None:
                 continue
             warnings = [w for w in json.loads(stored["extraction_warnings"] or "[]") if w != "teaser-not-found"]
@@ -272,7 +267,7 @@ class StorePipeline:
                 warnings.append("teaser-not-found")
             better[url] = (link.teaser, warnings)
         if better:
-            storage.update_summaries(self.db, better)
+            writes.update_summaries(self.db, better)
 
     def spider_closed(self, reason: str):
         if self.db is None:
@@ -280,7 +275,7 @@ class StorePipeline:
         status = crawl_status(reason, self.stats.get_stats())
         self.stats.set_value("archive/status", status)
         try:
-            storage.finish_crawl(self.db, self.crawl_id, status, crawl_counts(self.stats.get_stats()),
+            writes.finish_crawl(self.db, self.crawl_id, status, crawl_counts(self.stats.get_stats()),
                                  message=self.guard.error)
         except Exception as exc:
             if not self.guard.stopped or not is_disk_failure(exc):
@@ -288,8 +283,7 @@ class StorePipeline:
             # The archive still cannot be written: the crawl stays "running" in it, and
             # the next run marks it "interrupted".
             logger.info("Could not record the end of crawl %s: %s", self.crawl_id, exc)
-        self.db.close()
-        self.db = None
+        self.db = None  # the connection is the crawl's (archive/connection.py)
 
 
 def crawl_status(reason: str, stats: dict) -> str:
@@ -311,7 +305,7 @@ def crawl_status(reason: str, stats: dict) -> str:
 
 def crawl_counts(stats: dict) -> dict[str, int]:
     """The crawls-table counts, from Scrapy's stats of the run."""
-    # Pages that failed for good (failures.py records each once, after its retries),
+    # Pages that failed for good (archive/failures.py records each once, after its retries),
     # plus code that raised; a 503 that succeeded on retry is no error.
     errors = (
         stats.get("archive/failures/error", 0)

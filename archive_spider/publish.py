@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
+import importlib.util
 import json
 import socket
 import sqlite3
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 # The checkout's db/ folder, and the copy of it an installed package carries.
@@ -44,6 +47,22 @@ def site_dir() -> Path | None:
         if (candidate / "metadata.yml").is_file():
             return candidate
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def site_plugin() -> ModuleType:
+    """This installation's Datasette plugin (``db/plugins/archive_pages.py``) as a module.
+    Datasette loads it by path and it depends on Datasette and nh3 only, so that the
+    configuration publishes without archive-spider; the command line uses its functions
+    (the search syntax) from here rather than a copy."""
+    folder = site_dir()
+    path = folder / "plugins" / "archive_pages.py" if folder else None
+    if path is None or not path.is_file():
+        raise RuntimeError("this installation has no Datasette configuration (db/plugins/archive_pages.py)")
+    spec = importlib.util.spec_from_file_location("archive_spider_site_plugin", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def config_dir_for(db_path: str | Path) -> Path | None:

@@ -2,25 +2,28 @@
 
 After an extractor upgrade, ``archive-spider reextract`` reads back the last stored copy
 of every archived article's pages (the first page and its continuations, from the crawl
-that last downloaded it), extracts them as the spider would, and stores the result through
-storage.store_articles: changed text becomes a new revision, the rest stays as it is. No
-request leaves the machine. The run is recorded in ``crawls`` like any other.
+that last downloaded it), extracts them and builds their items as the crawl does (assembly/builder.py), judges
+them by the crawl's rule (``assembly.validate``, ``ARCHIVE_MIN_WORDS``) and stores the
+result through writes.store_articles: changed text becomes a new revision, the rest
+stays as it is. No request leaves the machine. The run is recorded in ``crawls`` like any other.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 import os
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-
-from archive_spider import discovery, storage, warc
+from archive_spider import settings as defaults
+from archive_spider.assembly import extract_item, validate
+from archive_spider.discovery import pages as discovery
+from archive_spider.archive import queries, schema, writes
+from archive_spider.archive import warc
 from archive_spider.decoding import decode_html
 from archive_spider.extraction.heuristics import MAX_BOILERPLATE_BLOCKS
+from archive_spider.vocabulary import ArticleLink
 
 logger = logging.getLogger(__name__)
 
@@ -69,28 +72,16 @@ def page_text(record: dict, folder: str) -> tuple[str, str]:
     return page.url or record["url"], decode_html(page.body, page.headers.get("content-type")).text
 
 
-@functools.lru_cache(maxsize=64)
-def spider_for(origin: str):
-    """An ArticlesSpider for the site at ``origin`` ("scheme://host[:port]/"), set up as for
-    a crawl so that items are built exactly as the crawl builds them. No crawl runs: its
-    crawler is a stand-in with the project's settings, signals and stats (no reactor)."""
-    from scrapy.signalmanager import SignalManager
-    from scrapy.statscollectors import MemoryStatsCollector
+def reextract(db_path: str, site: str | None = None, min_words: int = defaults.ARCHIVE_MIN_WORDS,
+              boilerplate_min_pages: int = defaults.ARCHIVE_BOILERPLATE_MIN_PAGES) -> ReextractOutcome:
+    """Re-extract every archived article (of ``site``) from its stored pages; see the module.
 
-    from archive_spider.crawl import CrawlOptions, build_settings
-    from archive_spider.spiders.articles import ArticlesSpider
-
-    crawler = SimpleNamespace(settings=build_settings(CrawlOptions()), signals=SignalManager())
-    crawler.stats = MemoryStatsCollector(crawler)
-    return ArticlesSpider.from_crawler(crawler, url=origin)
-
-
-def reextract(db_path: str, site: str | None = None, min_words: int = 30) -> ReextractOutcome:
-    """Re-extract every archived article (of ``site``) from its stored pages; see the module."""
-    db = storage.open_db(db_path, create=False)
+    ``min_words``: ARCHIVE_MIN_WORDS, below which an article is skipped (left as stored);
+    ``boilerplate_min_pages``: ARCHIVE_BOILERPLATE_MIN_PAGES, for the site boilerplate."""
+    db = schema.open_db(db_path, create=False)
     folder = os.path.dirname(os.path.abspath(db_path))
     counts = dict.fromkeys(("articles", "pages", "updated", "unchanged", "skipped", "missing", "errors"), 0)
-    crawl_id = storage.start_crawl(db, ["reextract" + (f":{site}" if site else "")])
+    crawl_id = writes.start_crawl(db, ["reextract" + (f":{site}" if site else "")])
     try:
         wanted = db.execute(
             "select count(*) from articles" + (" where site = ?" if site else ""), [site] if site else []
@@ -99,7 +90,7 @@ def reextract(db_path: str, site: str | None = None, min_words: int = 30) -> Ree
         boilerplate: dict[str, frozenset[str]] = {}  # each site's known boilerplate paragraphs
 
         def store(batch: list[dict]) -> None:
-            result = storage.store_articles(db, batch, crawl_id=crawl_id, seen=False)
+            result = writes.store_articles(db, batch, crawl_id=crawl_id, seen=False)
             counts["updated"] += len(result.updated)
             counts["unchanged"] += len(result.unchanged)
 
@@ -113,24 +104,23 @@ def reextract(db_path: str, site: str | None = None, min_words: int = 30) -> Ree
                 continue
             counts["pages"] += len(pages)
             row = db["articles"].get(first["article_id"])
-            parts = urlsplit(first["url"])
-            spider = spider_for(f"{parts.scheme}://{parts.netloc}/")
-            host = parts.hostname
+            host = urlsplit(first["url"]).hostname
             analysis = discovery.analyse_page(pages[0][1], pages[0][0], [host] if host else [])
             # What the index page gave the crawl: the teaser, and fallbacks for title and date.
-            teaser = discovery.ArticleLink(url=row["url"], title=row["title"], teaser=row["summary"],
-                                           published=row["published"])
+            teaser = ArticleLink(url=row["url"], title=row["title"], teaser=row["summary"],
+                                published=row["published"])
             try:
-                known = row["site"] or storage.site_of(row["url"])
+                known = row["site"] or schema.site_of(row["url"])
                 if known not in boilerplate:
-                    boilerplate[known] = storage.site_boilerplate(db, known, spider.boilerplate_min_pages,
-                                                                  MAX_BOILERPLATE_BLOCKS)
-                item = spider.build_item(pages, analysis, teaser, boilerplate=boilerplate[known])
-            except Exception:  # the spider counts extraction failures on its crawler; we have none
+                    boilerplate[known] = queries.site_boilerplate(db, known, boilerplate_min_pages,
+                                                                  MAX_BOILERPLATE_BLOCKS) \
+                        if boilerplate_min_pages > 0 else frozenset()
+                item = extract_item(pages, analysis, teaser, boilerplate=boilerplate[known])
+            except Exception:
                 item = None
                 counts["errors"] += 1
                 logger.exception("Extraction failed: %s", first["article_url"])
-            if item is None or not (item.text or "").strip() or item.word_count < min_words:
+            if item is None or validate(item, min_words) is not None:
                 counts["skipped"] += 1
                 continue
             record = dataclasses.asdict(item)
@@ -141,12 +131,12 @@ def reextract(db_path: str, site: str | None = None, min_words: int = 30) -> Ree
                 items = []
         store(items)
         counts["missing"] = wanted - counts["articles"]
-        storage.finish_crawl(db, crawl_id, "ok", {
+        writes.finish_crawl(db, crawl_id, "ok", {
             "pages": counts["pages"], "updated": counts["updated"], "unchanged": counts["unchanged"],
             "skipped": counts["skipped"] + counts["missing"], "errors": counts["errors"],
         }, message=f"re-extracted {counts['articles']} articles from WARC records")
     except BaseException as exc:
-        storage.finish_crawl(db, crawl_id, "failed", {}, message=f"reextract failed: {exc}")
+        writes.finish_crawl(db, crawl_id, "failed", {}, message=f"reextract failed: {exc}")
         raise
     finally:
         db.close()

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 import lxml.html
 from lxml import etree
+
+from archive_spider import settings as defaults
 
 # Render modes (``--render``, ``ARCHIVE_RENDER``, ``render = ...`` in sites.toml).
 NEVER = "never"
@@ -67,7 +70,7 @@ TEASER_LIST_NAME_RE = re.compile(
     r"(^|[-_\s])(posts?|articles?|stor(y|ies)|news|entr(y|ies)|feed|teasers?|cards?|results|items|list(ing)?)($|[-_\s])",
     re.I)
 # Pages an undecided site shows without needing the browser before it is judged static.
-DEFAULT_SAMPLE_PAGES = 5
+DEFAULT_SAMPLE_PAGES = defaults.ARCHIVE_RENDER_SAMPLE_PAGES
 # What rendering must add to count as having helped: this much more text (and half as
 # much again: a cookie banner drawn on a long static article is no help), or links.
 HELPED_EXTRA_CHARS = 200
@@ -110,7 +113,7 @@ def read_signals(html: str) -> PageSignals:
             scripts += 1
     noscript_asks = False
     for noscript in root.iter("noscript"):
-        text = noscript.text_content() or ""
+        text = cast(lxml.html.HtmlElement, noscript).text_content() or ""
         if NOSCRIPT_ASKS_JS_RE.search(text) and not ABOUT_COMMENTS_RE.search(text):
             noscript_asks = True
             break

@@ -22,25 +22,18 @@ from scrapy import signals
 from scrapy.downloadermiddlewares import httpcompression as _compression
 from scrapy.downloadermiddlewares import redirect as _redirect
 from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
     IgnoreRequest,
-    ResponseDataLossError,
 )
-from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.response import get_meta_refresh
-from twisted.internet import error as twisted_error
-from twisted.internet.defer import CancelledError
 
-from archive_spider import feeds, robots
+from archive_spider.discovery import feeds
 from archive_spider.decoding import decode_html, looks_binary
-from archive_spider.failures import FailureLog
-from archive_spider.middlewares import RENDERED
+from archive_spider.archive.failures import FailureLog
+from archive_spider.vocabulary import FAILURE_REASON, RENDERED
 from archive_spider.safety import refused_at_connect
 from archive_spider.urls import normalise_url
+from archive_spider.download_errors import describe_exception, reason_for_exception
 
 logger = logging.getLogger(__name__)
 
@@ -51,51 +44,12 @@ XML_TYPES = frozenset({
     "text/xml", "application/xml", "application/rss+xml", "application/atom+xml",
     "application/rdf+xml", "application/x-rss+xml",
 })
-# Request.meta key set on a dropped request, so that errbacks can tell why.
-FAILURE_REASON = "archive_failure_reason"
 
 
 def media_type(response: Response) -> str:
     """The response's media type, lower case, without parameters ('' if none)."""
     value = response.headers.get("Content-Type") or b""
     return value.decode("latin-1", "replace").split(";", 1)[0].strip().lower()
-
-
-def reason_for_exception(exception: BaseException) -> str | None:
-    """The failure reason for a download exception; None for those that are no failure
-    (a request dropped on purpose by the incremental or offsite rules)."""
-    if isinstance(exception, IgnoreRequest):
-        message = str(exception)
-        if message.startswith(robots.UNREACHABLE):
-            return "robots-unreachable"
-        if "max redirections" in message:
-            return "redirect-loop"
-        if "robots.txt" in message:
-            return "robots-txt"
-        if "DOWNLOAD_MAXSIZE" in message or "exceeded" in message:
-            return "too-large"
-        return None
-    if isinstance(exception, (DownloadTimeoutError, twisted_error.TimeoutError)):
-        return "timeout"
-    if isinstance(exception, (CannotResolveHostError, twisted_error.DNSLookupError)):
-        return "dns"
-    if isinstance(exception, (DownloadCancelledError, CancelledError)):
-        return "too-large"
-    if isinstance(exception, (DownloadConnectionRefusedError, ResponseDataLossError,
-                              twisted_error.ConnectError, twisted_error.ConnectionLost,
-                              twisted_error.ConnectionDone, ConnectionError)):
-        return "connection"
-    # Twisted's and Scrapy's wrappers vary with the version: go by the class names.
-    names = " ".join(cls.__name__ for cls in type(exception).__mro__)
-    if "Timeout" in names:
-        return "timeout"
-    if "DNS" in names or "Resolve" in names:
-        return "dns"
-    if any(word in names for word in ("ResponseFailed", "ResponseNeverReceived", "Connection", "DataLoss")):
-        return "connection"
-    if isinstance(exception, DownloadFailedError):
-        return "connection"
-    return "download-error"
 
 
 class ResponseCheckMiddleware:
@@ -180,7 +134,7 @@ class ResponseCheckMiddleware:
 
     def process_exception(self, request: Request, exception: BaseException):
         reason = reason_for_exception(exception)
-        detail = _describe(exception)
+        detail = describe_exception(exception)
         if reason == "dns" and (refusal := refused_at_connect(request.url)):
             reason, detail = "blocked-address", refusal
         if reason is not None and not _is_robots_txt(request):
@@ -222,18 +176,6 @@ def _starts_like_html(body: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<meta"))
 
 
-def _describe(exception: BaseException) -> str:
-    reasons = getattr(exception, "reasons", None)  # twisted's ResponseFailed wraps Failures
-    if reasons and hasattr(reasons[0], "getErrorMessage"):
-        return f"{reasons[0].type.__name__}: {reasons[0].getErrorMessage()}"[:300]
-    text = str(exception).strip() or type(exception).__name__
-    # "[<twisted.python.failure.Failure twisted.internet.error.ConnectionLost: Lost...>]"
-    wrapped = re.search(r"Failure (?:[\w.]+\.)?(\w+): (.*?)>", text)
-    if wrapped:
-        text = f"{wrapped.group(1)}: {wrapped.group(2)}"
-    return text.splitlines()[0][:300]
-
-
 class _RecordsIgnored:
     """Mixin for Scrapy middlewares that give up on a request inside process_response
     (too many redirects, a decompression bomb): an exception raised there goes to the
@@ -258,12 +200,12 @@ class _RecordsIgnored:
                                         detail=f"more than {len(chain)} redirects: {hops}"[:500])
             elif reason is not None:
                 request.meta[FAILURE_REASON] = reason
-                self.failure_log.record(request, reason, status=response.status, detail=_describe(exc))
+                self.failure_log.record(request, reason, status=response.status, detail=describe_exception(exc))
             raise
         except Exception as exc:  # a body that does not decompress, a Location that does not parse
             request.meta[FAILURE_REASON] = "download-error"
             self.failure_log.record(request, "download-error", status=response.status,
-                                    detail=f"{type(exc).__name__}: {_describe(exc)}")
+                                    detail=f"{type(exc).__name__}: {describe_exception(exc)}")
             raise IgnoreRequest(f"download-error: {request.url}") from exc
 
 

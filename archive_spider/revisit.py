@@ -28,6 +28,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from archive_spider import settings as defaults
+
 # Signals the crawl sends as article responses come in; StorePipeline records them.
 # Sent with url= (normalised) and fetch= (http_etag, http_last_modified, last_fetched).
 article_fetched = object()
@@ -37,7 +39,7 @@ SKIP = "skip"
 CONDITIONAL = "conditional"
 FULL = "full"
 
-DEFAULT_POLICY = "conditional"
+DEFAULT_POLICY = defaults.ARCHIVE_REVISIT
 # adaptive: the share of a text's age it is taken to stay unchanged for, and the bounds.
 ADAPTIVE_SHARE = 0.1
 ADAPTIVE_MIN_INTERVAL = dt.timedelta(0)
@@ -73,7 +75,7 @@ class RevisitPolicy:
         last = parse_time(known.get("last_fetched"))
         now = now or dt.datetime.now(dt.timezone.utc)
         interval = self.max_age if self.name == "max-age" else adaptive_interval(known, last)
-        if last is not None and now - last < interval:
+        if last is not None and interval is not None and now - last < interval:
             return SKIP
         return CONDITIONAL if has_validators else FULL
 

@@ -31,13 +31,14 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
-from archive_spider.failures import FailureLog
+from archive_spider.archive.failures import FailureLog
+from archive_spider.download_errors import ROBOTS_UNREACHABLE, describe_exception, reason_for_exception
 
 logger = logging.getLogger(__name__)
 
 # Start of the IgnoreRequest message for a page refused because its robots.txt could not
-# be read (responses.reason_for_exception maps it to "robots-unreachable").
-UNREACHABLE = "robots.txt unreachable"
+# be read (download_errors.reason_for_exception maps it to "robots-unreachable").
+UNREACHABLE = ROBOTS_UNREACHABLE
 
 
 class Unreachable:
@@ -68,10 +69,8 @@ class RobotsTxtMiddleware(_robotstxt.RobotsTxtMiddleware):
             except IgnoreRequest:
                 self._settle(netloc, waiting, None)  # dropped by our rules: unavailable
             except Exception as exc:
-                from archive_spider.responses import _describe, reason_for_exception
-
                 self._unreachable(netloc, waiting, robots_url, None,
-                                  f"{reason_for_exception(exc) or 'download-error'}: {_describe(exc)}")
+                                  f"{reason_for_exception(exc) or 'download-error'}: {describe_exception(exc)}")
             else:
                 status = response.status
                 if status >= 500 or status == 429:

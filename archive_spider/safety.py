@@ -31,7 +31,7 @@ from scrapy.resolver import CachingThreadedResolver
 from twisted.internet import threads
 from twisted.internet.error import DNSLookupError
 
-from archive_spider.failures import FailureLog
+from archive_spider.archive.failures import FailureLog
 
 logger = logging.getLogger(__name__)
 

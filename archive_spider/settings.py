@@ -8,7 +8,7 @@ Settings of our own start with ``ARCHIVE_``; each is documented in the README.
 from archive_spider import __version__
 
 BOT_NAME = "archive_spider"
-SPIDER_MODULES = ["archive_spider.spiders"]
+SPIDER_MODULES = ["archive_spider.spiders", "archive_spider.distributed.spider"]
 NEWSPIDER_MODULE = "archive_spider.spiders"
 
 # The project and its version (it has no public address yet); `crawl --user-agent` adds
@@ -72,7 +72,7 @@ DOWNLOADER_MIDDLEWARES = {
     "archive_spider.responses.RedirectMiddleware": 600,
     # The bytes as the server sent them, with their Content-Type: after decompression (590)
     # and retries (550), before ResponseCheckMiddleware (540) re-encodes the page as UTF-8.
-    "archive_spider.warc.WarcMiddleware": 545,
+    "archive_spider.archive.warc.WarcMiddleware": 545,
     # Last before the download: what it counts is what is fetched (ARCHIVE_MAX_PAGES).
     "archive_spider.middlewares.PageCapMiddleware": 990,
 }
@@ -188,7 +188,7 @@ ARCHIVE_RENDER_SAMPLE_PAGES = 5
 # The browser (Debian's Chromium; Playwright's own download is not used).
 ARCHIVE_RENDER_CHROMIUM = "/usr/bin/chromium"
 
-# --- distributed crawls (archive_spider/distributed.py, docs/distributed.md) -------------
+# --- distributed crawls (archive_spider/distributed/, docs/distributed.md) -------------
 # Redis of a distributed crawl; empty: the ARCHIVE_REDIS_URL environment variable, if set.
 # Only the articles_redis spider (`crawl --redis`) uses it.
 ARCHIVE_REDIS_URL = ""
@@ -215,3 +215,18 @@ ARCHIVE_EXTRACT_TIMEOUT = 60
 # not start 100 item tasks per response (CONCURRENT_ITEMS) for pages that yield one article.
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 CONCURRENT_ITEMS = 16
+
+
+def project_settings(values: dict | None = None):
+    """Scrapy ``Settings`` holding this module's values, then ``values`` over them.
+
+    The one place the defaults above are stated: code reads ``settings.getint("ARCHIVE_X")``
+    without a fallback of its own, so whatever builds settings by hand (the ingester, the
+    CLI, tests) starts from here rather than from Scrapy's bare ``Settings()``.
+    """
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule(__name__, priority="project")
+    settings.setdict(values or {}, priority="project")
+    return settings

@@ -35,7 +35,7 @@ WORD_RE = re.compile(r"\w+", re.UNICODE)
 BITS = 64
 
 
-def shingles(text: str, size: int = SHINGLE_WORDS) -> Counter:
+def shingles(text: str | None, size: int = SHINGLE_WORDS) -> Counter:
     """Overlapping runs of ``size`` lower-cased words, with how often each occurs."""
     words = WORD_RE.findall((text or "").lower())
     if len(words) < size:

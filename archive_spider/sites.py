@@ -26,7 +26,8 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import lxml.etree
@@ -60,7 +61,7 @@ class Selector:
     kind: str  # 'css' | 'xpath'
 
     @classmethod
-    def parse(cls, text: str) -> "Selector":
+    def parse(cls, text: str) -> Selector:
         text = text.strip()
         if text.startswith("xpath:"):
             return cls(text[6:].strip(), "xpath")

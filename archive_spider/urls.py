@@ -30,11 +30,12 @@ import posixpath
 import re
 import string
 from collections.abc import Iterable
+from types import ModuleType
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from archive_spider import heuristics as h
+from archive_spider.discovery import heuristics as h
 
-# Entries of the URL caches here and in discovery.py. They hold what pages repeat: menus,
+# Entries of the URL caches here and in discovery/pages.py. They hold what pages repeat: menus,
 # category links, the sidebar's recent articles. A page's links are mostly of the pages
 # read just before it, so small caches hit about as often as large ones (on 2,650 pages
 # of a 10,000-article site, resolving links with 2,048 entries missed 2.6 % more often
@@ -45,7 +46,9 @@ URL_CACHE_SIZE = 2048
 URL_SHAPE_CACHE_SIZE = 1024
 
 try:  # the idna package (a Scrapy dependency through tldextract) follows IDNA 2008
-    import idna as _idna
+    import idna
+
+    _idna: ModuleType | None = idna
 except ImportError:  # pragma: no cover - the standard codec (IDNA 2003) is close enough
     _idna = None
 
@@ -258,3 +261,16 @@ def _normalise_percent(text: str, safe: frozenset[str]) -> str:
             out.append(quote(char, safe=""))
         i += 1
     return "".join(out)
+
+
+def canonical_href(tree) -> str | None:
+    """The address a page's ``<link rel="canonical">`` gives, as written (stripped; not
+    resolved): the first such link with a non-blank ``href``, else None. ``tree`` is a
+    parsed page (lxml). Discovery resolves it against the page's base and hosts,
+    extraction against the page URL."""
+    for link in tree.iterfind(".//link[@rel]"):
+        if "canonical" in link.get("rel", "").lower().split():
+            href = (link.get("href") or "").strip()
+            if href:
+                return href
+    return None

@@ -35,12 +35,15 @@ import threading
 from copy import deepcopy
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
+
+from archive_spider import settings as defaults
 
 logger = logging.getLogger(__name__)
 
 # Extraction seconds after which a page is given up and its worker killed.
-DEFAULT_TIMEOUT = 60.0
+DEFAULT_TIMEOUT = float(defaults.ARCHIVE_EXTRACT_TIMEOUT)
 # In-flight extractions per worker by default: enough to keep every worker busy while
 # results travel back, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 4
@@ -105,7 +108,8 @@ def process_page(url: str, html: str, hosts: Sequence[str],
     the page (control characters cleaned, a repaired encoding, a page past the size cap),
     or no extraction is asked for, discovery parses the page itself; either way its
     analysis is the same."""
-    from archive_spider import discovery, similarity
+    from archive_spider import similarity
+    from archive_spider.discovery import pages as discovery
 
     loaded, tree = (None, None) if extract is None else load_shared(html)
     analysis = discovery.analyse_page(html, url, hosts, tree=tree)
@@ -163,7 +167,7 @@ def init_worker() -> None:
 def warm_up(*_: Any) -> int:
     """A no-op task that makes a worker start (and import the extractors) early."""
     import archive_spider.extraction  # noqa: F401
-    import archive_spider.discovery  # noqa: F401
+    import archive_spider.discovery.pages  # noqa: F401
 
     return os.getpid()
 
@@ -174,12 +178,12 @@ def process_context():
     open sockets a plain fork would copy."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["archive_spider.workers", "archive_spider.extraction", "archive_spider.discovery"])
+        context.set_forkserver_preload(["archive_spider.workers", "archive_spider.extraction", "archive_spider.discovery.pages"])
         return context
     return multiprocessing.get_context("spawn")
 
 
-_open_pools: "set[ExtractionPool]" = set()
+_open_pools: set[ExtractionPool] = set()
 _open_pools_lock = threading.Lock()
 
 
@@ -226,7 +230,7 @@ class ExtractionPool:
         self.closed = False
 
     @classmethod
-    def from_crawler(cls, crawler) -> "ExtractionPool":
+    def from_crawler(cls, crawler) -> ExtractionPool:
         """A pool configured by ARCHIVE_EXTRACT_WORKERS, _QUEUE and _TIMEOUT, closed with
         the spider."""
         from scrapy import signals
@@ -237,7 +241,7 @@ class ExtractionPool:
         pool = cls(
             workers=workers,
             max_in_flight=settings.getint("ARCHIVE_EXTRACT_QUEUE") or None,
-            timeout=settings.getfloat("ARCHIVE_EXTRACT_TIMEOUT", DEFAULT_TIMEOUT),
+            timeout=settings.getfloat("ARCHIVE_EXTRACT_TIMEOUT"),
         )
         pool.crawler = crawler  # its stats exist only once the crawl starts
         # Workers start with the first extraction, not with the crawl: a rerun that finds
@@ -305,7 +309,7 @@ class ExtractionPool:
         return await self.run(pages[0][0], self.function, pages, teaser, *extra)
 
     async def process_page(self, url: str, html: str, hosts: Sequence[str],
-                           extract: tuple[str | None, frozenset[str] | None] | None = None) -> "PageResult":
+                           extract: tuple[str | None, frozenset[str] | None] | None = None) -> PageResult:
         """Discovery on one fetched page and, when it is a whole article by itself and
         ``extract`` = (teaser, boilerplate) is given, its extraction too: one round trip
         to a worker, with the same failure handling as :meth:`extract`."""

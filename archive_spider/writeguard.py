@@ -12,7 +12,7 @@ stops the crawl at once:
   ``stopped``: no error per item, no item dumped in the log;
 * the crawl's status is ``write-failed`` (pipelines.crawl_status), so no listing is
   recorded as read whole and the next run fetches what this one could not store;
-* ``run_crawl`` raises :class:`storage.ArchiveWriteError`, which the CLI prints as one
+* ``run_crawl`` raises :class:`archive.schema.ArchiveError`, which the CLI prints as one
   ``Error:`` line, with exit status 1.
 
 What was committed before stays: SQLite rolls back only the transaction that failed.
@@ -62,7 +62,7 @@ class WriteGuard:
         self.error: str | None = None
 
     @classmethod
-    def of(cls, crawler) -> "WriteGuard":
+    def of(cls, crawler) -> WriteGuard:
         return one_per_crawler(crawler, "_archive_write_guard", lambda: cls(crawler))
 
     @property

@@ -91,7 +91,7 @@ class PeakMemory:
         (t0, r0), (t1, r1) = samples[len(samples) // 2], samples[-1]
         return (r1 - r0) / 2**20 / (t1 - t0) if t1 > t0 else 0.0
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         self._thread.start()
         return self
 
@@ -141,10 +141,10 @@ def article_groups(db_path: Path) -> list[tuple[list[tuple[str, str]], str | Non
     """The articles the crawl stored, each as the pages it extracted them from (url,
     HTML, read back from the crawl's WARC files, so any site's URL scheme works) and the
     teaser the crawl had for it: what (b) extracts."""
-    from archive_spider import storage
+    from archive_spider.archive import schema
     from archive_spider.reextract import latest_records, page_text
 
-    db = storage.open_db(db_path, create=False)
+    db = schema.open_db(db_path, create=False)
     try:
         teasers = dict(db.execute("select url, summary from articles"))
         folder = os.path.dirname(os.path.abspath(db_path))  # WARC paths are relative to it
@@ -179,7 +179,7 @@ def cpu_breakdown(groups, sample: int) -> dict[str, float]:
     each alone (each parsing the page), and together on the one-page articles as a worker
     does them (``workers.process_page``: one parse shared), beside the sum of the two
     alone on the same pages."""
-    from archive_spider import discovery
+    from archive_spider.discovery import pages as discovery
     from archive_spider.workers import process_page
 
     def per_page(run, items) -> float:
@@ -335,8 +335,8 @@ def main() -> None:
     }
     print(f"\n{articles} articles, {len(paths)} pages; concurrency {args.concurrency}, {workers} extraction "
           f"workers; medians of {args.repeat} runs\n{figures['machine']}\n")
-    print(f"| measurement                  | seconds | articles/s |")
-    print(f"|------------------------------|--------:|-----------:|")
+    print("| measurement                  | seconds | articles/s |")
+    print("|------------------------------|--------:|-----------:|")
     if fetch:
         print(f"| (a) fetch only (bare Scrapy) | {a:7.1f} | {articles / a:10.1f} |")
         print(f"| (b) extraction only, {workers} cores | {b:7.1f} | {articles / b:10.1f} |")

@@ -37,8 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archive_spider.demo.server import DemoServer  # noqa: E402
-from archive_spider.demo.site import build_site, load_essays  # noqa: E402
-from archive_spider.distributed import RedisKeys  # noqa: E402
+from archive_spider.demo.site import load_essays  # noqa: E402
+from archive_spider.demo.templates import build_site  # noqa: E402
+from archive_spider.distributed.keys import RedisKeys# noqa: E402
 from tests.redisserver import LocalRedis  # noqa: E402
 
 

@@ -35,7 +35,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -63,17 +63,28 @@ Extractor = Callable[[str | bytes, str | None], tuple[str, str | None, str | Non
 
 
 @dataclass
+class Reference:
+    """What a page of the Readability layout should give: its text, title and byline."""
+
+    text: str
+    title: str | None
+    byline: str | None
+
+
+@dataclass
+class Snippets:
+    """What a page of the snippet layout must (``with_``) and must not (``without``) give."""
+
+    with_: list[str]
+    without: list[str]
+
+
+@dataclass
 class Page:
     name: str
     html: str | bytes
+    expected: Reference | Snippets
     url: str | None = None
-    # Readability layout
-    reference_text: str | None = None
-    title: str | None = None
-    byline: str | None = None
-    # snippet layout
-    with_: list[str] = field(default_factory=list)
-    without: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -107,11 +118,10 @@ def load_readability_corpus(corpus: Path, limit: int | None) -> Corpus:
     for folder in sorted(p for p in corpus.iterdir() if (p / "source.html").is_file()):
         meta_path = folder / "expected-metadata.json"
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-        pages.append(Page(
-            name=folder.name,
-            html=(folder / "source.html").read_text(encoding="utf-8", errors="replace"),
-            reference_text=visible_text((folder / "expected.html").read_text(encoding="utf-8")),
-            title=meta.get("title"), byline=meta.get("byline")))
+        expected = Reference(visible_text((folder / "expected.html").read_text(encoding="utf-8")),
+                             meta.get("title"), meta.get("byline"))
+        pages.append(Page(folder.name, (folder / "source.html").read_text(encoding="utf-8", errors="replace"),
+                          expected))
         if limit and len(pages) >= limit:
             break
     return Corpus(corpus.name, "readability", pages)
@@ -133,9 +143,9 @@ def load_snippet_corpus(corpus: Path, limit: int | None) -> Corpus:
         entry = data[key]
         if entry["file"] not in files:
             continue
-        pages.append(Page(name=entry["file"], html=files[entry["file"]],
-                          url=key if key.startswith(("http://", "https://")) else None,
-                          with_=entry.get("with", []), without=entry.get("without", [])))
+        pages.append(Page(entry["file"], files[entry["file"]],
+                          Snippets(entry.get("with", []), entry.get("without", [])),
+                          url=key if key.startswith(("http://", "https://")) else None))
         if limit and len(pages) >= limit:
             break
     return Corpus(corpus.name, "snippets", pages)
@@ -209,23 +219,24 @@ def note(results: Results, side: str, kind: str, amount: int, example: str) -> N
 
 
 def score_readability_page(results: Results, page: Page, text: str, title, byline) -> None:
-    score = score_text(text, page.reference_text)
+    expected = page.expected
+    score = score_text(text, expected.text)
     results.scores[page.name] = score
-    results.titles[page.name] = match_exactly(title, page.title)
-    results.bylines[page.name] = match_exactly(byline, page.byline)
+    results.titles[page.name] = match_exactly(title, expected.title)
+    results.bylines[page.name] = match_exactly(byline, expected.byline)
     if score.fn:
-        kind = classify_missing(score.recall, text, missed_positions(text, page.reference_text))
+        kind = classify_missing(score.recall, text, missed_positions(text, expected.text))
         note(results, "missing", kind, score.fn, page.name)
-    for paragraph, outside, repeated in extra_paragraphs(text, page.reference_text):
+    for paragraph, outside, repeated in extra_paragraphs(text, expected.text):
         note(results, "extra", classify_extra(paragraph, repeated), outside,
              f"{page.name}: {paragraph[:70]!r}")
 
 
 def score_snippet_page(results: Results, page: Page, text: str) -> None:
-    score, missed, kept = score_snippets(text, page.with_, page.without)
+    score, missed, kept = score_snippets(text, page.expected.with_, page.expected.without)
     results.scores[page.name] = score
     if missed:
-        positions = [i / max(len(page.with_) - 1, 1) for i in missed]
+        positions = [i / max(len(page.expected.with_) - 1, 1) for i in missed]
         kind = classify_missing(score.recall, text, positions)
         note(results, "missing", kind, len(missed), page.name)
     for snippet in kept:

@@ -11,7 +11,7 @@ the FTS index kept in step by the archive's triggers), then measures:
     mix of queries (common and rare words, two words, phrases, prefixes, OR) and, apart,
     hard cases that match most of the archive; p50 and p95 per way and per kind;
   - ``archive-spider export --format jsonl`` of the whole archive: time and peak RSS;
-  - the crawl's write path, ``storage.store_articles`` in batches: articles/s.
+  - the crawl's write path, ``writes.store_articles`` in batches: articles/s.
 
 The archive is kept (``--db``) and reused by later runs when it has N articles.
 
@@ -36,7 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from archive_spider import export, publish, storage  # noqa: E402
+from archive_spider import publish
+from archive_spider.archive import export
+from archive_spider.archive import schema, writes  # noqa: E402
 from archive_spider.demo.site import load_authors  # noqa: E402
 
 from crawl import machine, run_measured  # noqa: E402
@@ -91,10 +93,10 @@ def build_archive(db_path: Path, count: int) -> float:
     not through store_articles: the crawl's write path is timed separately, on fewer
     articles (``time_store_articles``).
     """
-    db = storage.open_db(db_path)
-    now = storage.utc_now()
+    db = schema.open_db(db_path)
+    now = schema.utc_now()
     started = time.monotonic()
-    rows = ({**storage._as_row(article), "duplicate_of": article["duplicate_of"],
+    rows = ({**writes._as_row(article), "duplicate_of": article["duplicate_of"],
              "first_seen": now, "last_seen": now, "last_changed": now}
             for article in generate_articles(count))
     with db.atomic():
@@ -105,7 +107,7 @@ def build_archive(db_path: Path, count: int) -> float:
 
 
 def time_store_articles(count: int) -> float:
-    """Articles per second through storage.store_articles (what StorePipeline calls),
+    """Articles per second through writes.store_articles (what StorePipeline calls),
     ARCHIVE_BATCH_SIZE articles per transaction, into a fresh archive on disk."""
     import tempfile
 
@@ -113,10 +115,10 @@ def time_store_articles(count: int) -> float:
 
     articles = list(generate_articles(count, seed=5))
     with tempfile.TemporaryDirectory() as folder:
-        db = storage.open_db(Path(folder) / "archive.db")
+        db = schema.open_db(Path(folder) / "archive.db")
         started = time.monotonic()
         for start in range(0, count, ARCHIVE_BATCH_SIZE):
-            storage.store_articles(db, articles[start:start + ARCHIVE_BATCH_SIZE])
+            writes.store_articles(db, articles[start:start + ARCHIVE_BATCH_SIZE])
         seconds = time.monotonic() - started
         db.close()
     return count / seconds
@@ -263,7 +265,7 @@ def main() -> None:
     args.db.parent.mkdir(parents=True, exist_ok=True)
     existing = 0
     if args.db.exists():
-        db = storage.open_db(args.db)  # also upgrades an archive built by an older version
+        db = schema.open_db(args.db)  # also upgrades an archive built by an older version
         existing = db["articles"].count
         db.close()
     built = None
@@ -294,7 +296,7 @@ def main() -> None:
         print(f"built with bulk inserts, {BATCH} per transaction: {built:.1f} s "
               f"({args.articles / built:.0f} articles/s)")
     if store_rate is not None:
-        print(f"storage.store_articles (the crawl's write path), {args.store_articles} articles: "
+        print(f"writes.store_articles (the crawl's write path), {args.store_articles} articles: "
               f"{store_rate:.0f} articles/s\n")
 
     names = list(results)

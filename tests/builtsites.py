@@ -302,7 +302,7 @@ def atom_entry(base_url: str, post: Post) -> str:
 
 def build_feed_only(base_url: str) -> dict[str, Reply]:
     pages: dict[str, Reply] = {}
-    pages["/"] = html(f"""<!DOCTYPE html><html><head><title>Field Notes</title>
+    pages["/"] = html("""<!DOCTYPE html><html><head><title>Field Notes</title>
 <link rel="alternate" type="application/atom+xml" title="Field Notes" href="/feeds/all"></head>
 <body><h1>Field Notes</h1><p>Notes are published to the feed only. <a href="/feeds/all">Subscribe</a>.</p>
 <div id="app"></div><script src="/app.js"></script></body></html>""")

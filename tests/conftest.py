@@ -6,15 +6,43 @@ from pathlib import Path
 
 import pytest
 
-from archive_spider import storage
+from archive_spider.archive import schema
+from tests import tiers
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# The fast tier (tests/tiers.py): tests that start a process or a server are marked as
+# collected, and one that starts either without its mark fails.
+def pytest_configure(config):
+    tiers.install_guard()
+
+
+def pytest_collection_modifyitems(config, items):
+    tiers.mark_items(items)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    return (yield from tiers.guarded_phase(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    return (yield from tiers.guarded_phase(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    tiers.fail_unmarked(item, call, report)
+    return report
 
 
 @pytest.fixture
 def fresh_db():
     """An empty archive in memory, schema applied."""
-    db = storage.open_db(None)
+    db = schema.open_db(None)
     yield db
     db.close()
 
@@ -54,3 +82,14 @@ def assert_page_balance(db_path) -> None:
     assert pages == archived + listing + failed, (
         f"crawl {crawl_id}: {pages} pages fetched != {archived} archived + {listing} listing + {failed} failed; "
         f"failures: {query(db_path, 'select reason, url from failures where crawl_id = ?', [crawl_id])[:20]}")
+
+
+def project_crawler(spidercls, values=None):
+    """scrapy.utils.test.get_crawler with the project's ARCHIVE_ settings (settings.py) under
+    ``values``, as a crawl has them: the code reads them without fallbacks of its own."""
+    from scrapy.utils.test import get_crawler
+
+    from archive_spider import settings as project
+
+    archive = {name: getattr(project, name) for name in dir(project) if name.startswith("ARCHIVE_")}
+    return get_crawler(spidercls, {**archive, **(values or {})})

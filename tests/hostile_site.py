@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
+from collections.abc import Callable
 
 
 def paragraphs(topic: str, n: int = 4) -> list[str]:
@@ -300,7 +300,7 @@ class HostileSite(ServedSite):
         if path == "/2025/06/a-huge-chunked-page/":
             return self.send_chunked(handler, html, self.huge_bytes)
         if path == "/2025/07/a-slow-page/":
-            time.sleep(self.slow_seconds)
+            time.sleep(self.slow_seconds)  # the scenario: a slow page
             return self.send(handler, 200, html)
         if path == "/2025/07/a-trickling-page/":
             return self.send_trickle(handler, html)
@@ -367,7 +367,7 @@ class HostileSite(ServedSite):
             for i in range(len(body)):
                 handler.wfile.write(body[i:i + 1])
                 handler.wfile.flush()
-                time.sleep(0.5)
+                time.sleep(0.5)  # the scenario: a page that trickles in a byte at a time
         except OSError:
             pass
 

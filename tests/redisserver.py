@@ -9,9 +9,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 
 import redis
+
+from tests.polling import NotReady, wait_until
 
 
 def free_port() -> int:
@@ -41,7 +42,7 @@ class LocalRedis:
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.url)
 
-    def start(self) -> "LocalRedis":
+    def start(self) -> LocalRedis:
         self._dir = tempfile.TemporaryDirectory(prefix="archive-spider-redis-")
         for _ in range(5):  # another process may take the port between free_port() and bind
             self.port = free_port()
@@ -57,16 +58,11 @@ class LocalRedis:
         raise RuntimeError("could not start redis-server")
 
     def _wait_ready(self, seconds: float = 10) -> bool:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            try:
-                if self.client().ping():
-                    return True
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        return False
+        try:
+            return wait_until(lambda: self.client().ping(), seconds, "redis-server answering PING",
+                              ignoring=(redis.ConnectionError,), process=self.process)
+        except NotReady:
+            return False
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -81,7 +77,7 @@ class LocalRedis:
             self._dir.cleanup()
             self._dir = None
 
-    def __enter__(self) -> "LocalRedis":
+    def __enter__(self) -> LocalRedis:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:

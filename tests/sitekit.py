@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
+from collections.abc import Callable
 
 WORDS = (
     "river harbour lantern meadow granite orchard compass ledger willow quarry beacon "
@@ -99,7 +99,7 @@ class TestSite:
     def port(self) -> int:
         return self._httpd.server_address[1]
 
-    def __enter__(self) -> "TestSite":
+    def __enter__(self) -> TestSite:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self))
         self._httpd.daemon_threads = True
         self.pages = self.build(self.url)

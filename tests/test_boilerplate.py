@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from archive_spider import boilerplate, storage
+from archive_spider.archive import site_boilerplate as boilerplate
+from archive_spider.archive import queries, schema, writes
 from archive_spider.demo.server import DemoServer
 from archive_spider.demo.site import Page
 from archive_spider.extraction import extract_article
@@ -104,26 +105,26 @@ def test_a_crawls_running_counts_keep_text_only_for_paragraphs_seen_twice(fresh_
         boilerplate.merge_counts(total, boilerplate.count_blocks(batch), samples_from=boilerplate.MIN_NEW_ARTICLES)
     assert total[("a.example", footer)] == (FOOTER, 2)  # the second article brought the text
     assert total[("a.example", quote)] == (None, 1)  # seen once: its count only
-    storage.add_boilerplate_sightings(fresh_db, total, min_new=boilerplate.MIN_NEW_ARTICLES)
+    writes.add_boilerplate_sightings(fresh_db, total, min_new=boilerplate.MIN_NEW_ARTICLES)
     assert [(r["block_hash"], r["sample"], r["articles"]) for r in fresh_db.query("select * from site_boilerplate")] \
         == [(footer, FOOTER, 2)]
     # a paragraph already in the table gets the count of a crawl that saw it once
-    storage.add_boilerplate_sightings(fresh_db, {("a.example", footer): (None, 1)}, min_new=2)
+    writes.add_boilerplate_sightings(fresh_db, {("a.example", footer): (None, 1)}, min_new=2)
     assert fresh_db["site_boilerplate"].get(("a.example", footer))["articles"] == 3
 
 
 def test_counts_accumulate_and_thresholds_hold(fresh_db):
     footer, quote = block_hash(FOOTER), block_hash(QUOTE)
-    storage.add_boilerplate_sightings(fresh_db, {("a.example", footer): (FOOTER, 3),
+    writes.add_boilerplate_sightings(fresh_db, {("a.example", footer): (FOOTER, 3),
                                                  ("a.example", quote): (QUOTE, 2),
                                                  ("a.example", "once"): ("Once.", 1)})
-    assert storage.site_boilerplate(fresh_db, "a.example", 4, 100) == frozenset()
+    assert queries.site_boilerplate(fresh_db, "a.example", 4, 100) == frozenset()
     assert not list(fresh_db.query("select * from site_boilerplate where block_hash = 'once'"))
-    storage.add_boilerplate_sightings(fresh_db, {("a.example", footer): (FOOTER, 1)})
-    assert storage.site_boilerplate(fresh_db, "a.example", 4, 100) == {footer}
-    assert storage.site_boilerplate(fresh_db, "b.example", 4, 100) == frozenset()
-    assert storage.site_boilerplate(fresh_db, "a.example", 2, 1) == {footer}  # most widespread first
-    assert storage.site_boilerplate(fresh_db, "a.example", 0, 100) == frozenset()  # 0: disabled
+    writes.add_boilerplate_sightings(fresh_db, {("a.example", footer): (FOOTER, 1)})
+    assert queries.site_boilerplate(fresh_db, "a.example", 4, 100) == {footer}
+    assert queries.site_boilerplate(fresh_db, "b.example", 4, 100) == frozenset()
+    assert queries.site_boilerplate(fresh_db, "a.example", 2, 1) == {footer}  # most widespread first
+    assert queries.site_boilerplate(fresh_db, "a.example", 0, 100) == frozenset()  # 0: disabled
     row = fresh_db["site_boilerplate"].get(("a.example", footer))
     assert row["articles"] == 4 and row["sample"] == FOOTER and row["first_seen"] <= row["last_seen"]
 
@@ -148,7 +149,7 @@ def test_what_a_crawl_learns_is_left_out_by_reextract_and_later_crawls(tmp_path)
     db_path = tmp_path / "archive.db"
 
     def texts() -> list[str]:
-        db = storage.open_db(db_path, create=False)
+        db = schema.open_db(db_path, create=False)
         try:
             return [row["text"] for row in db.query("select text from articles order by url")]
         finally:
@@ -158,7 +159,7 @@ def test_what_a_crawl_learns_is_left_out_by_reextract_and_later_crawls(tmp_path)
         first = run_cli("crawl", f"{site.url}/", "--db", db_path, "--revisit", "always")
         assert first.returncode == 0, first.stderr[-2000:]
         assert len(texts()) == ESSAYS and all(FOOTER in text for text in texts())
-        db = storage.open_db(db_path, create=False)
+        db = schema.open_db(db_path, create=False)
         learned = {row["sample"]: row["articles"] for row in db.query("select * from site_boilerplate")}
         db.close()
         assert learned == {FOOTER: ESSAYS, QUOTE: 2}

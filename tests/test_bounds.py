@@ -10,9 +10,11 @@ import time
 import pytest
 from scrapy.http import TextResponse
 
-from archive_spider import feeds, sites
-from archive_spider.discovery import ArticleLink, PageAnalysis
-from archive_spider.failures import FailureLog
+from archive_spider import sites
+from archive_spider.discovery import feeds
+from archive_spider.discovery.pages import PageAnalysis
+from archive_spider.vocabulary import ArticleLink
+from archive_spider.archive.failures import FailureLog
 
 from .conftest import run_cli
 from .endless_site import EndlessSite, huge_sitemap, sitemap_index, url_set

@@ -13,12 +13,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.polling import NotReady, wait_until
 from tests.test_publish import ARTICLES, article_id, make_archive
 
 CHROMIUM = os.environ.get("ARCHIVE_CHROMIUM", "/usr/bin/chromium")
@@ -63,17 +63,15 @@ def free_port() -> int:
 
 
 def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"archive-spider serve exited: {process.stderr.read()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"archive-spider serve did not answer at {url} in {timeout} s")
+    def answers() -> bool:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+
+    try:
+        wait_until(answers, timeout, f"archive-spider serve answering at {url}", interval=0.2,
+                   ignoring=(OSError,), process=process)
+    except NotReady as error:
+        raise RuntimeError(f"{error}: {process.stderr.read() if process.poll() is not None else ''}") from None
 
 
 @pytest.fixture(scope="module")

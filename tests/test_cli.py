@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive_spider import storage
+from archive_spider.archive import schema, writes
 from archive_spider.cli import cli
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
@@ -60,11 +60,11 @@ def test_stats_on_missing_archive_is_one_clear_line(tmp_path):
 
 def test_stats_reports_articles_and_crawls(tmp_path):
     path = tmp_path / "archive.db"
-    db = storage.open_db(path)
-    crawl_id = storage.start_crawl(db, ["https://example.org/"])
-    storage.store_articles(db, [{"url": "https://example.org/a/", "title": "A", "text": "one two three",
+    db = schema.open_db(path)
+    crawl_id = writes.start_crawl(db, ["https://example.org/"])
+    writes.store_articles(db, [{"url": "https://example.org/a/", "title": "A", "text": "one two three",
                                  "word_count": 3, "published": "2025-01-02"}], crawl_id=crawl_id)
-    storage.finish_crawl(db, crawl_id, "ok", {"new": 1, "requests": 4})
+    writes.finish_crawl(db, crawl_id, "ok", {"new": 1, "requests": 4})
     db.close()
     result = CliRunner().invoke(cli, ["stats", "--db", str(path)])
     assert result.exit_code == 0, result.output
@@ -122,7 +122,7 @@ def test_a_read_only_archive_is_one_error_line_and_nothing_left_behind(tmp_path,
     before = sorted(p.name for p in tmp_path.iterdir())
     os.chmod(archive, 0o444)
     # root may write anyway: the check is told so too, as on a read-only mount.
-    monkeypatch.setattr(storage, "is_writable", lambda path: False)
+    monkeypatch.setattr(schema, "is_writable", lambda path: False)
     result = CliRunner().invoke(cli, [*command, "--db", str(archive)])
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and result.output.count("\n") == 1, result.output
@@ -154,7 +154,7 @@ def test_a_start_url_that_fails_is_one_error_line(tmp_path):
     warnings, summary = result.stderr.splitlines(), result.stdout.splitlines()
     assert len(warnings) == 1 and f"Not archived (http-error 404): {site.url}/gone/" in warnings[0]
     assert summary[0].startswith("crawl 2 ok:")
-    db = storage.open_db(tmp_path / "archive.db")
+    db = schema.open_db(tmp_path / "archive.db")
     # the front page is fetched and read: neither an article nor a listing, and said so
     assert [r[0] for r in db.execute("select reason from failures order by id")] == [
         "http-error", "http-error", "not-article:other"]
@@ -224,7 +224,7 @@ def test_crawl_json_quiet_and_user_agent(tmp_path):
 
 
 def test_a_locked_archive_is_refused_with_an_error_line(tmp_path):
-    from archive_spider.locking import archive_lock
+    from archive_spider.archive.locking import archive_lock
     from tests.test_publish import make_archive
 
     archive = make_archive(tmp_path / "archive.db")

@@ -9,9 +9,10 @@ from scrapy.squeues import FifoMemoryQueue
 from scrapy.utils.test import get_crawler
 
 from archive_spider.crawl import CrawlOptions, build_settings
-from archive_spider.discovery import ArticleLink
+from archive_spider.vocabulary import ArticleLink
 from archive_spider.spiders.articles import ArticlesSpider
-from archive_spider.spiders.routing import ARTICLE_PRIORITY, CONTINUATION_PRIORITY, SITE
+from archive_spider.spiders.routing import ARTICLE_PRIORITY, CONTINUATION_PRIORITY
+from archive_spider.vocabulary import SITE
 
 from .test_routing import collect, make_spider, response
 

@@ -19,9 +19,9 @@ from archive_spider.demo.site import (
     SITE_NAME,
     Essay,
     Page,
-    build_site,
     load_essays,
 )
+from archive_spider.demo.templates import build_site
 
 
 @pytest.fixture(scope="module")

@@ -14,16 +14,16 @@ import time
 
 import pytest
 
-from archive_spider import storage
-from archive_spider.distributed import (
-    wait_for_start_urls, BETTER_TEASER_SCRIPT, JOIN_SCRIPT, REQUEUE_DEAD_SCRIPT, TAKE_SCRIPT, Ingester, RedisConfig, RedisKeys,
-    teaser_rank,
-)
-from archive_spider.discovery import ArticleLink
+from archive_spider.archive import schema, writes
+from archive_spider.distributed.keys import wait_for_start_urls, BETTER_TEASER_SCRIPT, JOIN_SCRIPT, REQUEUE_DEAD_SCRIPT, TAKE_SCRIPT, RedisConfig, RedisKeys
+from archive_spider.distributed.ingest import Ingester
+from archive_spider.assembly import teaser_rank
+from archive_spider.vocabulary import ArticleLink
 from archive_spider.demo.server import DemoServer
-from archive_spider.items import ArticleItem
+from archive_spider.vocabulary import ArticleItem
 
 from .conftest import ROOT, run_cli
+from .polling import NotReady, wait_until
 from .redisserver import LocalRedis
 
 # Columns that say when, in which order and by which crawl a row was written, not what it
@@ -89,38 +89,93 @@ def rows(db_path):
 # --- settings ------------------------------------------------------------------------------------
 
 def test_a_redis_url_turns_the_crawl_into_a_worker(monkeypatch):
-    from scrapy.settings import Settings
+    from scrapy.crawler import Crawler
+    from scrapy.exceptions import NotConfigured
 
-    from archive_spider.distributed import worker_settings
-    from archive_spider.spiders.articles_redis import DistributedArticlesSpider
+    from archive_spider.distributed.addon import WorkerAddon
+    from archive_spider.distributed.spider import DistributedArticlesSpider
+    from archive_spider.settings import project_settings
 
     monkeypatch.setenv("ARCHIVE_REDIS_URL", "redis://example:6379/3")
-    settings = Settings()
-    settings.setmodule("archive_spider.settings", priority="project")
-    settings.set("ARCHIVE_REDIS_KEY", "nightly")
-    DistributedArticlesSpider.update_settings(settings)
-    assert settings["SCHEDULER"] == "archive_spider.distributed.RedisScheduler"
+    # What Scrapy does with the spider's settings: the spider enables the add-on, and the
+    # crawler's add-on manager applies it.
+    crawler = Crawler(DistributedArticlesSpider, project_settings({"ARCHIVE_REDIS_KEY": "nightly"}))
+    assert "archive_spider.distributed.addon.WorkerAddon" in crawler.settings.getdict("ADDONS")
+    crawler.addons.load_settings(crawler.settings)
+    settings = crawler.settings
+    assert [type(a) for a in crawler.addons.addons] == [WorkerAddon]
+    assert settings["SCHEDULER"] == "archive_spider.distributed.scheduler.RedisScheduler"
     assert settings["REDIS_URL"] == "redis://example:6379/3"
     assert settings["SCHEDULER_QUEUE_KEY"] == "nightly:requests"
     assert settings.getbool("SCHEDULER_PERSIST")
     # Workers never write SQLite, nor read it for known URLs.
-    assert list(settings.getdict("ITEM_PIPELINES")) == ["archive_spider.distributed.QueueItemsPipeline"]
+    assert list(settings.getdict("ITEM_PIPELINES")) == ["archive_spider.distributed.worker.QueueItemsPipeline"]
     middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
     assert middlewares["archive_spider.middlewares.IncrementalMiddleware"] is None
-    assert "archive_spider.distributed.SharedKnownUrlsMiddleware" in middlewares
+    assert "archive_spider.distributed.worker.SharedKnownUrlsMiddleware" in middlewares
     monkeypatch.delenv("ARCHIVE_REDIS_URL")
-    from scrapy.exceptions import NotConfigured
-
     with pytest.raises(NotConfigured, match="ARCHIVE_REDIS_URL"):
-        worker_settings(Settings())
+        WorkerAddon().update_settings(project_settings())
 
 
-def test_the_engine_still_has_the_slot_the_worker_hooks():
-    # distributed.on_request_done wraps this private method; fail here first if Scrapy moves it.
+def test_the_default_redis_settings_are_stated_once():
+    from scrapy.settings import Settings
+
+    from archive_spider import settings as defaults
+    from archive_spider.settings import project_settings
+
+    config = RedisConfig.from_settings(project_settings({"ARCHIVE_REDIS_URL": "redis://h:1/0"}))
+    assert config == RedisConfig(url="redis://h:1/0")
+    assert (config.key, config.idle_timeout, config.lease, config.backlog) == (
+        defaults.ARCHIVE_REDIS_KEY, defaults.ARCHIVE_REDIS_IDLE_TIMEOUT, defaults.ARCHIVE_REDIS_LEASE,
+        defaults.ARCHIVE_REDIS_BACKLOG)
+    # Settings changed by the user reach the config.
+    changed = RedisConfig.from_settings(project_settings({
+        "ARCHIVE_REDIS_URL": "redis://h:1/0", "ARCHIVE_REDIS_KEY": "k", "ARCHIVE_REDIS_LEASE": 7}))
+    assert (changed.key, changed.lease) == ("k", 7.0)
+    assert Settings().get("ARCHIVE_REDIS_KEY") is None  # only the project's settings hold them
+
+
+def test_the_scrapy_internals_the_worker_hooks_are_still_there():
+    # distributed/scrapy_hooks.py reaches into these private parts of Scrapy's engine (no
+    # public API gives those moments); fail here first if a Scrapy upgrade moves them.
     from scrapy.core.engine import ExecutionEngine, _Slot
 
     assert callable(_Slot.remove_request)
     assert isinstance(ExecutionEngine._SLOT_HEARTBEAT_INTERVAL, float)
+    assert "_SLOT_HEARTBEAT_INTERVAL" in ExecutionEngine._start_request_processing.__code__.co_names
+    assert "remove_request" in ExecutionEngine._download.__code__.co_names or \
+        "remove_request" in ExecutionEngine._remove_request.__code__.co_names
+
+
+def test_the_hooks_fire_when_the_engine_is_done_with_a_request():
+    from types import SimpleNamespace
+
+    from scrapy.http import Request
+
+    from archive_spider.distributed import scrapy_hooks
+    from archive_spider.distributed.keys import IDLE_POLL_SECONDS
+
+    removed, done = [], []
+    slot = SimpleNamespace(remove_request=removed.append)
+    engine = SimpleNamespace(_slot=slot)
+    scrapy_hooks.on_request_done(engine, done.append)
+    request = Request("http://127.0.0.1/a")
+    slot.remove_request(request)
+    assert removed == [request] and done == [request]
+
+    from scrapy.core.engine import ExecutionEngine
+
+    class Engine(ExecutionEngine):
+        def __init__(self):
+            pass
+
+    fast = Engine()
+    scrapy_hooks.poll_often(fast)
+    assert fast._SLOT_HEARTBEAT_INTERVAL == IDLE_POLL_SECONDS
+    assert ExecutionEngine._SLOT_HEARTBEAT_INTERVAL == 5.0  # other crawlers keep Scrapy's
+    with pytest.raises(RuntimeError, match="Scrapy 2.19"):
+        scrapy_hooks.on_request_done(SimpleNamespace(_slot=None), done.append)
 
 
 # --- the atomic steps (Lua scripts) ---------------------------------------------------------
@@ -166,7 +221,7 @@ def test_requests_of_a_dead_worker_go_back_to_the_frontier(client):
     assert client.zrange(keys.inflight("w1"), 0, -1) == [b"a"]
     requeue = client.register_script(REQUEUE_DEAD_SCRIPT)
     assert requeue(keys=[keys.workers, keys.requests], args=["t"]) == 0  # still alive
-    time.sleep(0.1)
+    time.sleep(0.1)  # the scenario: its 50 ms liveness key expires
     assert requeue(keys=[keys.workers, keys.requests], args=["t"]) == 1
     assert client.zrange(keys.requests, 0, -1, withscores=True) == [(b"a", -1.0), (b"b", 0.0)]
     assert not client.exists(keys.inflight("w1"))
@@ -209,7 +264,7 @@ def test_ingester_stores_validates_dedupes_and_acknowledges(client, redis_url, t
     assert outcome.ok, outcome.summary()
     stored = rows(tmp_path / "a.db")
     assert set(stored) == {"https://ex.com/a/", "https://ex.com/b/", "https://ex.com/a-copy/"}
-    db = storage.open_db(tmp_path / "a.db")
+    db = schema.open_db(tmp_path / "a.db")
     # The copy is kept, marked as a duplicate of the first (hidden from default views).
     (first_id,) = db.execute("select id from articles where url = 'https://ex.com/a/'").fetchone()
     (copy_of,) = db.execute("select duplicate_of from articles where url = 'https://ex.com/a-copy/'").fetchone()
@@ -241,15 +296,13 @@ def test_ingester_forever_records_one_crawl_per_burst_until_stopped(client, redi
     try:
         for burst in range(2):
             client.lpush(keys.items, article_message(f"https://ex.com/{burst}/"))
-            deadline = time.monotonic() + 20
-            while len(ingester.outcome.crawls) <= burst and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_until(lambda burst=burst: len(ingester.outcome.crawls) > burst, 20, f"burst {burst} ingested")
     finally:
         ingester.stop()
         runner.join(timeout=20)
     assert not runner.is_alive()
     assert len(ingester.outcome.crawls) == 2
-    db = storage.open_db(tmp_path / "a.db")
+    db = schema.open_db(tmp_path / "a.db")
     assert [(c["status"], c["new"]) for c in db["crawls"].rows] == [("ok", 1), ("ok", 1)]
 
 
@@ -267,8 +320,8 @@ def test_a_better_teaser_after_the_article_updates_its_summary_and_warning(clien
 
 
 def test_ingester_publishes_the_archive_known_urls(client, redis_url, tmp_path):
-    db = storage.open_db(tmp_path / "a.db")
-    storage.store_articles(db, [{"url": "https://ex.com/old/", "canonical_url": "https://ex.com/canon/",
+    db = schema.open_db(tmp_path / "a.db")
+    writes.store_articles(db, [{"url": "https://ex.com/old/", "canonical_url": "https://ex.com/canon/",
                                  "title": "Old", "text": "x " * 50}])
     db.close()
     make_ingester(redis_url, tmp_path / "a.db").run()
@@ -277,7 +330,7 @@ def test_ingester_publishes_the_archive_known_urls(client, redis_url, tmp_path):
 
 def test_a_second_ingester_is_refused(client, redis_url, tmp_path):
     client.set(RedisKeys().ingester, "someone-else", px=5000)
-    with pytest.raises(storage.ArchiveError, match="another ingester"):
+    with pytest.raises(schema.ArchiveError, match="another ingester"):
         make_ingester(redis_url, tmp_path / "a.db").run()
     result = run_cli("ingest", "--redis", redis_url, "--db", tmp_path / "b.db", "--idle-timeout", "0")
     assert result.returncode == 1
@@ -322,7 +375,7 @@ def slow_articles(site, seconds):
 
     def slowly(path):
         if path.startswith("/essays/"):
-            time.sleep(seconds)
+            time.sleep(seconds)  # the scenario: a slow server
         return get_page(path)
 
     site.get_page = slowly
@@ -379,8 +432,10 @@ def test_two_workers_and_an_ingester_make_the_single_process_archive(
     # A second distributed crawl finds nothing new and fetches no known article.
     start = len(demo_site.requests)
     ingester = start_cli(tmp_path / "ingest2.log", "ingest", "--redis", redis_url, "--db", db_path,
-                         "--idle-timeout", INGEST_IDLE)
-    time.sleep(1)  # let the ingester publish the known URLs first, as docs/distributed.md says
+                         "--idle-timeout", INGEST_IDLE, "-v")
+    # the ingester publishes the known URLs first, as docs/distributed.md says
+    wait_until(lambda: "Published" in (tmp_path / "ingest2.log").read_text(), 60,
+               "the ingester publishing the known URLs", process=ingester)
     worker = start_cli(tmp_path / "worker3.log", "crawl", f"{demo_site.url}/", "--redis", redis_url, *WORKER_OPTIONS)
     assert finish(worker, tmp_path / "worker3.log")[0] == 0
     status, log = finish(ingester, tmp_path / "ingest2.log")
@@ -410,13 +465,16 @@ def test_a_worker_without_urls_gives_up_after_its_idle_timeout(redis_url):
 
 
 @pytest.mark.e2e
-def test_a_worker_started_before_the_crawl_exists_joins_it(demo_site, single_process_archive, redis_url, tmp_path):
+def test_a_worker_started_before_the_crawl_exists_joins_it(demo_site, single_process_archive, redis_url, client,
+                                                           tmp_path):
     """A process manager starts N workers at once: the one without URLs may come first."""
     slow_articles(demo_site, 0.2)  # long enough a crawl for the waiting worker to share it
     try:
         waiting = start_cli(tmp_path / "waiting.log", "crawl", "--redis", redis_url, "--concurrency", "8",
                             "--idle-timeout", "30", "--lease", "2")
-        time.sleep(3)  # it has looked, found no crawl, and waits
+        # it has looked for the crawl's start URLs (its last command), found none, and waits
+        wait_until(lambda: any(c.get("cmd") == "smembers" for c in client.client_list()), 60,
+                   "the waiting worker looking for a crawl", process=waiting)
         assert waiting.poll() is None, (tmp_path / "waiting.log").read_text()[-3000:]
         db_path = tmp_path / "archive.db"
         ingester = start_cli(tmp_path / "ingest.log", "ingest", "--redis", redis_url, "--db", db_path,
@@ -445,9 +503,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(demo_site, single_process_archi
     try:
         doomed = start_cli(tmp_path / "doomed.log", "crawl", f"{demo_site.url}/", "--redis", redis_url,
                            *WORKER_OPTIONS)
-        deadline = time.monotonic() + 60
-        while client.llen(keys.items) < 5 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: client.llen(keys.items) >= 5, 60, "five items queued by the doomed worker", process=doomed)
         in_flight = sum(client.zcard(k) for k in client.scan_iter(f"{keys.prefix}:inflight:*"))
         doomed.send_signal(signal.SIGKILL)
         doomed.wait()
@@ -492,16 +548,12 @@ def scrapyd(tmp_path):
     log = open(home / "scrapyd.out", "w")
     process = subprocess.Popen([binary], cwd=home, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "daemonstatus.json", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("scrapyd did not start: " + (home / "scrapyd.out").read_text()[-2000:])
-            time.sleep(0.2)
+    try:
+        wait_until(lambda: urllib.request.urlopen(url + "daemonstatus.json", timeout=2), 30, "scrapyd answering",
+                   interval=0.2, ignoring=(OSError,), process=process)
+    except NotReady as error:
+        process.kill()
+        pytest.fail(f"{error}: " + (home / "scrapyd.out").read_text()[-2000:])
     yield url, home
     process.terminate()
     process.wait(timeout=30)
@@ -538,10 +590,9 @@ def test_scrapyd_deploy_and_schedule_json_run_a_worker(
     assert job["status"] == "ok", job
     status, ingest_log = finish(ingester, tmp_path / "ingest.log")
     assert status == 0, ingest_log[-3000:]
-    deadline = time.monotonic() + 60
-    while not any(j["id"] == job["jobid"] for j in scrapyd_call(url, "listjobs.json?project=archive_spider")["finished"]):
-        assert time.monotonic() < deadline, "the Scrapyd job did not finish"
-        time.sleep(0.5)
+    wait_until(lambda: any(j["id"] == job["jobid"]
+                           for j in scrapyd_call(url, "listjobs.json?project=archive_spider")["finished"]),
+               60, "the Scrapyd job finishing", interval=0.5)
     job_log = next((home / "logs").rglob(f"{job['jobid']}.log")).read_text()
     assert "Spider closed (finished)" in job_log, job_log[-3000:]
     assert "Deprecation" not in job_log, job_log[-3000:]
@@ -560,12 +611,11 @@ def test_an_ingester_killed_mid_crawl_loses_nothing(demo_site, single_process_ar
                            "--idle-timeout", INGEST_IDLE, "--lease", "2")
         workers = [start_cli(tmp_path / f"worker{i}.log", "crawl", f"{demo_site.url}/", "--redis", redis_url,
                              *WORKER_OPTIONS) for i in (1, 2)]
-        deadline = time.monotonic() + 60
-        while client.scard(RedisKeys().known) < 5 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: client.scard(RedisKeys().known) >= 5, 60, "five articles stored by the doomed ingester",
+                   interval=0.02, process=doomed)
         doomed.send_signal(signal.SIGKILL)
         doomed.wait()
-        time.sleep(2.5)  # its lock expires
+        time.sleep(2.5)  # the scenario: its 2 s lock lease expires
         ingester = start_cli(tmp_path / "ingest.log", "ingest", "--redis", redis_url, "--db", db_path,
                              "--idle-timeout", INGEST_IDLE)
         for i, worker in zip((1, 2), workers):

@@ -8,7 +8,9 @@ import tracemalloc
 import pytest
 from click.testing import CliRunner
 
-from archive_spider import cli, export, publish, storage
+from archive_spider import cli, publish
+from archive_spider.archive import export
+from archive_spider.archive import schema
 from tests.test_publish import ARTICLES, make_archive
 
 
@@ -24,7 +26,7 @@ def run_export(*args):
 
 def fill_archive(path, count, text_size=2000):
     """``count`` articles written straight into the table (fast), each ~text_size chars."""
-    db = storage.open_db(path)
+    db = schema.open_db(path)
     filler = ("archived words " * (text_size // 15 + 1))[:text_size]
     with db.conn:
         db["articles"].insert_all(
@@ -72,7 +74,7 @@ def test_json_is_one_valid_array(archive_path, tmp_path):
 
 def test_json_of_nothing_is_an_empty_array(tmp_path):
     path = tmp_path / "empty.db"
-    storage.open_db(path).close()
+    schema.open_db(path).close()
     result = run_export("--db", path, "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.output) == []
@@ -118,7 +120,7 @@ def test_missing_archive_is_a_one_line_error(tmp_path):
 
 def test_export_streams_in_constant_memory(tmp_path):
     path = fill_archive(tmp_path / "big.db", 10_000, text_size=4000)  # ~80 MB of text and html
-    db = storage.open_db(path)
+    db = schema.open_db(path)
     columns = list(export.DEFAULT_COLUMNS) + ["html"]
 
     class CountingSink(io.TextIOBase):
@@ -182,7 +184,7 @@ def test_a_bad_column_or_site_is_bad_usage_naming_what_there_is(archive_path, ar
     assert result.output.startswith("Error: Invalid value for '--") and message in result.output
     assert result.output.count("\n") == 1
     if "--site" in args:
-        db = storage.open_db(archive_path)
+        db = schema.open_db(archive_path)
         sites = sorted({row[0] for row in db.execute("select site from articles")})
         assert ", ".join(sites) in result.output
 

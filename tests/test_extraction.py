@@ -455,7 +455,7 @@ def test_demo_site_articles_extract_exactly():
     site_module = pytest.importorskip("archive_spider.demo.site")
     essays = site_module.load_essays()
     base = "http://127.0.0.1:8000"
-    site = site_module.build_site(essays, base_url=base)
+    site = pytest.importorskip("archive_spider.demo.templates").build_site(essays, base_url=base)
     for essay in essays:
         pages = [
             extract_article(site[essay.page_path(n)].body, url=base + essay.page_path(n), teaser=essay.teaser)

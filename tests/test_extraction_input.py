@@ -102,6 +102,6 @@ def test_text_comes_back_in_one_canonical_spelling():
     sentence = "The cafe\u0301 by the lock serves cre\u0300me bru\u0302le\u0301e to the lock keepers every evening."
     bengali = "\u0995\u09c1\u09b7\u09cd\u099f\u09bf\u09df\u09be জেলার মানুষ আজ সকালে নদীর ধারে জড়ো হয়েছিলেন।"
     body = "".join(f"<p>{sentence} {bengali} {n}</p>" for n in range(10))
-    article = extract_article(f"<html><body><article>{body}</article></body></html>".encode("utf-8"))
+    article = extract_article(f"<html><body><article>{body}</article></body></html>".encode())
     assert "The café by the lock serves crème brûlée" in article.text
     assert "\u09af\u09bc" in article.text and "\u09df" not in article.text

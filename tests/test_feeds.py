@@ -1,11 +1,11 @@
-"""feeds.py: feeds, sitemaps and robots.txt read offline."""
+"""discovery/feeds.py: feeds, sitemaps and robots.txt read offline."""
 
 import gzip
 
 import pytest
 
-from archive_spider import feeds
-from archive_spider.discovery import ArticleLink
+from archive_spider.discovery import feeds
+from archive_spider.vocabulary import ArticleLink
 
 SITE = "https://blog.example.org"
 HOSTS = ["blog.example.org"]

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from archive_spider import health, storage
+from archive_spider.archive import queries, schema, writes
 from archive_spider.health import Limits, container_of, detect_drift, rhythm_days
 
 from . import healthsites
@@ -146,16 +146,16 @@ def test_container_is_found_by_the_text_it_holds_ignoring_per_article_names():
 
 
 def test_site_health_rows_round_trip(fresh_db):
-    crawl_id = storage.start_crawl(fresh_db, ["https://example.org/"])
+    crawl_id = writes.start_crawl(fresh_db, ["https://example.org/"])
     figures = row(failures={"timeout": 2})
-    storage.record_site_health(fresh_db, crawl_id, "example.org", storage.utc_now(), figures,
+    writes.record_site_health(fresh_db, crawl_id, "example.org", schema.utc_now(), figures,
                                [{"check": "blocking", "message": "m"}], "Site example.org changed: m")
-    storage.record_site_health(fresh_db, crawl_id, "example.org", storage.utc_now(), figures, [], None)
-    (stored,) = storage.latest_site_health(fresh_db)
+    writes.record_site_health(fresh_db, crawl_id, "example.org", schema.utc_now(), figures, [], None)
+    (stored,) = queries.latest_site_health(fresh_db)
     assert stored["failures"] == {"timeout": 2} and stored["containers"] == {"div.entry-content": 5}
     assert stored["flagged"] == 0 and stored["drift"] == []
-    assert storage.site_health_history(fresh_db, "example.org", crawl_id + 1, 10)[0]["id"] == stored["id"]
-    assert storage.site_health_history(fresh_db, "example.org", crawl_id, 10) == []
+    assert queries.site_health_history(fresh_db, "example.org", crawl_id + 1, 10)[0]["id"] == stored["id"]
+    assert queries.site_health_history(fresh_db, "example.org", crawl_id, 10) == []
 
 
 # --- end to end: the real CLI against a local site that changes between crawls -------------
@@ -282,14 +282,14 @@ def test_a_monthly_site_is_not_flagged_after_a_quiet_week_but_is_after_four_mont
 
 def test_stats_health_shows_each_sites_latest_crawl_with_its_trend_and_changes(tmp_path):
     db_path = tmp_path / "archive.db"
-    db = storage.open_db(db_path)
+    db = schema.open_db(db_path)
     for words, drift in ((600, []), (620, []), (150, [{"check": "words-collapsed", "message": "median word count "
                                                        "fell to 150 (usually 610)"}])):
-        crawl_id = storage.start_crawl(db, ["https://example.org/"])
-        storage.record_site_health(db, crawl_id, "example.org", storage.utc_now(),
+        crawl_id = writes.start_crawl(db, ["https://example.org/"])
+        writes.record_site_health(db, crawl_id, "example.org", schema.utc_now(),
                                    row(median_words=words, failures={"timeout": 1}), drift,
                                    "Site example.org changed: ..." if drift else None)
-        storage.record_site_health(db, crawl_id, "other.example", storage.utc_now(), row(), [], None)
+        writes.record_site_health(db, crawl_id, "other.example", schema.utc_now(), row(), [], None)
     db.close()
     text = run_cli("stats", "--health", "--db", db_path)
     assert text.returncode == 0, text.stderr

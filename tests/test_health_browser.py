@@ -3,7 +3,7 @@
 
 import pytest
 
-from archive_spider import storage
+from archive_spider.archive import schema, writes
 from tests.test_browser import browser, page  # noqa: F401 (fixtures)
 from tests.test_browser import screenshot, serving, sync_api
 from tests.test_health import row
@@ -17,19 +17,19 @@ CRAWLS = [  # (median words, failures, what changed)
 @pytest.fixture(scope="module")
 def health_site(tmp_path_factory):
     db_path = tmp_path_factory.mktemp("health-browser") / "archive.db"
-    db = storage.open_db(db_path)
+    db = schema.open_db(db_path)
     for words, failures, change in CRAWLS:
-        crawl_id = storage.start_crawl(db, ["https://tidewater.example/blog/"])
+        crawl_id = writes.start_crawl(db, ["https://tidewater.example/blog/"])
         drift = [{"check": "words-collapsed", "message": change}] if change else []
-        storage.record_site_health(db, crawl_id, "tidewater.example", storage.utc_now(),
+        writes.record_site_health(db, crawl_id, "tidewater.example", schema.utc_now(),
                                    row(median_words=words, failures=failures, new=crawl_id % 3, listed=10),
                                    drift, f"Site tidewater.example changed: {change}" if change else None)
-        storage.record_site_health(db, crawl_id, "other.example", storage.utc_now(), row(), [], None)
+        writes.record_site_health(db, crawl_id, "other.example", schema.utc_now(), row(), [], None)
     db.close()
     yield from serving(db_path)
 
 
-def test_a_page_per_site_with_its_charts(health_site, page):
+def test_a_page_per_site_with_its_charts(health_site, page):  # noqa: F811 (the fixture imported above)
     failed = []
     page.on("requestfailed", lambda request: failed.append(request.url))
     page.goto(f"{health_site}/-/dashboards/site-health?site=tidewater.example")

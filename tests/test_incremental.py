@@ -10,7 +10,10 @@ import time
 
 import pytest
 
-from archive_spider import locking, revisit, similarity, storage, warc
+from archive_spider import revisit, similarity
+from archive_spider.archive import locking
+from archive_spider.archive import queries, schema, writes
+from archive_spider.archive import warc
 from archive_spider.demo.site import load_essays
 
 NOW = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
@@ -122,7 +125,7 @@ def article(url, text, **extra):
 
 def test_copies_are_stored_with_duplicate_of(fresh_db):
     text = " ".join(f"word{i} and some more text number {i}" for i in range(40))
-    result = storage.store_articles(fresh_db, [
+    result = writes.store_articles(fresh_db, [
         article("https://a.example/1/", text),
         article("https://b.example/copy/", text),  # exact copy
         article("https://c.example/edited/", text.replace("word3 ", "term3 ")),  # near copy
@@ -133,17 +136,17 @@ def test_copies_are_stored_with_duplicate_of(fresh_db):
     rows = {r["url"]: r["duplicate_of"] for r in fresh_db.query("select url, duplicate_of from articles")}
     assert rows == {"https://a.example/1/": None, "https://b.example/copy/": 1,
                     "https://c.example/edited/": 1, "https://d.example/other/": None}
-    assert storage.archive_stats(fresh_db)["duplicates"] == 2
+    assert queries.archive_stats(fresh_db)["duplicates"] == 2
 
 
 # --- storage for revisits --------------------------------------------------------------------
 
 def test_validators_are_kept_and_a_304_moves_last_seen_only(fresh_db):
     fetch = {"http_etag": '"v1"', "http_last_modified": None, "last_fetched": "2025-01-01T00:00:00+00:00"}
-    storage.store_articles(fresh_db, [article("https://a.example/1/", "Some words.", **fetch)],
+    writes.store_articles(fresh_db, [article("https://a.example/1/", "Some words.", **fetch)],
                            now="2025-01-01T00:00:00+00:00")
-    assert storage.revisit_state(fresh_db)["https://a.example/1/"]["http_etag"] == '"v1"'
-    touched = storage.mark_not_modified(
+    assert queries.revisit_state(fresh_db)["https://a.example/1/"]["http_etag"] == '"v1"'
+    touched = writes.mark_not_modified(
         fresh_db, {"https://a.example/1/": {"http_etag": None, "last_fetched": "2025-02-01T00:00:00+00:00"}},
         crawl_id=7, now="2025-02-01T00:00:00+00:00")
     assert touched == 1
@@ -154,13 +157,13 @@ def test_validators_are_kept_and_a_304_moves_last_seen_only(fresh_db):
 
 
 def test_a_304_finds_its_article_by_url_or_canonical(fresh_db):
-    storage.store_articles(fresh_db, [
+    writes.store_articles(fresh_db, [
         article("https://a.example/1/", "First words here."),
         article("https://a.example/2/", "Second words here.", canonical_url="https://a.example/two/"),
         article("https://a.example/3/", "Third words here."),
     ], now="2025-01-01T00:00:00+00:00")
     later = "2025-02-01T00:00:00+00:00"
-    touched = storage.mark_not_modified(fresh_db, {
+    touched = writes.mark_not_modified(fresh_db, {
         "https://a.example/1/": {"last_fetched": later},
         "https://a.example/two/": {"http_etag": '"t"', "last_fetched": later},  # its canonical URL
         "https://a.example/unknown/": {"last_fetched": later},
@@ -175,16 +178,16 @@ def test_a_304_finds_its_article_by_url_or_canonical(fresh_db):
 
 
 def test_reextraction_does_not_move_last_seen(fresh_db):
-    storage.store_articles(fresh_db, [article("https://a.example/1/", "Old words.")], now="2025-01-01T00:00:00+00:00")
-    storage.store_articles(fresh_db, [article("https://a.example/1/", "New words.")], now="2025-03-01T00:00:00+00:00",
+    writes.store_articles(fresh_db, [article("https://a.example/1/", "Old words.")], now="2025-01-01T00:00:00+00:00")
+    writes.store_articles(fresh_db, [article("https://a.example/1/", "New words.")], now="2025-03-01T00:00:00+00:00",
                            seen=False)
     row = fresh_db["articles"].get(1)
     assert (row["last_seen"], row["last_changed"]) == ("2025-01-01T00:00:00+00:00", "2025-03-01T00:00:00+00:00")
 
 
 def test_interrupted_crawls_are_closed(fresh_db):
-    crawl_id = storage.start_crawl(fresh_db, ["https://a.example/"])
-    assert storage.close_interrupted_crawls(fresh_db) == 1
+    crawl_id = writes.start_crawl(fresh_db, ["https://a.example/"])
+    assert writes.close_interrupted_crawls(fresh_db) == 1
     assert fresh_db["crawls"].get(crawl_id)["status"] == "interrupted"
 
 
@@ -193,12 +196,12 @@ def test_revisit_migration_upgrades_an_archive_of_version_2(tmp_path):
     import sqlite_utils
 
     db = sqlite_utils.Database(path)
-    for number, migration in enumerate(storage.MIGRATIONS[:2], start=1):
+    for number, migration in enumerate(schema.MIGRATIONS[:2], start=1):
         migration(db)
         db.execute(f"PRAGMA user_version = {number}")
     db.close()
-    db = storage.open_db(path)
-    assert storage.schema_version(db) == storage.SCHEMA_VERSION
+    db = schema.open_db(path)
+    assert schema.schema_version(db) == schema.SCHEMA_VERSION
     assert {"http_etag", "last_fetched", "simhash", "duplicate_of"} <= set(db["articles"].columns_dict)
     assert "not_modified" in db["crawls"].columns_dict and db["warc_records"].exists()
     db.close()
@@ -254,8 +257,8 @@ def test_second_holder_is_refused_with_the_first_named(tmp_path):
 def test_lock_of_a_killed_process_is_free(tmp_path):
     db_path = tmp_path / "archive.db"
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from archive_spider.locking import archive_lock\n"
-        f"with archive_lock({str(db_path)!r}):\n    print('held', flush=True); time.sleep(60)"
+        "import sys, time; from archive_spider.archive.locking import archive_lock\n"
+        f"with archive_lock({str(db_path)!r}):\n    print('held', flush=True); time.sleep(60)  # held until killed"
     )], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"
     with pytest.raises(locking.ArchiveLocked):
@@ -272,12 +275,12 @@ def test_lock_of_a_killed_process_is_free(tmp_path):
 # --- the middleware, offline -----------------------------------------------------------------
 
 def make_middleware(known, policy="conditional"):
-    from scrapy.utils.test import get_crawler
-
     from archive_spider.middlewares import IncrementalMiddleware
     from archive_spider.spiders.articles import ArticlesSpider
 
-    crawler = get_crawler(ArticlesSpider, {"ARCHIVE_REVISIT": policy})
+    from .conftest import project_crawler
+
+    crawler = project_crawler(ArticlesSpider, {"ARCHIVE_REVISIT": policy})
     middleware = IncrementalMiddleware.from_crawler(crawler)
     middleware._known = known
     heard = []

@@ -13,9 +13,11 @@ from collections import Counter
 import pytest
 
 from archive_spider.demo.server import DemoServer, SlowDemoServer
-from archive_spider.demo.site import build_site, load_essays
+from archive_spider.demo.site import load_essays
+from archive_spider.demo.templates import build_site
 
 from .conftest import ROOT, query, run_cli
+from .polling import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -153,9 +155,7 @@ def test_overlapping_runs_never_interleave(tmp_path):
     with SlowDemoServer(delay=0.05) as site:
         first = subprocess.Popen(crawl_command(site, db_path, "--concurrency", "4"), cwd=ROOT,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 30
-        while not site.requests and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: site.requests, 30, "the first crawl's first request", process=first)
         locked = run_cli(*crawl_command(site, db_path)[3:])
         waiting = subprocess.Popen(crawl_command(site, db_path, "--concurrency", "4", "--wait"), cwd=ROOT,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

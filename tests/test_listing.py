@@ -5,8 +5,10 @@ import datetime as dt
 
 import pytest
 
-from archive_spider import revisit, storage
-from archive_spider.discovery import following_page
+from archive_spider import revisit
+from archive_spider.archive import queries, schema, writes
+from archive_spider.archive.connection import CrawlArchive
+from archive_spider.discovery.pages import following_page
 from archive_spider.listing import ArchiveKnowledge, ListingPlan, parse_every
 from archive_spider.sites import sites_for_urls
 
@@ -20,18 +22,18 @@ def at(delta: dt.timedelta) -> str:
 @pytest.fixture
 def db_path(tmp_path):
     path = tmp_path / "archive.db"
-    storage.open_db(path).close()
+    schema.open_db(path).close()
     return str(path)
 
 
 def plan_for(db_path, *urls, every="7d"):
-    return ListingPlan(sites_for_urls(list(urls), [], False), db_path, parse_every(every))
+    return ListingPlan(sites_for_urls(list(urls), [], False), CrawlArchive(db_path), parse_every(every))
 
 
 def test_a_site_is_listed_incrementally_only_when_every_start_url_was_read_whole_recently(db_path):
-    db = storage.open_db(db_path)
-    storage.record_full_listings(db, ["https://a.example/", "https://b.example/news/"], at(dt.timedelta(days=2)), 1)
-    storage.record_full_listings(db, ["https://c.example/"], at(dt.timedelta(days=8)), 1)
+    db = schema.open_db(db_path)
+    writes.record_full_listings(db, ["https://a.example/", "https://b.example/news/"], at(dt.timedelta(days=2)), 1)
+    writes.record_full_listings(db, ["https://c.example/"], at(dt.timedelta(days=8)), 1)
     db.close()
     plan = plan_for(db_path, "https://a.example/", "https://b.example/news/", "https://b.example/blog/",
                     "https://c.example/")
@@ -41,8 +43,8 @@ def test_a_site_is_listed_incrementally_only_when_every_start_url_was_read_whole
 
 
 def test_period_zero_and_a_missing_archive_list_everything(tmp_path, db_path):
-    db = storage.open_db(db_path)
-    storage.record_full_listings(db, ["https://a.example/"], at(dt.timedelta(minutes=5)), 1)
+    db = schema.open_db(db_path)
+    writes.record_full_listings(db, ["https://a.example/"], at(dt.timedelta(minutes=5)), 1)
     db.close()
     plan = plan_for(db_path, "https://a.example/", every="0")
     plan.open(now=NOW)
@@ -59,33 +61,33 @@ def test_finish_records_whole_listings_only_of_an_ok_crawl_that_nothing_cut(db_p
     plan.cut_short(names[1], "a index page failed")
     assert plan.finish("limit", 3) == []
     assert plan.finish("ok", 3) == ["https://a.example/"]
-    db = storage.open_db(db_path)
-    assert storage.full_listing_times(db, ["https://a.example/", "https://b.example/"]) == {
+    db = schema.open_db(db_path)
+    assert queries.full_listing_times(db, ["https://a.example/", "https://b.example/"]) == {
         "https://a.example/": plan.started}
     db.close()
 
 
 def test_a_site_listed_incrementally_keeps_the_time_of_its_last_whole_listing(db_path):
-    db = storage.open_db(db_path)
-    storage.record_full_listings(db, ["https://a.example/"], at(dt.timedelta(days=1)), 1)
+    db = schema.open_db(db_path)
+    writes.record_full_listings(db, ["https://a.example/"], at(dt.timedelta(days=1)), 1)
     db.close()
     plan = plan_for(db_path, "https://a.example/")
     plan.open(now=NOW)
     assert plan.finish("ok", 2) == []
-    db = storage.open_db(db_path)
+    db = schema.open_db(db_path)
     assert db.execute("select crawl_id from listings").fetchall() == [(1,)]
     db.close()
 
 
 def test_archive_knowledge_lists_each_fetched_address_once(db_path):
-    db = storage.open_db(db_path)
-    storage.store_articles(db, [
+    db = schema.open_db(db_path)
+    writes.store_articles(db, [
         {"url": "https://a.example/x/", "canonical_url": "https://a.example/x-canonical/", "title": "X",
          "text": "one two three"},
         {"url": "https://a.example/y/", "title": "Y", "text": "four five six"},
     ])
     db.close()
-    knowledge = ArchiveKnowledge(db_path)
+    knowledge = ArchiveKnowledge(CrawlArchive(db_path))
     assert set(knowledge.state) == {"https://a.example/x/", "https://a.example/x-canonical/", "https://a.example/y/"}
     assert sorted(knowledge.archived_urls()) == ["https://a.example/x/", "https://a.example/y/"]
 
@@ -122,7 +124,7 @@ def test_only_failures_that_may_hide_a_page_cut_a_listing():
     from scrapy import Request
     from scrapy.utils.test import get_crawler
 
-    from archive_spider.failures import FailureLog
+    from archive_spider.archive.failures import FailureLog
     from archive_spider.spiders.articles import ArticlesSpider
 
     log = FailureLog(get_crawler(ArticlesSpider), None)

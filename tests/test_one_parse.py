@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from archive_spider import discovery, workers
-from archive_spider.demo.site import build_site
+from archive_spider import workers
+from archive_spider.discovery import pages as discovery
+from archive_spider.demo.templates import build_site
 from archive_spider.extraction import extract_article
 
 TESTS = Path(__file__).parent

@@ -12,13 +12,13 @@ import site
 import subprocess
 import sys
 import sysconfig
-import time
 import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from tests.polling import wait_until
 from tests.test_publish import ARTICLES, article_id, make_archive
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +84,11 @@ def test_the_wheel_carries_the_datasette_site(wheel):
     assert "archive_spider/demo/essays/" in {name.rsplit("/", 1)[0] + "/" for name in names}
 
 
+def read(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
 def test_an_installed_tool_serves_the_archive_site(installed, tmp_path):
     elsewhere = tmp_path / "elsewhere"  # no db/ here, and not the checkout
     elsewhere.mkdir()
@@ -100,16 +105,8 @@ def test_an_installed_tool_serves_the_archive_site(installed, tmp_path):
         pages = {}
         pk = article_id(archive, ARTICLES[0]["url"])
         for path in ("/", "/archive/search?q=crawling", f"/archive/articles/{pk}"):
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(base + path, timeout=10) as response:
-                        pages[path] = response.read().decode()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
+            pages[path] = wait_until(lambda url=base + path: read(url), 30, f"the installed serve answering {path}",
+                                     interval=0.2, ignoring=(OSError,))
         assert 'action="/archive/search"' in pages["/"]  # the archive's home page, not Datasette's
         assert "<mark>Crawling</mark>" in pages["/archive/search?q=crawling"]
         assert '<h1 class="headline">' in pages[f"/archive/articles/{pk}"]

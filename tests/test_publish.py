@@ -1,12 +1,11 @@
 """The published archive, tested in-process through Datasette's own client.
 
-Each test builds a small archive in tmp_path with storage.store_articles and publishes it
+Each test builds a small archive in tmp_path with writes.store_articles and publishes it
 with publish.build_datasette, exactly as `archive-spider serve` does.
 """
 
 import functools
 import importlib.util
-import json
 import shutil
 import sqlite3
 import subprocess
@@ -17,7 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive_spider import export, publish, storage
+from archive_spider import publish
+from archive_spider.archive import export
+from archive_spider.archive import schema, writes
 
 HOSTILE_HTML = (
     '<p>Before the trap.</p>'
@@ -78,10 +79,10 @@ ARTICLES = [
 
 def make_archive(path, articles=ARTICLES):
     """An archive file at ``path`` holding ``articles`` and one finished crawl."""
-    db = storage.open_db(path)
-    crawl_id = storage.start_crawl(db, ["https://news.example/"])
-    storage.store_articles(db, articles, crawl_id=crawl_id, now="2024-06-01T10:00:00+00:00")
-    storage.finish_crawl(db, crawl_id, "finished", {"requests": 9, "new": len(articles)})
+    db = schema.open_db(path)
+    crawl_id = writes.start_crawl(db, ["https://news.example/"])
+    writes.store_articles(db, articles, crawl_id=crawl_id, now="2024-06-01T10:00:00+00:00")
+    writes.finish_crawl(db, crawl_id, "finished", {"requests": 9, "new": len(articles)})
     db.close()
     return path
 
@@ -97,7 +98,7 @@ def ds(archive_path):
 
 
 def article_id(path, url):
-    db = storage.open_db(path)
+    db = schema.open_db(path)
     try:
         return db.execute("select id from articles where url = ?", [url]).fetchone()[0]
     finally:
@@ -243,7 +244,7 @@ def test_search_syntax(typed, query):
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list('ab é"*():^-+.OR NDT\t')), max_size=30))
-def test_any_search_parses_and_the_two_implementations_agree(typed):
+def test_any_search_parses_and_export_reads_it_as_the_search_page(typed):
     query = plugin().fts_query(typed)
     assert export.search_query(typed) == query
     conn = sqlite3.connect(":memory:")
@@ -270,7 +271,7 @@ async def test_canned_search_gives_the_best_100_of_many_without_copies(tmp_path)
     ds = publish.build_datasette(path)
     rows = (await ds.client.get("/archive/search.json?q=rivers&_shape=objects")).json()["rows"]
     # The plain way: rank every match, then drop the copies, then take the first 100.
-    db = storage.open_db(path)
+    db = schema.open_db(path)
     expected = [row[0] for row in db.execute(
         "select articles.id from articles_fts join articles on articles.id = articles_fts.rowid "
         "where articles_fts match 'rivers' and articles.duplicate_of is null "
@@ -343,9 +344,9 @@ async def test_duplicates_are_listed_with_their_original_and_hidden_elsewhere(tm
 
 async def test_revisions_query_by_id_or_url(tmp_path):
     path = make_archive(tmp_path / "archive.db")
-    db = storage.open_db(path)
+    db = schema.open_db(path)
     changed = dict(ARTICLES[1], text="One file holds the whole archive, and its history.")
-    storage.store_articles(db, [changed], now="2024-07-01T10:00:00+00:00")
+    writes.store_articles(db, [changed], now="2024-07-01T10:00:00+00:00")
     db.close()
     ds = publish.build_datasette(path)
     pk = article_id(path, ARTICLES[1]["url"])
@@ -363,9 +364,9 @@ async def test_the_revisions_table_is_not_shadowed_by_a_query(ds):
 
 async def test_crawl_history_shows_304s_and_duplicates(tmp_path):
     path = make_archive(tmp_path / "archive.db")
-    db = storage.open_db(path)
-    rerun = storage.start_crawl(db, ["https://news.example/"])
-    storage.finish_crawl(db, rerun, "ok", {"requests": 5, "not_modified": 4, "duplicates": 1})
+    db = schema.open_db(path)
+    rerun = writes.start_crawl(db, ["https://news.example/"])
+    writes.finish_crawl(db, rerun, "ok", {"requests": 5, "not_modified": 4, "duplicates": 1})
     db.close()
     ds = publish.build_datasette(path)
     rows = (await ds.client.get("/archive/crawl_history.json?_shape=objects")).json()["rows"]
@@ -409,7 +410,7 @@ async def test_article_without_html_shows_its_text_escaped(ds, archive_path):
 
 
 async def test_publication_is_read_only(ds, archive_path):
-    before = storage.open_db(archive_path)["articles"].count
+    before = schema.open_db(archive_path)["articles"].count
     attempts = [
         ds.client.get("/archive.json", params={"sql": "delete from articles"}),
         ds.client.post("/archive", data={"sql": "delete from articles"}),
@@ -423,7 +424,7 @@ async def test_publication_is_read_only(ds, archive_path):
     for method in ("post", "put", "delete", "patch"):
         response = await ds.client.request(method, "/archive/articles/1", data={"title": "x"})
         assert response.status_code == 405
-    assert storage.open_db(archive_path)["articles"].count == before
+    assert schema.open_db(archive_path)["articles"].count == before
     settings = (await ds.client.get("/-/settings.json")).json()
     assert settings["sql_time_limit_ms"] == 3000
 
@@ -448,7 +449,7 @@ async def test_exports_from_the_browser(ds):
     csv_text = (await ds.client.get("/archive/articles.csv?_stream=on&_size=max")).text
     lines = csv_text.strip().splitlines()
     assert lines[0].startswith("id,url,")
-    assert len([l for l in lines if "://" in l]) >= len(ARTICLES)
+    assert len([line for line in lines if "://" in line]) >= len(ARTICLES)
     query_csv = await ds.client.get("/archive/latest.csv?_stream=on")
     assert query_csv.status_code == 200 and "article_id,title" in query_csv.text
     rows = (await ds.client.get("/archive/latest.json?_shape=array")).json()
@@ -525,7 +526,7 @@ def read_only(path, monkeypatch):
     import os
 
     os.chmod(path, 0o444)
-    monkeypatch.setattr(storage, "is_writable", lambda p: False)
+    monkeypatch.setattr(schema, "is_writable", lambda p: False)
 
 
 async def test_a_read_only_archive_is_served_as_immutable_without_a_write(archive_path, monkeypatch):
@@ -549,7 +550,7 @@ def test_a_read_only_archive_of_an_older_schema_is_refused_clearly(archive_path,
     import sqlite3
 
     conn = sqlite3.connect(archive_path)
-    conn.execute(f"PRAGMA user_version = {storage.SCHEMA_VERSION - 1}")
+    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION - 1}")
     conn.close()
     publish.checkpoint(archive_path)
     before = archive_path.read_bytes()
@@ -575,7 +576,7 @@ def test_a_read_only_archive_from_a_newer_version_is_refused(archive_path, monke
     import sqlite3
 
     conn = sqlite3.connect(archive_path)
-    conn.execute(f"PRAGMA user_version = {storage.SCHEMA_VERSION + 1}")
+    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
     conn.close()
     publish.checkpoint(archive_path)
     read_only(archive_path, monkeypatch)

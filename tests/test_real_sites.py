@@ -13,11 +13,10 @@ pages read + pages in failures). What they pin down was learnt from real blogs:
 * ``--max-pages N`` fetches at most N pages, at any concurrency.
 """
 
-import sqlite3
 
 import pytest
 
-from archive_spider import discovery
+from archive_spider.discovery import pages as discovery
 from archive_spider.extraction import extract_article
 
 from .conftest import query, run_cli

@@ -324,7 +324,7 @@ async def test_expand_listing_waits_for_a_slow_load_more(page):
     from archive_spider.browser import SETTLE_MS, PageSession, expand_listing
 
     async def slow(route, request):
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(2.0)  # the scenario: a slow "Load more" answer
         await route.fulfill(status=200, content_type="application/json", body='{"count": 5}')
 
     session = PageSession("http://app.example/", SLOW_LOAD_MORE)

@@ -176,14 +176,13 @@ def test_sites_toml_render_per_site():
 
 
 def test_render_settings_are_checked_before_a_crawl():
-    from scrapy.settings import Settings
-
     from archive_spider.config import ConfigError, check_settings
     from archive_spider.crawl import CrawlOptions, build_settings
+    from archive_spider.settings import project_settings
 
     assert build_settings(CrawlOptions(render="auto")).get("ARCHIVE_RENDER") == "auto"
     assert build_settings(CrawlOptions()).get("ARCHIVE_RENDER") == "never"
     with pytest.raises(ConfigError, match="ARCHIVE_RENDER: 'sometimes'"):
-        check_settings(Settings({"ARCHIVE_RENDER": "sometimes"}))
+        check_settings(project_settings({"ARCHIVE_RENDER": "sometimes"}))
     with pytest.raises(ConfigError, match="ARCHIVE_RENDER_CONCURRENCY"):
-        check_settings(Settings({"ARCHIVE_RENDER_CONCURRENCY": 0}))
+        check_settings(project_settings({"ARCHIVE_RENDER_CONCURRENCY": 0}))

@@ -7,6 +7,7 @@ import time
 
 from .builtsites import WP_ARTICLES, build_wordpress
 from .conftest import query, run_cli
+from .polling import wait_until
 from .sitekit import Reply, TestSite, text
 
 ROBOTS = "User-agent: *\nDisallow: /wp-login.php\n"
@@ -23,7 +24,7 @@ class Robots:
         if path != "/robots.txt":
             return None
         if self.hang:
-            time.sleep(self.hang)
+            time.sleep(self.hang)  # the scenario: a robots.txt that answers late or never
         return self.reply
 
 
@@ -71,8 +72,7 @@ def test_robots_txt_that_never_answers_disallows_everything(tmp_path):
     db_path = tmp_path / "archive.db"
     with site_with(Robots(text(ROBOTS), hang=3)) as site:
         result = crawl(site, db_path, "--timeout", "1", "-s", "RETRY_TIMES=0")
-        time.sleep(3)  # the site logs a request once it has answered it
-        asked = site.fetched()
+        asked = wait_until(site.fetched, 10, "the site logging the request (once it has answered it)")
     assert asked == ["/robots.txt"]
     assert result.returncode == 1
     rows = failures(db_path, "robots-unreachable")

@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 from scrapy.settings import Settings
 
-from archive_spider import config, storage
+from archive_spider import config
+from archive_spider.archive import queries, schema, writes
 from archive_spider.cli import cli
 from archive_spider.decoding import decode_html, looks_binary
 from archive_spider.retry import BackoffRetryMiddleware, parse_retry_after
@@ -216,27 +217,27 @@ def test_count_words_any_script():
 # --- the failures table ------------------------------------------------------------------------
 
 def test_failures_are_recorded_and_counted_per_crawl(fresh_db):
-    crawl_id = storage.start_crawl(fresh_db, ["http://example.com/"])
-    storage.record_failures(fresh_db, crawl_id, [
+    crawl_id = writes.start_crawl(fresh_db, ["http://example.com/"])
+    writes.record_failures(fresh_db, crawl_id, [
         {"url": "http://example.com/a", "reason": "http-error", "kind": "error", "status": 404},
         {"url": "http://example.com/b", "reason": "http-error", "kind": "error", "status": 410},
         {"url": "http://example.com/c", "reason": "timeout", "kind": "error", "detail": "took longer"},
     ])
-    assert storage.failure_counts(fresh_db, crawl_id) == {"http-error": 2, "timeout": 1}
-    latest = storage.recent_failures(fresh_db, 2)
+    assert queries.failure_counts(fresh_db, crawl_id) == {"http-error": 2, "timeout": 1}
+    latest = queries.recent_failures(fresh_db, 2)
     assert [f["url"] for f in latest] == ["http://example.com/c", "http://example.com/b"]
     assert latest[0]["failed_at"]
-    figures = storage.archive_stats(fresh_db)
+    figures = queries.archive_stats(fresh_db)
     assert figures["crawls"][0]["failures"] == {"http-error": 2, "timeout": 1}
 
 
 def test_stats_lists_failures(tmp_path):
     path = tmp_path / "archive.db"
-    db = storage.open_db(path)
-    crawl_id = storage.start_crawl(db, ["http://example.com/"])
-    storage.record_failures(db, crawl_id, [{"url": "http://example.com/gone", "reason": "http-error",
+    db = schema.open_db(path)
+    crawl_id = writes.start_crawl(db, ["http://example.com/"])
+    writes.record_failures(db, crawl_id, [{"url": "http://example.com/gone", "reason": "http-error",
                                             "kind": "error", "status": 410}])
-    storage.finish_crawl(db, crawl_id, "ok", {"errors": 1})
+    writes.finish_crawl(db, crawl_id, "ok", {"errors": 1})
     db.close()
     result = CliRunner().invoke(cli, ["stats", "--db", str(path)])
     assert result.exit_code == 0, result.output
@@ -283,7 +284,7 @@ def test_newer_archive_is_refused_untouched(tmp_path):
     path = tmp_path / "archive.db"
     conn = sqlite3.connect(path)
     conn.execute("create table future (x)")
-    conn.execute(f"pragma user_version = {storage.SCHEMA_VERSION + 5}")
+    conn.execute(f"pragma user_version = {schema.SCHEMA_VERSION + 5}")
     conn.commit()
     conn.close()
     before = path.read_bytes()

@@ -4,14 +4,15 @@ import asyncio
 
 import pytest
 from scrapy.http import HtmlResponse, Request, TextResponse
-from scrapy.utils.test import get_crawler
 
-from archive_spider.discovery import ArticleLink
+from archive_spider.vocabulary import ArticleLink
 from archive_spider.extraction import extract_article
 from archive_spider.spiders.articles import ArticlesSpider
-from archive_spider.spiders.routing import DEPTH, SITE, STALE, respell_url
+from archive_spider.assembly import extract_item
+from archive_spider.spiders.routing import respell_url
+from archive_spider.vocabulary import DEPTH, SITE, STALE
 
-from .conftest import ROOT
+from .conftest import ROOT, project_crawler
 
 SITE_URL = "https://www.example.org"
 
@@ -28,7 +29,7 @@ def make_spider(tmp_path=None, config_text=None, settings=None, **kwargs):
         path = tmp_path / "sites.toml"
         path.write_text(config_text, encoding="utf-8")
         kwargs["config"] = str(path)
-    crawler = get_crawler(ArticlesSpider, {"ARCHIVE_STALE_INDEX_PAGES": 3, **(settings or {})})
+    crawler = project_crawler(ArticlesSpider, {"ARCHIVE_STALE_INDEX_PAGES": 3, **(settings or {})})
     crawler.settings.frozen = False  # as in Crawler.crawl, which freezes them after from_crawler
     crawler.spider = ArticlesSpider.from_crawler(crawler, **kwargs)
     return crawler.spider, crawler
@@ -109,7 +110,7 @@ limits = { max_depth = 2, max_pages = 3 }
 
 def test_stale_index_chain_is_left_after_n_pages_with_nothing_new():
     spider, crawler = make_spider(url="https://example.org/")
-    spider.teasers["https://example.org/a-b-c/"] = ArticleLink("https://example.org/a-b-c/", None, None, None)
+    spider.teasers.remember(ArticleLink("https://example.org/a-b-c/", None, None, None))
     page = response("https://example.org/cal/3/", "<html></html>", {STALE: 1})
     followed = list(spider.index_requests(page, ["https://example.org/cal/4/"], new_links=0))
     assert [r.meta[STALE] for r in followed] == [2]
@@ -152,7 +153,8 @@ date = "span.date"
 """)
     words = "Granite quarry workers carved the harbour wall stone by stone over forty patient years of labour"
     html = ARTICLE.format(p=words)
-    item = spider.build_item([("https://old.example/story.php?id=3", html)], None, None)
+    url = "https://old.example/story.php?id=3"
+    item = extract_item([(url, html)], None, None, selectors=spider.selectors_of(url))
     assert (item.title, item.author, item.published) == ("The real title", "Jane Roe", "2021-03-03")
     assert item.text == f"{words}\n\n{words}"
 
@@ -199,13 +201,13 @@ def test_an_extracted_article_keeps_only_a_better_teaser_that_comes_later():
     html = ("<html><body><article><h1>A B C</h1><p>" + "The opening words of the essay. " * 40
             + "</p></article></body></html>")
     spider.remember_teaser(cut)
-    spider.build_item([(url, html)], None, cut)
+    spider.make_item([(url, html)], None, cut, extract_article(html, url=url))
     # extracted with the only teaser known: the crawl no longer holds it
     assert url not in spider.teasers
     spider.remember_teaser(cut)  # another sidebar lists it, cut the same way
     assert url not in spider.teasers
     spider.remember_teaser(whole)  # its category page, later: kept for the end of the crawl
-    assert spider.teasers[url] is whole
+    assert spider.teasers.better(url) is whole
 
 
 def test_a_better_teaser_found_during_extraction_is_not_lost():
@@ -218,13 +220,13 @@ def test_a_better_teaser_found_during_extraction_is_not_lost():
     html = "<html><body><article><h1>A B C</h1><p>" + "Words of the essay. " * 40 + "</p></article></body></html>"
     item = spider.make_item([(url, html)], None, cut, extract_article(html, url=url))
     assert item.summary == cut.teaser
-    assert spider.teasers[url] is whole  # store_better_teasers will store it
+    assert spider.teasers.better(url) is whole  # store_better_teasers will store it
 
 
 def test_a_listing_without_text_after_extraction_is_not_kept():
     spider, _ = make_spider(url="https://example.org/")
     url = "https://example.org/a-b-c/"
     html = "<html><body><article><h1>A B C</h1><p>" + "Words of the essay. " * 40 + "</p></article></body></html>"
-    spider.build_item([(url, html)], None, None)  # found with no teaser at all
+    spider.make_item([(url, html)], None, None, extract_article(html, url=url))  # found with no teaser at all
     spider.remember_teaser(ArticleLink(url, "A B C", None, None))  # a bare title in a list
     assert url not in spider.teasers

@@ -15,12 +15,13 @@ from archive_spider.demo.generated import build_generated_site
 from archive_spider.demo.server import DemoServer
 
 from .conftest import ROOT
+from .polling import wait_until
 from .test_workers import wait_gone
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(importlib.util.find_spec("archive_spider.discovery") is None,
-                       reason="needs archive_spider.discovery (page discovery)"),
+    pytest.mark.skipif(importlib.util.find_spec("archive_spider.discovery.pages") is None,
+                       reason="needs archive_spider.discovery.pages (page discovery)"),
 ]
 
 ARTICLES = 400
@@ -48,7 +49,6 @@ def wait_for_workers(crawl, count=2, seconds=60.0):
         descendants = parent.children(recursive=True)
         forkserver_children = [p for p in descendants if p.ppid() != crawl.pid]
         if len(forkserver_children) >= count:
-            time.sleep(1.0)  # let some articles be extracted and stored
             return [p.pid for p in parent.children(recursive=True)]
         if crawl.poll() is not None:
             break
@@ -62,6 +62,7 @@ def test_a_stopped_crawl_closes_its_workers_and_records_the_stop(site, tmp_path,
     db_path = tmp_path / "archive.db"
     crawl = start_crawl(site, db_path)
     descendants = wait_for_workers(crawl)
+    wait_until(lambda: stored_articles(db_path), 60, "an article stored", process=crawl)
     crawl.send_signal(signum)
     try:
         _, stderr = crawl.communicate(timeout=90)
@@ -82,6 +83,7 @@ def test_a_stopped_crawl_closes_its_workers_and_records_the_stop(site, tmp_path,
 def test_a_killed_crawl_leaves_no_orphan_workers(site, tmp_path):
     crawl = start_crawl(site, tmp_path / "archive.db")
     descendants = wait_for_workers(crawl)
+    wait_until(lambda: stored_articles(tmp_path / "archive.db"), 60, "an article stored", process=crawl)
     os.kill(crawl.pid, signal.SIGKILL)
     crawl.communicate(timeout=30)
     assert wait_gone(descendants, seconds=15), "extraction workers outlived a killed crawl"
@@ -102,9 +104,7 @@ def test_ctrl_c_says_stopping_and_a_second_one_still_records_the_true_counts(sit
     db_path = tmp_path / "archive.db"
     crawl = start_crawl(site, db_path)
     wait_for_workers(crawl)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and stored_articles(db_path) == 0:
-        time.sleep(0.2)
+    wait_until(lambda: stored_articles(db_path), 60, "an article stored", process=crawl)
     crawl.send_signal(signal.SIGINT)
     # Said at once, though Scrapy logs it only at INFO level.
     first_line = crawl.stderr.readline()

@@ -2,7 +2,7 @@ import sqlite3
 
 import pytest
 
-from archive_spider import storage
+from archive_spider.archive import schema, writes
 
 
 def article(url="https://example.com/a/", title="A title", text="Some words of text.", **extra):
@@ -10,7 +10,7 @@ def article(url="https://example.com/a/", title="A title", text="Some words of t
 
 
 def test_new_article_is_inserted_with_first_revision(fresh_db):
-    result = storage.store_articles(fresh_db, [article()], now="2025-01-01T00:00:00+00:00")
+    result = writes.store_articles(fresh_db, [article()], now="2025-01-01T00:00:00+00:00")
     assert result.new == ["https://example.com/a/"]
     row = fresh_db["articles"].get(1)
     assert row["site"] == "example.com"
@@ -19,8 +19,8 @@ def test_new_article_is_inserted_with_first_revision(fresh_db):
 
 
 def test_unchanged_article_only_moves_last_seen(fresh_db):
-    storage.store_articles(fresh_db, [article()], now="2025-01-01T00:00:00+00:00")
-    result = storage.store_articles(fresh_db, [article(text="Some   words of\ntext.")], now="2025-02-01T00:00:00+00:00")
+    writes.store_articles(fresh_db, [article()], now="2025-01-01T00:00:00+00:00")
+    result = writes.store_articles(fresh_db, [article(text="Some   words of\ntext.")], now="2025-02-01T00:00:00+00:00")
     assert result.unchanged == ["https://example.com/a/"]
     row = fresh_db["articles"].get(1)
     assert row["last_seen"] == "2025-02-01T00:00:00+00:00"
@@ -29,8 +29,8 @@ def test_unchanged_article_only_moves_last_seen(fresh_db):
 
 
 def test_changed_article_is_updated_and_gets_a_revision(fresh_db):
-    storage.store_articles(fresh_db, [article()], now="2025-01-01T00:00:00+00:00")
-    result = storage.store_articles(fresh_db, [article(text="Some other words of text.")],
+    writes.store_articles(fresh_db, [article()], now="2025-01-01T00:00:00+00:00")
+    result = writes.store_articles(fresh_db, [article(text="Some other words of text.")],
                                     now="2025-03-01T00:00:00+00:00")
     assert result.updated == ["https://example.com/a/"]
     assert fresh_db["articles"].count == 1
@@ -41,16 +41,16 @@ def test_changed_article_is_updated_and_gets_a_revision(fresh_db):
 
 
 def test_same_article_under_its_canonical_url_is_one_row(fresh_db):
-    storage.store_articles(fresh_db, [article(url="https://example.com/a/?from=home",
+    writes.store_articles(fresh_db, [article(url="https://example.com/a/?from=home",
                                               canonical_url="https://example.com/a/")])
-    result = storage.store_articles(fresh_db, [article(url="https://example.com/a/")])
+    result = writes.store_articles(fresh_db, [article(url="https://example.com/a/")])
     assert fresh_db["articles"].count == 1
     assert result.unchanged
 
 
 def test_full_text_search_follows_updates(fresh_db):
-    storage.store_articles(fresh_db, [article(text="Beavers build dams in rivers.")])
-    storage.store_articles(fresh_db, [article(text="Otters swim in rivers.")])
+    writes.store_articles(fresh_db, [article(text="Beavers build dams in rivers.")])
+    writes.store_articles(fresh_db, [article(text="Otters swim in rivers.")])
     def search(q):
         return [r["title"] for r in fresh_db.query(
             "select title from articles_fts where articles_fts match ?", [q])]
@@ -59,16 +59,16 @@ def test_full_text_search_follows_updates(fresh_db):
 
 
 def test_tags_and_warnings_are_stored_as_json(fresh_db):
-    storage.store_articles(fresh_db, [article(tags=["nature", "rivers"], extraction_warnings=[])])
+    writes.store_articles(fresh_db, [article(tags=["nature", "rivers"], extraction_warnings=[])])
     row = fresh_db["articles"].get(1)
     assert row["tags"] == '["nature", "rivers"]'
     assert row["extraction_warnings"] is None
 
 
 def test_crawl_is_recorded_with_counts(fresh_db):
-    crawl_id = storage.start_crawl(fresh_db, ["https://example.com/"])
+    crawl_id = writes.start_crawl(fresh_db, ["https://example.com/"])
     assert fresh_db["crawls"].get(crawl_id)["status"] == "running"
-    storage.finish_crawl(fresh_db, crawl_id, "ok", {"requests": 12, "new": 3, "errors": 1})
+    writes.finish_crawl(fresh_db, crawl_id, "ok", {"requests": 12, "new": 3, "errors": 1})
     row = fresh_db["crawls"].get(crawl_id)
     assert (row["status"], row["requests"], row["new"], row["errors"]) == ("ok", 12, 3, 1)
     assert row["finished"] >= row["started"]
@@ -77,10 +77,10 @@ def test_crawl_is_recorded_with_counts(fresh_db):
 def test_database_from_a_newer_version_is_refused_untouched(tmp_path):
     path = tmp_path / "archive.db"
     conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {storage.SCHEMA_VERSION + 1}")
+    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
     conn.close()
-    with pytest.raises(storage.ArchiveError, match="newer archive-spider"):
-        storage.open_db(path)
+    with pytest.raises(schema.ArchiveError, match="newer archive-spider"):
+        schema.open_db(path)
     conn = sqlite3.connect(path)
     assert conn.execute("select count(*) from sqlite_master").fetchone()[0] == 0
 
@@ -88,21 +88,21 @@ def test_database_from_a_newer_version_is_refused_untouched(tmp_path):
 def test_file_that_is_not_a_database_is_refused(tmp_path):
     path = tmp_path / "archive.db"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(storage.ArchiveError, match="cannot use"):
-        storage.open_db(path)
+    with pytest.raises(schema.ArchiveError, match="cannot use"):
+        schema.open_db(path)
     assert path.read_bytes() == b"this is not sqlite" * 100
 
 
 def test_missing_archive_is_not_created_when_reading(tmp_path):
-    with pytest.raises(storage.ArchiveError, match="no archive"):
-        storage.open_db(tmp_path / "none.db", create=False)
+    with pytest.raises(schema.ArchiveError, match="no archive"):
+        schema.open_db(tmp_path / "none.db", create=False)
     assert not (tmp_path / "none.db").exists()
 
 
 def test_file_database_uses_wal(tmp_path):
-    db = storage.open_db(tmp_path / "archive.db")
+    db = schema.open_db(tmp_path / "archive.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert storage.schema_version(db) == storage.SCHEMA_VERSION
+    assert schema.schema_version(db) == schema.SCHEMA_VERSION
 
 
 def test_an_article_and_its_revision_are_written_together_or_not_at_all(tmp_path, monkeypatch):
@@ -110,7 +110,7 @@ def test_an_article_and_its_revision_are_written_together_or_not_at_all(tmp_path
     # a crash between the two inserts must not leave an article without its revision.
     import sqlite_utils.db
 
-    db = storage.open_db(tmp_path / "archive.db")
+    db = schema.open_db(tmp_path / "archive.db")
     real_insert = sqlite_utils.db.Table.insert
 
     def failing_insert(table, record, *args, **kwargs):
@@ -120,10 +120,10 @@ def test_an_article_and_its_revision_are_written_together_or_not_at_all(tmp_path
 
     monkeypatch.setattr(sqlite_utils.db.Table, "insert", failing_insert)
     with pytest.raises(RuntimeError):
-        storage.store_articles(db, [article()])
+        writes.store_articles(db, [article()])
     monkeypatch.undo()
     assert db["articles"].count == 0 and db["revisions"].count == 0
-    storage.store_articles(db, [article()])
+    writes.store_articles(db, [article()])
     assert db["articles"].count == 1 and db["revisions"].count == 1
 
 
@@ -134,7 +134,7 @@ def archive_at_version(path, version):
     import sqlite_utils
 
     db = sqlite_utils.Database(path)
-    for number, migration in enumerate(storage.MIGRATIONS[:version], start=1):
+    for number, migration in enumerate(schema.MIGRATIONS[:version], start=1):
         migration(db)
         db.execute(f"PRAGMA user_version = {number}")
     return db
@@ -156,19 +156,19 @@ def test_search_migration_reindexes_an_archive_of_version_7(tmp_path):
         {"url": "https://example.com/c/", "title": "Herons", "text": "Herons fish in streams."},
     ])
     db.close()
-    db = storage.open_db(path)
-    assert storage.schema_version(db) == storage.SCHEMA_VERSION
+    db = schema.open_db(path)
+    assert schema.schema_version(db) == schema.SCHEMA_VERSION
     # Every article is in the new index, prefix queries included (two, three and more letters).
     assert fts_search(db, "rivers") == ["https://example.com/a/", "https://example.com/b/"]
     assert fts_search(db, "st*") == ["https://example.com/c/"]
     assert fts_search(db, "bea*") == ["https://example.com/a/"]
     assert fts_search(db, "beave*") == ["https://example.com/a/"]
     sql = db.execute("select sql from sqlite_master where name = 'articles_fts'").fetchone()[0]
-    assert f"prefix='{storage.FTS_PREFIXES}'" in sql and "content='articles'" in sql
+    assert f"prefix='{schema.FTS_PREFIXES}'" in sql and "content='articles'" in sql
     indexes = {row[1] for row in db.execute("PRAGMA index_list(articles)")}
-    assert {f"idx_articles_listing_{c}" for c in storage.LISTING_INDEX_COLUMNS} <= indexes
+    assert {f"idx_articles_listing_{c}" for c in schema.LISTING_INDEX_COLUMNS} <= indexes
     # The index still follows inserts, updates and deletes.
-    storage.store_articles(db, [{"url": "https://example.com/d/", "title": "Kingfishers",
+    writes.store_articles(db, [{"url": "https://example.com/d/", "title": "Kingfishers",
                                  "text": "Kingfishers dive into streams."}])
     db["articles"].update(1, {"text": "Beavers fell trees."})
     db["articles"].delete(3)
@@ -185,19 +185,19 @@ def test_search_migration_is_undone_whole_if_it_fails(tmp_path, monkeypatch):
     db.close()
 
     def interrupted(db):
-        storage.create_fts_triggers(db)
+        schema.create_fts_triggers(db)
         raise RuntimeError("killed in the middle of the migration")
 
-    monkeypatch.setattr(storage, "create_fts_triggers", interrupted)
+    monkeypatch.setattr(schema, "create_fts_triggers", interrupted)
     with pytest.raises(RuntimeError):
-        storage.open_db(path)
+        schema.open_db(path)
     monkeypatch.undo()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
     assert "prefix" not in conn.execute("select sql from sqlite_master where name = 'articles_fts'").fetchone()[0]
     assert conn.execute("select count(*) from articles_fts where articles_fts match 'dams'").fetchone()[0] == 1
     conn.close()
-    db = storage.open_db(path)  # and the next open upgrades it
+    db = schema.open_db(path)  # and the next open upgrades it
     assert fts_search(db, "dam*") == ["https://example.com/a/"]
     db.close()
 
@@ -205,16 +205,16 @@ def test_search_migration_is_undone_whole_if_it_fails(tmp_path, monkeypatch):
 def test_index_is_not_rewritten_when_title_and_text_stay(fresh_db):
     # A crawl moves last_seen (and the HTTP validators) of every article it finds again:
     # that must not delete and re-add each one's full-text entries.
-    storage.store_articles(fresh_db, [article(text="Beavers build dams in rivers.")], now="2025-01-01T00:00:00+00:00")
+    writes.store_articles(fresh_db, [article(text="Beavers build dams in rivers.")], now="2025-01-01T00:00:00+00:00")
 
     def index_blocks():
         return fresh_db.execute("select count(*), coalesce(sum(length(block)), 0) from articles_fts_data").fetchone()
 
     before = index_blocks()
-    storage.store_articles(fresh_db, [article(text="Beavers build dams in rivers.")], now="2025-02-01T00:00:00+00:00")
-    storage.mark_not_modified(fresh_db, {"https://example.com/a/": {"http_etag": '"v2"'}})
+    writes.store_articles(fresh_db, [article(text="Beavers build dams in rivers.")], now="2025-02-01T00:00:00+00:00")
+    writes.mark_not_modified(fresh_db, {"https://example.com/a/": {"http_etag": '"v2"'}})
     assert index_blocks() == before
-    storage.store_articles(fresh_db, [article(text="Beavers build lodges.")], now="2025-03-01T00:00:00+00:00")
+    writes.store_articles(fresh_db, [article(text="Beavers build lodges.")], now="2025-03-01T00:00:00+00:00")
     assert index_blocks() != before
 
 
@@ -227,4 +227,4 @@ def test_index_is_not_rewritten_when_title_and_text_stay(fresh_db):
     ("http://[::1]:8000/a", "[::1]:8000"),
 ])
 def test_the_site_names_a_port_other_than_the_default(url, site):
-    assert storage.site_of(url) == site
+    assert schema.site_of(url) == site

@@ -1,11 +1,10 @@
 """Upkeep commands: delete-site, prune-revisions and vacuum keep the archive consistent."""
 
-import pytest
 from click.testing import CliRunner
 
-from archive_spider import storage
+from archive_spider.archive import schema, writes
 from archive_spider.cli import cli
-from archive_spider.locking import archive_lock
+from archive_spider.archive.locking import archive_lock
 from tests.test_publish import ARTICLES, make_archive
 
 
@@ -13,13 +12,13 @@ def archive_with_history(path):
     """ARCHIVES's four articles, two of them edited twice (three revisions each), a copy
     on a third site of a news.example article, WARC index rows and boilerplate."""
     make_archive(path)
-    db = storage.open_db(path)
+    db = schema.open_db(path)
     for n, when in enumerate(["2024-07-01T10:00:00+00:00", "2024-08-01T10:00:00+00:00"]):
         edited = [dict(a, text=a["text"] + f" Edited {n}.") for a in ARTICLES[:2]]
-        storage.store_articles(db, edited, now=when)
+        writes.store_articles(db, edited, now=when)
     copy = dict(ARTICLES[1], url="https://mirror.example/sqlite", text=ARTICLES[1]["text"] + " Edited 1.")
-    storage.store_articles(db, [copy], now="2024-08-02T10:00:00+00:00")
-    storage.add_warc_records(db, [
+    writes.store_articles(db, [copy], now="2024-08-02T10:00:00+00:00")
+    writes.add_warc_records(db, [
         {"url": ARTICLES[0]["url"], "article_url": ARTICLES[0]["url"], "role": "article", "warc_file": "warc/a.warc.gz",
          "offset": 0, "length": 10, "status": 200, "fetched": "2024-08-01T10:00:00+00:00", "crawl_id": 1},
         {"url": "https://news.example/", "article_url": None, "role": "index", "warc_file": "warc/a.warc.gz",
@@ -32,7 +31,7 @@ def archive_with_history(path):
 
 
 def counts(path):
-    db = storage.open_db(path)
+    db = schema.open_db(path)
     try:
         return {
             "articles": {row[0]: row[1] for row in db.execute("select site, count(*) from articles group by site")},
@@ -84,7 +83,7 @@ def test_prune_revisions_keeps_the_newest_of_each_article(tmp_path):
     assert result.exit_code == 0 and "Deleted 2 revisions" in result.output
     result = CliRunner().invoke(cli, ["prune-revisions", "--db", str(path)])
     assert "Deleted 2 revisions" in result.output
-    db = storage.open_db(path)
+    db = schema.open_db(path)
     rows = db.execute("select articles.text, revisions.text from articles join revisions "
                       "on revisions.article_id = articles.id").fetchall()
     db.close()
@@ -95,9 +94,9 @@ def test_prune_revisions_keeps_the_newest_of_each_article(tmp_path):
 
 def test_vacuum_shrinks_the_file_after_a_deletion_and_waits_for_no_lock(tmp_path):
     path = archive_with_history(tmp_path / "archive.db")
-    db = storage.open_db(path)
+    db = schema.open_db(path)
     big = [{"url": f"https://bulk.example/{n}", "title": f"Bulk {n}", "text": "word " * 3000} for n in range(60)]
-    storage.store_articles(db, big)
+    writes.store_articles(db, big)
     db.close()
     CliRunner().invoke(cli, ["delete-site", "bulk.example", "--db", str(path), "--yes"])
     with archive_lock(path):

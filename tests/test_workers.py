@@ -7,8 +7,11 @@ import time
 import psutil
 import pytest
 
-from archive_spider.demo.site import build_site, load_essays
+from archive_spider.demo.site import load_essays
+from archive_spider.demo.templates import build_site
 from archive_spider.workers import ExtractionFailed, ExtractionPool, extract_pages
+
+from .polling import NotReady, wait_until
 
 BASE = "http://127.0.0.1:9"
 CRASH = "<!-- crash this worker -->"
@@ -21,7 +24,7 @@ def crash_or_extract(pages, teaser=None):
     if CRASH in html:
         os._exit(70)  # like a segfault in a C extension: no exception, the process is gone
     if HANG in html:
-        time.sleep(120)
+        time.sleep(120)  # the scenario: a worker that hangs
     return extract_pages(pages, teaser)
 
 
@@ -62,12 +65,10 @@ def gone(pids):
 
 
 def wait_gone(pids, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if gone(pids):
-            return True
-        time.sleep(0.1)
-    return gone(pids)
+    try:
+        return wait_until(lambda: gone(pids), seconds, "the processes gone", interval=0.1)
+    except NotReady:
+        return False
 
 
 async def test_the_pool_extracts_exactly_what_inline_extraction_does(articles):
@@ -91,7 +92,8 @@ async def test_zero_workers_extracts_inline_without_processes(articles):
     assert pool.worker_pids() == []
 
 async def test_a_worker_analyses_every_page_and_extracts_a_whole_article_in_the_same_trip(articles):
-    from archive_spider import discovery, similarity
+    from archive_spider import similarity
+    from archive_spider.discovery import pages as discovery
 
     site = build_site(base_url=BASE)
     index_url = BASE + "/"

@@ -18,19 +18,19 @@ import time
 from pathlib import Path
 
 import pytest
-from scrapy.utils.test import get_crawler
 
-from archive_spider import pipelines, storage
+from archive_spider import pipelines
+from archive_spider.archive import writes
 from archive_spider.demo.generated import build_generated_site
 from archive_spider.demo.server import DemoServer, SlowDemoServer
 from archive_spider.demo.site import load_essays
-from archive_spider.failures import FailureLog
-from archive_spider.items import ArticleItem
+from archive_spider.archive.failures import FailureLog
+from archive_spider.vocabulary import ArticleItem
 from archive_spider.spiders.articles import ArticlesSpider
 from archive_spider.writeguard import REASON, WriteGuard, is_disk_failure
 
 from .builtsites import WP_POSTS, build_wordpress
-from .conftest import ROOT, query, run_cli
+from .conftest import ROOT, project_crawler, query, run_cli
 from .sitekit import TestSite, text
 
 # --- offline: the pipeline's error path -----------------------------------------------------
@@ -52,7 +52,7 @@ def article(n: int) -> ArticleItem:
 
 @pytest.fixture
 def pipeline(tmp_path):
-    crawler = get_crawler(ArticlesSpider, {"ARCHIVE_DB_PATH": str(tmp_path / "archive.db"), "ARCHIVE_BATCH_SIZE": 2})
+    crawler = project_crawler(ArticlesSpider, {"ARCHIVE_DB_PATH": str(tmp_path / "archive.db"), "ARCHIVE_BATCH_SIZE": 2})
     store = pipelines.StorePipeline(crawler, str(tmp_path / "archive.db"), batch_size=2, flush_seconds=0)
     store.open_spider()  # no timer (it needs the reactor): flush_if_due is called by hand
     store.flush_seconds = 3600
@@ -69,7 +69,7 @@ def test_a_failed_commit_stops_the_crawl_once_and_raises_nothing(pipeline, monke
     pipeline.process_item(article(1))
     pipeline.process_item(article(2))  # a batch of 2: written
     assert query(pipeline.db_path, "select count(*) from articles") == [(2,)]
-    monkeypatch.setattr(storage, "store_articles", disk_full)
+    monkeypatch.setattr(writes, "store_articles", disk_full)
     for n in range(3, 9):
         assert pipeline.process_item(article(n)).url.endswith(f"/{n}")  # no exception: no item dump
     stats = pipeline.crawler.stats
@@ -86,8 +86,8 @@ def test_a_failed_commit_stops_the_crawl_once_and_raises_nothing(pipeline, monke
 
 
 def test_a_crawl_whose_end_cannot_be_recorded_stays_running_for_the_next_run(pipeline, monkeypatch):
-    monkeypatch.setattr(storage, "store_articles", disk_full)
-    monkeypatch.setattr(storage, "finish_crawl", disk_full)
+    monkeypatch.setattr(writes, "store_articles", disk_full)
+    monkeypatch.setattr(writes, "finish_crawl", disk_full)
     pipeline.process_item(article(1))
     pipeline.process_item(article(2))
     pipeline.close_spider()
@@ -99,7 +99,7 @@ def test_a_bug_is_not_taken_for_a_full_disk(pipeline, monkeypatch):
     def bug(*args, **kwargs):
         raise sqlite3.IntegrityError("UNIQUE constraint failed: articles.url")
 
-    monkeypatch.setattr(storage, "store_articles", bug)
+    monkeypatch.setattr(writes, "store_articles", bug)
     pipeline.process_item(article(1))
     with pytest.raises(sqlite3.IntegrityError):
         pipeline.process_item(article(2))
@@ -107,9 +107,9 @@ def test_a_bug_is_not_taken_for_a_full_disk(pipeline, monkeypatch):
 
 
 def test_failures_that_cannot_be_written_stop_the_crawl(tmp_path, monkeypatch, stops):
-    crawler = get_crawler(ArticlesSpider, {"ARCHIVE_DB_PATH": str(tmp_path / "archive.db")})
+    crawler = project_crawler(ArticlesSpider, {"ARCHIVE_DB_PATH": str(tmp_path / "archive.db")})
     log = FailureLog(crawler, str(tmp_path / "archive.db"))
-    monkeypatch.setattr(storage, "record_failures", disk_full)
+    monkeypatch.setattr(writes, "record_failures", disk_full)
     log.record("https://example.org/a", "timeout")
     log.flush()
     assert stops == [crawler]
@@ -142,7 +142,7 @@ def test_articles_waiting_are_written_when_their_time_is_up(pipeline):
     assert waiting >= 2
     pipeline.flush_if_due()
     assert len(pipeline.buffer) == waiting  # not yet due
-    time.sleep(0.35)
+    time.sleep(0.35)  # the scenario: the 0.4 s flush interval runs out
     pipeline.flush_if_due()
     assert pipeline.buffer == []
     assert query(pipeline.db_path, "select count(*) from articles") == [(3,)]
@@ -167,7 +167,7 @@ def test_articles_fetched_before_a_long_pause_are_stored_within_the_interval(tmp
 
     def slow(base_url, path):
         if path != gone:
-            time.sleep(SLOW_SECONDS)
+            time.sleep(SLOW_SECONDS)  # the scenario: a slow page
         return None  # then 404
 
     db_path = tmp_path / "archive.db"

@@ -18,7 +18,8 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from archive_spider.demo.site import Page, build_site, not_found_page
+from archive_spider.demo.site import Page
+from archive_spider.demo.templates import build_site, render_not_found
 
 
 def make_etag(body: bytes) -> str:
@@ -62,7 +63,7 @@ class DemoServer:
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._not_found = not_found_page()
+        self._not_found = render_not_found()
 
     @property
     def url(self) -> str:
@@ -71,7 +72,7 @@ class DemoServer:
             raise RuntimeError("DemoServer is not running: call start() first")
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> "DemoServer":
+    def start(self) -> DemoServer:
         if self._httpd is not None:
             return self
         self._httpd = QuietHTTPServer((self.host, self.port), make_handler(self))
@@ -95,7 +96,7 @@ class DemoServer:
         self._httpd = None
         self._thread = None
 
-    def __enter__(self) -> "DemoServer":
+    def __enter__(self) -> DemoServer:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:

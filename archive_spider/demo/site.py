@@ -3,7 +3,8 @@
 The demo is what archive-spider exists for, in miniature: an article directory with
 index pages of "Read More" teasers, numbered pagination, and article pages wrapped in
 the boilerplate a real CMS adds (navigation, share bars, ads, comments, sidebars,
-leftover placeholders). ``build_site`` is pure and deterministic, so tests and the local
+leftover placeholders). This module is the content (essays, authors, the page model);
+``templates.build_site`` renders it, purely and deterministically, so tests and the local
 server (``server.py``) always see the same bytes for the same essays.
 """
 
@@ -14,7 +15,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 SITE_NAME = "The Commonplace Review"
 CATEGORIES: dict[str, str] = {
@@ -217,23 +218,3 @@ def sort_newest_first(essays: Iterable[Essay]) -> list[Essay]:
     """Newest first; essays of the same day in slug order, so the order is stable."""
     by_slug = sorted(essays, key=lambda e: e.slug)
     return sorted(by_slug, key=lambda e: e.published, reverse=True)
-
-
-def build_site(essays: list[Essay] | None = None, base_url: str | None = None) -> dict[str, Page]:
-    """Render the whole demo site: URL path -> Page.
-
-    ``base_url`` (e.g. "http://127.0.0.1:8000") makes the feed, the sitemap and the
-    canonical links absolute; without it they are root-relative. Pure and deterministic.
-    """
-    from archive_spider.demo import templates
-
-    if essays is None:
-        essays = load_essays()
-    return templates.render_site(sort_newest_first(essays), load_authors(), base_url)
-
-
-def not_found_page() -> Page:
-    """The HTML page served with status 404."""
-    from archive_spider.demo import templates
-
-    return templates.render_not_found()

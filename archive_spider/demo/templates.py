@@ -1,4 +1,4 @@
-"""HTML, XML and text rendering of the demo site (used by ``site.build_site``).
+"""HTML, XML and text rendering of the demo site: ``build_site`` renders every page.
 
 The markup imitates a typical blog CMS theme on purpose: header navigation, breadcrumb,
 share bar, an ad row splitting the body, author box, tags, comments, a sidebar of related
@@ -27,8 +27,11 @@ from archive_spider.demo.site import (
     Block,
     Essay,
     Page,
+    load_authors,
+    load_essays,
     parse_blocks,
     slugify,
+    sort_newest_first,
 )
 
 HTML = "text/html; charset=utf-8"
@@ -670,7 +673,7 @@ def render_feed(essays: list[Essay], base_url: str | None) -> bytes:
 {chr(10).join(items)}
 </channel>
 </rss>
-""".encode("utf-8")
+""".encode()
 
 
 def render_sitemap(essays: list[Essay], base_url: str | None) -> bytes:
@@ -740,3 +743,14 @@ def render_site(essays: list[Essay], bios: dict[str, str], base_url: str | None)
         if path.suffix in STATIC_TYPES:
             pages[f"/static/{path.name}"] = Page(path.read_bytes(), STATIC_TYPES[path.suffix], SITE_LAUNCHED)
     return pages
+
+
+def build_site(essays: list[Essay] | None = None, base_url: str | None = None) -> dict[str, Page]:
+    """Render the whole demo site (default: the bundled essays): URL path -> Page.
+
+    ``base_url`` (e.g. "http://127.0.0.1:8000") makes the feed, the sitemap and the
+    canonical links absolute; without it they are root-relative. Pure and deterministic.
+    """
+    if essays is None:
+        essays = load_essays()
+    return render_site(sort_newest_first(essays), load_authors(), base_url)

@@ -1,6 +1,6 @@
 """Site boilerplate: paragraphs that recur on many articles of one site.
 
-The learner (archive_spider/boilerplate.py) and the extractor must agree on what a block
+The learner (archive_spider/archive/site_boilerplate.py) and the extractor must agree on what a block
 is and how it is named: a block is one paragraph of an article's text (paragraphs are
 separated by a blank line), named by a hash of its case- and space-folded words.
 """

@@ -14,6 +14,8 @@ import re
 import lxml.html
 from lxml.html import HtmlElement
 
+from archive_spider.bylines import BYLINE_PREFIX_RE, LEADING_BYLINE_RE
+
 from . import heuristics as h
 from .captions import apply_caption_policy
 from .text import INLINE_TAGS, normalize_space
@@ -68,7 +70,7 @@ def remove_title_and_byline_lines(tree: HtmlElement, title: str | None, author: 
             continue
         folded = text.casefold()
         is_title = len(wanted_title.split()) >= h.MIN_TITLE_WORDS and folded == wanted_title
-        is_byline = bool(names) and h.BYLINE_PREFIX_RE.match(text) and any(n in folded for n in names)
+        is_byline = bool(names) and BYLINE_PREFIX_RE.match(text) and any(n in folded for n in names)
         if is_title or is_byline:
             drop(element)
 
@@ -329,7 +331,7 @@ def remove_leading_byline(root: HtmlElement) -> None:
     for block in list(root)[: h.MAX_LEADING_BLOCKS_CHECKED]:
         text = normalize_space(block.text_content())
         words = text.split()
-        if len(words) <= h.MAX_BYLINE_BLOCK_WORDS and h.LEADING_BYLINE_RE.match(text) and words[1][:1].isupper():
+        if len(words) <= h.MAX_BYLINE_BLOCK_WORDS and LEADING_BYLINE_RE.match(text) and words[1][:1].isupper():
             drop(block)
             return
 

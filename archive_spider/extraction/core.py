@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from copy import deepcopy
+from typing import cast
 from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
@@ -135,7 +136,7 @@ def find_body(tree: HtmlElement, metadata: Metadata, url: str | None, teaser: st
         return None
     has_teaser = bool(teaser and teaser.strip())
     if has_teaser:
-        chosen = prefer_teaser_holder(chosen, candidates, teaser)
+        chosen = prefer_teaser_holder(chosen, candidates, cast(str, teaser))
     for other in [c for c in candidates if c is not chosen]:
         chosen = merge_missing_blocks(chosen, other)
     restored = restore_figures(chosen, page)
@@ -143,7 +144,7 @@ def find_body(tree: HtmlElement, metadata: Metadata, url: str | None, teaser: st
         chosen = follow_caption_policy(restored)
     chosen = restore_standfirst(chosen, page, metadata.description)
     if has_teaser:
-        chosen = anchor_on_teaser(chosen, teaser)
+        chosen = anchor_on_teaser(chosen, cast(str, teaser))
     return chosen
 
 

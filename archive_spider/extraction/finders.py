@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from copy import deepcopy
+from typing import Any
 
 import lxml.etree
 import lxml.html
@@ -26,7 +27,8 @@ def find_body_with_trafilatura(tree: HtmlElement, url: str | None, fast: bool = 
     import trafilatura
     from trafilatura.htmlprocessing import convert_to_html
 
-    document = trafilatura.bare_extraction(
+    # a trafilatura Document here (a dict only with as_dict=True); its body, an etree element
+    document: Any = trafilatura.bare_extraction(
         tree,
         url=url,
         include_comments=False,
@@ -39,7 +41,7 @@ def find_body_with_trafilatura(tree: HtmlElement, url: str | None, fast: bool = 
     )
     if document is None or document.body is None or not len(document.body):
         return None
-    html_root = convert_to_html(deepcopy(document.body))
+    html_root: Any = convert_to_html(deepcopy(document.body))
     # trafilatura builds plain etree elements; reparse to get lxml.html's API
     markup = lxml.etree.tostring(html_root.find("body"), encoding="unicode")
     return lxml.html.fragment_fromstring(markup, create_parent="div", parser=HTML_PARSER)
@@ -93,7 +95,7 @@ def use_linear_readability_clean() -> None:
     import readability.readability as module
 
     if module.clean is not clean_like_readability:
-        clean_like_readability.replaces = module.clean  # the library's own, for the tests
+        clean_like_readability.replaces = module.clean  # type: ignore[attr-defined]  # the library's own, for the tests
         module.clean = clean_like_readability
         module.html_cleaner = PrunedPageCleaner()
 

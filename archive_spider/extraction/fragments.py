@@ -21,7 +21,7 @@ def serialize_block(block: HtmlElement) -> str:
 
 def wrap_loose_inline(root: HtmlElement) -> None:
     """Put text and inline elements lying directly in ``root`` into ``<p>`` elements."""
-    runs: list[list] = []
+    runs: list[tuple[HtmlElement | None, list]] = []
     current: list = []
     if root.text and root.text.strip():
         current.append(root.text)

@@ -23,16 +23,7 @@ MAX_PAGE_ELEMENTS = 25_000
 MAX_FINDER_ELEMENTS = 12_000
 MAX_ELEMENTS_FOR_FALLBACKS = 6_000
 
-# A share of NUL or other control bytes above this means the input is not text at all.
-MAX_BINARY_BYTE_RATIO = 0.05
-# UTF-8 with broken sequences on at most this share of its characters is damaged UTF-8
-# (read as UTF-8, the broken bytes dropped), not a page in a legacy encoding.
-MAX_BROKEN_UTF8_SHARE = 0.01
-
-# UTF-8 decoded as Windows-1252/Latin-1 leaves these pairs ("CafÃ©", "â€™"); their presence
-# sends the page through ftfy, their absence spares every other page the cost.
-MOJIBAKE_RE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|\u00e2\u20ac[\u0080-\u00bf\u2018-\u203a\u0153\u017e\u2122]")
-MOJIBAKE_LEAD_CHARS = ("\u00c2", "\u00c3", "\u00e2")  # the first letter of every pair above
+# Binary input, the encoding and mojibake are decoding.py's (the one decoder).
 
 # Body texts shorter than this (in words) earn the 'short-text' warning.
 SHORT_TEXT_WORDS = 50
@@ -244,21 +235,12 @@ MAX_FURNITURE_BOX_CHARS = 600
 MARKDOWN_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 PIPES_ONLY_RE = re.compile(r"^[\s|:\-]*\|[\s|:\-]*$")
 
-# Byline furniture to strip from author strings.
-BYLINE_PREFIX_RE = re.compile(
-    r"^\s*((written|posted|words|text|story|reported|published)\s+by|by|"
-    r"(publicado|escrito)\s+por|por|(publié|écrit)\s+par|par|(geschrieben\s+)?von|"
-    r"scritto\s+da|door|av|af|przez|автор)\s*[:\-]?\s+",
-    re.IGNORECASE,
-)
-# A line that is just a byline word and a link: "By <a>Name</a>", "par <a>Nom</a>".
-BYLINE_WORD_BEFORE_RE = re.compile(r"^\s*(by|von|par|por|door|av|af)\s*:?\s*$", re.IGNORECASE)
+# The byline patterns (BYLINE_PREFIX_RE, LEADING_BYLINE_RE...) are in archive_spider/bylines.py.
 
 # A leading block of at most this many words that starts with a byline word and a
 # capitalised name ("By Nathan Willis March 25, 2015") is a byline, not article text.
 MAX_BYLINE_BLOCK_WORDS = 12
 MAX_LEADING_BLOCKS_CHECKED = 3
-LEADING_BYLINE_RE = re.compile(r"^\s*(by|von|par|por|door)\s+[A-ZÀ-ÖØ-Þ]", re.IGNORECASE)
 
 # Words that appear in author-ish links and boxes but never in a name.
 NOT_NAME_WORDS = frozenset(
@@ -309,7 +291,7 @@ DATE_WORD_RE = re.compile(
     re.IGNORECASE,
 )
 
-# Site boilerplate (boilerplate.py): a paragraph repeated across a site's articles is
+# Site boilerplate (archive/site_boilerplate.py): a paragraph repeated across a site's articles is
 # dropped only when it is at most this many words long. A long repeated block is more
 # likely a syndicated or quoted passage than furniture, and losing text is worse than
 # keeping a footer.

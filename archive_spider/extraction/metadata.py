@@ -8,15 +8,21 @@ for the publication date.
 from __future__ import annotations
 
 import html
-import json
 import re
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from collections.abc import Callable, Iterator, Sequence
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
+from archive_spider.bylines import BYLINE_WORD_RE, strip_byline_prefix
+from archive_spider.dates import first_machine_date, parse_machine_date
+from archive_spider.jsonld import json_ld_documents
+from archive_spider.urls import canonical_href
+
 from . import heuristics as h
+from .article import Article
 from .text import normalize_space as normalize_text
 
 
@@ -30,10 +36,6 @@ ARTICLE_TYPES = frozenset(
      "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
      "webpage", "creativework", "review", "recipe", "howto", "medicalwebpage"}
 )
-
-ISO_DATE_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})")
-JSONLD_COMMENT_RE = re.compile(r"^\s*(<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(-->|//\s*\]\]>|\]\]>)\s*$")
 
 META_TITLE_KEYS = ("dc:title", "dc.title", "dcterm:title", "dcterms.title", "dcterms:title",
                    "og:title", "twitter:title", "title", "parsely-title", "sailthru.title")
@@ -71,18 +73,13 @@ BYLINE_XPATH = (
 
 
 @dataclass
-class Metadata:
-    title: str | None = None
-    author: str | None = None
-    published: str | None = None
-    modified: str | None = None
-    lang: str | None = None
-    site_name: str | None = None
-    canonical_url: str | None = None
-    image: str | None = None
-    description: str | None = None
-    tags: list[str] = field(default_factory=list)
-    article_body: str | None = None  # JSON-LD articleBody, one candidate for the body
+class Metadata(Article):
+    """What a page says about its article before its body is found: the metadata fields
+    of ``Article`` (title, author, dates, language, site, canonical URL, image,
+    description, tags; declared there, once), its body fields left empty, and JSON-LD's
+    ``articleBody``, one candidate for the body."""
+
+    article_body: str | None = None
 
 
 def extract_metadata(tree: HtmlElement, url: str | None = None) -> Metadata:
@@ -94,11 +91,11 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> Metadata:
                                     meta.get("application-name"))
     metadata.title = extract_title(tree, linked, meta, metadata.site_name)
     metadata.author = extract_author(tree, linked, meta)
-    metadata.published = first_date(linked.get("datePublished"),
-                                    *(meta.get(k) for k in META_PUBLISHED_KEYS),
-                                    *read_time_elements(tree))
-    metadata.modified = first_date(linked.get("dateModified"),
-                                   *(meta.get(k) for k in META_MODIFIED_KEYS))
+    metadata.published = first_machine_date(linked.get("datePublished"),
+                                            *(meta.get(k) for k in META_PUBLISHED_KEYS),
+                                            *read_time_elements(tree))
+    metadata.modified = first_machine_date(linked.get("dateModified"),
+                                           *(meta.get(k) for k in META_MODIFIED_KEYS))
     if metadata.published is None and sum(1 for _ in tree.iter()) <= h.MAX_ELEMENTS_FOR_FALLBACKS:
         metadata.published = guess_date(tree, url)
     metadata.lang = extract_language(tree, meta, linked)
@@ -118,15 +115,8 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> Metadata:
 def read_json_ld(tree: HtmlElement) -> dict[str, Any]:
     """Return the fields of the page's main JSON-LD article object (flattened, plain values)."""
     found: dict[str, Any] = {}
-    for script in tree.iterfind(".//script[@type]"):
-        if "ld+json" not in (script.get("type") or "").lower():
-            continue
-        raw = JSONLD_COMMENT_RE.sub("", (script.text or "").strip())
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            continue
-        for item in iterate_json_ld_objects(data):
+    for document in json_ld_documents(tree):
+        for item in iterate_json_ld_objects(document):
             types = item.get("@type")
             types = [types] if isinstance(types, str) else (types or [])
             type_names = {str(t).lower() for t in types}
@@ -223,7 +213,8 @@ def read_meta_tags(tree: HtmlElement) -> dict[str, str]:
 
 def read_time_elements(tree: HtmlElement) -> list[str]:
     """Return datetime values of ``<time>`` elements, those marked as publication first."""
-    marked, others = [], []
+    marked: list[str] = []
+    others: list[str] = []
     for element in tree.iterfind(".//time"):
         value = element.get("datetime") or element.text_content()
         if not value:
@@ -244,7 +235,7 @@ def extract_title(tree: HtmlElement, linked: dict, meta: dict, site_name: str | 
     """
     title_element = tree.find(".//title")
     page_title = title_element.text_content() if title_element is not None else ""
-    candidates = [*order_json_ld_titles(linked, page_title), *(meta.get(k) for k in META_TITLE_KEYS),
+    candidates: list[Any] = [*order_json_ld_titles(linked, page_title), *(meta.get(k) for k in META_TITLE_KEYS),
                   page_title]
     candidates = [normalize_space(c) for c in candidates if isinstance(c, str) and c.strip()]
     headings = [normalize_space(e.text_content()) for e in tree.iterfind(".//h1")][:5]
@@ -307,7 +298,7 @@ def is_home_link(link: HtmlElement) -> bool:
 def strip_site_name(
     title: str,
     site_name: str | None,
-    headings: list[str] = (),
+    headings: Sequence[str] = (),
     read_home_names: Callable[[], set[str]] = set,
 ) -> str:
     """Remove a leading or trailing part that names the site ("Title | Site").
@@ -361,7 +352,7 @@ def extract_author(tree: HtmlElement, linked: dict, meta: dict) -> str | None:
                 break
         if not names:
             names = find_byline_names(tree)
-    cleaned = []
+    cleaned: list[str] = []
     for name in names:
         for part in split_author_names(name):
             if part and part.casefold() not in {c.casefold() for c in cleaned}:
@@ -380,8 +371,8 @@ def find_byline_names(tree: HtmlElement) -> list[str]:
                 continue
             # a name element or link inside the byline holds the name without the date
             names = [normalize_space(e.text_content()) for e in element.xpath(BYLINE_NAME_XPATH)]
-            names = [n for n in names if looks_like_name(h.BYLINE_PREFIX_RE.sub("", n))]
-            if not names and looks_like_name(h.BYLINE_PREFIX_RE.sub("", text)):
+            names = [n for n in names if looks_like_name(strip_byline_prefix(n))]
+            if not names and looks_like_name(strip_byline_prefix(text)):
                 names = [text]
             if not names:
                 names = [n for n in split_author_names(text) if looks_like_name(n)]
@@ -393,7 +384,7 @@ def find_byline_names(tree: HtmlElement) -> list[str]:
         if previous is not None and previous.tag != "br":
             continue
         before = (previous.tail if previous is not None else link.getparent().text) or ""
-        if h.BYLINE_WORD_BEFORE_RE.match(before):
+        if BYLINE_WORD_RE.match(before):
             name = normalize_space(link.text_content())
             if looks_like_name(name):
                 return [name]
@@ -421,7 +412,7 @@ def looks_like_name(text: str) -> bool:
 def split_author_names(value: str) -> list[str]:
     """Split a byline into clean names: drop "By", roles, dates and separators."""
     text = normalize_space(value)
-    text = h.BYLINE_PREFIX_RE.sub("", text)
+    text = strip_byline_prefix(text)
     text = re.split(r"\s+[·|•]\s+|\s+[-–—]\s+|\d{1,2}[:/.]\d{2}|\b\d{4}\b", text)[0]
     text = h.DATE_WORD_RE.split(text)[0]
     text = h.AUTHOR_ROLE_RE.sub("", text).strip(" ,;:-–—|·")
@@ -436,31 +427,8 @@ def split_author_names(value: str) -> list[str]:
             names.extend(pair)
         else:
             names.append(part)
-    names = [h.BYLINE_PREFIX_RE.sub("", n).strip() for n in names]
+    names = [strip_byline_prefix(n).strip() for n in names]
     return [n for n in names if n and not any(ch.isdigit() for ch in n)]
-
-
-def first_date(*values: Any) -> str | None:
-    """Return the first value that holds a plausible date, as 'YYYY-MM-DD'."""
-    for value in values:
-        date = to_iso_date(value)
-        if date:
-            return date
-    return None
-
-
-def to_iso_date(value: Any) -> str | None:
-    """Turn '2024-03-05T10:00:00Z', '2024-3-5' or '20240305' into '2024-03-05' (else None)."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    match = ISO_DATE_RE.search(text) or COMPACT_DATE_RE.match(text)
-    if not match:
-        return None
-    year, month, day = (int(g) for g in match.groups())
-    if not (1990 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def guess_date(tree: HtmlElement, url: str | None) -> str | None:
@@ -468,7 +436,7 @@ def guess_date(tree: HtmlElement, url: str | None) -> str | None:
     try:
         from htmldate import find_date
 
-        return to_iso_date(find_date(tree, url=url, original_date=True, extensive_search=False))
+        return parse_machine_date(find_date(tree, url=url, original_date=True, extensive_search=False))
     except Exception:  # htmldate is a best-effort last resort
         return None
 
@@ -486,9 +454,9 @@ def extract_language(tree: HtmlElement, meta: dict, linked: dict) -> str | None:
 
 def extract_canonical_url(tree: HtmlElement, meta: dict, url: str | None) -> str | None:
     """Return the absolute canonical URL (link rel=canonical, og:url, else the given URL)."""
-    for link in tree.iterfind(".//link[@rel]"):
-        if "canonical" in link.get("rel", "").lower().split() and link.get("href"):
-            return absolutize(link.get("href").strip(), url)
+    href = canonical_href(tree)
+    if href:
+        return absolutize(href, url)
     return absolutize(meta.get("og:url"), url) or url
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import overload
 
 from lxml.html import HtmlElement
 
@@ -27,6 +28,12 @@ ZERO_WIDTH_RE = re.compile(r"[\u200b\u2060\ufeff\u00ad]")
 WORD_RE = re.compile(r"\w+")
 
 
+@overload
+def canonical(text: str) -> str: ...
+@overload
+def canonical(text: None) -> None: ...
+@overload
+def canonical(text: str | None) -> str | None: ...
 def canonical(text: str | None) -> str | None:
     """``text`` in one spelling: "é" written as e + combining accent, or a Bengali letter
     written precomposed, in its canonical composed form (NFC), as search and comparison

@@ -4,37 +4,40 @@ Every fetched page goes to discovery.analyse_page, which says what the page is a
 links to follow; it runs in a worker process (workers.ExtractionPool.process_page), which
 also extracts a one-page article in the same trip. Index pages lead to articles and
 further index pages; article pages are extracted (joined across their "Page 2 »"
-continuations) and lead to the articles they list in turn. What a page is and what a link means is decided in discovery.py, how an
-article's text is found in extraction/.
+continuations) and lead to the articles they list in turn. What a page is and what a link
+means is decided in discovery/pages.py, how an article's text is found in extraction/, how
+its item is built and which teaser it gets in assembly/, what is worth keeping in
+assembly/validate.py; the names of roles and request meta keys are in vocabulary.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import os
-from typing import Any, AsyncIterator, Iterable
+from typing import Any
+from collections.abc import AsyncIterator, Iterable
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import HtmlResponse, Response
 
-from archive_spider import discovery, feeds, sites, storage
+from archive_spider import sites
+from archive_spider.discovery import pages as discovery
+from archive_spider.discovery import feeds
+from archive_spider.archive import queries, schema
 from archive_spider.browser import setup_rendering
 from archive_spider.extraction.heuristics import MAX_BOILERPLATE_BLOCKS
-from archive_spider.failures import FailureLog
-from archive_spider.items import ArticleItem
-from archive_spider.middlewares import ROLE, ROLE_ARTICLE, PageCapReached
+from archive_spider.archive.connection import CrawlArchive
+from archive_spider.archive.failures import FailureLog
+from archive_spider.assembly import TeaserBook, build_item, prepare_pages
+from archive_spider.middlewares import PageCapReached
 from archive_spider.spiders.outcomes import PageOutcomesMixin
-from archive_spider.spiders.routing import CONTINUATION_PRIORITY, SITE, SiteRoutingMixin
+from archive_spider.spiders.routing import CONTINUATION_PRIORITY, SiteRoutingMixin
 from archive_spider.urls import normalise_url
-from archive_spider.workers import ExtractionFailed, ExtractionPool, extract_pages
+from archive_spider.vocabulary import FIRST, PAGES, ROLE, SITE, TEASER, ArticleItem, ArticleLink, Role
+from archive_spider.workers import ExtractionFailed, ExtractionPool
 
 logger = logging.getLogger(__name__)
-
-ROLE_START = "start"
-ROLE_INDEX = "index"
-ROLE_CONTINUATION = "continuation"
 
 
 def split_urls(value: str | Iterable[str] | None) -> list[str]:
@@ -45,17 +48,6 @@ def split_urls(value: str | Iterable[str] | None) -> list[str]:
     if isinstance(value, str):
         value = value.replace(",", " ").split()
     return [u for u in value if u]
-
-
-def teaser_quality(link: discovery.ArticleLink) -> tuple[bool, bool, int]:
-    """Orders teasers of one article: one with text beats none, an uncut one beats one cut
-    short with an ellipsis, and a longer one beats a shorter."""
-    text = (link.teaser or "").rstrip()
-    return (bool(text), not text.endswith(("…", "...")), len(text))
-
-
-# The quality of a listing with no teaser text.
-NO_TEASER = teaser_quality(discovery.ArticleLink("", None, None, None))
 
 
 class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
@@ -83,12 +75,9 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
         self.start_urls = [u for s in self.sites for u in s.start_urls]
         if not self.start_urls:
             raise ValueError("ArticlesSpider needs at least one start URL (-a url=https://...)")
-        # The fullest teaser seen for each article not extracted yet, and for an extracted
-        # one only a teaser better than the one it was extracted with (store_better_teasers
-        # stores those at the end); of an extracted article only that teaser's quality is
-        # kept, in ``used_teasers``, so the crawl does not hold every teaser of the site.
-        self.teasers: dict[str, discovery.ArticleLink] = {}
-        self.used_teasers: dict[str, tuple[bool, bool, int]] = {}
+        # The fullest teaser seen for each article (assembly/teasers.py); a distributed
+        # worker shares its book through Redis instead.
+        self.teasers: TeaserBook = TeaserBook()
         # Each site's known boilerplate paragraphs, read from the archive at first use.
         self.boilerplate: dict[str, frozenset[str]] = {}
         self.renderer = None  # browser.Renderer, set by from_crawler when a site may be rendered
@@ -102,7 +91,7 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
         # Scrapy's OffsiteMiddleware reads allowed_domains; it also stops redirects off-site.
         spider.allowed_domains = list(spider.allowed_hosts)
         spider.max_article_pages = crawler.settings.getint("ARCHIVE_MAX_ARTICLE_PAGES")
-        spider.boilerplate_min_pages = crawler.settings.getint("ARCHIVE_BOILERPLATE_MIN_PAGES", 4)
+        spider.boilerplate_min_pages = crawler.settings.getint("ARCHIVE_BOILERPLATE_MIN_PAGES")
         spider.db_path = crawler.settings.get("ARCHIVE_DB_PATH")
         spider.setup_sites(crawler)
         spider.setup_outcomes(crawler)
@@ -121,9 +110,9 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
 
     async def parse_page(self, response: Response):
         """Any page: route it by what discovery says it is (feeds and sitemaps by what
-        feeds.py reads in them)."""
+        discovery/feeds.py reads in them)."""
         site = self.site_of(response.url, response.meta)
-        if site is not None and response.meta.get(ROLE) == ROLE_START:
+        if site is not None and response.meta.get(ROLE) == Role.START:
             self.learn_origin(site, response.url)
         source = feeds.detect_source(response.body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"))
         if source is not None:
@@ -139,7 +128,7 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
             response = await self.renderer.maybe_render(response, site)
         result = await self.process_page(response, self.hosts_for(response), extract=True)
         if result is None:
-            if response.meta.get(ROLE) != ROLE_ARTICLE and site is not None:
+            if response.meta.get(ROLE) != Role.ARTICLE and site is not None:
                 self.listing.cut_short(site.name, "a worker failed on an index page")
             for output in self.not_archived(response, "extraction-error", "the page analysis failed"):
                 yield output
@@ -153,13 +142,13 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
         if analysis.kind == "article":
             for request in self.follow_article_links(response, analysis.article_links):
                 yield request
-            teaser = response.meta.get("teaser")
+            teaser = response.meta.get(TEASER)
             pages = [(response.url, response.text)]
             async for output in self.continue_or_extract(response, analysis, pages, teaser, result):
                 yield output
             return
 
-        if analysis.kind == "index" and role != ROLE_ARTICLE and not self.is_listed(response):
+        if analysis.kind == "index" and role != Role.ARTICLE and not self.is_listed(response):
             self.read_as_listing(response.url)
             for output in self.resolve(self.requested_url(response), None, also=normalise_url(response.url)):
                 yield output  # pages that named this listing as their canonical URL
@@ -187,7 +176,7 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
         """Page 2, 3... of a multi-page article: collect it, then go on or extract."""
         if self.renderer is not None and isinstance(response, HtmlResponse):
             response = await self.renderer.maybe_render(response, self.site_of(response.url, response.meta))
-        pages = response.meta["pages"] + [(response.url, response.text)]
+        pages = response.meta[PAGES] + [(response.url, response.text)]
         if not isinstance(response, HtmlResponse):
             pages = pages[:-1]
             analysis = None
@@ -196,7 +185,7 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
         else:
             result = await self.process_page(response, self.allowed_hosts)
             analysis = result.analysis if result is not None else None
-        async for output in self.continue_or_extract(response, analysis, pages, response.meta.get("teaser")):
+        async for output in self.continue_or_extract(response, analysis, pages, response.meta.get(TEASER)):
             yield output
 
     async def process_page(self, response: HtmlResponse, hosts, extract: bool = False):
@@ -208,7 +197,7 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
         (about 15 ms each, with 20 teasers to describe), which the workers share out."""
         extract_args = teaser = None
         if extract and not self.has_body_selector(response.url):
-            teaser = self.best_teaser(response.url, response.meta.get("teaser"))
+            teaser = self.best_teaser(response.url, response.meta.get(TEASER))
             extract_args = (teaser.teaser if teaser else None, self.site_boilerplate(response.url))
         try:
             result = await self.extraction_pool.process_page(response.url, response.text, hosts, extract_args)
@@ -225,10 +214,10 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
             yield response.follow(
                 nxt, callback=self.parse_continuation, errback=self.continuation_failed,
                 priority=CONTINUATION_PRIORITY,
-                meta={ROLE: ROLE_CONTINUATION, "pages": pages, "teaser": teaser, "first": response.meta.get("first", analysis)},
+                meta={ROLE: Role.CONTINUATION, PAGES: pages, TEASER: teaser, FIRST: response.meta.get(FIRST, analysis)},
             )
             return
-        first_analysis = response.meta.get("first") or analysis
+        first_analysis = response.meta.get(FIRST) or analysis
         if result is not None and result.article is not None and len(pages) == 1:
             # Extracted by the worker along with the analysis.
             self.count_boilerplate(result.article)
@@ -246,17 +235,12 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
             for output in self.resolve(normalise_url(pages[0][0]), None):
                 yield output
 
-    def follow_article_links(self, response: Response, links: Iterable[discovery.ArticleLink]):
+    def follow_article_links(self, response: Response, links: Iterable[ArticleLink]):
         yield from self.article_requests(response, links, self.forced_meta(response))
 
-    def remember_teaser(self, link: discovery.ArticleLink) -> None:
-        """Keep the fullest teaser seen for each article: the same essay is often listed
-        with its whole teaser on its category page and a cut one in a sidebar."""
-        best = self.teasers.get(link.url)
-        # to beat: the best teaser kept, else the one the article was extracted with
-        bar = teaser_quality(best) if best is not None else self.used_teasers.get(link.url)
-        if bar is None or teaser_quality(link) > bar:
-            self.teasers[link.url] = link
+    def remember_teaser(self, link: ArticleLink) -> None:
+        """Keep the fullest teaser seen for each article (assembly/teasers.py)."""
+        self.teasers.remember(link)
 
     # --- errbacks -------------------------------------------------------------------------
 
@@ -273,8 +257,8 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
         """A later page of an article failed: archive what was collected, with a warning."""
         request = failure.request
         logger.warning("Article continuation failed: %s (%s)", request.url, failure.getErrorMessage())
-        pages = request.meta["pages"]
-        item = await self.extract_item(pages, request.meta.get("first"), request.meta.get("teaser"),
+        pages = request.meta[PAGES]
+        item = await self.extract_item(pages, request.meta.get(FIRST), request.meta.get(TEASER),
                                        warnings=["continuation-failed"])
         if item is not None:
             for output in self.settle(item, failure.request):
@@ -288,31 +272,29 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
         """The hashes of the known boilerplate paragraphs of the site of ``url``, as the
         archive held them when this crawl first extracted an article of that site (the
         counts of this crawl are added when it ends, so its extractions agree)."""
-        site = storage.site_of(url)
+        site = schema.site_of(url)
         if site not in self.boilerplate:
             self.boilerplate[site] = frozenset()
-            if self.boilerplate_min_pages > 0 and self.db_path and os.path.exists(self.db_path):
+            archive = CrawlArchive.of(self.crawler)
+            if self.boilerplate_min_pages > 0 and archive.path and archive.exists:
                 try:
-                    db = storage.open_db(self.db_path, create=False)
-                except storage.ArchiveError as exc:
+                    db = archive.open(create=False)
+                except schema.ArchiveError as exc:
                     logger.warning("Site boilerplate not read: %s", exc)
                 else:
-                    try:
-                        self.boilerplate[site] = storage.site_boilerplate(
-                            db, site, self.boilerplate_min_pages, MAX_BOILERPLATE_BLOCKS)
-                    finally:
-                        db.close()
+                    self.boilerplate[site] = queries.site_boilerplate(
+                        db, site, self.boilerplate_min_pages, MAX_BOILERPLATE_BLOCKS)
         return self.boilerplate[site]
 
     def count_boilerplate(self, article) -> None:
         if getattr(article, "boilerplate_blocks", 0):
             self.crawler.stats.inc_value("archive/boilerplate_blocks_removed", article.boilerplate_blocks)
 
-    def best_teaser(self, first_url: str, teaser: discovery.ArticleLink | None) -> discovery.ArticleLink | None:
+    def best_teaser(self, first_url: str, teaser: ArticleLink | None) -> ArticleLink | None:
         """The fullest teaser known for the article at ``first_url`` (see remember_teaser)."""
-        return self.teasers.get(normalise_url(first_url)) or teaser
+        return self.teasers.best(first_url, teaser)
 
-    async def extract_item(self, pages, analysis, teaser: discovery.ArticleLink | None, warnings=()) -> ArticleItem | None:
+    async def extract_item(self, pages, analysis, teaser: ArticleLink | None, warnings=()) -> ArticleItem | None:
         """The crawl's way to an item: extraction in the worker pool, off the event loop."""
         teaser = self.best_teaser(pages[0][0], teaser)
         teaser_text = teaser.teaser if teaser else None
@@ -329,46 +311,14 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
         self.count_boilerplate(article)
         return self.make_item(pages, analysis, teaser, article, warnings)
 
-    def build_item(self, pages, analysis, teaser: discovery.ArticleLink | None, warnings=(),
-                   boilerplate: frozenset[str] | None = None) -> ArticleItem | None:
-        """The same item, extracted in this thread (``reextract`` uses it: no crawl runs);
-        ``boilerplate``: the site's known boilerplate hashes, if any."""
-        teaser = self.best_teaser(pages[0][0], teaser)
-        try:
-            article = extract_pages(self.prepare_pages(pages), teaser.teaser if teaser else None, boilerplate)
-        except Exception:  # extraction promises not to raise; if it does, count and go on
-            self.crawler.stats.inc_value("archive/errors")
-            logger.exception("Extraction failed: %s", pages[0][0])
-            return None
-        return self.make_item(pages, analysis, teaser, article, warnings)
+    def prepare_pages(self, pages):
+        """The pages as extraction should see them, by their site's ``body`` selector."""
+        return prepare_pages(pages, self.selectors_of(pages[0][0]), self.selector_missed)
 
     def make_item(self, pages, analysis, teaser, article, warnings=()) -> ArticleItem:
-        first_url = pages[0][0]
-        teaser_text = teaser.teaser if teaser else None
-        canonical = analysis.canonical_url if analysis else None
-        url = normalise_url(first_url)
-        used = teaser_quality(teaser) if teaser else NO_TEASER
-        self.used_teasers[url] = used
-        # from now on only a better teaser matters: one that came while the page was in
-        # extraction stays, for store_better_teasers
-        best = self.teasers.get(url)
-        if best is not None and teaser_quality(best) <= used:
-            del self.teasers[url]
-        return self.apply_item_selectors(ArticleItem(
-            url=url,
-            canonical_url=canonical if canonical and canonical != url else None,
-            title=article.title or (teaser.title if teaser else None),
-            author=article.author,
-            published=article.published or (teaser.published if teaser else None),
-            modified=article.modified,
-            text=article.text,
-            html=article.html,
-            summary=teaser_text or article.description,
-            description=article.description,
-            lang=article.lang,
-            word_count=article.word_count,
-            image=article.image,
-            tags=list(article.tags or []),
-            extraction_warnings=list(article.warnings or []) + list(warnings),
-            pages=len(pages),
-        ), pages)
+        """The item of an extracted article (assembly/builder.py); the teaser book learns
+        which teaser it was extracted with."""
+        item = build_item(pages, analysis, teaser, article, warnings, self.selectors_of(pages[0][0]),
+                          self.selector_missed)
+        self.teasers.use(item.url, teaser)
+        return item

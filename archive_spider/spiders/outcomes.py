@@ -28,13 +28,13 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
-from archive_spider import discovery, similarity
-from archive_spider.failures import FailureLog
-from archive_spider.items import ArticleItem
+from archive_spider import similarity
+from archive_spider.discovery import pages as discovery
+from archive_spider.archive.failures import FailureLog
+from archive_spider.assembly import article_words
 from archive_spider.middlewares import KnownArticle
-from archive_spider.spiders.routing import DEPTH, SECTION, VIA_CANONICAL
 from archive_spider.urls import normalise_url
-from archive_spider.wordcount import count_words_any_script
+from archive_spider.vocabulary import DEPTH, SECTION, TEASER, VIA_CANONICAL, ArticleItem, ArticleLink
 
 logger = logging.getLogger(__name__)
 
@@ -126,12 +126,8 @@ class PageOutcomesMixin:
         ``read_as_listing``: a page counted as a listing already, which stays one unless a
         listing lists it later."""
         reason = "not-article:listing" if analysis.kind == "index" else "not-article:other"
-        item = await self.extract_item([(response.url, response.text)], analysis, response.meta.get("teaser"))
-        words = 0
-        if item is not None:
-            words = item.word_count or 0
-            if words < self.min_words:
-                words = max(words, count_words_any_script(item.text))
+        item = await self.extract_item([(response.url, response.text)], analysis, response.meta.get(TEASER))
+        words = article_words(item, self.min_words) if item is not None else 0
         if item is None or words < self.min_words or (analysis.kind == "index" and lists_articles(analysis, item)):
             if not read_as_listing:
                 detail = f"{analysis.kind} page of {words} words" if item is not None and words < self.min_words \
@@ -210,7 +206,7 @@ class PageOutcomesMixin:
         site = self.site_of(item.url, response.meta)
         if target in self.site_requests.get(site.name, ()) or target in self.fetched_starts:
             return  # asked for already: its outcome settles this item
-        link = discovery.ArticleLink(target, item.title, item.summary, item.published)
+        link = ArticleLink(target, item.title, item.summary, item.published)
         meta = {VIA_CANONICAL: True, DEPTH: response.meta.get(DEPTH, 0)}
         requests = list(self.article_requests(response, [link], meta))
         if requests:

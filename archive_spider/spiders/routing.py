@@ -9,7 +9,7 @@ holds what spans pages:
 * **One spelling per site**: once a site's first start URL answers, links to the same
   host with or without ``www.``, over http or https, are requested in the spelling that
   answered (after its redirects), so one article cannot be stored under two origins.
-* **Sources** (``feeds.py``): feeds, sitemaps and robots.txt are recognised by content and
+* **Sources** (``discovery/feeds.py``): feeds, sitemaps and robots.txt are recognised by content and
   turned into article requests; ``discover`` asks a site's front page, robots.txt and the
   usual feed and sitemap paths.
 * **Limits**: per-site page cap (requests scheduled), depth cap (links from a start URL),
@@ -25,10 +25,10 @@ holds what spans pages:
 
 from __future__ import annotations
 
+import sqlite3
 import dataclasses
 import itertools
 import logging
-import re
 from urllib.parse import urlsplit, urlunsplit
 
 import parsel
@@ -37,24 +37,22 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
-from archive_spider import discovery, feeds, revisit, sites, storage
-from archive_spider.failures import FailureLog
+from archive_spider import revisit, sites
+from archive_spider.discovery import pages as discovery
+from archive_spider.discovery import feeds
+from archive_spider.archive import schema
+from archive_spider.archive.failures import FailureLog
+from archive_spider.crawlcontext import CrawlContext
 from archive_spider.listing import ArchiveKnowledge, ListingPlan
-from archive_spider.middlewares import ROLE, ROLE_ARTICLE, SITE
 from archive_spider.sites import SiteConfig
 from archive_spider.urls import normalise_url
+from archive_spider.vocabulary import (
+    DEPTH, FORCED, GUESS, ROLE, SECTION, SITE, STALE, TEASER, VIA_CANONICAL, ArticleLink, LISTING_ROLES, Role,
+)
 
 logger = logging.getLogger(__name__)
 
-ROLE_SOURCE = "source"  # a feed, sitemap or robots.txt
-ROLE_PROBE = "probe"  # a guessed feed or sitemap address (--discover): may not exist
-
-# Request.meta keys of our own (and ROLE, SITE from middlewares.py).
-DEPTH = "archive_depth"  # links from a start URL (continuation pages do not count)
-STALE = "archive_stale"  # index pages in a row, up to this one, that brought nothing new
-FORCED = "archive_forced"  # listed by a site's article_links selector: archive it
-VIA_CANONICAL = "archive_via_canonical"  # asked for as another page's canonical URL
-SECTION = "archive_section"  # a section link of an index page (a menu's), not its next page
+# Roles and Request.meta keys: vocabulary.py.
 SLOT_PREFIX = "archive-site:"
 
 # Scheduler priorities (higher goes first; within one, requests wait in the order they were
@@ -97,7 +95,7 @@ class SiteRoutingMixin:
         self.site_sitemaps: dict[str, int] = {}
         self.cuts: dict[tuple[str, str], int] = {}
         crawler.signals.connect(self.report_cuts, signal=signals.spider_closed)
-        self.default_scope = settings.get("ARCHIVE_SCOPE") or "prefix"
+        self.default_scope = settings.get("ARCHIVE_SCOPE")
         # the folders of each site's start URLs (scope "prefix"); after redirects too
         self.scope_prefixes: dict[str, set[str]] = {
             site.name: {sites.scope_prefix(url) for url in site.start_urls} for site in self.sites}
@@ -136,7 +134,7 @@ class SiteRoutingMixin:
     def watch_start_redirects(self, request, spider=None) -> None:
         """A start URL that redirects off the allowed hosts is dropped, silently, by
         Scrapy's offsite check: say so, and count it as a failed start URL."""
-        if request.meta.get(ROLE) != "start" or not request.meta.get("redirect_urls"):
+        if request.meta.get(ROLE) != Role.START or not request.meta.get("redirect_urls"):
             return
         site = self.site_of(request.meta["redirect_urls"][0], request.meta)
         if site is not None and not site.owns(request.url):
@@ -187,7 +185,7 @@ class SiteRoutingMixin:
         stats.set_value("archive/start_urls", len(self.start_urls))
         for site in self.sites:
             for url in site.start_urls:
-                yield self.make_request(site, url, role="start", depth=0, errback=self.start_failed)
+                yield self.make_request(site, url, role=Role.START, depth=0, errback=self.start_failed)
         for site in self.sites:
             if site.discover:
                 # robots.txt first; the usual sitemap and feed paths are guessed only if it
@@ -197,7 +195,7 @@ class SiteRoutingMixin:
                 yield self.probe_request(site, robots)
 
     def probe_request(self, site: SiteConfig, url: str) -> scrapy.Request:
-        return self.make_request(site, url, role=ROLE_PROBE, depth=0, errback=self.probe_failed)
+        return self.make_request(site, url, role=Role.PROBE, depth=0, errback=self.probe_failed)
 
     def discovery_step_done(self, response_or_request, found_sitemaps: bool = False, found_feeds: bool = False):
         """Count off robots.txt and the start pages of a site crawled with ``discover``;
@@ -205,7 +203,7 @@ class SiteRoutingMixin:
         meta = response_or_request.meta
         site = self.site_of(response_or_request.url, meta)
         state = self.discovery.get(site.name) if site else None
-        if state is None or meta.get(ROLE) not in (ROLE_PROBE, "start") or meta.get("archive_guess"):
+        if state is None or meta.get(ROLE) not in (Role.PROBE, Role.START) or meta.get(GUESS):
             return
         state.sitemaps |= found_sitemaps
         state.feeds |= found_feeds
@@ -217,7 +215,7 @@ class SiteRoutingMixin:
             if (state.feeds if is_feed else state.sitemaps) or not site.allows(url):
                 continue
             request = self.probe_request(site, url)
-            request.meta["archive_guess"] = True
+            request.meta[GUESS] = True
             yield request
 
     def slot_meta(self, site: SiteConfig) -> dict:
@@ -253,7 +251,7 @@ class SiteRoutingMixin:
         if max_depth and depth > max_depth:
             stats.inc_value("archive/refused/depth")
             self.listing.cut_short(site.name, "ARCHIVE_MAX_DEPTH")
-            if role == "index":
+            if role == Role.INDEX:
                 FailureLog.of(self.crawler).record(
                     url, "listing-stopped", referer=response.url,
                     detail=f"{depth} links from the start URL (ARCHIVE_MAX_DEPTH={max_depth})")
@@ -263,10 +261,10 @@ class SiteRoutingMixin:
             self.capped(site, "max_pages", url, 1, "the site's page cap was reached: this link and later ones "
                         "were not requested", referer=response.url)
             return None
-        if role == "index" and url in ArchiveKnowledge.of(self.crawler).state:
+        if role == Role.INDEX and url in ArchiveKnowledge.of(self.crawler).state:
             # an archived article, whatever the page that links it calls it: asked for
             # as one, so the revisit policy applies (no full download of a known article)
-            role, errback = ROLE_ARTICLE, self.page_failed
+            role, errback = Role.ARTICLE, self.page_failed
         return self.make_request(site, url, role=role, depth=depth, stale=stale, meta=meta, errback=errback)
 
     def in_scope(self, site: SiteConfig, url: str, response: Response, role: str, meta: dict | None) -> bool:
@@ -274,9 +272,9 @@ class SiteRoutingMixin:
         scope ``prefix``, a link under the folder of a start URL; an article link of a
         listing page (index page, feed, sitemap) or a canonical URL anywhere on the site;
         sitemaps and feeds a site announces. Under scope ``host``, any link."""
-        if (site.scope or self.default_scope) == "host" or role in (ROLE_SOURCE, ROLE_PROBE):
+        if (site.scope or self.default_scope) == "host" or role in (Role.SOURCE, Role.PROBE):
             return True
-        if role == ROLE_ARTICLE and ((meta or {}).get(VIA_CANONICAL) or normalise_url(response.url) in self.listing_urls):
+        if role == Role.ARTICLE and ((meta or {}).get(VIA_CANONICAL) or normalise_url(response.url) in self.listing_urls):
             return True
         return sites.under_prefix(url, self.scope_prefixes.get(site.name, ()))
 
@@ -308,7 +306,7 @@ class SiteRoutingMixin:
             url = self.respell(link.url, site)
             if url != link.url:
                 link = dataclasses.replace(link, url=url)
-            request = self.site_request(response, url, role=ROLE_ARTICLE, meta={"teaser": link, **(extra_meta or {})},
+            request = self.site_request(response, url, role=Role.ARTICLE, meta={TEASER: link, **(extra_meta or {})},
                                         errback=self.page_failed)
             if request is not None or url in self.fetched_starts or (site and url in self.site_requests.get(site.name, ())):
                 self.remember_teaser(link)
@@ -380,7 +378,7 @@ class SiteRoutingMixin:
                 self.capped(site, "max_sitemaps", response.url, 1,
                             f"the site's {cap} sitemaps were asked for: {url} and the rest of this list were not")
                 return True
-            request = self.site_request(response, url, role=ROLE_SOURCE)
+            request = self.site_request(response, url, role=Role.SOURCE)
             if request is not None:
                 if site is not None:
                     self.site_sitemaps[site.name] = asked + 1
@@ -417,7 +415,7 @@ class SiteRoutingMixin:
         sections = set(sections)
         for url in urls:
             meta = {SECTION: True} if url in sections else None
-            request = self.site_request(response, url, role="index", stale=stale, meta=meta)
+            request = self.site_request(response, url, role=Role.INDEX, stale=stale, meta=meta)
             if request is not None:
                 yield request
 
@@ -460,7 +458,7 @@ class SiteRoutingMixin:
                 self.capped(site, "max_pages", url, 1, "the site's page cap was reached: this archived article "
                             "and later ones were not revisited")
                 continue
-            requests.append(self.make_request(site, url, role=ROLE_ARTICLE, depth=1))
+            requests.append(self.make_request(site, url, role=Role.ARTICLE, depth=1))
             if len(requests) >= self.REVISIT_CHUNK:
                 break
         if not requests:
@@ -489,12 +487,12 @@ class SiteRoutingMixin:
 
         stats = self.crawler.stats
         for site_name, role in FailureLog.of(self.crawler).failed_roles:
-            if role in ("start", "index", ROLE_SOURCE):
+            if role in (*LISTING_ROLES, Role.SOURCE):
                 self.listing.cut_short(site_name, f"a {role} page failed")
         status = crawl_status(reason, stats.get_stats())
         try:
-            whole = self.listing.finish(status, stats.get_value("archive/crawl_id"))
-        except (storage.ArchiveError, storage.sqlite3.Error) as exc:
+            whole = self.listing.finish(status, CrawlContext.of(self.crawler).crawl_id)
+        except (schema.ArchiveError, sqlite3.Error) as exc:
             logger.error("Could not record which listings were read whole: %s", exc)
             return
         if whole:
@@ -530,7 +528,7 @@ class SiteRoutingMixin:
                 yield from self.sitemap_requests(response, itertools.chain([first], sitemaps))
             yield from self.discovery_step_done(response, found_sitemaps=first is not None)
             return
-        if response.meta.get(ROLE) in (ROLE_PROBE, "start"):
+        if response.meta.get(ROLE) in (Role.PROBE, Role.START):
             yield from self.discovery_step_done(response, found_sitemaps=kind in feeds.SITEMAP_KINDS,
                                                 found_feeds=kind in feeds.FEED_KINDS)
 
@@ -544,7 +542,7 @@ class SiteRoutingMixin:
         entries = feeds.iter_sitemap(response.body, response.url, hosts)
         taken: set[str] = set()
         pages = sitemaps = 0
-        batch: list[discovery.ArticleLink] = []
+        batch: list[ArticleLink] = []
         for entry in entries:
             if entry.url in taken:
                 continue
@@ -564,7 +562,7 @@ class SiteRoutingMixin:
             if discovery.is_non_article_url(entry.url):
                 stats.inc_value("archive/sitemap_non_articles")
                 continue
-            batch.append(discovery.ArticleLink(entry.url, entry.title, None, entry.published))
+            batch.append(ArticleLink(entry.url, entry.title, None, entry.published))
             if len(batch) >= SITEMAP_BATCH:
                 yield from self.sitemap_articles(response, batch)
                 batch = []
@@ -581,9 +579,9 @@ class SiteRoutingMixin:
     def discover_feeds(self, response: Response, analysis) -> list:
         """The feeds a start page announces, for sites crawled with ``discover``."""
         site = self.site_of(response.url, response.meta)
-        if not (site and site.discover and response.meta.get(ROLE) == "start"):
+        if not (site and site.discover and response.meta.get(ROLE) == Role.START):
             return []
-        requests = [self.site_request(response, url, role=ROLE_SOURCE) for url in analysis.feeds]
+        requests = [self.site_request(response, url, role=Role.SOURCE) for url in analysis.feeds]
         requests += list(self.discovery_step_done(response, found_feeds=bool(analysis.feeds)))
         return [r for r in requests if r is not None]
 
@@ -622,7 +620,7 @@ class SiteRoutingMixin:
             urls = self.selected_urls(response, page, selectors.article_links, site)
             if urls:
                 found = {link.url: link for link in analysis.article_links}
-                analysis.article_links = [found.get(url) or discovery.ArticleLink(url, text, None, None)
+                analysis.article_links = [found.get(url) or ArticleLink(url, text, None, None)
                                           for url, text in urls.items()]
         if selectors.next_page:
             urls = self.selected_urls(response, page, selectors.next_page, site)
@@ -655,48 +653,14 @@ class SiteRoutingMixin:
         site = self.site_of(url)
         return site is not None and site.selectors.body is not None
 
-    def prepare_pages(self, pages: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """The pages of an article as extraction should see them: with a ``body`` selector,
-        only the selected element inside the page's own ``<head>`` (metadata stays)."""
-        site = self.site_of(pages[0][0])
-        if site is None or site.selectors.body is None:
-            return pages
-        prepared = []
-        for url, html in pages:
-            page = parsel.Selector(text=html)
-            bodies = site.selectors.body.select(page).getall()
-            if not bodies:
-                self.crawler.stats.inc_value("archive/selector_missed/body")
-                prepared.append((url, html))
-                continue
-            head = page.css("head").get() or "<head></head>"
-            lang = page.xpath("/html/@lang").get()
-            lang_attr = f' lang="{lang}"' if lang else ""
-            prepared.append((url, f"<html{lang_attr}>{head}<body><article>{''.join(bodies)}</article></body></html>"))
-        return prepared
+    def selectors_of(self, url: str):
+        """The sites.toml selectors of the site of ``url`` (None: not a configured site)."""
+        site = self.site_of(url)
+        return site.selectors if site is not None else None
 
-    def apply_item_selectors(self, item, pages: list[tuple[str, str]]):
-        """A site's ``title``, ``author`` and ``date`` selectors override what extraction
-        found, where they match."""
-        if item is None:
-            return item
-        site = self.site_of(pages[0][0])
-        if site is None:
-            return item
-        selectors = site.selectors
-        if not (selectors.title or selectors.author or selectors.date):
-            return item
-        page = parsel.Selector(text=pages[0][1])
-        for name in ("title", "author", "date"):
-            selector = getattr(selectors, name)
-            if selector is None:
-                continue
-            value = selected_value(page, selector, name)
-            if value:
-                setattr(item, "published" if name == "date" else name, value)
-            else:
-                self.crawler.stats.inc_value(f"archive/selector_missed/{name}")
-        return item
+    def selector_missed(self, name: str) -> None:
+        """A site's selector ``name`` matched nothing on a page (assembly/builder.py)."""
+        self.crawler.stats.inc_value(f"archive/selector_missed/{name}")
 
 
 @dataclasses.dataclass
@@ -706,33 +670,6 @@ class DiscoveryState:
     waiting: int  # robots.txt and start pages not answered yet
     sitemaps: bool = False  # robots.txt named sitemaps
     feeds: bool = False  # a start page announced feeds
-
-
-def selected_value(page: parsel.Selector, selector, name: str) -> str | None:
-    """The text of the first element a selector picks (a date: its ``datetime`` or
-    ``content`` attribute first, as 'YYYY-MM-DD')."""
-    for element in selector.select(page):
-        if isinstance(element.root, str):  # an XPath picking text or an attribute
-            text = element.root
-        else:
-            if name == "date":
-                for attribute in ("datetime", "content"):
-                    value = element.attrib.get(attribute)
-                    if value and discovery.parse_date(value):
-                        return discovery.parse_date(value)
-            text = " ".join(element.xpath(".//text()").getall())
-        text = re.sub(r"\s+", " ", text).strip()
-        if not text:
-            continue
-        if name == "date":
-            parsed = feeds.parse_feed_date(text)
-            if parsed:
-                return parsed
-            continue
-        if name == "author":
-            text = re.sub(r"^(?:by|von|par|por|di|door)\s+", "", text, flags=re.I)
-        return text
-    return None
 
 
 def respell_url(url: str, scheme: str, netloc: str) -> str:

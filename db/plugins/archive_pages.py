@@ -170,9 +170,9 @@ def fts_query(text: str | None) -> str:
     else, punctuation and FTS5's own syntax included, is only words. An empty search
     matches nothing instead of failing.
 
-    archive_spider.export.search_query is the same function for the command line
-    (tests/test_publish.py checks that they agree): this plugin depends on Datasette and
-    nh3 only, so that the configuration can be published without archive-spider.
+    The command line's export and stats use this function too (through
+    archive_spider.publish.site_plugin): this plugin depends on Datasette and nh3 only, so
+    that the configuration can be published without archive-spider.
     """
     groups: list[list[str]] = []
     join_next = False

@@ -5,7 +5,9 @@ routes on the result: ``kind == 'article'`` goes to extraction, ``article_links`
 ``next_pages`` and ``section_links`` are followed, ``continuation`` is fetched as the next
 page of the same article.
 
-How a page is read (the patterns and thresholds live in ``heuristics.py``):
+How a page is read (the patterns and thresholds live in ``discovery/heuristics.py``; the
+date parser, the JSON-LD reader, the canonical link and the byline words, shared with
+extraction, in ``dates.py``, ``jsonld.py``, ``urls.canonical_href`` and ``bylines.py``):
 
 1. Every ``<a href>`` is resolved, normalised and kept only if it is an http(s) page on
    the allowed hosts. Each link knows its region: site chrome (header, menus, footer),
@@ -33,35 +35,28 @@ How a page is read (the patterns and thresholds live in ``heuristics.py``):
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import lxml.etree
 import lxml.html
 
-from archive_spider import heuristics as h
+from archive_spider.bylines import TEASER_BYLINE_RE
+from archive_spider.dates import parse_date, without_dates
+from archive_spider.discovery import heuristics as h
+from archive_spider.jsonld import json_ld_documents
 from archive_spider.urls import (
     URL_CACHE_SIZE,
     URL_SHAPE_CACHE_SIZE,
+    canonical_href,
     is_followable,
     link_scheme,
     normalise_url,
     same_site,
 )
-
-
-@dataclass(frozen=True)
-class ArticleLink:
-    """A link to a (probable) article found on a page."""
-
-    url: str  # absolute, normalised
-    title: str | None  # the teaser's heading / link text
-    teaser: str | None  # teaser text shown with the link on the index page
-    published: str | None  # 'YYYY-MM-DD' if a date is shown with the teaser
+from archive_spider.vocabulary import ArticleLink
 
 
 @dataclass
@@ -155,27 +150,18 @@ def analyse_page(html: str, url: str, allowed_hosts: Iterable[str] | None = None
     }
     teasers = find_teasers(links, own_urls, own_base, pagination_urls)
 
-    kind = classify_page(root, page_url, signals, teasers, pagination)
-    continuation = None
-    next_pages: list[str] = []
-    if kind == "article":
-        continuation = find_continuation(pagination, page_url, own_urls)
+    analysis = PageAnalysis(classify_page(root, page_url, signals, teasers, pagination),
+                            canonical_url=canonical, feeds=feeds)
+    if analysis.kind == "article":
+        analysis.continuation = find_continuation(pagination, page_url, own_urls)
     else:
-        next_pages = unique(link.url for link in pagination if link.url not in own_urls)
+        analysis.next_pages = unique(link.url for link in pagination if link.url not in own_urls)
 
-    skip = own_urls | set(next_pages) | ({continuation} if continuation else set())
-    article_links = [describe_teaser(t) for t in teasers if t.url not in skip]
-    taken = skip | {a.url for a in article_links} | pagination_urls
-    sections = find_section_links(links, taken, own_base)
-    return PageAnalysis(
-        kind=kind,
-        article_links=article_links,
-        next_pages=next_pages,
-        section_links=sections,
-        continuation=continuation,
-        canonical_url=canonical,
-        feeds=feeds,
-    )
+    skip = own_urls | set(analysis.next_pages) | ({analysis.continuation} if analysis.continuation else set())
+    analysis.article_links = [describe_teaser(t) for t in teasers if t.url not in skip]
+    taken = skip | {a.url for a in analysis.article_links} | pagination_urls
+    analysis.section_links = find_section_links(links, taken, own_base)
+    return analysis
 
 
 # --------------------------------------------------------------------------- parsing
@@ -297,9 +283,6 @@ def text_lines(
     return lines
 
 
-DIGIT_RE = re.compile(r"\d")
-
-
 def collapse_space(text: str) -> str:
     # str.split() splits on exactly what \s matches (no-break spaces included), in C
     return " ".join(text.split())
@@ -323,9 +306,8 @@ class _Metadata:
 def read_metadata(root: lxml.html.HtmlElement) -> _Metadata:
     """Read JSON-LD types, ``og:type`` and ``article:published_time`` (before scripts go)."""
     meta = _Metadata()
-    for script in root.xpath("//script[contains(translate(@type,'LDJSON','ldjson'),'ld+json')]"):
-        for item in load_json_ld(script.text or ""):
-            meta.schema_types |= main_entity_types(item)
+    for item in json_ld_documents(root):
+        meta.schema_types |= main_entity_types(item)
     for element in root.xpath("//meta[@property or @name]"):
         name = (element.get("property") or element.get("name") or "").strip().lower()
         content = (element.get("content") or "").strip().lower()
@@ -334,17 +316,6 @@ def read_metadata(root: lxml.html.HtmlElement) -> _Metadata:
         elif name in ("article:published_time", "og:article:published_time") and content:
             meta.has_published_time = True
     return meta
-
-
-def load_json_ld(text: str) -> list:
-    """The JSON-LD objects in one script element (a broken script yields nothing)."""
-    text = text.strip()
-    text = re.sub(r"^\s*(?://)?\s*<!\[CDATA\[|(?://)?\s*\]\]>\s*$", "", text)
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return []
-    return data if isinstance(data, list) else [data]
 
 
 def main_entity_types(item: object) -> set[str]:
@@ -369,10 +340,7 @@ def main_entity_types(item: object) -> set[str]:
 
 def find_canonical_url(root: lxml.html.HtmlElement, base: str, hosts: list[str]) -> str | None:
     """``<link rel=canonical>``, normalised, if it is on the allowed hosts."""
-    for element in root.xpath("//link[@href]"):
-        if "canonical" in rel_values(element):
-            return resolve(element.get("href"), base, hosts)
-    return None
+    return resolve(canonical_href(root), base, hosts)
 
 
 def find_feeds(root: lxml.html.HtmlElement, base: str, hosts: list[str]) -> list[str]:
@@ -695,7 +663,7 @@ def find_teasers(
     links: list[_Link], own_urls: set[str], own_base: str, pagination_urls: set[str]
 ) -> list[_Teaser]:
     """The teaser blocks of the page, one per article URL, in page order."""
-    candidates = [l for l in links if may_lead_to_article(l, own_urls, own_base, pagination_urls)]
+    candidates = [link for link in links if may_lead_to_article(link, own_urls, own_base, pagination_urls)]
     # element -> the URLs of the candidate links in it (the links themselves included)
     targets: dict[lxml.html.HtmlElement, set[str]] = {}
     for link in candidates:
@@ -735,7 +703,7 @@ def find_teasers(
             teaser.blocks.append(block)
     for teaser in teasers.values():
         teaser.links = [
-            l for l in candidates if l.url == teaser.url and any(is_inside(l.element, b) for b in teaser.blocks)
+            link for link in candidates if link.url == teaser.url and any(is_inside(link.element, b) for b in teaser.blocks)
         ]
     return list(teasers.values())
 
@@ -860,7 +828,7 @@ def find_teaser_title(teaser: _Teaser) -> str | None:
             heading = inner[0] if inner else None
         if heading is not None and heading_text(heading):
             return heading_text(heading)
-    texts = [l.text for l in teaser.links if l.text and not is_navigation_text(l.words, l.text)]
+    texts = [link.text for link in teaser.links if link.text and not is_navigation_text(link.words, link.text)]
     if texts:
         return max(texts, key=len)
     headings = teaser.block.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
@@ -869,7 +837,7 @@ def find_teaser_title(teaser: _Teaser) -> str | None:
     # no linked or heading title: a short first line above the text ("<b>Title</b><p>...")
     lines = [
         line for line in text_lines(teaser.block, is_teaser_metadata)
-        if not is_dateline(line) and not h.BYLINE_RE.match(line)
+        if not is_dateline(line) and not TEASER_BYLINE_RE.match(line)
         and not is_read_more_text(clean_link_text(line), line)
     ]
     if len(lines) >= 2 and len(lines[0]) <= h.MAX_PLAIN_TITLE_CHARS:
@@ -910,7 +878,7 @@ def find_teaser_text(teaser: _Teaser, title: str | None, block: lxml.html.HtmlEl
     segments = text_lines(block, is_not_teaser_text)
     kept = [
         s for s in segments
-        if s != title and not is_dateline(s) and not h.BYLINE_RE.match(s)
+        if s != title and not is_dateline(s) and not TEASER_BYLINE_RE.match(s)
         and len(s.split()) >= h.MIN_TEASER_LINE_WORDS  # not a label: "Kitchen", "Video"
     ]
     text = collapse_space(" ".join(kept))
@@ -945,37 +913,11 @@ def find_teaser_date(block: lxml.html.HtmlElement) -> str | None:
     return None
 
 
-def parse_date(text: str) -> str | None:
-    """The first date written in ``text`` (ISO, 03.05.2024, 3 May 2024, May 3, 2024...)."""
-    if not text or not DIGIT_RE.search(text):  # every date pattern has digits
-        return None
-    attempts = []
-    for match in h.ISO_DATE_RE.finditer(text):
-        attempts.append((match.start(), int(match.group(1)), int(match.group(2)), int(match.group(3))))
-    for match in h.DOTTED_DATE_RE.finditer(text):
-        attempts.append((match.start(), int(match.group(3)), int(match.group(2)), int(match.group(1))))
-    for match in h.DAY_MONTH_YEAR_RE.finditer(text):
-        month = h.MONTHS[match.group(2).lower()]
-        attempts.append((match.start(), int(match.group(3)), month, int(match.group(1))))
-    for match in h.MONTH_DAY_YEAR_RE.finditer(text):
-        month = h.MONTHS[match.group(1).lower()]
-        attempts.append((match.start(), int(match.group(3)), month, int(match.group(2))))
-    for _, year, month, day in sorted(attempts):
-        try:
-            return date(year, month, day).isoformat()
-        except ValueError:
-            continue
-    return None
-
-
 def is_dateline(text: str) -> bool:
     """A short line around a date: "Posted on May 3, 2024 by Anna", "3. Mai 2024"."""
     if len(text) > h.MAX_DATELINE_CHARS or not parse_date(text):
         return False
-    rest = text
-    for pattern in (h.ISO_DATE_RE, h.DOTTED_DATE_RE, h.DAY_MONTH_YEAR_RE, h.MONTH_DAY_YEAR_RE):
-        rest = pattern.sub("", rest)
-    return len(clean_link_text(rest)) <= h.MAX_DATELINE_CHARS // 2
+    return len(clean_link_text(without_dates(text))) <= h.MAX_DATELINE_CHARS // 2
 
 
 # --------------------------------------------------------------------------- page kind

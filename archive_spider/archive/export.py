@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import csv
 import json
-import re
-from typing import IO, Any, Iterator, Sequence
+from typing import IO, Any
+from collections.abc import Iterator, Sequence
 
 import sqlite_utils
 
@@ -24,7 +24,7 @@ DEFAULT_COLUMNS = (
 )
 
 
-# The query of a search without words: matches nothing, as on the search page.
+# The query of a search without words (search_query): matches nothing, as on the search page.
 NOTHING = '""'
 
 
@@ -51,40 +51,15 @@ def check_request(db: sqlite_utils.Database, columns: Sequence[str], site: str |
                                  + (", ".join(sites) if sites else "no articles yet"))
 
 
-# What a person types, piece by piece: a "quoted phrase" (its closing quote may be
-# missing) or a run of anything else up to a space or a quote.
-SEARCH_PIECE = re.compile(r'"([^"]*)"?|([^\s"]+)')
-
-
 def search_query(words: str | None) -> str:
     """Search words as an FTS5 query that always parses, as the archive's search page reads
-    them (``fts_query()`` in db/plugins/archive_pages.py, which must stay standalone; the
-    tests check that the two agree): every word must appear, "a phrase" in quotes as a
-    phrase, word* matches words starting with it, OR between two words or phrases matches
-    either. Anything else is only words; an empty search matches nothing."""
-    groups: list[list[str]] = []
-    join_next = False
-    for match in SEARCH_PIECE.finditer(words or ""):
-        phrase, word = match.groups()
-        if word == "OR":
-            join_next = bool(groups)
-            continue
-        if word is not None:
-            core = word.rstrip("*")
-            term = f'"{core}"' + ("*" if core != word else "")
-        else:
-            core = phrase
-            term = f'"{phrase}"'
-        if not any(ch.isalnum() for ch in core):
-            continue  # nothing the tokenizer would keep
-        if join_next:
-            groups[-1].append(term)
-        else:
-            groups.append([term])
-        join_next = False
-    # An explicit AND: FTS5 takes two phrases side by side as both required, but not a
-    # phrase beside a parenthesised OR.
-    return " AND ".join(g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")" for g in groups) or NOTHING
+    them: every word must appear, "a phrase" in quotes as a phrase, word* matches words
+    starting with it, OR between two words or phrases matches either. Anything else is only
+    words; an empty search gives NOTHING. The one parser is ``fts_query()`` of the Datasette
+    plugin (db/plugins/archive_pages.py), which must stay standalone."""
+    from archive_spider.publish import site_plugin
+
+    return site_plugin().fts_query(words)
 
 
 def select_articles(

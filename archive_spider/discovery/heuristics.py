@@ -1,4 +1,4 @@
-"""Named constants and patterns used by page discovery (``discovery.py``, ``urls.py``).
+"""Named constants and patterns used by page discovery (``discovery/pages.py``, ``urls.py``).
 
 Heuristics are data: each pattern says what it catches, and thresholds have names, so a
 site that is misread can be fixed here without touching the algorithms. Regular
@@ -82,7 +82,7 @@ BINARY_EXTENSIONS = frozenset(
 )
 
 # --------------------------------------------------------------------------------------
-# URL shapes (discovery.py)
+# URL shapes (discovery/pages.py)
 # --------------------------------------------------------------------------------------
 
 # Path words, by what the page behind them is. Each is matched as a whole path segment.
@@ -297,8 +297,7 @@ LOAD_MORE_RE = re.compile(
     re.I,
 )
 
-# Bylines in teasers ("By Maren Holt"), not teaser text.
-BYLINE_RE = re.compile(r"^(?:by|von|par|por|di|door|de)\s+\S+(?:\s+\S+){0,4}$", re.I)
+# Bylines in teasers ("By Maren Holt"): bylines.TEASER_BYLINE_RE.
 
 # --------------------------------------------------------------------------------------
 # Page regions (class and id values)
@@ -455,43 +454,4 @@ MIN_TITLE_WORDS = 2
 # Dates shown with teasers
 # --------------------------------------------------------------------------------------
 
-MONTHS = {
-    # English
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-    # German
-    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "mai": 5, "juni": 6,
-    "juli": 7, "oktober": 10, "dezember": 12, "mär": 3, "okt": 10, "dez": 12,
-    # French
-    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "juin": 6,
-    "juillet": 7, "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11,
-    "décembre": 12, "decembre": 12, "janv": 1, "févr": 2, "avr": 4, "juil": 7,
-    # Spanish
-    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
-    "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11,
-    "diciembre": 12,
-    # Portuguese
-    "janeiro": 1, "fevereiro": 2, "março": 3, "marco": 3, "maio": 5, "junho": 6,
-    "julho": 7, "setembro": 9, "outubro": 10, "dezembro": 12,
-    # Italian
-    "gennaio": 1, "febbraio": 2, "aprile": 4, "maggio": 5, "giugno": 6, "luglio": 7,
-    "settembre": 9, "ottobre": 10, "dicembre": 12,
-    # Dutch
-    "januari": 1, "februari": 2, "maart": 3, "mei": 5, "augustus": 8,
-}
-_MONTH_NAMES = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
-# 2024-05-03 (also the start of an ISO datetime)
-ISO_DATE_RE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
-# 03.05.2024 (German, Dutch, Italian numeric style: day first)
-DOTTED_DATE_RE = re.compile(r"\b(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})\b")
-# 3 May 2024, 3. Mai 2024, 3 de mayo de 2024, 1er mars 2024
-DAY_MONTH_YEAR_RE = re.compile(
-    r"\b(\d{1,2})(?:st|nd|rd|th|er|\.|º)?\s+(?:de\s+)?(%s)\.?,?\s+(?:de\s+)?(\d{4})\b" % _MONTH_NAMES,
-    re.I,
-)
-# May 3, 2024 and May 3rd 2024
-MONTH_DAY_YEAR_RE = re.compile(
-    r"\b(%s)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b" % _MONTH_NAMES, re.I
-)
+# The month names and date patterns are in archive_spider/dates.py.

@@ -11,9 +11,10 @@ them out. Only new articles count, so re-crawling the same pages does not inflat
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
-from archive_spider import storage
+from archive_spider.archive import schema
 from archive_spider.extraction.boilerplate import block_hash, may_be_boilerplate, split_blocks
 
 
@@ -22,7 +23,7 @@ def count_blocks(articles: Iterable[dict[str, Any]]) -> dict[tuple[str, str], tu
     ``articles`` it occurs (once per article however often it repeats there)."""
     counts: dict[tuple[str, str], tuple[str, int]] = {}
     for article in articles:
-        site = article.get("site") or storage.site_of(article["url"])
+        site = article.get("site") or schema.site_of(article["url"])
         seen: dict[str, str] = {}
         for block in split_blocks(article.get("text")):
             if may_be_boilerplate(block):
@@ -32,7 +33,7 @@ def count_blocks(articles: Iterable[dict[str, Any]]) -> dict[tuple[str, str], tu
 
 
 # A paragraph enters a site's boilerplate table once this many new articles of one crawl
-# share it (storage.add_boilerplate_sightings); below that only its count is used.
+# share it (archive.writes.add_boilerplate_sightings); below that only its count is used.
 MIN_NEW_ARTICLES = 2
 
 

@@ -27,8 +27,10 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archive_spider import __version__, storage
-from archive_spider.middlewares import RENDERED
+from archive_spider import __version__
+from archive_spider.archive import schema
+from archive_spider.crawlcontext import CrawlContext
+from archive_spider.vocabulary import PAGES, RECORD_ID, RENDERED, ROLE, Role
 from archive_spider.urls import normalise_url
 from archive_spider.writeguard import WriteGuard, is_disk_failure
 
@@ -40,10 +42,6 @@ record_written = object()
 # Scrapy hands middlewares the decoded body: headers describing the wire encoding would
 # lie about the stored payload, so they are left out of the record.
 WIRE_HEADERS = {b"content-encoding", b"transfer-encoding", b"content-length"}
-ROLE = "archive_role"
-# Request.meta key: the id of the WARC record a page's response went to (the record of
-# its rendering in a browser refers to it).
-RECORD_ID = "archive_warc_record_id"
 # The Content-Type of a rendered DOM's record.
 RENDERED_TYPE = "text/html; charset=utf-8"
 
@@ -56,7 +54,7 @@ def warc_dir_of(db_path: str | os.PathLike) -> str:
 def warc_name_for(db_path: str | os.PathLike, crawl_id: int | None) -> str:
     stem = os.path.splitext(os.path.basename(os.fspath(db_path)))[0]
     if crawl_id is None:
-        return f"{stem}-{storage.utc_now().replace(':', '')}.warc.gz"
+        return f"{stem}-{schema.utc_now().replace(':', '')}.warc.gz"
     return f"{stem}-crawl-{crawl_id:05d}.warc.gz"
 
 
@@ -165,7 +163,7 @@ class WarcMiddleware:
 
     def _open(self) -> WarcFile:
         if self.file is None:
-            crawl_id = self.crawler.stats.get_value("archive/crawl_id")
+            crawl_id = CrawlContext.of(self.crawler).crawl_id
             self.file = WarcFile(os.path.join(self.folder, warc_name_for(self.db_path, crawl_id)))
         return self.file
 
@@ -173,7 +171,7 @@ class WarcMiddleware:
         role = request.meta.get(ROLE)
         if role is None or not 200 <= response.status < 300 or self.guard.stopped:
             return response
-        fetched = storage.utc_now()
+        fetched = schema.utc_now()
         headers = [
             (name.decode("latin-1"), value.decode("latin-1"))
             for name, values in response.headers.items() if name.lower() not in WIRE_HEADERS
@@ -194,8 +192,8 @@ class WarcMiddleware:
             else:
                 logger.warning("Could not write %s to the WARC file: %s", response.url, exc)
             return response
-        pages = request.meta.get("pages")  # a continuation carries its article's first pages
-        article_url = normalise_url(pages[0][0]) if role == "continuation" and pages else normalise_url(response.url)
+        pages = request.meta.get(PAGES)  # a continuation carries its article's first pages
+        article_url = normalise_url(pages[0][0]) if role == Role.CONTINUATION and pages else normalise_url(response.url)
         self.crawler.signals.send_catch_log(record_written, record={
             "url": normalise_url(response.url),
             "article_url": article_url,
@@ -205,7 +203,7 @@ class WarcMiddleware:
             "length": length,
             "status": response.status,
             "fetched": fetched,
-            "crawl_id": self.crawler.stats.get_value("archive/crawl_id"),
+            "crawl_id": CrawlContext.of(self.crawler).crawl_id,
         })
         return response
 

@@ -13,9 +13,9 @@ import fcntl
 import os
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
-from archive_spider.storage import ArchiveError, utc_now
+from archive_spider.archive.schema import ArchiveError, utc_now
 
 # How often a waiting run tries again, in seconds.
 WAIT_POLL_SECONDS = 0.5

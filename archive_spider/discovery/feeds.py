@@ -26,13 +26,14 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
 
-from archive_spider.discovery import ArticleLink, collapse_space, parse_date
+from archive_spider.dates import parse_date, parse_feed_date
+from archive_spider.discovery.pages import collapse_space
+from archive_spider.vocabulary import ArticleLink
 from archive_spider.urls import is_followable, normalise_url, same_site
 
 # What a fetched body may be, besides an HTML page.
@@ -344,18 +345,6 @@ def teaser_from(summary: str | None) -> str | None:
         cut = text[:MAX_FEED_TEASER_CHARS].rsplit(" ", 1)[0]
         text = cut.rstrip(",;:") + " …"
     return text or None
-
-
-def parse_feed_date(value: str | None) -> str | None:
-    """A feed date (RFC 822 in RSS, ISO 8601 in Atom and Dublin Core) as 'YYYY-MM-DD'."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return parsedate_to_datetime(value).date().isoformat()
-    except (TypeError, ValueError, IndexError):
-        pass
-    return parse_date(value)
 
 
 # --------------------------------------------------------------------------- sitemaps
