@@ -284,6 +284,31 @@ def test_links_resolve_against_base_and_a_broken_link_becomes_text():
     assert "and so does a torn envelope." in article.text
 
 
+# Links that are absolute already skip urljoin; they must come out exactly as urljoin gives them.
+LINK_PIECES = ["http://", "https://", "HTTP://", "http:", "//", "/", "news.example.org", "a", "b.html", "..",
+               ".", "?", "#", "?#", "q=1", "&", ";", "[", "]", "::1", " ", "\t", "\n", "\x00", "é", ":8080",
+               "%20", "@", "mailto:", "data:image/png,"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(LINK_PIECES), max_size=8),
+       st.sampled_from(["https://site.example/dir/page.html", "http://site.example/", "https://[::1]/x/"]))
+@example(["http://", "news.example.org", "/", "a", "?"], "https://site.example/dir/page.html")
+@example(["https://", "news.example.org", "/", "a", ";"], "https://site.example/dir/page.html")
+@example(["http://", "[", "news.example.org"], "http://site.example/")
+def test_absolute_links_are_resolved_as_urljoin_resolves_them(pieces, base):
+    from urllib.parse import urljoin
+
+    from archive_spider.extraction.core import resolve_link
+
+    link = "".join(pieces)
+    try:
+        expected = urljoin(base, link.strip())
+    except ValueError:
+        expected = None
+    assert resolve_link(base, link) == expected
+
+
 def test_each_picture_once_with_its_caption_and_no_unrelated_caption():
     article = extract_article(read_page("step-figures.html"), url="https://workbench.example/cane-seat")
     # the captions' "(Photo: Mara Lind)" credits go (docs/extraction.md, text policy)

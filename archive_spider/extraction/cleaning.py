@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
@@ -39,10 +40,12 @@ def prune_page(tree: HtmlElement, title: str | None = None, author: str | None =
     unwrap_script_links(tree)
     stats = TextStats(tree)
     verdicts: dict[tuple, bool] = {}  # class/id strings repeat a lot within one page
-    for element in list(tree.iter()):
-        if not isinstance(element.tag, str) or element.getparent() is None:
+    removed: set[HtmlElement] = set()  # inside a block dropped already: nothing to judge
+    for element in list(tree.iter(lxml.etree.Element)):
+        if element in removed or element.getparent() is None:
             continue
         if is_hidden(element) or is_furniture(element, stats, verdicts):
+            removed.update(element.iter(lxml.etree.Element))
             drop(element)
         elif element.tag in INLINE_TAGS:
             # the finders drop inline elements by class ("menu", "popup", "tweet") and
@@ -129,7 +132,7 @@ def is_hidden(element: HtmlElement) -> bool:
     """True for elements a reader cannot see (hidden attribute, display:none, aria-hidden)."""
     if element.tag in PROTECTED_TAGS:
         return False
-    if "hidden" in element.attrib or element.get("aria-hidden") == "true":
+    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
         # images inside aria-hidden wrappers are usually decorative; keep real pictures
         return element.tag != "img" and element.find(".//img") is None
     style = element.get("style")
