@@ -536,6 +536,35 @@ def test_linear_clean_gives_what_readability_clean_gives(pieces):
     assert clean_like_readability(text) == clean_like_readability.replaces(text)
 
 
+DIV_PIECES = ["<div>", "</div>", "<div class=x>", "<p>", "</p>", "<span>", "</span>", "<a href='/a'>", "</a>",
+              "<b>", "</b>", "<br>", "<img src='i.png'>", "<ul><li>", "</li></ul>", "<pre>", "</pre>",
+              "<table><tr><td>", "</td></tr></table>", "<em>", "</em>", "<section>", "</section>", "<picture>",
+              "</picture>", "<abbr>", "</abbr>", "<custom-tag>", "</custom-tag>", "words, more words ", "&lt;p ", " ",
+              "\n", "a&lt;div "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(DIV_PIECES), max_size=30))
+@example(["<div>", "lead text ", "<b>", "bold", "</b>", " tail", "<br>", "more", "<div>", "<p>", "inner", "</div>"])
+@example(["<div>", "<span>", "<img src='i.png'>", "</span>", " after", "<br>", "<br>", "end", "</div>"])
+def test_readability_div_test_asks_the_tree_and_agrees_with_the_library(pieces):
+    """readability-lxml serialises a div's markup to decide whether it is a paragraph;
+    finders.ReadDocument asks the tree: both give the same tree."""
+    import lxml.html
+    from readability import Document
+
+    from archive_spider.extraction.finders import make_read_document
+
+    markup = "<html><body>" + "".join(pieces) + "</body></html>"
+    results = []
+    for document_class in (Document, make_read_document(Document)):
+        document = document_class(lxml.html.document_fromstring(markup))
+        document.html = lxml.html.document_fromstring(markup)
+        document.transform_misused_divs_into_paragraphs()
+        results.append(lxml.html.tostring(document.html, encoding="unicode"))
+    assert results[0] == results[1]
+
+
 def test_tags_come_from_section_meta_and_rel_tag_links_in_the_article():
     body = " ".join(["Lichens are partnerships between a fungus and an alga that grow on bare rock."] * 8)
     page = f"""<html><head><title>On Lichens</title>
