@@ -4,6 +4,8 @@ credits never, slideshows of other stories out; html keeps figures with their ca
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archive_spider.extraction import extract_article
 from archive_spider.extraction.captions import is_credit_line
@@ -112,3 +114,20 @@ def test_bengali_zero_width_joiners_are_spelling_and_stay():
     body = "".join(f"<p>{sentence} {n}</p>" for n in range(12))
     article = extract_article(page(body), url="https://news.example.bd/item")
     assert sentence in article.text
+
+
+# The credit hints are searched in lowered text (fast); they must answer as the
+# case-insensitive patterns do, also for the letters re and str.lower fold apart.
+HINT_PIECES = ["Photo", "PHOTO", "phOto", "İmage", "ımage", "ſource", "Source", "SOURCE", "Getty", "GETTY IMAGES",
+               "ap", "AP", "Kelvin \u212a", "Crédit", "CRÉDIT", "©", "(C)", "(c)", "Reuters", "reutersx", "x",
+               " ", "/", "-", ".", "é", "ß", "Straße", "dpa", "DPA-", "Fot.", "zdj", "\u0307", "Ǆ", "ﬁ"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(HINT_PIECES), max_size=8))
+def test_credit_hints_answer_as_case_insensitive_patterns(pieces):
+    from archive_spider.extraction import heuristics as h
+
+    text = "".join(pieces)
+    for hint in (h.CREDIT_HINT_RE, h.AGENCY_HINT_RE):
+        assert hint.search(text) == (hint.caseless.search(text) is not None)

@@ -50,7 +50,7 @@ def remove_credit_lines(root: HtmlElement) -> bool:
     """Drop elements whose whole text is a credit; cut credits off the end of captions."""
     changed = False
     for element in list(root.iter(*CREDIT_TAGS)):
-        if element.getparent() is None or any(child.tag in CREDIT_TAGS for child in element):
+        if element.getparent() is None or next(element.iterchildren(*CREDIT_TAGS), None) is not None:
             continue  # a line holding lines is judged by its lines
         raw = element.text_content()
         # most lines are prose: too long for a credit, and without a credit's words at the end

@@ -39,7 +39,7 @@ def find_body_with_trafilatura(tree: HtmlElement, url: str | None, fast: bool = 
     )
     if document is None or document.body is None or not len(document.body):
         return None
-    html_root = convert_to_html(deepcopy(document.body))
+    html_root = convert_to_html(document.body)  # in place: nothing else reads the document
     # trafilatura builds plain etree elements; reparse to get lxml.html's API
     markup = lxml.etree.tostring(html_root.find("body"), encoding="unicode")
     return lxml.html.fragment_fromstring(markup, create_parent="div", parser=HTML_PARSER)

@@ -359,12 +359,36 @@ CREDIT_LINE_RE = re.compile(
 # Credit lines are short; a sentence that merely starts with "Source: " is not one.
 MAX_CREDIT_WORDS = 8
 MAX_CREDIT_CHARS = 100
+
+class CaselessPattern:
+    """A case-insensitive pattern written in lower case, searched the fast way.
+
+    Python's ``re`` cannot skip ahead in a case-insensitive alternation of words, and
+    tries every position of the text: 10 to 25 microseconds for a line, on every line of
+    every body. Lowering the text and searching case-sensitively finds the same matches
+    ten times faster, except for three letters ``re`` folds otherwise than ``str.lower``
+    (dotless ı and long ſ match i and s; İ lowers to two characters), for which the
+    case-insensitive pattern is asked. Only whether it matches is answered.
+    """
+
+    FOLDED_APART = ("ı", "ſ", "İ")
+
+    def __init__(self, pattern: str) -> None:
+        self.caseless = re.compile(pattern, re.IGNORECASE)
+        self.lowered = re.compile(pattern)
+
+    def search(self, text: str) -> bool:
+        if not text.isascii() and any(letter in text for letter in self.FOLDED_APART):
+            return self.caseless.search(text) is not None
+        return self.lowered.search(text.lower()) is not None
+
+
 # Words a credit needs: a label or a copyright sign (also all a credit after a caption can
 # start with), or an agency's name. Lines without any are not looked at further.
-CREDIT_HINT_RE = re.compile(
-    r"(?i)photo|foto|bild|image|picture|credit|cr[ée]dit|quelle|source|fuente|illustration|grafik|"
+CREDIT_HINT_RE = CaselessPattern(
+    r"photo|foto|bild|image|picture|credit|cr[ée]dit|quelle|source|fuente|illustration|grafik|"
     r"video|zdj|fot\.|©|\(c\)")
-AGENCY_HINT_RE = re.compile(rf"(?i)\b{_AGENCY}\b")
+AGENCY_HINT_RE = CaselessPattern(rf"\b{_AGENCY}\b")
 # A credit written after a caption on the same line: "The pier at dusk. | Photo: Jane Roe/AP".
 TRAILING_CREDIT_RE = re.compile(
     r"(?i)(?:\s*[|–—-]\s*|\s+[(\[]\s*|\s+)"
