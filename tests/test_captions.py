@@ -91,10 +91,33 @@ def test_a_page_that_is_a_gallery_keeps_its_captions():
     assert article.text.count("Low tide at the north beach") == 4
 
 
+def test_credits_with_web_addresses_or_in_brackets_are_cut_from_captions():
+    body = (
+        paragraphs(PROSE[:2])
+        + '<figure><img src="pumps.jpg" alt=""><figcaption>Oil pumps at sunset. Bild: TebNad/Shutterstock.com'
+          "</figcaption></figure>"
+        + paragraphs(PROSE[2:4])
+        # a caption written beside its picture, in the same paragraph, credit in brackets
+        + '<p><a href="/stoat.jpg"><img src="stoat.jpg" alt=""></a> The stoat turns white in winter. '
+          "(mlharing / iStock.com)</p>"
+        + "<p>(crédito: Ana Silva/Agência Brasil)</p>"
+        + paragraphs(PROSE[4:])
+        # prose that ends in brackets keeps them
+        + "<p>The ferry was late again, as it is every Sunday in winter (and nobody minds).</p>"
+    )
+    article = extract_article(page(body), url="https://gazette.example/islands")
+    for credit in ("Shutterstock", "TebNad", "iStock", "mlharing", "crédito", "Ana Silva"):
+        assert credit not in article.text and credit not in article.html
+    assert "Oil pumps at sunset." in article.text and "The stoat turns white in winter." in article.text
+    assert "(and nobody minds)." in article.text
+    for sentence in PROSE:
+        assert sentence in article.text
+
+
 @pytest.mark.parametrize("line", [
     "Photo: Jane Roe, AP", "Foto: dpa", "(Bild: Hersteller)", "Image credit: NASA/JPL",
     "© Jane Roe 2019", "Getty Images", "AFP/Getty Images", "Reuters/Corbis", "Photograph by Jane Roe",
-    "Video",
+    "Video", "(crédito: Minervino Júnior/CB/D.A.Press)",
 ])
 def test_credit_lines_are_recognised(line):
     assert is_credit_line(line)

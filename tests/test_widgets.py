@@ -22,6 +22,15 @@ def list_article(between: str) -> str:
             "<footer>Fell Notes</footer></body></html>")
 
 
+KAMM_PROSE = [f"Der Wanderweg am Kamm wurde im Frühjahr auf {n} Kilometern neu markiert und ist jetzt "
+              f"auch bei Nebel gut zu finden, sagen die Bergführer aus dem Tal." for n in range(3, 9)]
+
+
+def kamm_page(body: str) -> str:
+    return ("<html><head><title>Kammweg neu markiert</title></head><body>"
+            f"<article><h1>Kammweg neu markiert</h1>{body}</article></body></html>")
+
+
 def test_share_rows_between_list_items_leave():
     row = ("<div class='item-tools'><a href='https://x.example/share'>Tweet</a> "
            "<a href='https://fb.example/share'>Facebook</a> <a href='https://pin.example/pin'>Pinterest</a> "
@@ -34,8 +43,7 @@ def test_share_rows_between_list_items_leave():
 
 
 def test_widgets_inside_the_article_container_leave_in_several_languages():
-    prose = [f"Der Wanderweg am Kamm wurde im Frühjahr auf {n} Kilometern neu markiert und ist jetzt "
-             f"auch bei Nebel gut zu finden, sagen die Bergführer aus dem Tal." for n in range(3, 9)]
+    prose = KAMM_PROSE
     body = (
         "".join(f"<p>{p}</p>" for p in prose[:3])
         + "<p>Lesen Sie auch: <a href='/b'>Neue Hütte am Sattel eröffnet</a></p>"
@@ -48,11 +56,35 @@ def test_widgets_inside_the_article_container_leave_in_several_languages():
         + "<h3>Das könnte Sie auch interessieren!</h3><ul><li><a href='/x'>Wandern mit Hund</a></li>"
           "<li><a href='/y'>Die schönsten Seen</a></li></ul>"
     )
-    page = ("<html><head><title>Kammweg neu markiert</title></head><body>"
-            f"<article><h1>Kammweg neu markiert</h1>{body}</article></body></html>")
-    article = extract_article(page, url="https://bergblatt.example/kammweg")
+    article = extract_article(kamm_page(body), url="https://bergblatt.example/kammweg")
     for sentence in prose:
         assert sentence in article.text
     assert "Lesen Sie auch die Hinweise der Bergwacht" in article.text
     for furniture in ("Neue Hütte", "La ruta", "Meistgelesen", "Artikel Nummer", "interessieren", "Wandern mit Hund"):
         assert furniture not in article.text
+
+
+def test_advertisement_labels_and_ways_back_leave():
+    """Decorated ad labels ("- Anzeige -", "[Advertisement]"), a banner captioned as an
+    advertisement, and lines that only lead back ("Back to top", "Zurück zur Übersicht")."""
+    prose = KAMM_PROSE
+    body = (
+        "".join(f"<p>{p}</p>" for p in prose[:2])
+        + "<p>- Anzeige -</p>"
+        + "<figure><a href='https://shop.example/boots'><img src='https://cdn.example/boots.jpg' alt=''></a>"
+          "<figcaption>Reklama</figcaption></figure>"
+        + "".join(f"<p>{p}</p>" for p in prose[2:4])
+        + "<p>[Advertisement]</p>"
+        + "".join(f"<p>{p}</p>" for p in prose[4:])
+        # prose that merely starts like a way back stays
+        + "<p>Zurück zur Hütte sind es vom Gipfel noch zwei Stunden, wenn das Wetter hält und der "
+          "Weg trocken bleibt.</p>"
+        + "<p><a href='/top'>Back to top</a></p><p><a href='/liste'>Zurück zur Übersicht</a></p>"
+    )
+    article = extract_article(kamm_page(body), url="https://bergblatt.example/kammweg")
+    for sentence in prose:
+        assert sentence in article.text
+    assert "Zurück zur Hütte sind es vom Gipfel" in article.text
+    for furniture in ("Anzeige", "Reklama", "Advertisement", "Back to top", "Übersicht"):
+        assert furniture not in article.text
+    assert "boots.jpg" not in article.html

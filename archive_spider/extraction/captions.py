@@ -43,7 +43,13 @@ def is_credit_line(text: str) -> bool:
     if h.MEDIA_LABEL_RE.match(text):
         return True
     # the full pattern only for lines with a credit's words (most short lines are not)
-    return bool(h.CREDIT_HINT_RE.search(text) or h.AGENCY_HINT_RE.search(text)) and bool(h.CREDIT_LINE_RE.match(text))
+    return has_credit_hint(text) and bool(h.CREDIT_LINE_RE.match(text))
+
+
+def has_credit_hint(text: str) -> bool:
+    """True when ``text`` holds a credit's label or an agency's name (then it is worth
+    the full credit patterns)."""
+    return h.CREDIT_HINT_RE.search(text) or h.AGENCY_HINT_RE.search(text)
 
 
 def remove_credit_lines(root: HtmlElement) -> bool:
@@ -55,12 +61,11 @@ def remove_credit_lines(root: HtmlElement) -> bool:
         raw = element.text_content()
         # most lines are prose: too long for a credit, and without a credit's words at the end
         short = len(raw) <= 2 * h.MAX_CREDIT_CHARS
-        if not short and not (element.tag in CAPTION_TAGS and h.CREDIT_HINT_RE.search(raw[-h.MAX_CREDIT_CHARS:])):
-            continue
-        if element.find(".//img") is not None:
+        if not short and not (element.tag in CAPTION_TAGS and has_credit_hint(raw[-h.MAX_CREDIT_CHARS:])):
             continue
         text = normalize_space(raw)
-        if short and is_credit_line(text):
+        # a line with a picture is not a credit line, but its caption may end with one
+        if short and element.find(".//img") is None and is_credit_line(text):
             drop_keeping_tail(element)
             changed = True
         elif element.tag in CAPTION_TAGS and text and len(text.split()) <= h.MAX_CAPTION_WORDS:
@@ -87,7 +92,7 @@ def cut_trailing_credit(element: HtmlElement) -> bool:
             return False
     else:
         piece, owner, attribute = element.text, element, "text"
-    if not piece or not h.CREDIT_HINT_RE.search(piece[-h.MAX_CREDIT_CHARS:]):
+    if not piece or not has_credit_hint(piece[-h.MAX_CREDIT_CHARS:]):
         return False
     cut = h.TRAILING_CREDIT_RE.sub("", piece.rstrip())
     if cut == piece.rstrip() or not normalize_space(cut) and owner is element:

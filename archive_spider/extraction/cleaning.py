@@ -209,7 +209,7 @@ def is_furniture(element: HtmlElement, stats: TextStats, verdicts: dict | None =
     if tag in LINK_BLOCK_TAGS and stats.is_link_list(element) and stats.is_small_share(element):
         return True
     if (
-        tag in ("p", "div", "span", "li", "section", "aside", "center", "font")
+        tag in ("p", "div", "span", "li", "section", "aside", "center", "font", "figure")
         and len(element) <= 3
         and 0 < stats.chars(element) <= h.MAX_FURNITURE_LINE_CHARS
     ):
@@ -306,14 +306,17 @@ def clean_article(root: HtmlElement) -> None:
             element.text = h.MARKDOWN_IMAGE_RE.sub("", element.text)
         if element.tail and "![" in element.tail:
             element.tail = h.MARKDOWN_IMAGE_RE.sub("", element.tail)
-    for element in list(root.iter("p", "div", "tr", "li", *HEADING_TAGS, "blockquote", "span")):
+    for element in list(root.iter("p", "div", "tr", "li", *HEADING_TAGS, "blockquote", "span", "figure")):
         if element.getparent() is None:
             continue
         raw = element.text_content()
         if len(raw) > h.MAX_FURNITURE_RAW_CHARS:
             continue  # every row below is a short line: no need to tidy a container's text
         text = normalize_space(raw)
-        if h.PIPES_ONLY_RE.match(text) and element.find(".//img") is None:
+        if element.tag == "figure":  # a picture captioned "Advertisement" is an advertisement
+            if text and h.ADVERTISEMENT_TEXT_RE.match(text):
+                drop(element)
+        elif h.PIPES_ONLY_RE.match(text) and element.find(".//img") is None:
             drop(element)
         elif text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text) or is_link_row(element, text)
                        or h.UTILITY_LINE_RE.match(text) or is_pointer_line(element, text)):

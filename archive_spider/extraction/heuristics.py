@@ -150,9 +150,10 @@ BOILERPLATE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complemen
                                "search", "dialog", "alertdialog", "menu", "menubar"})
 
 # Text of a whole paragraph/row that is furniture, not prose.
+# The label may be set between dashes, stars or brackets ("- Anzeige -", "[Advertisement]").
 ADVERTISEMENT_TEXT_RE = re.compile(
-    r"^\s*(advertisement|advertisements|advert|anzeige|publicité|publicidad|sponsored"
-    r"( content)?|ad|ads|pub)\s*:?\s*$",
+    r"^\s*[-–—*\[(]*\s*(advertisement|advertisements|advert|anzeige|werbung|publicité|publicidad|"
+    r"publicidade|pubblicità|reklama|sponsored( content)?|ad|ads|pub)\s*[-–—*\])]*\s*:?\s*$",
     re.IGNORECASE,
 )
 
@@ -224,7 +225,10 @@ POINTER_LINE_RE = re.compile(
     # other languages: "read also:", "you may be interested in:", "more on the subject:"
     r"lesen sie (auch|mehr)\s*:|mehr zum thema\s*:|auch interessant\s*:|(à )?lire aussi\s*:|"
     r"(le|te) puede interesar\s*:|lea también\s*:|leggi anche\s*:|leia também\s*:|veja também\s*:|"
-    r"czytaj (też|także)\s*:|zobacz (też|także)\s*:|lees ook\s*:)",
+    r"czytaj (też|także)\s*:|zobacz (też|także)\s*:|lees ook\s*:|"
+    # a way back, alone on its line: "Back to top", "Zurück zur Übersicht", "zurück"
+    r"back to (the )?(top|home|homepage|start|overview|list|index)\s*[↑]?\s*$|"
+    r"zurück( (zur|zum) [\w-]+)?\s*$)",
     re.IGNORECASE,
 )
 MAX_POINTER_LINE_WORDS = 14
@@ -349,7 +353,7 @@ _AGENCIES = rf"{_AGENCY}(?:\.com)?(?:\s*(?:/|,|via|and|&|und)\s*{_AGENCY}(?:\.co
 CREDIT_LINE_RE = re.compile(
     r"(?i)^[\[(]?\s*(?:"
     r"(?:photos?|photograph(?:y|s)?|photo credit|image(?:s)?(?: credit)?|picture(?:s)?|pic|credits?|"
-    r"foto(?:s|grafie|graf)?|bild(?:er|quelle)?|quelle|source|fuente|crédit(?:s)?(?: photo)?|"
+    r"foto(?:s|grafie|graf)?|bild(?:er|quelle)?|quelle|source|fuente|crédit(?:s|os?)?(?: photo)?|"
     rf"illustration|grafik|video|zdjęcie|fot\.)\s*(?::|by|von|de|via|/|©|\|)\s*{_NAME}{{1,80}}"
     rf"|©\s*{_NAME}{{1,80}}|\(c\)\s*{_NAME}{{1,80}}"
     rf"|{_AGENCIES}(?:\s*/\s*[^.!?/]{{1,40}})?"
@@ -390,10 +394,14 @@ CREDIT_HINT_RE = CaselessPattern(
     r"video|zdj|fot\.|©|\(c\)")
 AGENCY_HINT_RE = CaselessPattern(rf"\b{_AGENCY}\b")
 # A credit written after a caption on the same line: "The pier at dusk. | Photo: Jane Roe/AP".
+# The name may hold a web address ("Bild: TebNad/Shutterstock.com"); a credit may also be
+# an agency in brackets, after a name or alone ("(mlharing / iStock.com)").
+_CREDIT_NAME = r"(?:[^.!?|()\[\]]|\.(?=\w))"
 TRAILING_CREDIT_RE = re.compile(
     r"(?i)(?:\s*[|–—-]\s*|\s+[(\[]\s*|\s+)"
-    r"(?:photos?|photograph|image|picture|credit|foto(?:s)?|bild|quelle|source|fuente|crédit)"
-    r"\s*(?::|by|/|©)\s*[^.!?|()\[\]]{1,60}[)\]]?\.?\s*$|\s*(?:\||\s)©\s*[^.!?|]{1,60}$"
+    r"(?:photos?|photograph|image|picture|credit|foto(?:s)?|bild|quelle|source|fuente|crédit(?:os?)?)"
+    rf"\s*(?::|by|/|©)\s*{_CREDIT_NAME}{{1,60}}[)\]]?\.?\s*$|\s*(?:\||\s)©\s*[^.!?|]{{1,60}}$"
+    rf"|\s+[(\[]\s*(?:[^()\[\]/]{{1,40}}/\s*)?{_AGENCIES}\s*[)\]]\.?\s*$"
 )
 # Captions are short: only blocks up to this many words have a trailing credit cut off.
 MAX_CAPTION_WORDS = 60
