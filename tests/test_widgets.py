@@ -88,3 +88,23 @@ def test_advertisement_labels_and_ways_back_leave():
     for furniture in ("Anzeige", "Reklama", "Advertisement", "Back to top", "Übersicht"):
         assert furniture not in article.text
     assert "boots.jpg" not in article.html
+
+
+def test_tag_rows_and_read_also_lines_leave():
+    """A row of the article's tags ("Tags: ...", "Schlagwörter: ...") and an "Auch lesen:"
+    pointer; a sentence that starts with "Themen:" and carries no links stays."""
+    body = (
+        "".join(f"<p>{p}</p>" for p in KAMM_PROSE[:3])
+        + "<p><strong>Auch lesen: </strong><a href='/huette'>Neue Hütte am Sattel eröffnet</a></p>"
+        + "".join(f"<p>{p}</p>" for p in KAMM_PROSE[3:])
+        + "<p>Themen: Markierung, Nebel und Lawinen bestimmten das Treffen der Bergführer im Tal.</p>"
+        + "<p>Tags: <a href='/t/wandern'>Wandern</a>, <a href='/t/kamm'>Kammweg</a>, "
+          "<a href='/t/nebel'>Nebel im Gebirge</a></p>"
+        + "<div>Schlagwörter: <a href='/s/alpen'>Alpen</a> <a href='/s/herbst'>Herbst</a></div>"
+    )
+    article = extract_article(kamm_page(body), url="https://bergblatt.example/kammweg")
+    for sentence in KAMM_PROSE:
+        assert sentence in article.text
+    assert "Themen: Markierung, Nebel und Lawinen" in article.text
+    for furniture in ("Auch lesen", "Neue Hütte", "Tags:", "Nebel im Gebirge", "Schlagwörter", "Herbst"):
+        assert furniture not in article.text

@@ -319,7 +319,8 @@ def clean_article(root: HtmlElement) -> None:
         elif h.PIPES_ONLY_RE.match(text) and element.find(".//img") is None:
             drop(element)
         elif text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text) or is_link_row(element, text)
-                       or h.UTILITY_LINE_RE.match(text) or is_pointer_line(element, text)):
+                       or h.UTILITY_LINE_RE.match(text) or is_pointer_line(element, text)
+                       or is_tag_row(element, text)):
             drop(element)
     for link in list(root.iter("a")):
         if not normalize_space(link.text_content()) and link.find(".//img") is None:
@@ -345,6 +346,20 @@ def is_pointer_line(element: HtmlElement, text: str) -> bool:
     "← Previous: Older post", "Main article: Firefox" (never a list item or table row)."""
     return (element.tag not in ("li", "tr") and bool(h.POINTER_LINE_RE.match(text))
             and len(text.split()) <= h.MAX_POINTER_LINE_WORDS)
+
+
+def is_tag_row(element: HtmlElement, text: str) -> bool:
+    """True for a row of the article's tags or categories: "Tags: python, docker",
+    "Filed under: Travel", mostly links after its label."""
+    if not h.TAG_ROW_RE.match(text) or len(text.split()) > h.MAX_POINTER_LINE_WORDS * 2:
+        return False
+    links = element.findall(".//a")
+    if not links:
+        return False
+    link_chars = sum(len("".join(a.text_content().split())) for a in links)
+    label_end = h.TAG_ROW_RE.match(text).end()
+    rest_chars = len(h.ROW_SEPARATORS_RE.sub("", text[label_end:]))
+    return link_chars >= h.MIN_TAG_ROW_LINK_SHARE * max(rest_chars, 1)
 
 
 def is_link_row(element: HtmlElement, text: str) -> bool:

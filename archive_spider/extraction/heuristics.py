@@ -223,7 +223,7 @@ POINTER_LINE_RE = re.compile(
     r"main articles?\s*:|see also\s*:|further information\s*:|read next\s*:|up next\s*:|"
     r"read more\s*:|related\s*:|also read\s*:|"
     # other languages: "read also:", "you may be interested in:", "more on the subject:"
-    r"lesen sie (auch|mehr)\s*:|mehr zum thema\s*:|auch interessant\s*:|(à )?lire aussi\s*:|"
+    r"lesen sie (auch|mehr)\s*:|auch lesen\s*:|mehr zum thema\s*:|auch interessant\s*:|(à )?lire aussi\s*:|"
     r"(le|te) puede interesar\s*:|lea también\s*:|leggi anche\s*:|leia também\s*:|veja também\s*:|"
     r"czytaj (też|także)\s*:|zobacz (też|także)\s*:|lees ook\s*:|"
     # a way back, alone on its line: "Back to top", "Zurück zur Übersicht", "zurück"
@@ -232,6 +232,14 @@ POINTER_LINE_RE = re.compile(
     re.IGNORECASE,
 )
 MAX_POINTER_LINE_WORDS = 14
+# A row of the article's tags or categories: the label, then links ("Tags: python, docker").
+TAG_ROW_RE = re.compile(
+    r"^\s*(tags?|tagged( with)?|filed under|categories|category|schlagw(ö|o)rter|schlagworte|stichw(ö|o)rter|"
+    r"themen|kategorien?|étiquettes|mots-clés|etiquetas|tag|temas|argomenti|tagi)\s*:",
+    re.IGNORECASE,
+)
+# Of a tag row's characters (but spaces and separators), at least this share is link text.
+MIN_TAG_ROW_LINK_SHARE = 0.5
 # Standalone lines that are the label of a page tool ("Reuse content", "Report an error")
 # or of a likes widget ("Like this:").
 UTILITY_LINE_RE = re.compile(
