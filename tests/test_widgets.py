@@ -31,6 +31,18 @@ def kamm_page(body: str) -> str:
             f"<article><h1>Kammweg neu markiert</h1>{body}</article></body></html>")
 
 
+def extract_kamm(body: str, stays: str, furniture: tuple[str, ...]):
+    """Extract the Kammweg page with ``body``: all its prose and the sentence ``stays``
+    come back, none of ``furniture``."""
+    article = extract_article(kamm_page(body), url="https://bergblatt.example/kammweg")
+    for sentence in KAMM_PROSE:
+        assert sentence in article.text
+    assert stays in article.text
+    for label in furniture:
+        assert label not in article.text
+    return article
+
+
 def test_share_rows_between_list_items_leave():
     row = ("<div class='item-tools'><a href='https://x.example/share'>Tweet</a> "
            "<a href='https://fb.example/share'>Facebook</a> <a href='https://pin.example/pin'>Pinterest</a> "
@@ -56,12 +68,8 @@ def test_widgets_inside_the_article_container_leave_in_several_languages():
         + "<h3>Das könnte Sie auch interessieren!</h3><ul><li><a href='/x'>Wandern mit Hund</a></li>"
           "<li><a href='/y'>Die schönsten Seen</a></li></ul>"
     )
-    article = extract_article(kamm_page(body), url="https://bergblatt.example/kammweg")
-    for sentence in prose:
-        assert sentence in article.text
-    assert "Lesen Sie auch die Hinweise der Bergwacht" in article.text
-    for furniture in ("Neue Hütte", "La ruta", "Meistgelesen", "Artikel Nummer", "interessieren", "Wandern mit Hund"):
-        assert furniture not in article.text
+    extract_kamm(body, "Lesen Sie auch die Hinweise der Bergwacht",
+                 ("Neue Hütte", "La ruta", "Meistgelesen", "Artikel Nummer", "interessieren", "Wandern mit Hund"))
 
 
 def test_advertisement_labels_and_ways_back_leave():
@@ -81,12 +89,8 @@ def test_advertisement_labels_and_ways_back_leave():
           "Weg trocken bleibt.</p>"
         + "<p><a href='/top'>Back to top</a></p><p><a href='/liste'>Zurück zur Übersicht</a></p>"
     )
-    article = extract_article(kamm_page(body), url="https://bergblatt.example/kammweg")
-    for sentence in prose:
-        assert sentence in article.text
-    assert "Zurück zur Hütte sind es vom Gipfel" in article.text
-    for furniture in ("Anzeige", "Reklama", "Advertisement", "Back to top", "Übersicht"):
-        assert furniture not in article.text
+    article = extract_kamm(body, "Zurück zur Hütte sind es vom Gipfel",
+                           ("Anzeige", "Reklama", "Advertisement", "Back to top", "Übersicht"))
     assert "boots.jpg" not in article.html
 
 
@@ -102,9 +106,5 @@ def test_tag_rows_and_read_also_lines_leave():
           "<a href='/t/nebel'>Nebel im Gebirge</a></p>"
         + "<div>Schlagwörter: <a href='/s/alpen'>Alpen</a> <a href='/s/herbst'>Herbst</a></div>"
     )
-    article = extract_article(kamm_page(body), url="https://bergblatt.example/kammweg")
-    for sentence in KAMM_PROSE:
-        assert sentence in article.text
-    assert "Themen: Markierung, Nebel und Lawinen" in article.text
-    for furniture in ("Auch lesen", "Neue Hütte", "Tags:", "Nebel im Gebirge", "Schlagwörter", "Herbst"):
-        assert furniture not in article.text
+    extract_kamm(body, "Themen: Markierung, Nebel und Lawinen",
+                 ("Auch lesen", "Neue Hütte", "Tags:", "Nebel im Gebirge", "Schlagwörter", "Herbst"))
