@@ -101,14 +101,18 @@ def test_credits_with_web_addresses_or_in_brackets_are_cut_from_captions():
         + '<p><a href="/stoat.jpg"><img src="stoat.jpg" alt=""></a> The stoat turns white in winter. '
           "(mlharing / iStock.com)</p>"
         + "<p>(crédito: Ana Silva/Agência Brasil)</p>"
+        # a credit as loose text after a line of the caption
+        + '<figure><img src="kiosk.jpg" alt=""><figcaption>At the kiosk <p>The first coffee of the day.</p> '
+          "Foto: Mara Lind / Hafenblatt</figcaption></figure>"
         + paragraphs(PROSE[4:])
         # prose that ends in brackets keeps them
         + "<p>The ferry was late again, as it is every Sunday in winter (and nobody minds).</p>"
     )
     article = extract_article(page(body), url="https://gazette.example/islands")
-    for credit in ("Shutterstock", "TebNad", "iStock", "mlharing", "crédito", "Ana Silva"):
+    for credit in ("Shutterstock", "TebNad", "iStock", "mlharing", "crédito", "Ana Silva", "Mara Lind"):
         assert credit not in article.text and credit not in article.html
     assert "Oil pumps at sunset." in article.text and "The stoat turns white in winter." in article.text
+    assert "The first coffee of the day." in article.text
     assert "(and nobody minds)." in article.text
     for sentence in PROSE:
         assert sentence in article.text

@@ -10,6 +10,7 @@ figures keep their pictures and their (first) caption.
 
 from __future__ import annotations
 
+import lxml.etree
 from lxml.html import HtmlElement
 
 from . import heuristics as h
@@ -70,8 +71,9 @@ def remove_credit_lines(root: HtmlElement) -> bool:
             changed = True
         elif element.tag in CAPTION_TAGS and text and len(text.split()) <= h.MAX_CAPTION_WORDS:
             changed |= cut_trailing_credit(element)
-    # a credit as loose text after a picture or a line break: "<img>Photo: AP"
-    for node in list(root.iter("img", "br")):
+    # a credit as loose text after a picture, a line break or a line of a caption:
+    # "<img>Photo: AP", "<figcaption><p>The pumps.</p> Foto: sidm / DW</figcaption>"
+    for node in list(root.iter(lxml.etree.Element)):
         tail = node.tail
         if tail and len(tail) <= 2 * h.MAX_CREDIT_CHARS and is_credit_line(normalize_space(tail)):
             node.tail = None
