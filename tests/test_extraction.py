@@ -565,6 +565,17 @@ def test_readability_div_test_asks_the_tree_and_agrees_with_the_library(pieces):
     assert results[0] == results[1]
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([" ", "\t", "\n", "\r", "\xa0", "\u2003", "\x0b", "\x1c", "\x85", "\u2028",
+                                 "a", "b c", "\n\n", " \n "]), max_size=14))
+def test_newline_runs_collapse_as_the_pattern_collapses_them(pieces):
+    from archive_spider.extraction.finders import SPACE_RUN_WITH_NEWLINE_RE, collapse_runs_with_newlines
+
+    text = "".join(pieces)
+    if "\n" in text:
+        assert collapse_runs_with_newlines(text) == SPACE_RUN_WITH_NEWLINE_RE.sub("\n", text)
+
+
 def test_tags_come_from_section_meta_and_rel_tag_links_in_the_article():
     body = " ".join(["Lichens are partnerships between a fungus and an alga that grow on bare rock."] * 8)
     page = f"""<html><head><title>On Lichens</title>
