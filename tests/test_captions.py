@@ -4,6 +4,8 @@ credits never, slideshows of other stories out; html keeps figures with their ca
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archive_spider.extraction import extract_article
 from archive_spider.extraction.captions import is_credit_line
@@ -89,10 +91,37 @@ def test_a_page_that_is_a_gallery_keeps_its_captions():
     assert article.text.count("Low tide at the north beach") == 4
 
 
+def test_credits_with_web_addresses_or_in_brackets_are_cut_from_captions():
+    body = (
+        paragraphs(PROSE[:2])
+        + '<figure><img src="pumps.jpg" alt=""><figcaption>Oil pumps at sunset. Bild: TebNad/Shutterstock.com'
+          "</figcaption></figure>"
+        + paragraphs(PROSE[2:4])
+        # a caption written beside its picture, in the same paragraph, credit in brackets
+        + '<p><a href="/stoat.jpg"><img src="stoat.jpg" alt=""></a> The stoat turns white in winter. '
+          "(mlharing / iStock.com)</p>"
+        + "<p>(crédito: Ana Silva/Agência Brasil)</p>"
+        # a credit as loose text after a line of the caption
+        + '<figure><img src="kiosk.jpg" alt=""><figcaption>At the kiosk <p>The first coffee of the day.</p> '
+          "Foto: Mara Lind / Hafenblatt</figcaption></figure>"
+        + paragraphs(PROSE[4:])
+        # prose that ends in brackets keeps them
+        + "<p>The ferry was late again, as it is every Sunday in winter (and nobody minds).</p>"
+    )
+    article = extract_article(page(body), url="https://gazette.example/islands")
+    for credit in ("Shutterstock", "TebNad", "iStock", "mlharing", "crédito", "Ana Silva", "Mara Lind"):
+        assert credit not in article.text and credit not in article.html
+    assert "Oil pumps at sunset." in article.text and "The stoat turns white in winter." in article.text
+    assert "The first coffee of the day." in article.text
+    assert "(and nobody minds)." in article.text
+    for sentence in PROSE:
+        assert sentence in article.text
+
+
 @pytest.mark.parametrize("line", [
     "Photo: Jane Roe, AP", "Foto: dpa", "(Bild: Hersteller)", "Image credit: NASA/JPL",
     "© Jane Roe 2019", "Getty Images", "AFP/Getty Images", "Reuters/Corbis", "Photograph by Jane Roe",
-    "Video",
+    "Video", "(crédito: Minervino Júnior/CB/D.A.Press)",
 ])
 def test_credit_lines_are_recognised(line):
     assert is_credit_line(line)
@@ -112,3 +141,20 @@ def test_bengali_zero_width_joiners_are_spelling_and_stay():
     body = "".join(f"<p>{sentence} {n}</p>" for n in range(12))
     article = extract_article(page(body), url="https://news.example.bd/item")
     assert sentence in article.text
+
+
+# The credit hints are searched in lowered text (fast); they must answer as the
+# case-insensitive patterns do, also for the letters re and str.lower fold apart.
+HINT_PIECES = ["Photo", "PHOTO", "phOto", "İmage", "ımage", "ſource", "Source", "SOURCE", "Getty", "GETTY IMAGES",
+               "ap", "AP", "Kelvin \u212a", "Crédit", "CRÉDIT", "©", "(C)", "(c)", "Reuters", "reutersx", "x",
+               " ", "/", "-", ".", "é", "ß", "Straße", "dpa", "DPA-", "Fot.", "zdj", "\u0307", "Ǆ", "ﬁ"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(HINT_PIECES), max_size=8))
+def test_credit_hints_answer_as_case_insensitive_patterns(pieces):
+    from archive_spider.extraction import heuristics as h
+
+    text = "".join(pieces)
+    for hint in (h.CREDIT_HINT_RE, h.AGENCY_HINT_RE):
+        assert hint.search(text) == (hint.caseless.search(text) is not None)

@@ -284,6 +284,31 @@ def test_links_resolve_against_base_and_a_broken_link_becomes_text():
     assert "and so does a torn envelope." in article.text
 
 
+# Links that are absolute already skip urljoin; they must come out exactly as urljoin gives them.
+LINK_PIECES = ["http://", "https://", "HTTP://", "http:", "//", "/", "news.example.org", "a", "b.html", "..",
+               ".", "?", "#", "?#", "q=1", "&", ";", "[", "]", "::1", " ", "\t", "\n", "\x00", "é", ":8080",
+               "%20", "@", "mailto:", "data:image/png,"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(LINK_PIECES), max_size=8),
+       st.sampled_from(["https://site.example/dir/page.html", "http://site.example/", "https://[::1]/x/"]))
+@example(["http://", "news.example.org", "/", "a", "?"], "https://site.example/dir/page.html")
+@example(["https://", "news.example.org", "/", "a", ";"], "https://site.example/dir/page.html")
+@example(["http://", "[", "news.example.org"], "http://site.example/")
+def test_absolute_links_are_resolved_as_urljoin_resolves_them(pieces, base):
+    from urllib.parse import urljoin
+
+    from archive_spider.extraction.core import resolve_link
+
+    link = "".join(pieces)
+    try:
+        expected = urljoin(base, link.strip())
+    except ValueError:
+        expected = None
+    assert resolve_link(base, link) == expected
+
+
 def test_each_picture_once_with_its_caption_and_no_unrelated_caption():
     article = extract_article(read_page("step-figures.html"), url="https://workbench.example/cane-seat")
     # the captions' "(Photo: Mara Lind)" credits go (docs/extraction.md, text policy)
@@ -509,6 +534,46 @@ def test_linear_clean_gives_what_readability_clean_gives(pieces):
     use_linear_readability_clean()
     text = "".join(pieces)
     assert clean_like_readability(text) == clean_like_readability.replaces(text)
+
+
+DIV_PIECES = ["<div>", "</div>", "<div class=x>", "<p>", "</p>", "<span>", "</span>", "<a href='/a'>", "</a>",
+              "<b>", "</b>", "<br>", "<img src='i.png'>", "<ul><li>", "</li></ul>", "<pre>", "</pre>",
+              "<table><tr><td>", "</td></tr></table>", "<em>", "</em>", "<section>", "</section>", "<picture>",
+              "</picture>", "<abbr>", "</abbr>", "<custom-tag>", "</custom-tag>", "words, more words ", "&lt;p ", " ",
+              "\n", "a&lt;div "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(DIV_PIECES), max_size=30))
+@example(["<div>", "lead text ", "<b>", "bold", "</b>", " tail", "<br>", "more", "<div>", "<p>", "inner", "</div>"])
+@example(["<div>", "<span>", "<img src='i.png'>", "</span>", " after", "<br>", "<br>", "end", "</div>"])
+def test_readability_div_test_asks_the_tree_and_agrees_with_the_library(pieces):
+    """readability-lxml serialises a div's markup to decide whether it is a paragraph;
+    finders.ReadDocument asks the tree: both give the same tree."""
+    import lxml.html
+    from readability import Document
+
+    from archive_spider.extraction.finders import make_read_document
+
+    markup = "<html><body>" + "".join(pieces) + "</body></html>"
+    results = []
+    for document_class in (Document, make_read_document(Document)):
+        document = document_class(lxml.html.document_fromstring(markup))
+        document.html = lxml.html.document_fromstring(markup)
+        document.transform_misused_divs_into_paragraphs()
+        results.append(lxml.html.tostring(document.html, encoding="unicode"))
+    assert results[0] == results[1]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([" ", "\t", "\n", "\r", "\xa0", "\u2003", "\x0b", "\x1c", "\x85", "\u2028",
+                                 "a", "b c", "\n\n", " \n "]), max_size=14))
+def test_newline_runs_collapse_as_the_pattern_collapses_them(pieces):
+    from archive_spider.extraction.finders import SPACE_RUN_WITH_NEWLINE_RE, collapse_runs_with_newlines
+
+    text = "".join(pieces)
+    if "\n" in text:
+        assert collapse_runs_with_newlines(text) == SPACE_RUN_WITH_NEWLINE_RE.sub("\n", text)
 
 
 def test_tags_come_from_section_meta_and_rel_tag_links_in_the_article():

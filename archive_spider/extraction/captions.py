@@ -10,6 +10,7 @@ figures keep their pictures and their (first) caption.
 
 from __future__ import annotations
 
+import lxml.etree
 from lxml.html import HtmlElement
 
 from . import heuristics as h
@@ -43,30 +44,36 @@ def is_credit_line(text: str) -> bool:
     if h.MEDIA_LABEL_RE.match(text):
         return True
     # the full pattern only for lines with a credit's words (most short lines are not)
-    return bool(h.CREDIT_HINT_RE.search(text) or h.AGENCY_HINT_RE.search(text)) and bool(h.CREDIT_LINE_RE.match(text))
+    return has_credit_hint(text) and bool(h.CREDIT_LINE_RE.match(text))
+
+
+def has_credit_hint(text: str) -> bool:
+    """True when ``text`` holds a credit's label or an agency's name (then it is worth
+    the full credit patterns)."""
+    return h.CREDIT_HINT_RE.search(text) or h.AGENCY_HINT_RE.search(text)
 
 
 def remove_credit_lines(root: HtmlElement) -> bool:
     """Drop elements whose whole text is a credit; cut credits off the end of captions."""
     changed = False
     for element in list(root.iter(*CREDIT_TAGS)):
-        if element.getparent() is None or any(child.tag in CREDIT_TAGS for child in element):
+        if element.getparent() is None or next(element.iterchildren(*CREDIT_TAGS), None) is not None:
             continue  # a line holding lines is judged by its lines
         raw = element.text_content()
         # most lines are prose: too long for a credit, and without a credit's words at the end
         short = len(raw) <= 2 * h.MAX_CREDIT_CHARS
-        if not short and not (element.tag in CAPTION_TAGS and h.CREDIT_HINT_RE.search(raw[-h.MAX_CREDIT_CHARS:])):
-            continue
-        if element.find(".//img") is not None:
+        if not short and not (element.tag in CAPTION_TAGS and has_credit_hint(raw[-h.MAX_CREDIT_CHARS:])):
             continue
         text = normalize_space(raw)
-        if short and is_credit_line(text):
+        # a line with a picture is not a credit line, but its caption may end with one
+        if short and element.find(".//img") is None and is_credit_line(text):
             drop_keeping_tail(element)
             changed = True
         elif element.tag in CAPTION_TAGS and text and len(text.split()) <= h.MAX_CAPTION_WORDS:
             changed |= cut_trailing_credit(element)
-    # a credit as loose text after a picture or a line break: "<img>Photo: AP"
-    for node in list(root.iter("img", "br")):
+    # a credit as loose text after a picture, a line break or a line of a caption:
+    # "<img>Photo: AP", "<figcaption><p>The pumps.</p> Foto: sidm / DW</figcaption>"
+    for node in list(root.iter(lxml.etree.Element)):
         tail = node.tail
         if tail and len(tail) <= 2 * h.MAX_CREDIT_CHARS and is_credit_line(normalize_space(tail)):
             node.tail = None
@@ -87,7 +94,7 @@ def cut_trailing_credit(element: HtmlElement) -> bool:
             return False
     else:
         piece, owner, attribute = element.text, element, "text"
-    if not piece or not h.CREDIT_HINT_RE.search(piece[-h.MAX_CREDIT_CHARS:]):
+    if not piece or not has_credit_hint(piece[-h.MAX_CREDIT_CHARS:]):
         return False
     cut = h.TRAILING_CREDIT_RE.sub("", piece.rstrip())
     if cut == piece.rstrip() or not normalize_space(cut) and owner is element:

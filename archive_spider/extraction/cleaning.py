@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
@@ -41,10 +42,12 @@ def prune_page(tree: HtmlElement, title: str | None = None, author: str | None =
     unwrap_script_links(tree)
     stats = TextStats(tree)
     verdicts: dict[tuple, bool] = {}  # class/id strings repeat a lot within one page
-    for element in list(tree.iter()):
-        if not isinstance(element.tag, str) or element.getparent() is None:
+    removed: set[HtmlElement] = set()  # inside a block dropped already: nothing to judge
+    for element in list(tree.iter(lxml.etree.Element)):
+        if element in removed or element.getparent() is None:
             continue
         if is_hidden(element) or is_furniture(element, stats, verdicts):
+            removed.update(element.iter(lxml.etree.Element))
             drop(element)
         elif element.tag in INLINE_TAGS:
             # the finders drop inline elements by class ("menu", "popup", "tweet") and
@@ -131,7 +134,7 @@ def is_hidden(element: HtmlElement) -> bool:
     """True for elements a reader cannot see (hidden attribute, display:none, aria-hidden)."""
     if element.tag in PROTECTED_TAGS:
         return False
-    if "hidden" in element.attrib or element.get("aria-hidden") == "true":
+    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
         # images inside aria-hidden wrappers are usually decorative; keep real pictures
         return element.tag != "img" and element.find(".//img") is None
     style = element.get("style")
@@ -208,7 +211,7 @@ def is_furniture(element: HtmlElement, stats: TextStats, verdicts: dict | None =
     if tag in LINK_BLOCK_TAGS and stats.is_link_list(element) and stats.is_small_share(element):
         return True
     if (
-        tag in ("p", "div", "span", "li", "section", "aside", "center", "font")
+        tag in ("p", "div", "span", "li", "section", "aside", "center", "font", "figure")
         and len(element) <= 3
         and 0 < stats.chars(element) <= h.MAX_FURNITURE_LINE_CHARS
     ):
@@ -305,17 +308,21 @@ def clean_article(root: HtmlElement) -> None:
             element.text = h.MARKDOWN_IMAGE_RE.sub("", element.text)
         if element.tail and "![" in element.tail:
             element.tail = h.MARKDOWN_IMAGE_RE.sub("", element.tail)
-    for element in list(root.iter("p", "div", "tr", "li", *HEADING_TAGS, "blockquote", "span")):
+    for element in list(root.iter("p", "div", "tr", "li", *HEADING_TAGS, "blockquote", "span", "figure")):
         if element.getparent() is None:
             continue
         raw = element.text_content()
         if len(raw) > h.MAX_FURNITURE_RAW_CHARS:
             continue  # every row below is a short line: no need to tidy a container's text
         text = normalize_space(raw)
-        if h.PIPES_ONLY_RE.match(text) and element.find(".//img") is None:
+        if element.tag == "figure":  # a picture captioned "Advertisement" is an advertisement
+            if text and h.ADVERTISEMENT_TEXT_RE.match(text):
+                drop(element)
+        elif h.PIPES_ONLY_RE.match(text) and element.find(".//img") is None:
             drop(element)
         elif text and (h.ADVERTISEMENT_TEXT_RE.match(text) or is_share_text(text) or is_link_row(element, text)
-                       or h.UTILITY_LINE_RE.match(text) or is_pointer_line(element, text)):
+                       or h.UTILITY_LINE_RE.match(text) or is_pointer_line(element, text)
+                       or is_tag_row(element, text)):
             drop(element)
     for link in list(root.iter("a")):
         if not normalize_space(link.text_content()) and link.find(".//img") is None:
@@ -341,6 +348,21 @@ def is_pointer_line(element: HtmlElement, text: str) -> bool:
     "← Previous: Older post", "Main article: Firefox" (never a list item or table row)."""
     return (element.tag not in ("li", "tr") and bool(h.POINTER_LINE_RE.match(text))
             and len(text.split()) <= h.MAX_POINTER_LINE_WORDS)
+
+
+def is_tag_row(element: HtmlElement, text: str) -> bool:
+    """True for a row of the article's tags or categories: "Tags: python, docker",
+    "Filed under: Travel", mostly links after its label."""
+    label = h.TAG_ROW_RE.match(text)
+    if label is None or len(text.split()) > h.MAX_POINTER_LINE_WORDS * 2:
+        return False
+    links = element.findall(".//a")
+    if not links:
+        return False
+    link_chars = sum(len("".join(a.text_content().split())) for a in links)
+    label_end = label.end()
+    rest_chars = len(h.ROW_SEPARATORS_RE.sub("", text[label_end:]))
+    return link_chars >= h.MIN_TAG_ROW_LINK_SHARE * max(rest_chars, 1)
 
 
 def is_link_row(element: HtmlElement, text: str) -> bool:

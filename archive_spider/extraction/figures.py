@@ -68,6 +68,8 @@ def add_missing_figures(
         if not source.startswith(("http://", "https://")) or is_spacer_image(image):
             continue
         caption = read_caption(figure)
+        if caption and h.ADVERTISEMENT_TEXT_RE.match(caption):
+            continue  # an advertisement (clean_article removes those the finders kept)
         if caption:
             if folded_text is None:
                 folded_text = fold(body.text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
@@ -106,16 +107,23 @@ def replace_with_paragraphs(paragraph: HtmlElement, pieces: list[list]) -> None:
 def tidy_whitespace(root: HtmlElement) -> None:
     """Collapse runs of whitespace in article HTML (source indentation), except in <pre>."""
     preformatted = {element for pre in root.iter("pre") for element in pre.iter()}
-    for element in root.iter():
-        if not isinstance(element.tag, str) or element in preformatted:
+    for element in root.iter(lxml.etree.Element):
+        if element in preformatted:
             continue
-        if element.text:
-            element.text = SPACE_RE.sub(" ", element.text.replace("\n", " "))
-            if element.tag in BLOCK_TAGS or element.tag in CELL_TAGS:
-                element.text = element.text.lstrip()
-        if element.tail and element is not root:
-            element.tail = SPACE_RE.sub(" ", element.tail.replace("\n", " "))
-        if element.tag in BLOCK_TAGS or element.tag in CELL_TAGS:
+        is_block = element.tag in BLOCK_TAGS or element.tag in CELL_TAGS
+        text = element.text
+        if text:
+            tidy = SPACE_RE.sub(" ", text.replace("\n", " "))
+            if is_block:
+                tidy = tidy.lstrip()
+            if tidy != text:  # setting a text costs more than comparing it
+                element.text = tidy
+        tail = element.tail
+        if tail and element is not root:
+            tidy = SPACE_RE.sub(" ", tail.replace("\n", " "))
+            if tidy != tail:
+                element.tail = tidy
+        if is_block:
             last = element[-1] if len(element) else None
             if last is not None and isinstance(last.tag, str) and last.tail:
                 last.tail = last.tail.rstrip()
