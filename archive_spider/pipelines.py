@@ -23,7 +23,7 @@ from archive_spider.archive import warc
 from archive_spider.extraction import teaser_matches
 from archive_spider.archive.connection import CrawlArchive
 from archive_spider.archive.failures import FailureLog
-from archive_spider.assembly import validate
+from archive_spider.assembly import FirstCopies, rejection_detail, validate
 from archive_spider.crawlcontext import CrawlContext
 from archive_spider.vocabulary import ArticleItem
 from archive_spider.writeguard import REASON as WRITE_FAILED
@@ -49,8 +49,7 @@ class ValidatePipeline:
         return cls(crawler, crawler.settings.getint("ARCHIVE_MIN_WORDS"))
 
     def drop(self, item: ArticleItem, why: str) -> None:
-        warnings = ", ".join(ItemAdapter(item).get("extraction_warnings") or [])
-        drop(self.crawler, item, "too-short", f"{why}{f' (extraction: {warnings})' if warnings else ''}")
+        drop(self.crawler, item, "too-short", rejection_detail(why, ItemAdapter(item).get("extraction_warnings")))
 
     def process_item(self, item: ArticleItem):
         # counted in crawls.skipped through the failure
@@ -80,7 +79,7 @@ class DedupePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.seen_urls: set[str] = set()
+        self.seen = FirstCopies()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -88,11 +87,9 @@ class DedupePipeline:
 
     def process_item(self, item: ArticleItem):
         adapter = ItemAdapter(item)
-        urls = {adapter["url"], adapter.get("canonical_url")} - {None}
-        if urls & self.seen_urls:
+        if not self.seen.accept(adapter["url"], adapter.get("canonical_url")):
             self.stats.inc_value("archive/duplicates")
             drop(self.crawler, item, "duplicate", "already archived in this crawl")
-        self.seen_urls |= urls
         return item
 
 

@@ -113,8 +113,7 @@ def reextract(db_path: str, site: str | None = None, min_words: int = defaults.A
                 known = row["site"] or schema.site_of(row["url"])
                 if known not in boilerplate:
                     boilerplate[known] = queries.site_boilerplate(db, known, boilerplate_min_pages,
-                                                                  MAX_BOILERPLATE_BLOCKS) \
-                        if boilerplate_min_pages > 0 else frozenset()
+                                                                  MAX_BOILERPLATE_BLOCKS)
                 item = extract_item(pages, analysis, teaser, boilerplate=boilerplate[known])
             except Exception:
                 item = None

@@ -36,10 +36,6 @@ from archive_spider.download_errors import ROBOTS_UNREACHABLE, describe_exceptio
 
 logger = logging.getLogger(__name__)
 
-# Start of the IgnoreRequest message for a page refused because its robots.txt could not
-# be read (download_errors.reason_for_exception maps it to "robots-unreachable").
-UNREACHABLE = ROBOTS_UNREACHABLE
-
 
 class Unreachable:
     """The 'parser' of a robots.txt that could not be read: it allows nothing."""
@@ -108,5 +104,5 @@ class RobotsTxtMiddleware(_robotstxt.RobotsTxtMiddleware):
     def process_request_2(self, rp, request: Request) -> None:
         if isinstance(rp, Unreachable):
             self._stats.inc_value("robotstxt/forbidden")
-            raise IgnoreRequest(f"{UNREACHABLE} ({rp.why}): {rp.url}")
+            raise IgnoreRequest(f"{ROBOTS_UNREACHABLE} ({rp.why}): {rp.url}")
         super().process_request_2(rp, request)

@@ -8,7 +8,7 @@ import os
 import sqlite3
 
 from archive_spider.archive import schema, warc, writes
-from archive_spider.assembly import TeaserBook, build_item, validate
+from archive_spider.assembly import FirstCopies, TeaserBook, build_item, rejection_detail, validate
 from archive_spider.extraction import extract_article
 from archive_spider.vocabulary import ArticleItem, ArticleLink, Role
 
@@ -38,6 +38,21 @@ def test_teaser_book_keeps_the_fullest_teaser_and_forgets_one_no_better_than_use
     book.use(item.url, whole)
     assert url not in book and len(book) == 0
     assert item.summary == whole.teaser and item.pages == 1
+
+
+def test_the_first_copy_of_an_article_wins_under_any_of_its_urls():
+    seen = FirstCopies()
+    assert seen.accept("https://a.example/p?id=1", "https://a.example/story")
+    # a second copy: the same canonical URL under another address, or the same address
+    assert not seen.accept("https://a.example/p?id=1&utm=x", "https://a.example/story")
+    assert not seen.accept("https://a.example/story", None)
+    assert seen.accept("https://a.example/other", None)
+
+
+def test_a_rejection_names_the_extraction_warnings():
+    assert rejection_detail("only 3 words (ARCHIVE_MIN_WORDS=30)", []) == "only 3 words (ARCHIVE_MIN_WORDS=30)"
+    assert rejection_detail("no article text", ["not-html", "empty-body"]) == \
+        "no article text (extraction: not-html, empty-body)"
 
 
 def test_the_archive_columns_are_the_item_fields_in_order():

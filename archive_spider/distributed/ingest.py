@@ -16,7 +16,7 @@ from archive_spider import settings as defaults
 from archive_spider.settings import project_settings
 from archive_spider.archive import site_boilerplate as boilerplate
 from archive_spider.archive import queries, schema, writes
-from archive_spider.assembly import validate
+from archive_spider.assembly import FirstCopies, rejection_detail, validate
 from archive_spider.vocabulary import ArticleItem
 from archive_spider.distributed.keys import (
     INGEST_POLL_SECONDS, RedisConfig, connect, count_live_work, live_workers, new_worker_id,
@@ -110,7 +110,7 @@ class Ingester:
         self.db = None
         self.stats = IngestStats()
         self.crawl_id: int | None = None
-        self.seen_urls: set[str] = set()  # article and canonical URLs stored by this crawl
+        self.seen = FirstCopies()  # article and canonical URLs stored by this crawl
         self.worker_counts: dict[str, int] = {}
         self.worker_statuses: list[str] = []
         self.start_urls: set[str] = set()
@@ -290,16 +290,13 @@ class Ingester:
             return None
         why = validate(article, self.min_words)
         if why is not None:
-            warnings = ", ".join(article.extraction_warnings or [])
-            logger.info("Dropped: %s%s: %s", why, f" (extraction: {warnings})" if warnings else "", article.url)
+            logger.info("Dropped: %s: %s", rejection_detail(why, article.extraction_warnings), article.url)
             self.stats.inc_value("archive/skipped")
             return None
-        urls = {article.url, article.canonical_url} - {None}
-        if urls & self.seen_urls:
+        if not self.seen.accept(article.url, article.canonical_url):
             logger.info("Dropped: already archived in this crawl: %s", article.url)
             self.stats.inc_value("archive/duplicates")
             return None
-        self.seen_urls |= urls
         return dataclasses.asdict(article)
 
     def apply_shared_teasers(self, articles: list[dict]) -> None:
@@ -338,7 +335,7 @@ class Ingester:
     def begin_crawl(self) -> None:
         self.stats.clear()
         self.worker_counts, self.worker_statuses = {}, []
-        self.seen_urls = set()
+        self.seen = FirstCopies()
         urls = sorted(raw.decode() for raw in self.redis.smembers(self.keys.start_urls))
         self.start_urls = set(urls)
         self.crawl_id = writes.start_crawl(self.db, urls)

@@ -92,7 +92,6 @@ class ArticlesSpider(PageOutcomesMixin, SiteRoutingMixin, scrapy.Spider):
         spider.allowed_domains = list(spider.allowed_hosts)
         spider.max_article_pages = crawler.settings.getint("ARCHIVE_MAX_ARTICLE_PAGES")
         spider.boilerplate_min_pages = crawler.settings.getint("ARCHIVE_BOILERPLATE_MIN_PAGES")
-        spider.db_path = crawler.settings.get("ARCHIVE_DB_PATH")
         spider.setup_sites(crawler)
         spider.setup_outcomes(crawler)
         # Pages rendered in a browser when they need it (--render); None with "never".
