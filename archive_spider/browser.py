@@ -428,15 +428,18 @@ async ({maxRounds, settleMs, quietMs, budgetMs, label}) => {
     }
     rounds += 1;
     // wait for new links: while the page's requests are in flight (however slow), else
-    // until it has been quiet a while (nothing is coming) or settleMs have passed
+    // until it has been quiet a while (nothing is coming) or settleMs have passed since
+    // the round began or its last request ended (the page still has to read the answer
+    // and add its links then)
     let grew = false;
-    const roundStart = Date.now();
+    let waitFrom = Date.now();
     while (Date.now() < started + budgetMs) {
       await sleep(50);
       if (countLinks() > before) { grew = true; break; }
       const quiet = window.__archiveQuiet ? window.__archiveQuiet() : 1e9;
-      const waited = Date.now() - roundStart;
-      if (quiet >= 0 && (waited >= settleMs || (waited >= 2 * quietMs && quiet >= quietMs))) break;
+      if (quiet < 0) { waitFrom = Date.now(); continue; }
+      const waited = Date.now() - waitFrom;
+      if (waited >= settleMs || (waited >= 2 * quietMs && quiet >= quietMs)) break;
     }
     if (!grew) break;
     await sleep(100);  // the rest of the batch

@@ -336,6 +336,32 @@ async def test_expand_listing_waits_for_a_slow_load_more(page):
     assert (result["links"], result["clicks"]) == (15, 2)
 
 
+async def test_expand_listing_waits_for_links_added_after_a_slow_answer(page):
+    """The page adds its links a moment after its slow "Load more" answer arrives (as a
+    loaded machine or a page that animates them in does): the round waits for them
+    rather than ending as soon as the request is over."""
+    import asyncio
+
+    from archive_spider.browser import SETTLE_MS, PageSession, expand_listing
+
+    async def slow(route, request):
+        await asyncio.sleep(2.0)  # the scenario: a slow "Load more" answer
+        await route.fulfill(status=200, content_type="application/json", body='{"count": 5}')
+
+    late = SLOW_LOAD_MORE.replace(
+        b"button.addEventListener('click', async () => add((await (await fetch('/api/more')).json()).count));",
+        b"button.addEventListener('click', async () => {"
+        b" const count = (await (await fetch('/api/more')).json()).count; setTimeout(() => add(count), 250); });")
+    assert late != SLOW_LOAD_MORE
+    session = PageSession("http://app.example/", late)
+    await session(page, None)
+    await page.route("http://app.example/api/more", slow)
+    await page.goto("http://app.example/", wait_until="load")
+    assert SETTLE_MS < 2000
+    result = await expand_listing(page, 20, SETTLE_MS, 30000)
+    assert (result["links"], result["clicks"]) == (15, 2)
+
+
 def test_render_benchmark_runs_and_measures_the_browser():
     result = subprocess.run([sys.executable, "benchmarks/render.py", "--articles", "4", "--repeat", "1"],
                             cwd=ROOT, capture_output=True, text=True, timeout=600)
