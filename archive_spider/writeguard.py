@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import sqlite3
 
 from archive_spider.percrawler import one_per_crawler
@@ -46,12 +47,27 @@ def is_disk_failure(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in DISK_ERRNOS
 
 
-def describe(exc: BaseException) -> str:
-    """One line for ``exc``: its message, or its class name when it has none."""
+def describe(exc: BaseException, path: str | None = None) -> str:
+    """One line for ``exc``: its message, or its class name when it has none. When the
+    file system holding ``path`` has become read-only, the line says so: SQLite reports a
+    write cut short by the kernel's remount as a bare ``disk I/O error``."""
     if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+        text = exc.strerror
+    else:
+        text = str(exc).strip()
+        text = text.splitlines()[0] if text else type(exc).__name__
+    if path and "read-only" not in text.lower() and "readonly" not in text.lower() and on_read_only_fs(path):
+        text += " (Read-only file system)"
+    return text
+
+
+def on_read_only_fs(path: str) -> bool:
+    """Whether the file system holding ``path`` (or its folder) is mounted read-only."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 class WriteGuard:
@@ -79,7 +95,7 @@ class WriteGuard:
         if self.error is not None:
             return
         path = self.crawler.settings.get("ARCHIVE_DB_PATH")
-        self.error = f"could not write {what} to the archive {path}: {describe(exc)}"
+        self.error = f"could not write {what} to the archive {path}: {describe(exc, path)}"
         stats.set_value("archive/write_failed", self.error)
         # The CLI says it, as its one Error: line; the log file keeps it too.
         logger.info("Stopping the crawl: %s", self.error)

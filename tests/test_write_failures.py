@@ -369,3 +369,20 @@ def test_a_log_file_on_a_full_disk_is_said_once_and_the_crawl_goes_on(tiny_disk,
     complaints = [line for line in result.stderr.splitlines() if "cannot write the log file" in line]
     assert len(complaints) == 1 and "No space left on device" in complaints[0], result.stderr[-3000:]
     assert query(db_path, "select count(*) from articles") == [(len(load_essays()),)]
+
+
+def test_a_disk_io_error_on_a_file_system_gone_read_only_says_so(tmp_path, monkeypatch):
+    """SQLite reports a write cut short by the kernel's read-only remount as a bare "disk
+    I/O error"; the crawl's one error line names the cause."""
+    from types import SimpleNamespace
+
+    from archive_spider.writeguard import describe
+
+    path = str(tmp_path / "archive.db")
+    error = sqlite3.OperationalError("disk I/O error")
+    assert describe(error, path) == "disk I/O error"  # a writable file system: as SQLite says
+    real_statvfs = os.statvfs
+    monkeypatch.setattr(os, "statvfs", lambda folder: SimpleNamespace(f_flag=real_statvfs(folder).f_flag | os.ST_RDONLY))
+    assert describe(error, path) == "disk I/O error (Read-only file system)"
+    readonly = sqlite3.OperationalError("attempt to write a readonly database")
+    assert describe(readonly, path) == "attempt to write a readonly database"  # said already
